@@ -1,0 +1,120 @@
+package producer
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+)
+
+// compressor compresses a batch's records section, framed as Kafka clients
+// frame each codec: a gzip stream (RFC 1952), a raw snappy block, an LZ4
+// frame (the LZ4 frame format spec), a zstd frame (RFC 8878). Encoders are
+// pooled; compress is safe for concurrent use.
+type compressor struct {
+	codec Codec
+	gzips sync.Pool // *gzip.Writer
+	lz4s  sync.Pool // *lz4.Writer
+	zstd  *zstd.Encoder
+}
+
+func newCompressor(c Codec) (*compressor, error) {
+	cp := &compressor{codec: c}
+	switch c {
+	case CodecNone, CodecGzip, CodecSnappy, CodecLZ4:
+	case CodecZstd:
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
+		if err != nil {
+			return nil, fmt.Errorf("zstd encoder: %w", err)
+		}
+		cp.zstd = enc
+	default:
+		return nil, fmt.Errorf("compression: unsupported codec %v", c)
+	}
+	return cp, nil
+}
+
+// appendBuffer is an io.Writer that appends to a byte slice it owns.
+type appendBuffer struct{ b []byte }
+
+func (a *appendBuffer) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
+
+// compress appends src, compressed, to dst[:0] and returns it. With
+// CodecNone it returns src itself.
+func (c *compressor) compress(dst, src []byte) ([]byte, error) {
+	switch c.codec {
+	case CodecNone:
+		return src, nil
+	case CodecSnappy:
+		return s2.EncodeSnappy(dst[:cap(dst)], src), nil
+	case CodecZstd:
+		return c.zstd.EncodeAll(src, dst[:0]), nil
+	case CodecGzip:
+		buf := &appendBuffer{b: dst[:0]}
+		w, _ := c.gzips.Get().(*gzip.Writer)
+		if w == nil {
+			w = gzip.NewWriter(buf)
+		} else {
+			w.Reset(buf)
+		}
+		_, err := w.Write(src)
+		if err == nil {
+			err = w.Close()
+		}
+		c.gzips.Put(w)
+		return buf.b, err
+	case CodecLZ4:
+		buf := &appendBuffer{b: dst[:0]}
+		w, _ := c.lz4s.Get().(*lz4.Writer)
+		if w == nil {
+			w = lz4.NewWriter(buf)
+		} else {
+			w.Reset(buf)
+		}
+		_, err := w.Write(src)
+		if err == nil {
+			err = w.Close()
+		}
+		c.lz4s.Put(w)
+		return buf.b, err
+	}
+	return nil, fmt.Errorf("compression: unsupported codec %v", c.codec)
+}
+
+// decompress reverses compress; it is used by tests and by tools that read
+// batches back.
+func decompress(c Codec, src []byte) ([]byte, error) {
+	switch c {
+	case CodecNone:
+		return src, nil
+	case CodecSnappy:
+		return s2.Decode(nil, src)
+	case CodecZstd:
+		d, err := zstd.NewReader(nil)
+		if err != nil {
+			return nil, err
+		}
+		defer d.Close()
+		return d.DecodeAll(src, nil)
+	case CodecGzip:
+		r, err := gzip.NewReader(bytes.NewReader(src))
+		if err != nil {
+			return nil, err
+		}
+		var out bytes.Buffer
+		_, err = out.ReadFrom(r)
+		return out.Bytes(), err
+	case CodecLZ4:
+		var out bytes.Buffer
+		_, err := out.ReadFrom(lz4.NewReader(bytes.NewReader(src)))
+		return out.Bytes(), err
+	}
+	return nil, fmt.Errorf("compression: unsupported codec %v", c)
+}

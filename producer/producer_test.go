@@ -1,0 +1,368 @@
+package producer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestMurmur2JavaVectors(t *testing.T) {
+	t.Parallel()
+	// Vectors from Kafka's UtilsTest.testMurmur2 (Java client).
+	for _, tc := range []struct {
+		in   string
+		want int32
+	}{
+		{"21", -973932308},
+		{"foobar", -790332482},
+		{"a-little-bit-long-string", -985981536},
+		{"a-little-bit-longer-string", -1486304829},
+		{"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971},
+		{"abc", 479470107},
+	} {
+		if got := Murmur2([]byte(tc.in)); got != tc.want {
+			t.Errorf("Murmur2(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+	// Partition assignments the Java default partitioner gives with 100
+	// partitions.
+	for key, want := range map[string]int32{"foo": 16, "bar": 45, "baz": 80} {
+		if got := KeyPartition([]byte(key), 100); got != want {
+			t.Errorf("KeyPartition(%q, 100) = %d, want %d", key, got, want)
+		}
+	}
+}
+
+// sendN sends n records to topic t and waits for every callback; it
+// returns the acks in callback order and the errors.
+func sendN(t *testing.T, p *Producer, n int, mk func(i int) *Record) ([]Ack, []error) {
+	t.Helper()
+	var mu sync.Mutex
+	var acks []Ack
+	var errs []error
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for i := 0; i < n; i++ {
+		p.Send(context.Background(), mk(i), func(a Ack, err error) {
+			mu.Lock()
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				acks = append(acks, a)
+			}
+			mu.Unlock()
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	return acks, errs
+}
+
+func newTest(t *testing.T, cfg Config, f *fakeTransport) *Producer {
+	t.Helper()
+	p, err := New(cfg, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	return p
+}
+
+func TestEveryRecordAckedOnceInOrder(t *testing.T) {
+	t.Parallel()
+	for _, codec := range []Codec{CodecNone, CodecGzip, CodecSnappy, CodecLZ4, CodecZstd} {
+		t.Run(codec.String(), func(t *testing.T) {
+			t.Parallel()
+			f := newFake(4)
+			cfg := DefaultConfig()
+			cfg.Linger = time.Millisecond
+			cfg.Compression = codec
+			cfg.MaxBatchBytes = 4096
+			p := newTest(t, cfg, f)
+			const n = 5000
+			acks, errs := sendN(t, p, n, func(i int) *Record {
+				return &Record{Topic: "t", Key: []byte(fmt.Sprintf("k%d", i%37)), Value: bytes.Repeat([]byte{byte(i)}, 100)}
+			})
+			if len(errs) != 0 || len(acks) != n {
+				t.Fatalf("acks %d errs %v", len(acks), errs[:min(3, len(errs))])
+			}
+			// Offsets per partition are 0..k-1 in callback order, and
+			// each record went to its murmur2 partition.
+			next := map[int32]int64{}
+			for _, a := range acks {
+				if want := KeyPartition(a.Record.Key, 4); a.Partition != want {
+					t.Fatalf("key %s on partition %d, want %d", a.Record.Key, a.Partition, want)
+				}
+				if a.Offset != next[a.Partition] {
+					t.Fatalf("partition %d: offset %d, want %d (order broken)", a.Partition, a.Offset, next[a.Partition])
+				}
+				next[a.Partition]++
+			}
+			var recs int32
+			for _, b := range f.snapshot() {
+				recs += b.records
+				if b.size+61 > cfg.MaxBatchBytes {
+					t.Fatalf("batch of %d bytes exceeds max_batch_bytes %d", b.size+61, cfg.MaxBatchBytes)
+				}
+			}
+			if recs != n {
+				t.Fatalf("transport saw %d records, want %d", recs, n)
+			}
+			if codec != CodecNone && p.Stats().CompressionRatio() <= 1.5 {
+				t.Fatalf("compression ratio %.2f for repetitive values with %v", p.Stats().CompressionRatio(), codec)
+			}
+		})
+	}
+}
+
+func TestBatchSealing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		linger      time.Duration
+		maxMessages int
+		wantRecords func(perBatch []int32) error
+	}{
+		// max_batch_messages caps every batch exactly.
+		{"count", time.Hour, 10, func(pb []int32) error {
+			for _, r := range pb {
+				if r != 10 {
+					return fmt.Errorf("batch of %d records, want 10", r)
+				}
+			}
+			return nil
+		}},
+		// A long linger with all records sent at once puts them in one
+		// batch, sealed by Flush.
+		{"flush", time.Hour, 0, func(pb []int32) error {
+			if len(pb) != 1 || pb[0] != 100 {
+				return fmt.Errorf("batches %v, want one of 100", pb)
+			}
+			return nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(1)
+			cfg := DefaultConfig()
+			cfg.Linger = tc.linger
+			cfg.MaxBatchMessages = tc.maxMessages
+			p := newTest(t, cfg, f)
+			var wg sync.WaitGroup
+			wg.Add(100)
+			for i := 0; i < 100; i++ {
+				p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(Ack, error) { wg.Done() })
+			}
+			if err := p.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			var pb []int32
+			for _, b := range f.snapshot() {
+				pb = append(pb, b.records)
+			}
+			if err := tc.wantRecords(pb); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestLingerHoldsBatch(t *testing.T) {
+	t.Parallel()
+	f := newFake(1)
+	cfg := DefaultConfig()
+	cfg.Linger = 200 * time.Millisecond
+	p := newTest(t, cfg, f)
+	start := time.Now()
+	done := make(chan time.Time, 3)
+	for i := 0; i < 3; i++ {
+		p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(Ack, error) { done <- time.Now() })
+	}
+	for i := 0; i < 3; i++ {
+		at := <-done
+		if el := at.Sub(start); el < 190*time.Millisecond {
+			t.Fatalf("record acked after %v, before linger 200ms", el)
+		}
+	}
+	if got := f.snapshot(); len(got) != 1 || got[0].records != 3 {
+		t.Fatalf("want one batch of 3 records, got %+v", got)
+	}
+}
+
+func TestMaxInFlightPerBroker(t *testing.T) {
+	t.Parallel()
+	f := newFake(8)
+	f.brokers = 2
+	f.delay = 20 * time.Millisecond
+	cfg := DefaultConfig()
+	cfg.Linger = 0
+	cfg.MaxInFlight = 2
+	cfg.MaxBatchMessages = 1
+	p := newTest(t, cfg, f)
+	// Partitions become ready one at a time, 2 ms apart, while each
+	// request takes 20 ms: a broker would have up to 4 requests in flight
+	// if nothing limited it.
+	var wg sync.WaitGroup
+	for i := 0; i < 80; i++ {
+		wg.Add(1)
+		p.Send(context.Background(), &Record{Topic: "t", Partition: int32(i % 8), UsePartition: true, Value: []byte("v")},
+			func(a Ack, err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				wg.Done()
+			})
+		time.Sleep(2 * time.Millisecond)
+	}
+	wg.Wait()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for b := int32(0); b < 2; b++ {
+		if m := f.maxSeen[b]; m != 2 {
+			t.Fatalf("broker %d: at most %d requests in flight, want exactly max_in_flight 2", b, m)
+		}
+	}
+}
+
+func TestRequestErrorFailsEveryRecord(t *testing.T) {
+	t.Parallel()
+	f := newFake(1)
+	f.failErr = errors.New("connection reset")
+	f.failN.Store(1000)
+	p := newTest(t, DefaultConfig(), f)
+	acks, errs := sendN(t, p, 50, func(i int) *Record { return &Record{Topic: "t", Value: []byte("v")} })
+	if len(acks) != 0 || len(errs) != 50 {
+		t.Fatalf("acks %d errs %d, want 0 and 50", len(acks), len(errs))
+	}
+	if st := p.Stats(); st.FailedRecords != 50 || st.Records != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestCloseFailsPendingAfterDeadline(t *testing.T) {
+	t.Parallel()
+	f := newFake(2)
+	f.stallCh = make(chan struct{}) // never answers
+	cfg := DefaultConfig()
+	cfg.Linger = time.Hour
+	cfg.MaxBatchMessages = 5
+	p, err := New(cfg, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed, other atomic.Int32
+	for i := 0; i < 23; i++ {
+		p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(a Ack, err error) {
+			if errors.Is(err, ErrClosed) {
+				closed.Add(1)
+			} else {
+				other.Add(1)
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := p.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close = %v, want deadline exceeded", err)
+	}
+	if closed.Load() != 23 || other.Load() != 0 || p.Pending() != 0 {
+		t.Fatalf("closed %d other %d pending %d, want 23/0/0", closed.Load(), other.Load(), p.Pending())
+	}
+	var late error
+	p.Send(context.Background(), &Record{Topic: "t"}, func(a Ack, err error) { late = err })
+	if !errors.Is(late, ErrClosed) {
+		t.Fatalf("Send after Close: %v, want ErrClosed", late)
+	}
+}
+
+func TestStickyKeylessSpreads(t *testing.T) {
+	t.Parallel()
+	f := newFake(6)
+	cfg := DefaultConfig()
+	cfg.Linger = 0
+	cfg.MaxBatchMessages = 10
+	p := newTest(t, cfg, f)
+	_, errs := sendN(t, p, 3000, func(i int) *Record { return &Record{Topic: "t", Value: []byte("v")} })
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	used := map[int32]int32{}
+	for _, b := range f.snapshot() {
+		used[b.partition] += b.records
+	}
+	if len(used) != 6 {
+		t.Fatalf("keyless records used partitions %v, want all 6", used)
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	t.Parallel()
+	p := newTest(t, DefaultConfig(), newFake(3))
+	for _, tc := range []struct {
+		name string
+		rec  *Record
+	}{
+		// Metadata failure for the topic reaches the callback.
+		{"unknown topic", &Record{Topic: "missing"}},
+		// An explicit partition outside the topic is refused.
+		{"bad partition", &Record{Topic: "t", Partition: 3, UsePartition: true}},
+	} {
+		var got error
+		p.Send(context.Background(), tc.rec, func(a Ack, err error) { got = err })
+		if got == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	if p.Pending() != 0 {
+		t.Fatalf("pending %d after refused sends", p.Pending())
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Linger = -1 }, "linger"},                       // negative linger
+		{func(c *Config) { c.MaxBatchBytes = 10 }, "max_batch_bytes"},       // too small
+		{func(c *Config) { c.MaxInFlight = 0 }, "max_in_flight"},            // no slot
+		{func(c *Config) { c.MaxBatchMessages = -2 }, "max_batch_messages"}, // negative count
+		{func(c *Config) { c.Acks = 7 }, "acks"},                            // unknown acks
+		{func(c *Config) { c.Compression = 9 }, "compression"},              // unknown codec
+	} {
+		c := DefaultConfig()
+		tc.mod(&c)
+		if _, err := New(c, newFake(1)); err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
+			t.Errorf("want error naming %s, got %v", tc.want, err)
+		}
+	}
+}
+
+func TestCompressRoundTrip(t *testing.T) {
+	t.Parallel()
+	src := bytes.Repeat([]byte("prodbench compressible payload "), 1000)
+	for _, c := range []Codec{CodecNone, CodecGzip, CodecSnappy, CodecLZ4, CodecZstd} {
+		cp, err := newCompressor(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := cp.compress(nil, src)
+		if err != nil {
+			t.Fatalf("%v: %v", c, err)
+		}
+		back, err := decompress(c, out)
+		if err != nil || !bytes.Equal(back, src) {
+			t.Fatalf("%v: round trip failed: %v", c, err)
+		}
+		if c != CodecNone && len(out) >= len(src)/4 {
+			t.Errorf("%v: %d → %d bytes, expected at least 4x", c, len(src), len(out))
+		}
+	}
+}

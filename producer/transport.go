@@ -1,0 +1,144 @@
+package producer
+
+import (
+	"context"
+	"time"
+)
+
+// Header is one record header: a string key and an opaque byte value, as in
+// Kafka's record format v2 (KIP-82).
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Record is one message to produce.
+//
+// The producer copies Key, Value and Headers into its batch buffer during
+// Send, so the caller may reuse those byte slices as soon as Send returns.
+// The *Record itself is handed back in Ack.Record and must stay unchanged
+// until its callback has run.
+type Record struct {
+	// Topic is the destination topic. Required.
+	Topic string
+	// Partition is the destination partition; it is used only when
+	// UsePartition is true, otherwise the configured partitioner picks one.
+	Partition int32
+	// UsePartition makes Partition an explicit choice.
+	UsePartition bool
+	// Key is the record key; nil means no key (sticky partitioning).
+	Key []byte
+	// Value is the record value (the payload).
+	Value []byte
+	// Headers are the record headers, in order.
+	Headers []Header
+	// Timestamp is the record's create time; the zero value means "now,
+	// at Send".
+	Timestamp time.Time
+	// Context is opaque to the producer and returned untouched through
+	// Ack.Record; callers use it to find their own per-message state
+	// without allocating a closure per message.
+	Context any
+}
+
+// BatchInfo describes the record batch a record travelled in.
+type BatchInfo struct {
+	// Records is the number of records in the batch.
+	Records int32
+	// UncompressedBytes is the size in bytes of the batch's records
+	// section before compression (Kafka record format v2).
+	UncompressedBytes int32
+	// CompressedBytes is the size in bytes of the batch on the wire: the
+	// compressed records section plus the batch header.
+	CompressedBytes int32
+}
+
+// Ack is the broker's acknowledgement of one record.
+type Ack struct {
+	// Record is the record passed to Send.
+	Record *Record
+	// Topic and Partition say where the record was written.
+	Topic     string
+	Partition int32
+	// Offset is the record's offset in the partition, or -1 when unknown
+	// (acks none).
+	Offset int64
+	// Timestamp is the record's timestamp as stored: the create time, or
+	// the broker's log-append time when the topic uses it.
+	Timestamp time.Time
+	// Batch describes the batch the record travelled in.
+	Batch BatchInfo
+}
+
+// Batch is one sealed record batch for one partition, as handed to a
+// Transport. The producer owns it: a Transport must not keep any of its
+// slices after Produce returns.
+type Batch struct {
+	// Topic and Partition are the batch's destination.
+	Topic     string
+	Partition int32
+	// Records is the number of records in the batch.
+	Records int32
+	// FirstTimestamp and MaxTimestamp are the smallest and largest record
+	// timestamps in the batch, in Unix milliseconds; record timestamp
+	// deltas in the records section are relative to FirstTimestamp.
+	FirstTimestamp int64
+	MaxTimestamp   int64
+	// Codec is the compression codec the Payload is compressed with.
+	Codec Codec
+	// Payload is the records section, compressed with Codec (the raw
+	// records section when Codec is None), as produced by the Transport's
+	// AppendRecord for each record in order.
+	Payload []byte
+	// UncompressedBytes is the length of the records section before
+	// compression.
+	UncompressedBytes int32
+	// ProducerID, ProducerEpoch and BaseSequence are the idempotence
+	// fields (KIP-98); ProducerID is -1 when the producer is not
+	// idempotent.
+	ProducerID    int64
+	ProducerEpoch int16
+	BaseSequence  int32
+
+	// Result fields, set by the Transport in Produce.
+
+	// BaseOffset is the offset the broker assigned to the first record,
+	// or -1 when unknown (acks none).
+	BaseOffset int64
+	// LogAppendTime is the broker's append time in Unix milliseconds, or
+	// -1 when the topic uses create time.
+	LogAppendTime int64
+	// WireBytes is the size of the encoded batch on the wire, header
+	// included.
+	WireBytes int32
+	// Err is the per-partition error: nil, a *BrokerError carrying the
+	// Kafka error code, or a connection error.
+	Err error
+}
+
+// Transport moves sealed batches to a broker. Implementations are
+// producer/kafka (the Kafka wire protocol) and, in tests, in-process
+// fakes. All methods must be safe for concurrent use.
+type Transport interface {
+	// Partitions returns the number of partitions of topic, loading
+	// metadata as needed. It fails when the topic does not exist or the
+	// brokers cannot be reached.
+	Partitions(ctx context.Context, topic string) (int32, error)
+	// Leader returns the ID of the broker leading topic/partition from the
+	// transport's current metadata.
+	Leader(ctx context.Context, topic string, partition int32) (int32, error)
+	// AppendRecord appends one record to dst in the transport's record
+	// format and returns the extended slice. offsetDelta and
+	// timestampDelta (milliseconds) are relative to the batch's first
+	// record. It must not allocate when dst has room.
+	AppendRecord(dst []byte, offsetDelta int32, timestampDelta int64, r *Record) []byte
+	// BatchOverhead is the number of bytes a batch adds on the wire on top
+	// of its records section (61 for Kafka's RecordBatch v2 header).
+	BatchOverhead() int
+	// Produce sends batches, all led by broker, in one request and blocks
+	// until the broker answers, or until the request is written when acks
+	// is none. It sets each batch's result fields. A non-nil error means
+	// the whole request failed (no batch result is meaningful); the
+	// producer then treats every batch as failed with that error.
+	Produce(ctx context.Context, broker int32, acks Acks, timeout time.Duration, batches []*Batch) error
+}

@@ -1,0 +1,391 @@
+package report
+
+import (
+	"math/bits"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry used for every latency histogram the package creates.
+const (
+	// LowestLatencyNs is the lowest discernible latency, in nanoseconds (1 ns).
+	LowestLatencyNs int64 = 1
+	// HighestLatencyNs is the highest trackable latency, in nanoseconds (1 hour).
+	// Larger latencies are recorded as HighestLatencyNs and counted in
+	// Summary.ClampedHigh.
+	HighestLatencyNs int64 = int64(time.Hour)
+	// SignificantDigits is the number of significant decimal digits kept by the
+	// latency histograms (3: values are exact to within 0.1%).
+	SignificantDigits = 3
+)
+
+// NewHistogram returns an empty latency histogram with the package geometry
+// (LowestLatencyNs, HighestLatencyNs, SignificantDigits). Values are in
+// nanoseconds.
+func NewHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(LowestLatencyNs, HighestLatencyNs, SignificantDigits)
+}
+
+// maxShards bounds the number of recorder shards (each holds three
+// histograms of about 270 KB).
+const maxShards = 8
+
+// shard is one slice of a Recorder's state. Hot-path goroutines pick a shard
+// by hashing the message's timestamps, so goroutines rarely contend on the
+// same mutex or counter cache line.
+type shard struct {
+	// Counters for the current interval (every message, warmup or not).
+	// Tick swaps them to zero under mu.
+	iSent, iFailed atomic.Int64
+	// Counters for the whole run, messages after warmup only.
+	tSent, tSentBytes, tAcked, tAckedBytes, tFailed atomic.Int64
+	// Latencies clamped (whole run, after warmup): above HighestLatencyNs,
+	// below zero.
+	clampedHigh, clampedNeg atomic.Int64
+
+	mu sync.Mutex
+	// Acked messages and payload bytes of the current interval, guarded by
+	// mu so they always match ihist.
+	iAcked, iAckedBytes int64
+	ihist               *hdrhistogram.Histogram // current interval, guarded by mu
+	thist               *hdrhistogram.Histogram // whole run after warmup, guarded by mu
+
+	// spare is an empty histogram swapped in for ihist at Tick. Only the
+	// ticking goroutine touches it (under Recorder.tickMu).
+	spare *hdrhistogram.Histogram
+
+	_ [64]byte // keep neighbouring shards off this shard's cache lines
+}
+
+// kindCount counts failures of one kind. Guarded by Recorder.failMu.
+type kindCount struct {
+	interval, total int64
+}
+
+// Recorder measures one benchmark run: message counts, payload bytes,
+// failures by kind and coordinated-omission-free latency (from a message's
+// intended send time to its ack). Sent, Success and Failure may be called
+// concurrently from any number of goroutines and do not allocate in steady
+// state; Tick and Finish must be called from one goroutine at a time.
+//
+// Messages whose intended send time is before start+warmup count in the
+// intervals but not in the Summary.
+//
+// State is split into up to 8 shards (a power of two not above GOMAXPROCS),
+// chosen by hashing the message's timestamps; each shard holds three
+// histograms of about 270 KB, so a Recorder uses at most about 6.5 MB.
+type Recorder struct {
+	startNs    int64
+	warmupEnd  int64 // Unix ns; messages intended before this are warmup
+	warmup     time.Duration
+	interval   time.Duration
+	shards     []shard
+	shardShift uint // 64 - log2(len(shards))
+
+	failMu sync.Mutex
+	kinds  map[string]*kindCount
+
+	tickMu    sync.Mutex
+	lastTick  time.Time // end of the last closed interval
+	intervals []IntervalRow
+	finished  bool
+	summary   Summary
+}
+
+// NewRecorder returns a Recorder for a run that starts at start. Messages
+// intended before start+warmup are warmup: they appear in intervals but are
+// excluded from the Summary. interval is the nominal interval length the
+// caller ticks at; it is reported in Summary.Interval and never used to cut
+// intervals (Tick does that). Negative warmup or interval are treated as 0.
+func NewRecorder(start time.Time, warmup, interval time.Duration) *Recorder {
+	warmup = max(warmup, 0)
+	interval = max(interval, 0)
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < maxShards {
+		n *= 2
+	}
+	r := &Recorder{
+		startNs:    start.UnixNano(),
+		warmupEnd:  start.UnixNano() + int64(warmup),
+		warmup:     warmup,
+		interval:   interval,
+		shards:     make([]shard, n),
+		shardShift: uint(64 - bits.TrailingZeros(uint(n))),
+		kinds:      make(map[string]*kindCount),
+		lastTick:   start,
+	}
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.ihist = NewHistogram()
+		s.thist = NewHistogram()
+		s.spare = NewHistogram()
+	}
+	return r
+}
+
+// shardFor picks a shard by Fibonacci-hashing the timestamps, which spreads
+// evenly spaced schedules across shards.
+func (r *Recorder) shardFor(a, b int64) *shard {
+	if len(r.shards) == 1 {
+		return &r.shards[0]
+	}
+	h := uint64(a^(b<<17)) * 0x9E3779B97F4A7C15
+	return &r.shards[h>>r.shardShift]
+}
+
+// Sent counts one message handed to the producer. intendedNs is the message's
+// intended send time (Unix ns); bytes is its record payload size
+// (key+value+headers). It never allocates.
+func (r *Recorder) Sent(intendedNs int64, bytes int) {
+	s := r.shardFor(intendedNs, 0)
+	s.iSent.Add(1)
+	if intendedNs >= r.warmupEnd {
+		s.tSent.Add(1)
+		s.tSentBytes.Add(int64(bytes))
+	}
+}
+
+// Success records one acked message. intendedNs is its intended send time and
+// ackNs the time its ack arrived (both Unix ns); latency is ackNs-intendedNs.
+// Latencies below 0 are recorded as 0 and above HighestLatencyNs as
+// HighestLatencyNs; both are counted in the Summary. bytes is the record
+// payload size (key+value+headers). It never allocates.
+func (r *Recorder) Success(intendedNs, ackNs int64, bytes int) {
+	lat := ackNs - intendedNs
+	measured := intendedNs >= r.warmupEnd
+	s := r.shardFor(intendedNs, ackNs)
+	switch {
+	case lat < 0:
+		lat = 0
+		if measured {
+			s.clampedNeg.Add(1)
+		}
+	case lat > HighestLatencyNs:
+		lat = HighestLatencyNs
+		if measured {
+			s.clampedHigh.Add(1)
+		}
+	}
+	if measured {
+		s.tAcked.Add(1)
+		s.tAckedBytes.Add(int64(bytes))
+	}
+	s.mu.Lock()
+	s.iAcked++
+	s.iAckedBytes += int64(bytes)
+	// lat is within [0, HighestLatencyNs], so RecordValue cannot fail.
+	_ = s.ihist.RecordValue(lat)
+	if measured {
+		_ = s.thist.RecordValue(lat)
+	}
+	s.mu.Unlock()
+}
+
+// Failure counts one failed send of the given kind (for example "queue_full",
+// "send_timeout", "closed", "connection" or "broker:NOT_LEADER_OR_FOLLOWER").
+// intendedNs (Unix ns) decides whether the failure falls in warmup; ackNs is
+// when the failure was reported and is currently unused. Failures are never
+// dropped. It allocates only the first time a kind is seen.
+func (r *Recorder) Failure(intendedNs, ackNs int64, kind string) {
+	measured := intendedNs >= r.warmupEnd
+	s := r.shardFor(intendedNs, ackNs)
+	s.iFailed.Add(1)
+	if measured {
+		s.tFailed.Add(1)
+	}
+	r.failMu.Lock()
+	k := r.kinds[kind]
+	if k == nil {
+		k = &kindCount{}
+		r.kinds[kind] = k
+	}
+	k.interval++
+	if measured {
+		k.total++
+	}
+	r.failMu.Unlock()
+}
+
+// Interval is the snapshot of one closed interval returned by Tick. The
+// embedded IntervalRow holds the counts, rates and percentiles; Start and End
+// are the wall-clock bounds and Histogram the interval's latencies (ns),
+// warmup messages included. The Interval is owned by the caller.
+type Interval struct {
+	IntervalRow
+	// Start and End bound the interval.
+	Start, End time.Time
+	// Histogram holds the latencies (ns) of the messages acked in the
+	// interval. Never nil.
+	Histogram *hdrhistogram.Histogram
+}
+
+// Tick closes the current interval at now and returns its snapshot. Rates are
+// 0 when the interval has zero or negative length. The interval is marked
+// Warmup when it starts before start+warmup. Tick must not be called
+// concurrently with itself or Finish; after Finish it returns an empty
+// Interval.
+func (r *Recorder) Tick(now time.Time) Interval {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	if r.finished {
+		return Interval{Start: now, End: now, Histogram: NewHistogram()}
+	}
+	return r.tickLocked(now)
+}
+
+func (r *Recorder) tickLocked(now time.Time) Interval {
+	iv := Interval{Start: r.lastTick, End: now, Histogram: NewHistogram()}
+	var ackedBytes int64
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.Lock()
+		h := s.ihist
+		s.ihist = s.spare
+		iv.Acked += s.iAcked
+		ackedBytes += s.iAckedBytes
+		s.iAcked, s.iAckedBytes = 0, 0
+		// Every count lands in exactly one interval. Acked counts always
+		// match the histogram; a Sent or Failure racing with the tick may
+		// land in the interval after its message's ack.
+		iv.Sent += s.iSent.Swap(0)
+		iv.Failed += s.iFailed.Swap(0)
+		s.mu.Unlock()
+		iv.Histogram.Merge(h)
+		h.Reset()
+		s.spare = h
+	}
+	r.failMu.Lock()
+	for kind, k := range r.kinds {
+		if k.interval != 0 {
+			if iv.FailedByKind == nil {
+				iv.FailedByKind = make(map[string]int64)
+			}
+			iv.FailedByKind[kind] = k.interval
+			k.interval = 0
+		}
+	}
+	r.failMu.Unlock()
+
+	startNs, endNs := iv.Start.UnixNano(), now.UnixNano()
+	iv.StartNs = startNs - r.startNs
+	iv.EndNs = endNs - r.startNs
+	iv.Warmup = startNs < r.warmupEnd
+	secs := float64(endNs-startNs) / 1e9
+	iv.MsgsPerSec = rate(float64(iv.Acked), secs)
+	iv.MBPerSec = rate(float64(ackedBytes)/1e6, secs)
+	iv.P50Ns = iv.Histogram.ValueAtQuantile(50)
+	iv.P99Ns = iv.Histogram.ValueAtQuantile(99)
+	if iv.Histogram.TotalCount() > 0 {
+		iv.MaxNs = iv.Histogram.Max()
+	}
+	if now.After(r.lastTick) {
+		r.lastTick = now
+	}
+	r.intervals = append(r.intervals, iv.IntervalRow)
+	return iv
+}
+
+// Summary is the whole-run measurement returned by Recorder.Finish. Counts,
+// bytes, rates and the histogram cover messages intended at or after
+// Start+Warmup only; Intervals cover every message.
+type Summary struct {
+	// Start and End bound the run; Start is the time given to NewRecorder.
+	Start, End time.Time
+	// Warmup is the excluded warmup period; Interval the nominal interval
+	// length given to NewRecorder.
+	Warmup, Interval time.Duration
+	// Measured is End-(Start+Warmup), or 0 if the run ended within warmup.
+	Measured time.Duration
+	// Sent, Acked and Failed count messages; SentBytes and AckedBytes sum
+	// their record payload (key+value+headers) in bytes.
+	Sent, Acked, Failed, SentBytes, AckedBytes int64
+	// FailedByKind counts failures by kind. Never nil.
+	FailedByKind map[string]int64
+	// MsgsPerSec is Acked/Measured in messages per second; MBPerSec is
+	// AckedBytes/Measured in 10^6 bytes per second. Both 0 when Measured
+	// is 0.
+	MsgsPerSec, MBPerSec float64
+	// ClampedHigh counts latencies above HighestLatencyNs (recorded as
+	// HighestLatencyNs); ClampedNegative counts negative latencies (ack
+	// before intended time, recorded as 0).
+	ClampedHigh, ClampedNegative int64
+	// Histogram holds every measured latency in ns. Never nil.
+	Histogram *hdrhistogram.Histogram
+	// Intervals lists every interval closed by Tick and Finish, in order.
+	Intervals []IntervalRow
+}
+
+// Finish closes the last (partial) interval at end, unless it is empty and of
+// zero length, and returns the whole-run Summary. It must be called after the
+// producer stopped calling Sent, Success and Failure; messages recorded later
+// are not reported. Later calls return the first call's Summary.
+func (r *Recorder) Finish(end time.Time) Summary {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	if r.finished {
+		return r.summary
+	}
+	var pending int64
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.Lock()
+		pending += s.iSent.Load() + s.iAcked + s.iFailed.Load()
+		s.mu.Unlock()
+	}
+	if end.After(r.lastTick) || pending != 0 {
+		r.tickLocked(end)
+	}
+	sum := Summary{
+		Start:        time.Unix(0, r.startNs),
+		End:          end,
+		Warmup:       r.warmup,
+		Interval:     r.interval,
+		FailedByKind: make(map[string]int64),
+		Histogram:    NewHistogram(),
+		Intervals:    r.intervals,
+	}
+	if m := end.UnixNano() - r.warmupEnd; m > 0 {
+		sum.Measured = time.Duration(m)
+	}
+	for i := range r.shards {
+		s := &r.shards[i]
+		sum.Sent += s.tSent.Load()
+		sum.SentBytes += s.tSentBytes.Load()
+		sum.Acked += s.tAcked.Load()
+		sum.AckedBytes += s.tAckedBytes.Load()
+		sum.Failed += s.tFailed.Load()
+		sum.ClampedHigh += s.clampedHigh.Load()
+		sum.ClampedNegative += s.clampedNeg.Load()
+		s.mu.Lock()
+		sum.Histogram.Merge(s.thist)
+		s.mu.Unlock()
+	}
+	r.failMu.Lock()
+	for kind, k := range r.kinds {
+		if k.total != 0 {
+			sum.FailedByKind[kind] = k.total
+		}
+	}
+	r.failMu.Unlock()
+	secs := sum.Measured.Seconds()
+	sum.MsgsPerSec = rate(float64(sum.Acked), secs)
+	sum.MBPerSec = rate(float64(sum.AckedBytes)/1e6, secs)
+	r.finished = true
+	r.summary = sum
+	return sum
+}
+
+// sortedKeys returns m's keys in ascending order.
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,388 @@
+package report
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// ns returns the Unix ns of t0+d.
+func ns(d time.Duration) int64 { return t0.Add(d).UnixNano() }
+
+// within reports whether got is want up to HdrHistogram's 3-significant-digit
+// precision (0.1%, plus 1 ns for tiny values).
+func within(got, want int64) bool {
+	return math.Abs(float64(got-want)) <= float64(want)/1000+1
+}
+
+func TestRecorderPercentiles(t *testing.T) {
+	t.Parallel()
+	type want struct{ p50, p90, p99, p999, max, min int64 }
+	tests := []struct {
+		name string
+		lats []int64 // latencies in ns, recorded in order
+		want want
+	}{
+		// one value: every percentile is that value
+		{"constant 1ms", repeat(int64(time.Millisecond), 1000), want{1e6, 1e6, 1e6, 1e6, 1e6, 1e6}},
+		// 1..10000 µs uniformly: pX is X% of 10 ms
+		{"uniform 1us..10ms", uniform(10000, int64(time.Microsecond)), want{5e6, 9e6, 9.9e6, 9.99e6, 10e6, 1e3}},
+		// values below 2048 ns are exact
+		{"uniform 1..1000ns", uniform(1000, 1), want{500, 900, 990, 999, 1000, 1}},
+		// 99% at 1 ms, 1% at 100 ms: the tail shows from p99.9
+		{"bimodal", append(repeat(int64(time.Millisecond), 9900), repeat(int64(100*time.Millisecond), 100)...), want{1e6, 1e6, 1e6, 1e8, 1e8, 1e6}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := NewRecorder(t0, 0, time.Second)
+			for i, lat := range tc.lats {
+				intended := ns(time.Duration(i) * time.Microsecond)
+				r.Sent(intended, 100)
+				r.Success(intended, intended+lat, 100)
+			}
+			s := r.Finish(t0.Add(10 * time.Second))
+			if s.Acked != int64(len(tc.lats)) || s.Histogram.TotalCount() != int64(len(tc.lats)) {
+				t.Fatalf("acked %d, histogram count %d, want %d", s.Acked, s.Histogram.TotalCount(), len(tc.lats))
+			}
+			res, err := NewResult(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := res.Latency
+			for _, c := range []struct {
+				name      string
+				got, want int64
+			}{
+				{"p50", l.P50Ns, tc.want.p50}, {"p90", l.P90Ns, tc.want.p90},
+				{"p99", l.P99Ns, tc.want.p99}, {"p99.9", l.P999Ns, tc.want.p999},
+				{"max", l.MaxNs, tc.want.max}, {"min", l.MinNs, tc.want.min},
+			} {
+				if !within(c.got, c.want) {
+					t.Errorf("%s = %d ns, want %d ns ±0.1%%", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func repeat(v int64, n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+// uniform returns step, 2*step, …, n*step.
+func uniform(n int, step int64) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(i+1) * step
+	}
+	return out
+}
+
+func TestRecorderClamps(t *testing.T) {
+	t.Parallel()
+	r := NewRecorder(t0, 0, time.Second)
+	r.Success(ns(0), ns(2*time.Hour), 1)      // above 1 h: clamped high
+	r.Success(ns(time.Second), ns(0), 1)      // ack before intended: clamped to 0
+	r.Success(ns(0), ns(time.Millisecond), 1) // normal
+	s := r.Finish(t0.Add(time.Minute))
+	if s.ClampedHigh != 1 || s.ClampedNegative != 1 {
+		t.Errorf("clamped high %d negative %d, want 1 and 1", s.ClampedHigh, s.ClampedNegative)
+	}
+	if got := s.Histogram.Max(); !within(got, HighestLatencyNs) {
+		t.Errorf("max %d, want %d", got, HighestLatencyNs)
+	}
+	if got := s.Histogram.Min(); got != 0 {
+		t.Errorf("min %d, want 0", got)
+	}
+	if s.Acked != 3 {
+		t.Errorf("acked %d, want 3", s.Acked)
+	}
+}
+
+func TestRecorderWarmup(t *testing.T) {
+	t.Parallel()
+	r := NewRecorder(t0, time.Second, time.Second)
+	// Warmup: intended at 0.5 s, slow (100 ms), plus one failure.
+	r.Sent(ns(500*time.Millisecond), 10)
+	r.Success(ns(500*time.Millisecond), ns(600*time.Millisecond), 10)
+	r.Sent(ns(700*time.Millisecond), 10)
+	r.Failure(ns(700*time.Millisecond), ns(800*time.Millisecond), "queue_full")
+	// Intended exactly at the end of warmup: measured.
+	r.Sent(ns(time.Second), 10)
+	r.Success(ns(time.Second), ns(time.Second+time.Millisecond), 10)
+	// Intended in warmup, acked after it: still warmup.
+	r.Sent(ns(999*time.Millisecond), 10)
+	r.Success(ns(999*time.Millisecond), ns(1500*time.Millisecond), 10)
+	iv1 := r.Tick(t0.Add(1200 * time.Millisecond))
+	// Measured.
+	r.Sent(ns(1500*time.Millisecond), 10)
+	r.Success(ns(1500*time.Millisecond), ns(1501*time.Millisecond), 10)
+	r.Sent(ns(1600*time.Millisecond), 10)
+	r.Failure(ns(1600*time.Millisecond), ns(1700*time.Millisecond), "send_timeout")
+	s := r.Finish(t0.Add(3 * time.Second))
+
+	if !iv1.Warmup || iv1.Sent != 4 || iv1.Acked != 3 || iv1.Failed != 1 {
+		t.Errorf("interval 1 = %+v, want warmup with sent 4 acked 3 failed 1", iv1.IntervalRow)
+	}
+	if iv1.Histogram.TotalCount() != 3 {
+		t.Errorf("interval 1 histogram count %d, want 3", iv1.Histogram.TotalCount())
+	}
+	if len(s.Intervals) != 2 || s.Intervals[1].Warmup {
+		t.Fatalf("intervals %+v, want 2 with the second not warmup", s.Intervals)
+	}
+	if s.Sent != 3 || s.Acked != 2 || s.Failed != 1 || s.SentBytes != 30 || s.AckedBytes != 20 {
+		t.Errorf("summary sent %d acked %d failed %d sentB %d ackedB %d, want 3 2 1 30 20",
+			s.Sent, s.Acked, s.Failed, s.SentBytes, s.AckedBytes)
+	}
+	if len(s.FailedByKind) != 1 || s.FailedByKind["send_timeout"] != 1 {
+		t.Errorf("failed by kind %v, want only send_timeout:1", s.FailedByKind)
+	}
+	if s.Histogram.TotalCount() != 2 || !within(s.Histogram.Max(), int64(time.Millisecond)) {
+		t.Errorf("histogram count %d max %d, want 2 and 1ms (warmup latencies excluded)",
+			s.Histogram.TotalCount(), s.Histogram.Max())
+	}
+	if s.Measured != 2*time.Second {
+		t.Errorf("measured %v, want 2s", s.Measured)
+	}
+	if s.MsgsPerSec != 1 || s.MBPerSec != 10e-6 {
+		t.Errorf("rates %v msg/s %v MB/s, want 1 and 1e-5", s.MsgsPerSec, s.MBPerSec)
+	}
+}
+
+func TestRecorderIntervalsSumToTotals(t *testing.T) {
+	t.Parallel()
+	kinds := []string{"queue_full", "send_timeout", "closed", "broker:NOT_LEADER_OR_FOLLOWER", "connection"}
+	r := NewRecorder(t0, 0, 100*time.Millisecond)
+	var histSum int64
+	for tick := 1; tick <= 10; tick++ {
+		for i := range 100 * tick {
+			at := ns(time.Duration(tick-1)*100*time.Millisecond + time.Duration(i)*time.Microsecond)
+			r.Sent(at, i)
+			switch i % 7 {
+			case 0:
+				r.Failure(at, at+1000, kinds[(i+tick)%len(kinds)])
+			case 1:
+				// in flight: sent, never acked
+			default:
+				r.Success(at, at+int64(i)*1000, i)
+			}
+		}
+		if tick < 10 {
+			iv := r.Tick(t0.Add(time.Duration(tick) * 100 * time.Millisecond))
+			histSum += iv.Histogram.TotalCount()
+			if iv.Histogram.TotalCount() != iv.Acked {
+				t.Errorf("tick %d: histogram %d != acked %d", tick, iv.Histogram.TotalCount(), iv.Acked)
+			}
+			if !(iv.MsgsPerSec > 0) || iv.P99Ns < iv.P50Ns || iv.MaxNs < iv.P99Ns {
+				t.Errorf("tick %d: implausible row %+v", tick, iv.IntervalRow)
+			}
+		}
+	}
+	s := r.Finish(t0.Add(time.Second))
+	if len(s.Intervals) != 10 {
+		t.Fatalf("%d intervals, want 10", len(s.Intervals))
+	}
+	var sent, acked, failed int64
+	byKind := map[string]int64{}
+	for i, iv := range s.Intervals {
+		sent += iv.Sent
+		acked += iv.Acked
+		failed += iv.Failed
+		for k, v := range iv.FailedByKind {
+			byKind[k] += v
+		}
+		if iv.Warmup {
+			t.Errorf("interval %d marked warmup with no warmup", i)
+		}
+		if want := int64(i) * int64(100*time.Millisecond); iv.StartNs != want {
+			t.Errorf("interval %d starts at %d, want %d", i, iv.StartNs, want)
+		}
+	}
+	histSum += s.Intervals[9].Acked
+	if sent != s.Sent || acked != s.Acked || failed != s.Failed {
+		t.Errorf("intervals sum sent %d acked %d failed %d, summary %d %d %d", sent, acked, failed, s.Sent, s.Acked, s.Failed)
+	}
+	if histSum != s.Histogram.TotalCount() {
+		t.Errorf("interval histograms sum %d, summary histogram %d", histSum, s.Histogram.TotalCount())
+	}
+	if s.Sent != 5500 || s.Failed+s.Acked >= s.Sent {
+		t.Errorf("sent %d acked %d failed %d: want 5500 sent with some in flight", s.Sent, s.Acked, s.Failed)
+	}
+	var kindSum int64
+	for _, k := range kinds {
+		if byKind[k] != s.FailedByKind[k] || s.FailedByKind[k] == 0 {
+			t.Errorf("kind %s: intervals %d, summary %d", k, byKind[k], s.FailedByKind[k])
+		}
+		kindSum += s.FailedByKind[k]
+	}
+	if kindSum != s.Failed || len(s.FailedByKind) != len(kinds) {
+		t.Errorf("failed by kind %v sums to %d, failed %d", s.FailedByKind, kindSum, s.Failed)
+	}
+}
+
+func TestRecorderConcurrent(t *testing.T) {
+	t.Parallel()
+	const goroutines, perG = 8, 5000
+	r := NewRecorder(t0, 0, time.Millisecond)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var ticked []Interval
+	var tickWG sync.WaitGroup
+	tickWG.Add(1)
+	go func() { // a ticker racing the recorders
+		defer tickWG.Done()
+		for i := 1; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+				ticked = append(ticked, r.Tick(t0.Add(time.Duration(i)*time.Microsecond)))
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+	}()
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perG {
+				at := ns(time.Duration(g*perG+i) * time.Microsecond)
+				r.Sent(at, 3)
+				if i%100 == 0 {
+					r.Failure(at, at, "closed")
+					continue
+				}
+				r.Success(at, at+int64(g+1)*int64(time.Millisecond), 3)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	tickWG.Wait()
+	s := r.Finish(t0.Add(time.Second))
+	const wantFailed = goroutines * perG / 100
+	const wantAcked = goroutines*perG - wantFailed
+	if s.Sent != goroutines*perG || s.Acked != wantAcked || s.Failed != wantFailed || s.FailedByKind["closed"] != wantFailed {
+		t.Errorf("sent %d acked %d failed %d (%v), want %d %d %d", s.Sent, s.Acked, s.Failed, s.FailedByKind, goroutines*perG, wantAcked, wantFailed)
+	}
+	if s.Histogram.TotalCount() != wantAcked || s.AckedBytes != 3*wantAcked {
+		t.Errorf("histogram count %d acked bytes %d, want %d and %d", s.Histogram.TotalCount(), s.AckedBytes, wantAcked, 3*wantAcked)
+	}
+	if !within(s.Histogram.Max(), 8*int64(time.Millisecond)) || !within(s.Histogram.Min(), int64(time.Millisecond)) {
+		t.Errorf("min %d max %d, want 1ms and 8ms", s.Histogram.Min(), s.Histogram.Max())
+	}
+	var sent, acked, failed, hist int64
+	for _, iv := range s.Intervals {
+		sent, acked, failed = sent+iv.Sent, acked+iv.Acked, failed+iv.Failed
+	}
+	for i, iv := range ticked {
+		hist += iv.Histogram.TotalCount()
+		if iv.Histogram.TotalCount() != iv.Acked {
+			t.Errorf("tick %d: histogram count %d != acked %d", i, iv.Histogram.TotalCount(), iv.Acked)
+		}
+	}
+	// The last interval is closed by Finish; its histogram is not returned
+	// but matches its acked count.
+	hist += s.Intervals[len(s.Intervals)-1].Acked
+	if sent != s.Sent || acked != s.Acked || failed != s.Failed || hist != s.Histogram.TotalCount() {
+		t.Errorf("intervals sum sent %d acked %d failed %d hist %d; summary %d %d %d %d",
+			sent, acked, failed, hist, s.Sent, s.Acked, s.Failed, s.Histogram.TotalCount())
+	}
+}
+
+func TestRecorderZeroDurations(t *testing.T) {
+	t.Parallel()
+	r := NewRecorder(t0, time.Second, 0)
+	r.Sent(ns(0), 10)
+	r.Success(ns(0), ns(time.Millisecond), 10)
+	iv := r.Tick(t0) // zero-length interval
+	if iv.MsgsPerSec != 0 || iv.MBPerSec != 0 || iv.Acked != 1 {
+		t.Errorf("zero-length interval %+v: want acked 1 and zero rates", iv.IntervalRow)
+	}
+	empty := r.Tick(t0) // empty and zero-length
+	if empty.P50Ns != 0 || empty.MaxNs != 0 || empty.Histogram.TotalCount() != 0 {
+		t.Errorf("empty interval %+v, want zeros", empty.IntervalRow)
+	}
+	s := r.Finish(t0.Add(500 * time.Millisecond)) // ends inside warmup
+	if s.Measured != 0 || s.MsgsPerSec != 0 || s.MBPerSec != 0 || s.Acked != 0 {
+		t.Errorf("summary measured %v rates %v %v acked %d, want zeros", s.Measured, s.MsgsPerSec, s.MBPerSec, s.Acked)
+	}
+	res, err := NewResult(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MarshalResult(res); err != nil {
+		t.Fatalf("marshal of a run without measurements: %v", err)
+	}
+	if again := r.Finish(t0.Add(time.Hour)); again.End != s.End || len(again.Intervals) != len(s.Intervals) {
+		t.Errorf("second Finish changed the summary")
+	}
+	if late := r.Tick(t0.Add(time.Hour)); late.Acked != 0 || late.Histogram == nil {
+		t.Errorf("Tick after Finish = %+v, want an empty interval", late.IntervalRow)
+	}
+}
+
+// TestRecorderNoAllocs must not run in parallel: testing.AllocsPerRun counts
+// the allocations of the whole process.
+func TestRecorderNoAllocs(t *testing.T) {
+	r := NewRecorder(t0, time.Second, time.Second)
+	r.Failure(ns(0), ns(1), "queue_full") // first occurrence of the kind allocates
+	r.Failure(ns(2*time.Second), ns(2*time.Second), "queue_full")
+	var i int64
+	tests := []struct {
+		name string
+		f    func()
+	}{
+		// measured message
+		{"Sent", func() { i++; r.Sent(ns(2*time.Second)+i, 100) }},
+		// warmup message
+		{"Sent warmup", func() { i++; r.Sent(ns(0)+i, 100) }},
+		// measured ack with a varying latency
+		{"Success", func() { i++; r.Success(ns(2*time.Second)+i, ns(2*time.Second)+i*997, 100) }},
+		// clamped latency
+		{"Success clamped", func() { i++; r.Success(ns(2*time.Second)+i, ns(3*time.Hour), 100) }},
+		// failure of a kind already seen
+		{"Failure", func() { i++; r.Failure(ns(2*time.Second)+i, ns(3*time.Second), "queue_full") }},
+	}
+	for _, tc := range tests {
+		if got := testing.AllocsPerRun(1000, tc.f); got != 0 {
+			t.Errorf("%s: %v allocs/op, want 0", tc.name, got)
+		}
+	}
+}
+
+func BenchmarkRecorderSuccess(b *testing.B) {
+	r := NewRecorder(t0, 0, time.Second)
+	base := ns(0)
+	b.ReportAllocs()
+	var i int64
+	for b.Loop() {
+		i++
+		r.Success(base+i*1000, base+i*1000+int64(time.Millisecond)+i%1000, 100)
+	}
+}
+
+func BenchmarkRecorderSuccessParallel(b *testing.B) {
+	r := NewRecorder(t0, 0, time.Second)
+	base := ns(0)
+	b.ReportAllocs()
+	var gid atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		// Each goroutine walks its own schedule, as producers do.
+		off := gid.Add(1) * 7919
+		var i int64
+		for pb.Next() {
+			i++
+			r.Success(base+i*1000+off, base+i*1000+off+int64(time.Millisecond)+i%1000, 100)
+		}
+	})
+}

@@ -1,0 +1,421 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// SchemaVersion is the version of the result.json schema written by this
+// package. It changes whenever a field changes meaning or is removed.
+const SchemaVersion = 1
+
+// Status values of Result.Status.
+const (
+	// StatusComplete marks a run that ran its whole planned duration.
+	StatusComplete = "complete"
+	// StatusInterrupted marks a run stopped early (signal, fatal error); its
+	// numbers cover only the part that ran.
+	StatusInterrupted = "interrupted"
+)
+
+// Version is the prodbench version reported by CollectEnvironment. It
+// defaults to "dev"; release builds set it with
+// -ldflags "-X github.com/prodbench/prodbench/report.Version=v1.2.3".
+var Version = "dev"
+
+// Result is the versioned, machine-readable outcome of one run, written as
+// result.json. See the package documentation for every field and its units.
+type Result struct {
+	// SchemaVersion is SchemaVersion when written by this package.
+	SchemaVersion int `json:"schema_version"`
+	// Status is StatusComplete or StatusInterrupted.
+	Status string `json:"status"`
+	// StartedAt and EndedAt bound the run (RFC 3339 with nanoseconds, UTC).
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+	// Scenario identifies the workload; the caller fills it.
+	Scenario Scenario `json:"scenario"`
+	// Options is the producer configuration as the producer package
+	// serialises it; the caller fills it. Omitted when empty.
+	Options json.RawMessage `json:"options,omitempty"`
+	// Environment describes the machine and build that ran the benchmark.
+	Environment Environment `json:"environment"`
+	// TargetRateMsgsPerSec is the scheduled (open-loop) send rate in
+	// messages per second; 0 means unthrottled. The caller fills it.
+	TargetRateMsgsPerSec float64 `json:"target_rate_msgs_per_sec"`
+	// WarmupNs is the warmup period excluded from the totals, in ns.
+	WarmupNs int64 `json:"warmup_ns"`
+	// MeasuredNs is the measured window after warmup, in ns.
+	MeasuredNs int64 `json:"measured_ns"`
+	// IntervalNs is the nominal length of one interval row, in ns.
+	IntervalNs int64 `json:"interval_ns"`
+	// Counts holds message counts after warmup.
+	Counts Counts `json:"counts"`
+	// Throughput holds acked rates over the measured window.
+	Throughput Throughput `json:"throughput"`
+	// Latency holds latency statistics and the encoded histogram.
+	Latency Latency `json:"latency"`
+	// Batches holds producer batch statistics; the caller fills it (see
+	// NewBatches).
+	Batches Batches `json:"batches"`
+	// Intervals lists the per-interval rows, warmup included.
+	Intervals []IntervalRow `json:"intervals"`
+}
+
+// Scenario identifies the workload of a run.
+type Scenario struct {
+	// Name is the scenario's short name.
+	Name string `json:"name"`
+	// Description is the scenario's one-line description.
+	Description string `json:"description,omitempty"`
+	// File is the path of the scenario file, if the scenario came from one.
+	File string `json:"file,omitempty"`
+	// Spec is the full scenario as the workload package serialises it.
+	// Omitted when empty; must be valid JSON otherwise.
+	Spec json.RawMessage `json:"spec,omitempty"`
+}
+
+// Environment describes the machine and build that ran the benchmark.
+type Environment struct {
+	// GitCommit is the commit of the working directory, or "unknown".
+	GitCommit string `json:"git_commit"`
+	// GoVersion is runtime.Version() of the benchmark binary.
+	GoVersion string `json:"go_version"`
+	// NumCPU is runtime.NumCPU(); GOMAXPROCS is runtime.GOMAXPROCS(0).
+	NumCPU     int `json:"num_cpu"`
+	GOMAXPROCS int `json:"gomaxprocs"`
+	// Hostname is os.Hostname(), or "unknown".
+	Hostname string `json:"hostname"`
+	// OS and Arch are runtime.GOOS and runtime.GOARCH.
+	OS   string `json:"os"`
+	Arch string `json:"arch"`
+	// Version is the prodbench version (see Version).
+	Version string `json:"prodbench_version"`
+}
+
+// Counts holds message counts of the measured window (after warmup).
+type Counts struct {
+	// Sent counts messages handed to the producer.
+	Sent int64 `json:"sent"`
+	// Acked counts messages acknowledged by the broker.
+	Acked int64 `json:"acked"`
+	// Failed counts messages whose send failed.
+	Failed int64 `json:"failed"`
+	// FailedByKind splits Failed by failure kind; never null in JSON.
+	FailedByKind map[string]int64 `json:"failed_by_kind"`
+	// SentBytes and AckedBytes sum the record payload (key+value+headers)
+	// of sent and acked messages, in bytes.
+	SentBytes  int64 `json:"sent_bytes"`
+	AckedBytes int64 `json:"acked_bytes"`
+}
+
+// Throughput holds rates of acked messages over the measured window.
+type Throughput struct {
+	// MsgsPerSec is acked messages per second.
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	// MBPerSec is acked record payload (key+value+headers) in MB per
+	// second, where MB = 10^6 bytes.
+	MBPerSec float64 `json:"mb_per_sec"`
+}
+
+// Latency holds latency statistics, in nanoseconds, from intended send time
+// to ack, of the messages acked in the measured window.
+type Latency struct {
+	// Count is the number of recorded latencies.
+	Count int64 `json:"count"`
+	// MinNs, MeanNs and MaxNs are the minimum, mean and maximum, in ns.
+	MinNs  int64 `json:"min_ns"`
+	MeanNs int64 `json:"mean_ns"`
+	MaxNs  int64 `json:"max_ns"`
+	// P50Ns … P9999Ns are the 50th, 90th, 99th, 99.9th and 99.99th
+	// percentiles, in ns.
+	P50Ns   int64 `json:"p50_ns"`
+	P90Ns   int64 `json:"p90_ns"`
+	P99Ns   int64 `json:"p99_ns"`
+	P999Ns  int64 `json:"p999_ns"`
+	P9999Ns int64 `json:"p9999_ns"`
+	// ClampedHigh counts latencies above HighestLatencyNs, recorded as
+	// HighestLatencyNs; ClampedNegative counts negative latencies, recorded
+	// as 0.
+	ClampedHigh     int64 `json:"clamped_high"`
+	ClampedNegative int64 `json:"clamped_negative"`
+	// Histogram is the whole-run HdrHistogram in the V2 compressed encoding,
+	// base64 (hdrhistogram-go's Encode); decode it with DecodeHistogram.
+	// Empty means no histogram.
+	Histogram string `json:"histogram"`
+}
+
+// Batches holds producer batch statistics of the run.
+type Batches struct {
+	// Count is the number of record batches produced.
+	Count int64 `json:"count"`
+	// Records is the number of records in those batches.
+	Records int64 `json:"records"`
+	// UncompressedBytes is the record bytes before compression.
+	UncompressedBytes int64 `json:"uncompressed_bytes"`
+	// CompressedBytes is the batch bytes on the wire after compression.
+	CompressedBytes int64 `json:"compressed_bytes"`
+	// CompressionRatio is UncompressedBytes/CompressedBytes (0 if no bytes).
+	CompressionRatio float64 `json:"compression_ratio"`
+	// MeanRecordsPerBatch is Records/Count (0 if no batches).
+	MeanRecordsPerBatch float64 `json:"mean_records_per_batch"`
+}
+
+// IntervalRow is one per-interval row of a run.
+type IntervalRow struct {
+	// StartNs and EndNs are the interval bounds as offsets from the run
+	// start, in ns.
+	StartNs int64 `json:"start_ns"`
+	EndNs   int64 `json:"end_ns"`
+	// Sent, Acked and Failed count the interval's messages.
+	Sent   int64 `json:"sent"`
+	Acked  int64 `json:"acked"`
+	Failed int64 `json:"failed"`
+	// FailedByKind splits Failed by kind; omitted when empty.
+	FailedByKind map[string]int64 `json:"failed_by_kind,omitempty"`
+	// MsgsPerSec is acked messages per second; MBPerSec acked payload in
+	// 10^6 bytes per second.
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	MBPerSec   float64 `json:"mb_per_sec"`
+	// P50Ns, P99Ns and MaxNs are latency percentiles of the interval's acked
+	// messages, in ns (0 if none).
+	P50Ns int64 `json:"p50_ns"`
+	P99Ns int64 `json:"p99_ns"`
+	MaxNs int64 `json:"max_ns"`
+	// Warmup is true when the interval overlaps the warmup period.
+	Warmup bool `json:"warmup"`
+}
+
+// NewBatches returns Batches for count batches holding records records of
+// uncompressed record bytes, sent as compressed wire bytes, with the ratio
+// and mean computed. Either is 0 when its divisor is 0 or an input is
+// negative.
+func NewBatches(count, records, uncompressed, compressed int64) Batches {
+	b := Batches{
+		Count:             count,
+		Records:           records,
+		UncompressedBytes: uncompressed,
+		CompressedBytes:   compressed,
+	}
+	if compressed > 0 && uncompressed > 0 {
+		b.CompressionRatio = float64(uncompressed) / float64(compressed)
+	}
+	if count > 0 && records > 0 {
+		b.MeanRecordsPerBatch = float64(records) / float64(count)
+	}
+	return b
+}
+
+// NewResult returns a Result filled from a Recorder Summary: schema version,
+// status StatusComplete, times (UTC), warmup, measured window, interval,
+// counts, throughput, latency (with the encoded histogram) and intervals. The
+// caller fills Scenario, Options, Environment, TargetRateMsgsPerSec, Batches
+// and, when the run stopped early, Status. It fails only if the histogram
+// cannot be encoded.
+func NewResult(s Summary) (*Result, error) {
+	lat, err := LatencyFromHistogram(s.Histogram)
+	if err != nil {
+		return nil, err
+	}
+	lat.ClampedHigh = s.ClampedHigh
+	lat.ClampedNegative = s.ClampedNegative
+	byKind := make(map[string]int64, len(s.FailedByKind))
+	for k, v := range s.FailedByKind {
+		byKind[k] = v
+	}
+	intervals := make([]IntervalRow, len(s.Intervals))
+	copy(intervals, s.Intervals)
+	return &Result{
+		SchemaVersion: SchemaVersion,
+		Status:        StatusComplete,
+		StartedAt:     s.Start.UTC(),
+		EndedAt:       s.End.UTC(),
+		WarmupNs:      int64(s.Warmup),
+		MeasuredNs:    int64(s.Measured),
+		IntervalNs:    int64(s.Interval),
+		Counts: Counts{
+			Sent:         s.Sent,
+			Acked:        s.Acked,
+			Failed:       s.Failed,
+			FailedByKind: byKind,
+			SentBytes:    s.SentBytes,
+			AckedBytes:   s.AckedBytes,
+		},
+		Throughput: Throughput{
+			MsgsPerSec: finite(s.MsgsPerSec),
+			MBPerSec:   finite(s.MBPerSec),
+		},
+		Latency:   lat,
+		Intervals: intervals,
+	}, nil
+}
+
+// LatencyFromHistogram returns the statistics of h (ns) and its encoding.
+// A nil or empty histogram gives all zeros (and the encoding of an empty
+// histogram for an empty one). It fails only if encoding fails.
+func LatencyFromHistogram(h *hdrhistogram.Histogram) (Latency, error) {
+	if h == nil {
+		return Latency{}, nil
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return Latency{}, fmt.Errorf("report: encode histogram: %w", err)
+	}
+	l := Latency{Count: h.TotalCount(), Histogram: string(enc)}
+	if l.Count == 0 {
+		return l, nil
+	}
+	l.MinNs = h.Min()
+	l.MaxNs = h.Max()
+	l.MeanNs = int64(math.Round(finite(h.Mean())))
+	l.P50Ns = h.ValueAtQuantile(50)
+	l.P90Ns = h.ValueAtQuantile(90)
+	l.P99Ns = h.ValueAtQuantile(99)
+	l.P999Ns = h.ValueAtQuantile(99.9)
+	l.P9999Ns = h.ValueAtQuantile(99.99)
+	return l, nil
+}
+
+// DecodeHistogram decodes a histogram encoded as in Latency.Histogram. An
+// empty string gives an empty histogram with the package geometry. It fails
+// on malformed input.
+func DecodeHistogram(encoded string) (*hdrhistogram.Histogram, error) {
+	if encoded == "" {
+		return NewHistogram(), nil
+	}
+	h, err := hdrhistogram.Decode([]byte(encoded))
+	if err != nil {
+		return nil, fmt.Errorf("report: decode histogram: %w", err)
+	}
+	return h, nil
+}
+
+// MarshalResult returns res as indented JSON (with a trailing newline), the
+// exact bytes Write puts in result.json. The encoding is normalised without
+// changing res: times in UTC, non-finite floats as 0, a null failed_by_kind
+// as {} and null intervals as []. It fails on nil res or invalid raw JSON in
+// Options or Scenario.Spec.
+func MarshalResult(res *Result) ([]byte, error) {
+	if res == nil {
+		return nil, errors.New("report: nil result")
+	}
+	c := *res
+	c.StartedAt = c.StartedAt.UTC()
+	c.EndedAt = c.EndedAt.UTC()
+	c.TargetRateMsgsPerSec = finite(c.TargetRateMsgsPerSec)
+	c.Throughput.MsgsPerSec = finite(c.Throughput.MsgsPerSec)
+	c.Throughput.MBPerSec = finite(c.Throughput.MBPerSec)
+	c.Batches.CompressionRatio = finite(c.Batches.CompressionRatio)
+	c.Batches.MeanRecordsPerBatch = finite(c.Batches.MeanRecordsPerBatch)
+	if c.Counts.FailedByKind == nil {
+		c.Counts.FailedByKind = map[string]int64{}
+	}
+	c.Intervals = make([]IntervalRow, len(res.Intervals))
+	for i, iv := range res.Intervals {
+		iv.MsgsPerSec = finite(iv.MsgsPerSec)
+		iv.MBPerSec = finite(iv.MBPerSec)
+		c.Intervals[i] = iv
+	}
+	b, err := json.MarshalIndent(&c, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report: encode result: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// ReadResult reads a result.json written by Write. It fails if the file
+// cannot be read or parsed, or its schema_version is not between 1 and
+// SchemaVersion.
+func ReadResult(path string) (*Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var res Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, fmt.Errorf("report: parse %s: %w", path, err)
+	}
+	if res.SchemaVersion < 1 || res.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("report: %s has schema_version %d, want 1..%d", path, res.SchemaVersion, SchemaVersion)
+	}
+	return &res, nil
+}
+
+// CollectEnvironment describes the current process: git commit of the
+// working directory (`git rev-parse HEAD`, 2 s timeout, "unknown" on any
+// failure), Go version, CPU counts, hostname ("unknown" on failure), OS,
+// architecture and prodbench version. It never fails.
+func CollectEnvironment() Environment {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return Environment{
+		GitCommit:  gitCommit(),
+		GoVersion:  runtime.Version(),
+		NumCPU:     runtime.NumCPU(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Hostname:   host,
+		OS:         runtime.GOOS,
+		Arch:       runtime.GOARCH,
+		Version:    version(),
+	}
+}
+
+// gitCommit returns `git rev-parse HEAD` of the current directory, or
+// "unknown".
+func gitCommit() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if c == "" {
+		return "unknown"
+	}
+	return c
+}
+
+// version returns Version, or the main module's version when Version was
+// left at "dev" and the binary was built from a tagged module.
+func version() string {
+	if Version != "dev" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+	}
+	return Version
+}
+
+// finite returns x, or 0 when x is NaN or infinite (JSON cannot encode them).
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+// rate returns n/secs, or 0 when secs is not positive or the result is not
+// finite.
+func rate(n, secs float64) float64 {
+	if !(secs > 0) {
+		return 0
+	}
+	return finite(n / secs)
+}

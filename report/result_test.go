@@ -1,0 +1,331 @@
+package report
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sampleSummary is the Summary of a deterministic 10 s run (2 s warmup,
+// 2000 msg/s intended), recorded once and shared read-only.
+var sampleSummary = sync.OnceValue(func() Summary {
+	r := NewRecorder(t0, 2*time.Second, time.Second)
+	kinds := []string{"send_timeout", "queue_full", "broker:NOT_LEADER_OR_FOLLOWER"}
+	for i := range 20000 {
+		at := ns(time.Duration(i) * 500 * time.Microsecond)
+		r.Sent(at, 1000)
+		if i%997 == 0 {
+			r.Failure(at, at+int64(time.Second), kinds[i%len(kinds)])
+			continue
+		}
+		// 1..5 ms, with a 1-in-500 tail of 50..250 ms.
+		lat := int64(time.Millisecond) + int64(i%4000)*1000
+		if i%500 == 7 {
+			lat *= 50
+		}
+		r.Success(at, at+lat, 1000)
+		if i%2000 == 1999 {
+			r.Tick(t0.Add(time.Duration(i+1) * 500 * time.Microsecond))
+		}
+	}
+	return r.Finish(t0.Add(10 * time.Second))
+})
+
+// sampleResult returns a fresh, fully filled Result of sampleSummary.
+func sampleResult(t testing.TB) *Result {
+	t.Helper()
+	res, err := NewResult(sampleSummary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Scenario = Scenario{
+		Name:        "steady-1k",
+		Description: "2000 msg/s of 1 KB records",
+		File:        "scenarios/steady-1k.yaml",
+		Spec:        json.RawMessage(`{"rate":2000,"size":1000}`),
+	}
+	res.Options = json.RawMessage(`{"acks":"all","compression":"zstd"}`)
+	res.Environment = Environment{
+		GitCommit: "0123456789abcdef0123456789abcdef01234567", GoVersion: "go1.26.8",
+		NumCPU: 8, GOMAXPROCS: 8, Hostname: "bench-1", OS: "linux", Arch: "amd64", Version: "dev",
+	}
+	res.TargetRateMsgsPerSec = 2000
+	res.Batches = NewBatches(1200, 19979, 19_979_000, 6_100_000)
+	return res
+}
+
+func TestHistogramRoundTrip(t *testing.T) {
+	t.Parallel()
+	res := sampleResult(t)
+	js, err := MarshalResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Result
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	h, err := DecodeHistogram(back.Latency.Histogram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.TotalCount() != res.Latency.Count || h.TotalCount() != res.Counts.Acked || h.TotalCount() == 0 {
+		t.Fatalf("decoded count %d, latency count %d, acked %d", h.TotalCount(), res.Latency.Count, res.Counts.Acked)
+	}
+	got, err := LatencyFromHistogram(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.ClampedHigh, got.ClampedNegative = back.Latency.ClampedHigh, back.Latency.ClampedNegative
+	got.Histogram = back.Latency.Histogram
+	if got != back.Latency || back.Latency != res.Latency {
+		t.Errorf("percentiles differ after round trip:\n orig %+v\n json %+v\n decoded %+v", res.Latency, back.Latency, got)
+	}
+	if res.Latency.P999Ns < 50*res.Latency.P50Ns/2 {
+		t.Errorf("p99.9 %d should show the 50x tail over p50 %d", res.Latency.P999Ns, res.Latency.P50Ns)
+	}
+}
+
+func TestResultFields(t *testing.T) {
+	t.Parallel()
+	res := sampleResult(t)
+	// 16000 messages intended after the 2 s warmup, 16 of them failed.
+	if res.Counts.Sent != 16000 || res.Counts.Failed != 16 || res.Counts.Acked != 16000-16 {
+		t.Errorf("counts %+v", res.Counts)
+	}
+	if res.MeasuredNs != int64(8*time.Second) || res.WarmupNs != int64(2*time.Second) || res.IntervalNs != int64(time.Second) {
+		t.Errorf("measured %d warmup %d interval %d", res.MeasuredNs, res.WarmupNs, res.IntervalNs)
+	}
+	if want := float64(res.Counts.Acked) / 8; res.Throughput.MsgsPerSec != want {
+		t.Errorf("msgs/s %v, want %v", res.Throughput.MsgsPerSec, want)
+	}
+	if want := float64(res.Counts.Acked) * 1000 / 1e6 / 8; math.Abs(res.Throughput.MBPerSec-want) > 1e-9 {
+		t.Errorf("MB/s %v, want %v", res.Throughput.MBPerSec, want)
+	}
+	if len(res.Intervals) != 10 || !res.Intervals[0].Warmup || !res.Intervals[1].Warmup || res.Intervals[2].Warmup {
+		t.Errorf("intervals %+v: want 10, the first two in warmup", res.Intervals)
+	}
+
+	js, err := MarshalResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(js, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"schema_version", "status", "started_at", "ended_at", "scenario", "options",
+		"environment", "target_rate_msgs_per_sec", "warmup_ns", "measured_ns", "counts", "throughput",
+		"latency", "batches", "intervals"} {
+		if _, ok := raw[key]; !ok {
+			t.Errorf("result.json lacks %q", key)
+		}
+	}
+	if raw["schema_version"] != float64(SchemaVersion) || raw["status"] != StatusComplete {
+		t.Errorf("schema_version %v status %v", raw["schema_version"], raw["status"])
+	}
+	if s := raw["started_at"].(string); s != "2025-03-04T05:06:07Z" {
+		t.Errorf("started_at %q, want RFC 3339 UTC", s)
+	}
+	if spec := raw["scenario"].(map[string]any)["spec"].(map[string]any); spec["rate"] != float64(2000) {
+		t.Errorf("scenario.spec not embedded as JSON: %v", spec)
+	}
+}
+
+func TestMarshalResultNormalises(t *testing.T) {
+	t.Parallel()
+	nan, inf := math.NaN(), math.Inf(1)
+	res := &Result{
+		SchemaVersion:        SchemaVersion,
+		StartedAt:            time.Date(2025, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600)),
+		TargetRateMsgsPerSec: nan,
+		Throughput:           Throughput{MsgsPerSec: inf, MBPerSec: -inf},
+		Batches:              Batches{CompressionRatio: nan, MeanRecordsPerBatch: inf},
+		Intervals:            []IntervalRow{{MsgsPerSec: nan, MBPerSec: inf}},
+	}
+	js, err := MarshalResult(res)
+	if err != nil {
+		t.Fatalf("non-finite floats must be encoded as 0: %v", err)
+	}
+	var back Result
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.TargetRateMsgsPerSec != 0 || back.Throughput.MsgsPerSec != 0 || back.Intervals[0].MBPerSec != 0 {
+		t.Errorf("non-finite floats not zeroed: %+v", back)
+	}
+	if !strings.Contains(string(js), `"started_at": "2025-01-02T02:04:05.000000006Z"`) {
+		t.Errorf("started_at not RFC 3339 nano UTC:\n%s", js)
+	}
+	if !strings.Contains(string(js), `"failed_by_kind": {}`) {
+		t.Errorf("nil failed_by_kind should encode as {}:\n%s", js)
+	}
+	if !math.IsNaN(res.TargetRateMsgsPerSec) || res.Intervals[0].MBPerSec != inf {
+		t.Errorf("MarshalResult modified its argument")
+	}
+}
+
+func TestMarshalResultErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		res  *Result
+	}{
+		// nothing to encode
+		{"nil", nil},
+		// options must be valid JSON
+		{"bad options", &Result{Options: json.RawMessage(`{"acks":`)}},
+		// spec must be valid JSON
+		{"bad spec", &Result{Scenario: Scenario{Spec: json.RawMessage(`nope`)}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := MarshalResult(tc.res); err == nil {
+				t.Error("want an error")
+			}
+		})
+	}
+}
+
+func TestNewBatches(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                          string
+		count, records, uncomp, compr int64
+		ratio, mean                   float64
+	}{
+		// ordinary run
+		{"normal", 10, 250, 4000, 1000, 4, 25},
+		// no batches at all: zeros, not NaN
+		{"empty", 0, 0, 0, 0, 0, 0},
+		// no compressed bytes reported: ratio 0, not +Inf
+		{"no compressed bytes", 4, 8, 100, 0, 0, 2},
+		// negative input (bad stats): zeros
+		{"negative", -1, 5, 10, -3, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := NewBatches(tc.count, tc.records, tc.uncomp, tc.compr)
+			if b.CompressionRatio != tc.ratio || b.MeanRecordsPerBatch != tc.mean {
+				t.Errorf("ratio %v mean %v, want %v %v", b.CompressionRatio, b.MeanRecordsPerBatch, tc.ratio, tc.mean)
+			}
+			if b.Count != tc.count || b.Records != tc.records || b.UncompressedBytes != tc.uncomp || b.CompressedBytes != tc.compr {
+				t.Errorf("counts not kept: %+v", b)
+			}
+		})
+	}
+}
+
+func TestDecodeHistogram(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		wantErr bool
+	}{
+		// no histogram: empty, no error
+		{"empty string", "", false},
+		// not base64
+		{"garbage", "!!!not base64!!!", true},
+		// base64 of too few bytes
+		{"short", "AAAA", true},
+		// base64 with a wrong cookie
+		{"wrong cookie", "AAAAAAAAAAAAAAAAAAAAAA==", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := DecodeHistogram(tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if err == nil && h.TotalCount() != 0 {
+				t.Errorf("count %d, want 0", h.TotalCount())
+			}
+		})
+	}
+}
+
+func TestLatencyFromEmptyHistogram(t *testing.T) {
+	t.Parallel()
+	l, err := LatencyFromHistogram(NewHistogram())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Count != 0 || l.P50Ns != 0 || l.MaxNs != 0 || l.MinNs != 0 || l.MeanNs != 0 || l.Histogram == "" {
+		t.Errorf("empty histogram gave %+v, want zeros and an encoding", l)
+	}
+	if h, err := DecodeHistogram(l.Histogram); err != nil || h.TotalCount() != 0 {
+		t.Errorf("decode empty: %v, %v", h, err)
+	}
+	if l, err := LatencyFromHistogram(nil); err != nil || l != (Latency{}) {
+		t.Errorf("nil histogram gave %+v, %v", l, err)
+	}
+}
+
+func TestReadResult(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	res := sampleResult(t)
+	js, err := MarshalResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good.json")
+	future := filepath.Join(dir, "future.json")
+	broken := filepath.Join(dir, "broken.json")
+	for p, b := range map[string][]byte{
+		good:   js,
+		future: []byte(`{"schema_version": 99}`),
+		broken: []byte(`{"schema_version": 1,`),
+	} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		path    string
+		wantErr bool
+	}{
+		// written by MarshalResult
+		{"good", good, false},
+		// a schema this version does not know
+		{"future schema", future, true},
+		// truncated JSON
+		{"broken", broken, true},
+		// no such file
+		{"missing", filepath.Join(dir, "none.json"), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ReadResult(tc.path)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if err == nil && (got.Latency != res.Latency || got.Counts.Acked != res.Counts.Acked || !got.StartedAt.Equal(res.StartedAt)) {
+				t.Errorf("read back a different result")
+			}
+		})
+	}
+}
+
+func TestCollectEnvironment(t *testing.T) {
+	t.Parallel()
+	e := CollectEnvironment()
+	if !regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64}|unknown)$`).MatchString(e.GitCommit) {
+		t.Errorf("git commit %q: want a hash or unknown", e.GitCommit)
+	}
+	if e.GoVersion == "" || e.NumCPU < 1 || e.GOMAXPROCS < 1 || e.Hostname == "" || e.OS == "" || e.Arch == "" || e.Version == "" {
+		t.Errorf("incomplete environment %+v", e)
+	}
+}

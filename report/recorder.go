@@ -150,12 +150,13 @@ func (r *Recorder) Sent(intendedNs int64, bytes int) {
 	}
 }
 
-// Success records one acked message. intendedNs is its intended send time and
-// ackNs the time its ack arrived (both Unix ns); latency is ackNs-intendedNs.
+// Success records one acked message. intendedNs is its intended send time,
+// sentNs when it was actually handed to the producer, and ackNs the time its
+// ack arrived (all Unix ns); latency is ackNs-intendedNs.
 // Latencies below 0 are recorded as 0 and above HighestLatencyNs as
 // HighestLatencyNs; both are counted in the Summary. bytes is the record
 // payload size (key+value+headers). It never allocates.
-func (r *Recorder) Success(intendedNs, ackNs int64, bytes int) {
+func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 	lat := ackNs - intendedNs
 	measured := intendedNs >= r.warmupEnd
 	s := r.shardFor(intendedNs, ackNs)
@@ -188,10 +189,11 @@ func (r *Recorder) Success(intendedNs, ackNs int64, bytes int) {
 
 // Failure counts one failed send of the given kind (for example "queue_full",
 // "send_timeout", "closed", "connection" or "broker:NOT_LEADER_OR_FOLLOWER").
-// intendedNs (Unix ns) decides whether the failure falls in warmup; ackNs is
-// when the failure was reported and is currently unused. Failures are never
+// intendedNs (Unix ns) decides whether the failure falls in warmup; sentNs is
+// when the message was handed to the producer and ackNs when the failure was
+// reported; both are currently unused. Failures are never
 // dropped. It allocates only the first time a kind is seen.
-func (r *Recorder) Failure(intendedNs, ackNs int64, kind string) {
+func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
 	measured := intendedNs >= r.warmupEnd
 	s := r.shardFor(intendedNs, ackNs)
 	s.iFailed.Add(1)

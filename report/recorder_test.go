@@ -43,7 +43,7 @@ func TestRecorderPercentiles(t *testing.T) {
 			for i, lat := range tc.lats {
 				intended := ns(time.Duration(i) * time.Microsecond)
 				r.Sent(intended, 100)
-				r.Success(intended, intended+lat, 100)
+				r.Success(intended, intended, intended+lat, 100)
 			}
 			s := r.Finish(t0.Add(10 * time.Second))
 			if s.Acked != int64(len(tc.lats)) || s.Histogram.TotalCount() != int64(len(tc.lats)) {
@@ -90,9 +90,9 @@ func uniform(n int, step int64) []int64 {
 func TestRecorderClamps(t *testing.T) {
 	t.Parallel()
 	r := NewRecorder(t0, 0, time.Second)
-	r.Success(ns(0), ns(2*time.Hour), 1)      // above 1 h: clamped high
-	r.Success(ns(time.Second), ns(0), 1)      // ack before intended: clamped to 0
-	r.Success(ns(0), ns(time.Millisecond), 1) // normal
+	r.Success(ns(0), ns(0), ns(2*time.Hour), 1)           // above 1 h: clamped high
+	r.Success(ns(time.Second), ns(time.Second), ns(0), 1) // ack before intended: clamped to 0
+	r.Success(ns(0), ns(0), ns(time.Millisecond), 1)      // normal
 	s := r.Finish(t0.Add(time.Minute))
 	if s.ClampedHigh != 1 || s.ClampedNegative != 1 {
 		t.Errorf("clamped high %d negative %d, want 1 and 1", s.ClampedHigh, s.ClampedNegative)
@@ -113,21 +113,21 @@ func TestRecorderWarmup(t *testing.T) {
 	r := NewRecorder(t0, time.Second, time.Second)
 	// Warmup: intended at 0.5 s, slow (100 ms), plus one failure.
 	r.Sent(ns(500*time.Millisecond), 10)
-	r.Success(ns(500*time.Millisecond), ns(600*time.Millisecond), 10)
+	r.Success(ns(500*time.Millisecond), ns(500*time.Millisecond), ns(600*time.Millisecond), 10)
 	r.Sent(ns(700*time.Millisecond), 10)
-	r.Failure(ns(700*time.Millisecond), ns(800*time.Millisecond), "queue_full")
+	r.Failure(ns(700*time.Millisecond), ns(700*time.Millisecond), ns(800*time.Millisecond), "queue_full")
 	// Intended exactly at the end of warmup: measured.
 	r.Sent(ns(time.Second), 10)
-	r.Success(ns(time.Second), ns(time.Second+time.Millisecond), 10)
+	r.Success(ns(time.Second), ns(time.Second), ns(time.Second+time.Millisecond), 10)
 	// Intended in warmup, acked after it: still warmup.
 	r.Sent(ns(999*time.Millisecond), 10)
-	r.Success(ns(999*time.Millisecond), ns(1500*time.Millisecond), 10)
+	r.Success(ns(999*time.Millisecond), ns(999*time.Millisecond), ns(1500*time.Millisecond), 10)
 	iv1 := r.Tick(t0.Add(1200 * time.Millisecond))
 	// Measured.
 	r.Sent(ns(1500*time.Millisecond), 10)
-	r.Success(ns(1500*time.Millisecond), ns(1501*time.Millisecond), 10)
+	r.Success(ns(1500*time.Millisecond), ns(1500*time.Millisecond), ns(1501*time.Millisecond), 10)
 	r.Sent(ns(1600*time.Millisecond), 10)
-	r.Failure(ns(1600*time.Millisecond), ns(1700*time.Millisecond), "send_timeout")
+	r.Failure(ns(1600*time.Millisecond), ns(1600*time.Millisecond), ns(1700*time.Millisecond), "send_timeout")
 	s := r.Finish(t0.Add(3 * time.Second))
 
 	if !iv1.Warmup || iv1.Sent != 4 || iv1.Acked != 3 || iv1.Failed != 1 {
@@ -169,11 +169,11 @@ func TestRecorderIntervalsSumToTotals(t *testing.T) {
 			r.Sent(at, i)
 			switch i % 7 {
 			case 0:
-				r.Failure(at, at+1000, kinds[(i+tick)%len(kinds)])
+				r.Failure(at, at, at+1000, kinds[(i+tick)%len(kinds)])
 			case 1:
 				// in flight: sent, never acked
 			default:
-				r.Success(at, at+int64(i)*1000, i)
+				r.Success(at, at, at+int64(i)*1000, i)
 			}
 		}
 		if tick < 10 {
@@ -258,10 +258,10 @@ func TestRecorderConcurrent(t *testing.T) {
 				at := ns(time.Duration(g*perG+i) * time.Microsecond)
 				r.Sent(at, 3)
 				if i%100 == 0 {
-					r.Failure(at, at, "closed")
+					r.Failure(at, at, at, "closed")
 					continue
 				}
-				r.Success(at, at+int64(g+1)*int64(time.Millisecond), 3)
+				r.Success(at, at, at+int64(g+1)*int64(time.Millisecond), 3)
 			}
 		}()
 	}
@@ -303,7 +303,7 @@ func TestRecorderZeroDurations(t *testing.T) {
 	t.Parallel()
 	r := NewRecorder(t0, time.Second, 0)
 	r.Sent(ns(0), 10)
-	r.Success(ns(0), ns(time.Millisecond), 10)
+	r.Success(ns(0), ns(0), ns(time.Millisecond), 10)
 	iv := r.Tick(t0) // zero-length interval
 	if iv.MsgsPerSec != 0 || iv.MBPerSec != 0 || iv.Acked != 1 {
 		t.Errorf("zero-length interval %+v: want acked 1 and zero rates", iv.IntervalRow)
@@ -335,8 +335,8 @@ func TestRecorderZeroDurations(t *testing.T) {
 // the allocations of the whole process.
 func TestRecorderNoAllocs(t *testing.T) {
 	r := NewRecorder(t0, time.Second, time.Second)
-	r.Failure(ns(0), ns(1), "queue_full") // first occurrence of the kind allocates
-	r.Failure(ns(2*time.Second), ns(2*time.Second), "queue_full")
+	r.Failure(ns(0), ns(0), ns(1), "queue_full") // first occurrence of the kind allocates
+	r.Failure(ns(2*time.Second), ns(2*time.Second), ns(2*time.Second), "queue_full")
 	var i int64
 	tests := []struct {
 		name string
@@ -347,11 +347,11 @@ func TestRecorderNoAllocs(t *testing.T) {
 		// warmup message
 		{"Sent warmup", func() { i++; r.Sent(ns(0)+i, 100) }},
 		// measured ack with a varying latency
-		{"Success", func() { i++; r.Success(ns(2*time.Second)+i, ns(2*time.Second)+i*997, 100) }},
+		{"Success", func() { i++; r.Success(ns(2*time.Second)+i, ns(2*time.Second)+i, ns(2*time.Second)+i*997, 100) }},
 		// clamped latency
-		{"Success clamped", func() { i++; r.Success(ns(2*time.Second)+i, ns(3*time.Hour), 100) }},
+		{"Success clamped", func() { i++; r.Success(ns(2*time.Second)+i, ns(2*time.Second)+i, ns(3*time.Hour), 100) }},
 		// failure of a kind already seen
-		{"Failure", func() { i++; r.Failure(ns(2*time.Second)+i, ns(3*time.Second), "queue_full") }},
+		{"Failure", func() { i++; r.Failure(ns(2*time.Second)+i, ns(2*time.Second)+i, ns(3*time.Second), "queue_full") }},
 	}
 	for _, tc := range tests {
 		if got := testing.AllocsPerRun(1000, tc.f); got != 0 {
@@ -367,7 +367,7 @@ func BenchmarkRecorderSuccess(b *testing.B) {
 	var i int64
 	for b.Loop() {
 		i++
-		r.Success(base+i*1000, base+i*1000+int64(time.Millisecond)+i%1000, 100)
+		r.Success(base+i*1000, base+i*1000, base+i*1000+int64(time.Millisecond)+i%1000, 100)
 	}
 }
 
@@ -382,7 +382,7 @@ func BenchmarkRecorderSuccessParallel(b *testing.B) {
 		var i int64
 		for pb.Next() {
 			i++
-			r.Success(base+i*1000+off, base+i*1000+off+int64(time.Millisecond)+i%1000, 100)
+			r.Success(base+i*1000+off, base+i*1000+off, base+i*1000+off+int64(time.Millisecond)+i%1000, 100)
 		}
 	})
 }

@@ -21,7 +21,7 @@ var sampleSummary = sync.OnceValue(func() Summary {
 		at := ns(time.Duration(i) * 500 * time.Microsecond)
 		r.Sent(at, 1000)
 		if i%997 == 0 {
-			r.Failure(at, at+int64(time.Second), kinds[i%len(kinds)])
+			r.Failure(at, at, at+int64(time.Second), kinds[i%len(kinds)])
 			continue
 		}
 		// 1..5 ms, with a 1-in-500 tail of 50..250 ms.
@@ -29,7 +29,7 @@ var sampleSummary = sync.OnceValue(func() Summary {
 		if i%500 == 7 {
 			lat *= 50
 		}
-		r.Success(at, at+lat, 1000)
+		r.Success(at, at, at+lat, 1000)
 		if i%2000 == 1999 {
 			r.Tick(t0.Add(time.Duration(i+1) * 500 * time.Microsecond))
 		}

@@ -49,6 +49,7 @@ type RunInfo struct {
 type message struct {
 	rec      producer.Record
 	intended int64 // Unix ns
+	sent     int64 // Unix ns, when Send was called
 	bytes    int
 	eng      *engine
 	done     func(producer.Ack, error) // m.onAck, bound once
@@ -170,6 +171,7 @@ func (e *engine) work(ctx context.Context, total int64) {
 		m.bytes = len(m.rec.Key) + len(m.rec.Value)
 		e.opts.Recorder.Sent(m.intended, m.bytes)
 		e.sent.Add(1)
+		m.sent = e.now()
 		e.opts.Sender.Send(ctx, &m.rec, m.done)
 	}
 }
@@ -179,9 +181,9 @@ func (m *message) onAck(_ producer.Ack, err error) {
 	e := m.eng
 	now := e.now()
 	if err != nil {
-		e.opts.Recorder.Failure(m.intended, now, producer.ErrorKind(err))
+		e.opts.Recorder.Failure(m.intended, m.sent, now, producer.ErrorKind(err))
 	} else {
-		e.opts.Recorder.Success(m.intended, now, m.bytes)
+		e.opts.Recorder.Success(m.intended, m.sent, now, m.bytes)
 	}
 	m.rec.Key, m.rec.Value = nil, nil
 	e.pool.Put(m)

@@ -1,0 +1,444 @@
+// Package kafka is prodbench's Kafka wire transport: it implements
+// producer.Transport with the Kafka protocol
+// (https://kafka.apache.org/protocol), encoding record batches itself
+// (message format v2, https://kafka.apache.org/documentation/#recordbatch)
+// and using franz-go's kgo client only for connections, API version
+// negotiation, TLS/SASL and metadata. StartEmbedded runs an in-process
+// broker (franz-go's kfake) for tests and self-contained benchmarks.
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodbench/prodbench/producer"
+)
+
+// Defaults for Options fields left zero.
+const (
+	// DefaultClientID is the client.id sent when Options.ClientID is "".
+	DefaultClientID = "prodbench"
+	// DefaultDialTimeout bounds one TCP (and TLS) connect when
+	// Options.DialTimeout is 0.
+	DefaultDialTimeout = 5 * time.Second
+	// DefaultRequestTimeout bounds metadata requests when
+	// Options.RequestTimeout is 0.
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Options configures a Transport.
+type Options struct {
+	// Brokers are the bootstrap brokers as host:port. Required.
+	Brokers []string
+	// Acks is the acknowledgement level the main connection is set up
+	// for. Produce calls with another level use a second client that is
+	// created on first use. The zero value is producer.AcksNone; use
+	// producer.AcksAll for Kafka's default.
+	Acks producer.Acks
+	// ClientID is the Kafka client.id sent with every request. Default
+	// DefaultClientID ("prodbench").
+	ClientID string
+	// RequestTimeout bounds each metadata load (Partitions, Leader,
+	// Refresh) whose context has no deadline, is the broker-side timeout
+	// of Produce calls given none, and the produce timeout kgo writes into
+	// acks-none requests. Default DefaultRequestTimeout (30s).
+	RequestTimeout time.Duration
+	// DialTimeout bounds one connection attempt to a broker; New's
+	// reachability check allows DialTimeout plus 2s. Default
+	// DefaultDialTimeout (5s).
+	DialTimeout time.Duration
+	// AutoCreateTopics asks brokers to create unknown topics when their
+	// metadata is first requested (Metadata AllowAutoTopicCreation; the
+	// broker must also allow it, as the embedded broker does). Default
+	// false: unknown topics are errors wrapping ErrUnknownTopic.
+	AutoCreateTopics bool
+	// ExtraOpts are appended to the kgo client options, after the
+	// transport's own, e.g. kgo.DialTLSConfig or kgo.SASL. Producer and
+	// consumer options have no effect other than kgo.ProduceRequestTimeout.
+	ExtraOpts []kgo.Opt
+}
+
+// Transport is producer.Transport over the Kafka wire protocol. Create it
+// with New; it is safe for concurrent use. Close releases its
+// connections.
+type Transport struct {
+	opts Options
+	// main is the client for opts.Acks; it also serves metadata.
+	main *kgo.Client
+	// clients holds one client per acks level (see acksIndex), created
+	// on first use: kgo rewrites a ProduceRequest's Acks to its
+	// configured RequiredAcks.
+	clients [3]atomic.Pointer[kgo.Client]
+	mu      sync.Mutex // serializes client creation and Close
+	closed  atomic.Bool
+	meta    metaCache
+}
+
+var _ producer.Transport = (*Transport)(nil)
+
+// acksIndex maps an acks level to its slot in Transport.clients, or -1.
+func acksIndex(a producer.Acks) int {
+	switch a {
+	case producer.AcksAll:
+		return 0
+	case producer.AcksLeader:
+		return 1
+	case producer.AcksNone:
+		return 2
+	}
+	return -1
+}
+
+// New connects to opts.Brokers and returns a Transport. It asks every
+// bootstrap broker at once for metadata and succeeds when one answers
+// within opts.DialTimeout plus 2s (or before ctx ends); otherwise it
+// fails with one error naming the addresses, e.g. "kafka: cannot reach
+// brokers 127.0.0.1:1 (unable to dial: dial tcp 127.0.0.1:1: connect:
+// connection refused)". It also fails on an empty broker list, invalid
+// acks or a malformed address.
+func New(ctx context.Context, opts Options) (*Transport, error) {
+	if len(opts.Brokers) == 0 {
+		return nil, errors.New("kafka: no brokers given")
+	}
+	if acksIndex(opts.Acks) < 0 {
+		return nil, fmt.Errorf("kafka: invalid acks %d", opts.Acks)
+	}
+	if opts.ClientID == "" {
+		opts.ClientID = DefaultClientID
+	}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = DefaultDialTimeout
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	opts.Brokers = append([]string(nil), opts.Brokers...)
+	t := &Transport{opts: opts}
+	cl, err := t.newClient(opts.Acks)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: brokers %s: %w", t.brokerList(), err)
+	}
+	if err := t.ping(ctx, cl); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	t.main = cl
+	t.clients[acksIndex(opts.Acks)].Store(cl)
+	return t, nil
+}
+
+// pingSlack is the time a seed broker has, on top of DialTimeout, to
+// answer New's reachability check (ApiVersions, SASL, Metadata).
+const pingSlack = 2 * time.Second
+
+// ping sends a broker-only Metadata request to every seed broker at once
+// and succeeds as soon as one answers. Each must answer within
+// DialTimeout+pingSlack. The error names every address.
+func (t *Transport) ping(ctx context.Context, cl *kgo.Client) error {
+	timeout := t.opts.DialTimeout + pingSlack
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	seeds := cl.SeedBrokers() // in Options.Brokers order
+	type result struct {
+		i   int
+		err error
+	}
+	results := make(chan result, len(seeds))
+	for i, b := range seeds {
+		go func() {
+			req := kmsg.NewPtrMetadataRequest()
+			req.Topics = []kmsg.MetadataRequestTopic{} // brokers only
+			_, err := b.Request(ctx, req)
+			results <- result{i, err}
+		}()
+	}
+	errs := make([]string, len(seeds))
+	for range seeds {
+		r := <-results
+		if r.err == nil {
+			return nil
+		}
+		msg := r.err.Error()
+		if errors.Is(r.err, context.DeadlineExceeded) {
+			msg = fmt.Sprintf("no answer within %v", timeout)
+		}
+		if len(seeds) > 1 && r.i < len(t.opts.Brokers) {
+			msg = t.opts.Brokers[r.i] + ": " + msg
+		}
+		errs[r.i] = msg
+	}
+	if err := ctx.Err(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("kafka: cannot reach brokers %s: %w", t.brokerList(), err)
+	}
+	return fmt.Errorf("kafka: cannot reach brokers %s (%s)", t.brokerList(), strings.Join(errs, "; "))
+}
+
+// brokerList returns the bootstrap brokers comma-separated.
+func (t *Transport) brokerList() string { return strings.Join(t.opts.Brokers, ", ") }
+
+// newClient creates a kgo client that produces with acks.
+func (t *Transport) newClient(acks producer.Acks) (*kgo.Client, error) {
+	var ka kgo.Acks
+	switch acks {
+	case producer.AcksAll:
+		ka = kgo.AllISRAcks()
+	case producer.AcksLeader:
+		ka = kgo.LeaderAck()
+	default:
+		ka = kgo.NoAck()
+	}
+	kopts := []kgo.Opt{
+		kgo.SeedBrokers(t.opts.Brokers...),
+		kgo.ClientID(t.opts.ClientID),
+		kgo.DialTimeout(t.opts.DialTimeout),
+		kgo.RequiredAcks(ka),
+		// We never use kgo's producer; idempotence is the caller's
+		// business (Batch.ProducerID) and kgo refuses acks other than
+		// all with idempotent writes enabled.
+		kgo.DisableIdempotentWrite(),
+		// kgo writes this into acks=0 produce requests.
+		kgo.ProduceRequestTimeout(t.opts.RequestTimeout),
+		kgo.DisableClientMetrics(),
+	}
+	kopts = append(kopts, t.opts.ExtraOpts...)
+	return kgo.NewClient(kopts...)
+}
+
+// errNotNew fails methods called on a Transport not made by New.
+var errNotNew = errors.New("kafka: Transport not created with New")
+
+// usable returns ErrClosed after Close and errNotNew for a Transport not
+// made by New.
+func (t *Transport) usable() error {
+	if t.closed.Load() {
+		return ErrClosed
+	}
+	if t.main == nil {
+		return errNotNew
+	}
+	return nil
+}
+
+// clientFor returns the client for acks, creating it on first use.
+func (t *Transport) clientFor(acks producer.Acks) (*kgo.Client, error) {
+	i := acksIndex(acks)
+	if i < 0 {
+		return nil, fmt.Errorf("kafka: invalid acks %d", acks)
+	}
+	if cl := t.clients[i].Load(); cl != nil {
+		return cl, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed.Load() {
+		return nil, ErrClosed
+	}
+	if cl := t.clients[i].Load(); cl != nil {
+		return cl, nil
+	}
+	cl, err := t.newClient(acks)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: client for acks %v: %w", acks, err)
+	}
+	t.clients[i].Store(cl)
+	return cl, nil
+}
+
+// Client returns the kgo client behind the transport's metadata and its
+// Options.Acks produce requests, for diagnostics and admin requests. Do
+// not close it; Close does.
+func (t *Transport) Client() *kgo.Client { return t.main }
+
+// Close closes every connection. Calls in progress fail; later calls
+// return ErrClosed. Close is idempotent.
+func (t *Transport) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed.Swap(true) {
+		return
+	}
+	for i := range t.clients {
+		if cl := t.clients[i].Load(); cl != nil {
+			cl.Close()
+		}
+	}
+}
+
+// AppendRecord implements producer.Transport with the package-level
+// AppendRecord (Kafka record format v2). It does not allocate when dst
+// has room for RecordSize(offsetDelta, timestampDelta, r) more bytes.
+func (t *Transport) AppendRecord(dst []byte, offsetDelta int32, timestampDelta int64, r *producer.Record) []byte {
+	return AppendRecord(dst, offsetDelta, timestampDelta, r)
+}
+
+// BatchOverhead returns BatchHeaderSize (61), the bytes a RecordBatch v2
+// header adds to a records section.
+func (t *Transport) BatchOverhead() int { return BatchHeaderSize }
+
+// reqBufs recycles the buffers produce requests encode batches into.
+var reqBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBuf is the largest request buffer returned to reqBufs.
+const maxPooledBuf = 16 << 20
+
+// Produce sends batches to broker (a Kafka node ID from Leader) in one
+// ProduceRequest (https://kafka.apache.org/protocol#The_Messages_Produce)
+// with acks and timeout (the broker-side wait, sent as TimeoutMillis;
+// <= 0 means Options.RequestTimeout), and waits for the answer, or only
+// for the write when acks is none. kgo picks the request version; topics
+// carry both their name and their topic ID (Produce v13+, KIP-516), and
+// results are matched by either.
+//
+// Every batch gets WireBytes (its encoded RecordBatch size). With acks
+// none BaseOffset and LogAppendTime are -1 and Err is nil. Otherwise each
+// batch gets the broker's BaseOffset and LogAppendTime, or Err set to a
+// *producer.BrokerError for the partition's Kafka error code (BaseOffset
+// -1), or an error if the response lacks the partition.
+//
+// Produce returns a non-nil error, and sets no Err, when the request as a
+// whole fails: the connection breaks or times out (the read deadline is
+// timeout plus kgo's 10s overhead), ctx ends, the transport is closed,
+// acks is invalid, a batch is nil, two batches share a partition, or a
+// topic's metadata cannot be loaded.
+func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Acks, timeout time.Duration, batches []*producer.Batch) error {
+	if err := t.usable(); err != nil {
+		return err
+	}
+	if len(batches) == 0 {
+		return nil
+	}
+	cl, err := t.clientFor(acks)
+	if err != nil {
+		return err
+	}
+	if timeout <= 0 {
+		timeout = t.opts.RequestTimeout
+	}
+	req := kmsg.NewPtrProduceRequest()
+	req.Acks = int16(acks)
+	req.TimeoutMillis = int32(min(timeout.Milliseconds(), math.MaxInt32))
+
+	// owners[j][k] is the index in batches of req.Topics[j].Partitions[k].
+	var owners [][]int
+	size := 0
+	for i, b := range batches {
+		if b == nil {
+			return fmt.Errorf("kafka: produce: batch %d is nil", i)
+		}
+		size += BatchSize(b)
+		j := -1
+		for k := range req.Topics {
+			if req.Topics[k].Topic == b.Topic {
+				j = k
+				break
+			}
+		}
+		if j < 0 {
+			tm, err := t.topic(ctx, b.Topic)
+			if err != nil {
+				return err
+			}
+			rt := kmsg.NewProduceRequestTopic()
+			rt.Topic, rt.TopicID = b.Topic, tm.id
+			req.Topics = append(req.Topics, rt)
+			owners = append(owners, nil)
+			j = len(req.Topics) - 1
+		}
+		for _, k := range owners[j] {
+			if batches[k].Partition == b.Partition {
+				return fmt.Errorf("kafka: produce: batches %d and %d are both for %s/%d", k, i, b.Topic, b.Partition)
+			}
+		}
+		owners[j] = append(owners[j], i)
+	}
+
+	bufp := reqBufs.Get().(*[]byte)
+	buf := (*bufp)[:0]
+	if cap(buf) < size {
+		buf = make([]byte, 0, size)
+	}
+	for j := range req.Topics {
+		rt := &req.Topics[j]
+		rt.Partitions = make([]kmsg.ProduceRequestTopicPartition, len(owners[j]))
+		for k, i := range owners[j] {
+			b := batches[i]
+			start := len(buf)
+			buf = AppendBatch(buf, b)
+			rt.Partitions[k] = kmsg.ProduceRequestTopicPartition{
+				Partition: b.Partition,
+				Records:   buf[start:len(buf):len(buf)],
+			}
+			b.WireBytes = int32(len(buf) - start)
+			b.BaseOffset, b.LogAppendTime, b.Err = -1, -1, nil
+		}
+	}
+
+	kresp, err := cl.Broker(int(broker)).Request(ctx, req)
+	if err != nil {
+		// kgo may still be writing req (Request returns as soon as ctx
+		// ends), so buf is not recycled.
+		return fmt.Errorf("kafka: produce request to broker %d failed: %w", broker, err)
+	}
+	if cap(buf) <= maxPooledBuf {
+		*bufp = buf[:0]
+		reqBufs.Put(bufp)
+	}
+	if acks == producer.AcksNone {
+		return nil
+	}
+	resp, ok := kresp.(*kmsg.ProduceResponse)
+	if !ok {
+		return fmt.Errorf("kafka: produce request to broker %d: unexpected response %T", broker, kresp)
+	}
+	answered := make([]bool, len(batches))
+	for ti := range resp.Topics {
+		rt := &resp.Topics[ti]
+		j := -1
+		for k := range req.Topics {
+			if (rt.Topic != "" && rt.Topic == req.Topics[k].Topic) ||
+				(rt.Topic == "" && rt.TopicID == req.Topics[k].TopicID) {
+				j = k
+				break
+			}
+		}
+		if j < 0 {
+			continue
+		}
+		for pi := range rt.Partitions {
+			rp := &rt.Partitions[pi]
+			i := -1
+			for _, k := range owners[j] {
+				if batches[k].Partition == rp.Partition {
+					i = k
+					break
+				}
+			}
+			if i < 0 || answered[i] {
+				continue
+			}
+			answered[i] = true
+			b := batches[i]
+			if rp.ErrorCode != 0 {
+				b.Err = brokerError(rp.ErrorCode)
+				t.meta.setLeader(b.Topic, b.Partition, rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch)
+				continue
+			}
+			b.BaseOffset, b.LogAppendTime = rp.BaseOffset, rp.LogAppendTime
+		}
+	}
+	for i, b := range batches {
+		if !answered[i] {
+			b.Err = fmt.Errorf("kafka: broker %d sent no result for %s/%d", broker, b.Topic, b.Partition)
+		}
+	}
+	return nil
+}

@@ -7,17 +7,20 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 )
 
 // compressor compresses a batch's records section, framed as Kafka clients
 // frame each codec: a gzip stream (RFC 1952), a raw snappy block, an LZ4
-// frame (the LZ4 frame format spec), a zstd frame (RFC 8878). Encoders are
+// frame (the LZ4 frame format spec), a zstd frame (RFC 8878); and zlib
+// (RFC 1950) for transports that accept it. Encoders are
 // pooled; compress is safe for concurrent use.
 type compressor struct {
 	codec Codec
 	gzips sync.Pool // *gzip.Writer
+	zlibs sync.Pool // *zlib.Writer
 	lz4s  sync.Pool // *lz4.Writer
 	zstd  *zstd.Encoder
 }
@@ -25,7 +28,7 @@ type compressor struct {
 func newCompressor(c Codec) (*compressor, error) {
 	cp := &compressor{codec: c}
 	switch c {
-	case CodecNone, CodecGzip, CodecSnappy, CodecLZ4:
+	case CodecNone, CodecGzip, CodecSnappy, CodecLZ4, CodecZlib:
 	case CodecZstd:
 		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
 		if err != nil {
@@ -69,6 +72,20 @@ func (c *compressor) compress(dst, src []byte) ([]byte, error) {
 			err = w.Close()
 		}
 		c.gzips.Put(w)
+		return buf.b, err
+	case CodecZlib:
+		buf := &appendBuffer{b: dst[:0]}
+		w, _ := c.zlibs.Get().(*zlib.Writer)
+		if w == nil {
+			w = zlib.NewWriter(buf)
+		} else {
+			w.Reset(buf)
+		}
+		_, err := w.Write(src)
+		if err == nil {
+			err = w.Close()
+		}
+		c.zlibs.Put(w)
 		return buf.b, err
 	case CodecLZ4:
 		buf := &appendBuffer{b: dst[:0]}
@@ -114,6 +131,14 @@ func decompress(c Codec, src []byte) ([]byte, error) {
 	case CodecLZ4:
 		var out bytes.Buffer
 		_, err := out.ReadFrom(lz4.NewReader(bytes.NewReader(src)))
+		return out.Bytes(), err
+	case CodecZlib:
+		r, err := zlib.NewReader(bytes.NewReader(src))
+		if err != nil {
+			return nil, err
+		}
+		var out bytes.Buffer
+		_, err = out.ReadFrom(r)
 		return out.Bytes(), err
 	}
 	return nil, fmt.Errorf("compression: unsupported codec %v", c)

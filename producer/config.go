@@ -64,6 +64,10 @@ const (
 	CodecLZ4 Codec = 3
 	// CodecZstd is a zstd frame (Kafka codec 4).
 	CodecZstd Codec = 4
+	// CodecZlib is a zlib stream (RFC 1950), Macrometa's and Pulsar's
+	// codec. Kafka has no zlib codec: only transports that report it in
+	// CodecSupporter accept it, and the Kafka transport refuses it.
+	CodecZlib Codec = 16
 )
 
 // String returns the codec's name as used in scenario files.
@@ -79,18 +83,82 @@ func (c Codec) String() string {
 		return "lz4"
 	case CodecZstd:
 		return "zstd"
+	case CodecZlib:
+		return "zlib"
 	}
 	return fmt.Sprintf("Codec(%d)", int8(c))
 }
 
-// ParseCodec parses a codec name: none, gzip, snappy, lz4 or zstd.
+// Codecs lists every codec, in the order documented.
+var Codecs = []Codec{CodecNone, CodecGzip, CodecSnappy, CodecLZ4, CodecZstd, CodecZlib}
+
+// ParseCodec parses a codec name: none, gzip, snappy, lz4, zstd or zlib.
 func ParseCodec(s string) (Codec, error) {
-	for c := CodecNone; c <= CodecZstd; c++ {
+	for _, c := range Codecs {
 		if strings.EqualFold(s, c.String()) {
 			return c, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown compression %q (want none, gzip, snappy, lz4 or zstd)", s)
+	return 0, fmt.Errorf("unknown compression %q (want none, gzip, snappy, lz4, zstd or zlib)", s)
+}
+
+// SendMode says whether Send waits for the ack.
+type SendMode int8
+
+const (
+	// SendAsync queues the record and returns; the callback runs when the
+	// ack arrives. The default.
+	SendAsync SendMode = iota
+	// SendSync makes Send wait for the record's ack (or failure) and run
+	// its callback before returning.
+	SendSync
+)
+
+// String returns "async" or "sync".
+func (m SendMode) String() string {
+	if m == SendSync {
+		return "sync"
+	}
+	return "async"
+}
+
+// ParseSendMode parses "async" or "sync".
+func ParseSendMode(s string) (SendMode, error) {
+	switch strings.ToLower(s) {
+	case "async":
+		return SendAsync, nil
+	case "sync":
+		return SendSync, nil
+	}
+	return 0, fmt.Errorf("unknown send_mode %q (want async or sync)", s)
+}
+
+// Partitioner names, as used in scenario files (producer.partitioner).
+const (
+	// PartitionerDefault is murmur2 for keyed records and sticky for
+	// keyless ones: Kafka's Java default since KIP-480.
+	PartitionerDefault = "murmur2"
+	// PartitionerRoundRobin spreads records over partitions in turn,
+	// ignoring keys.
+	PartitionerRoundRobin = "round_robin"
+	// PartitionerSticky sends every record, keyed or not, to one partition
+	// until its batch is sealed, then moves to another (KIP-480).
+	PartitionerSticky = "sticky"
+	// PartitionerUniformBytes is KIP-794's uniform sticky partitioner:
+	// keyless records stick to a partition until about max_batch_bytes
+	// have gone to it, and partitions with shorter queues are preferred;
+	// keyed records use murmur2.
+	PartitionerUniformBytes = "uniform_bytes"
+)
+
+// Partitioners lists the partitioner names ParsePartitioner accepts.
+var Partitioners = []string{PartitionerDefault, PartitionerRoundRobin, PartitionerSticky, PartitionerUniformBytes}
+
+// Partitioner chooses a record's partition. Implementations must be safe
+// for concurrent use. A record with UsePartition set bypasses it.
+type Partitioner interface {
+	// Partition returns a partition in [0, partitions) for r.
+	Partition(r *Record, partitions int32) int32
 }
 
 // Config is the producer's configuration. The zero value is not valid:
@@ -119,8 +187,74 @@ type Config struct {
 	// max.in.flight.requests.per.connection). Default 5.
 	MaxInFlight int
 	// RequestTimeout bounds one produce request, and is sent to the broker
-	// as the produce timeout. Default 30s.
+	// as the produce timeout (Kafka request.timeout.ms; kafkats
+	// requestTimeoutMs). Default 30s.
 	RequestTimeout time.Duration
+
+	// SendMode is SendAsync (the default) or SendSync (Macrometa's sync
+	// send: Send waits for the ack).
+	SendMode SendMode
+	// Batching false sends every record in a batch of its own
+	// (Macrometa batchingEnabled). Default true.
+	Batching bool
+	// MaxPendingMessages bounds the records accepted by Send and not yet
+	// completed (Macrometa maxPendingMessages); 0 means no count limit.
+	// Default 0.
+	MaxPendingMessages int
+	// MaxPendingBytes bounds their key+value+header bytes (Kafka
+	// buffer.memory); 0 means no byte limit. Default 32 MiB (2^25 bytes).
+	MaxPendingBytes int64
+	// BlockIfQueueFull says what Send does when a pending limit is
+	// reached: true (the default) blocks until there is room — the wait
+	// shows up as schedule lag; false fails the record at once with
+	// ErrQueueFull (Macrometa blockIfQueueFull).
+	BlockIfQueueFull bool
+	// SendTimeout is the delivery timeout, from Send to the ack, retries
+	// included (Macrometa sendTimeoutMillis; Kafka delivery.timeout.ms).
+	// A record still unacknowledged then fails with ErrSendTimeout. 0
+	// means none. Default 30s.
+	SendTimeout time.Duration
+	// Partitioner names the partitioner: PartitionerDefault ("murmur2",
+	// the default), PartitionerRoundRobin, PartitionerSticky or
+	// PartitionerUniformBytes. Ignored when CustomPartitioner is set.
+	Partitioner string
+	// CustomPartitioner, when non-nil, chooses every partition (Go API
+	// only).
+	CustomPartitioner Partitioner
+	// Retries is how many times a failed batch is sent again after a
+	// retriable error (kafkats retries). Default 5.
+	Retries int
+	// RetryBackoff is the wait before the first retry; each further retry
+	// doubles it, up to MaxRetryBackoff, with ±20% jitter (Kafka
+	// retry.backoff.ms / retry.backoff.max.ms, KIP-580). Default 100ms.
+	RetryBackoff time.Duration
+	// MaxRetryBackoff caps the retry wait. Default 1s.
+	MaxRetryBackoff time.Duration
+	// Idempotent enables the idempotent producer (KIP-98): a producer ID
+	// and epoch from InitProducerID, per-partition sequence numbers, and
+	// byte-identical resends, so retries neither lose nor duplicate
+	// records. Requires AcksAll and MaxInFlight <= 5. Default false.
+	Idempotent bool
+	// TransactionalID, when set, makes the producer transactional
+	// (kafkats transactionalId; kafka-producer-perf-test
+	// --transactional-id): records are produced inside transactions that
+	// the producer begins, commits and, on error, aborts. Implies
+	// Idempotent. Default "".
+	TransactionalID string
+	// TransactionMaxMessages commits the open transaction after this many
+	// records; 0 means no count limit. Default 0.
+	TransactionMaxMessages int
+	// TransactionInterval commits the open transaction after this long
+	// (kafka-producer-perf-test --transaction-duration-ms). Default 100ms
+	// when TransactionalID is set.
+	TransactionInterval time.Duration
+	// AutoCreateTopics creates a missing topic, with AutoCreatePartitions
+	// partitions, on the first Send to it (Memphis creates missing
+	// stations). Default false.
+	AutoCreateTopics bool
+	// AutoCreatePartitions is the partition count of auto-created topics.
+	// Default 1.
+	AutoCreatePartitions int32
 }
 
 // DefaultConfig returns the defaults documented on each Config field.
@@ -132,6 +266,18 @@ func DefaultConfig() Config {
 		MaxInFlight:    5,
 		Compression:    CodecNone,
 		RequestTimeout: 30 * time.Second,
+
+		SendMode:             SendAsync,
+		Batching:             true,
+		MaxPendingBytes:      32 << 20,
+		BlockIfQueueFull:     true,
+		SendTimeout:          30 * time.Second,
+		Partitioner:          PartitionerDefault,
+		Retries:              5,
+		RetryBackoff:         100 * time.Millisecond,
+		MaxRetryBackoff:      time.Second,
+		TransactionInterval:  100 * time.Millisecond,
+		AutoCreatePartitions: 1,
 	}
 }
 
@@ -146,14 +292,66 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("max_batch_bytes: must be at least 128, got %d", c.MaxBatchBytes)
 	case c.MaxBatchMessages < 0:
 		return fmt.Errorf("max_batch_messages: must not be negative, got %d", c.MaxBatchMessages)
-	case c.Compression < CodecNone || c.Compression > CodecZstd:
+	case !validCodec(c.Compression):
 		return fmt.Errorf("compression: invalid codec %d", c.Compression)
 	case c.MaxInFlight < 1:
 		return fmt.Errorf("max_in_flight: must be at least 1, got %d", c.MaxInFlight)
 	case c.RequestTimeout <= 0:
 		return fmt.Errorf("request_timeout: must be positive, got %v", c.RequestTimeout)
+	case c.SendMode != SendAsync && c.SendMode != SendSync:
+		return fmt.Errorf("send_mode: invalid value %d", c.SendMode)
+	case c.MaxPendingMessages < 0:
+		return fmt.Errorf("max_pending_messages: must not be negative, got %d", c.MaxPendingMessages)
+	case c.MaxPendingBytes < 0:
+		return fmt.Errorf("max_pending_bytes: must not be negative, got %d", c.MaxPendingBytes)
+	case c.SendTimeout < 0:
+		return fmt.Errorf("send_timeout: must not be negative, got %v", c.SendTimeout)
+	case c.CustomPartitioner == nil && !validPartitioner(c.Partitioner):
+		return fmt.Errorf("partitioner: unknown %q (want %s)", c.Partitioner, strings.Join(Partitioners, ", "))
+	case c.Retries < 0:
+		return fmt.Errorf("retries: must not be negative, got %d", c.Retries)
+	case c.RetryBackoff < 0:
+		return fmt.Errorf("retry_backoff: must not be negative, got %v", c.RetryBackoff)
+	case c.MaxRetryBackoff < c.RetryBackoff:
+		return fmt.Errorf("max_retry_backoff: %v is below retry_backoff %v", c.MaxRetryBackoff, c.RetryBackoff)
+	case (c.Idempotent || c.TransactionalID != "") && c.Acks != AcksAll:
+		return fmt.Errorf("acks: the idempotent producer requires acks all, got %v", c.Acks)
+	case (c.Idempotent || c.TransactionalID != "") && c.MaxInFlight > 5:
+		return fmt.Errorf("max_in_flight: the idempotent producer allows at most 5, got %d", c.MaxInFlight)
+	case c.TransactionMaxMessages < 0:
+		return fmt.Errorf("transaction_max_messages: must not be negative, got %d", c.TransactionMaxMessages)
+	case c.TransactionalID != "" && c.TransactionInterval <= 0 && c.TransactionMaxMessages == 0:
+		return fmt.Errorf("transaction_interval: must be positive when transaction_max_messages is 0, got %v", c.TransactionInterval)
+	case c.AutoCreateTopics && c.AutoCreatePartitions < 1:
+		return fmt.Errorf("auto_create_partitions: must be at least 1, got %d", c.AutoCreatePartitions)
 	}
 	return nil
+}
+
+func validCodec(c Codec) bool {
+	for _, k := range Codecs {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+func validPartitioner(name string) bool {
+	for _, n := range Partitioners {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ParsePartitioner checks a partitioner name (see Partitioners).
+func ParsePartitioner(s string) (string, error) {
+	if !validPartitioner(s) {
+		return "", fmt.Errorf("unknown partitioner %q (want %s)", s, strings.Join(Partitioners, ", "))
+	}
+	return s, nil
 }
 
 // ErrClosed fails a Send on a closed producer, and every record still
@@ -181,12 +379,42 @@ func (e *BrokerError) Error() string {
 // and human units ("5ms", "lz4", "all"), as embedded in result.json.
 func (c Config) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Acks             string `json:"acks"`
-		Linger           string `json:"linger"`
-		MaxBatchBytes    int    `json:"max_batch_bytes"`
-		MaxBatchMessages int    `json:"max_batch_messages"`
-		Compression      string `json:"compression"`
-		MaxInFlight      int    `json:"max_in_flight"`
-		RequestTimeout   string `json:"request_timeout"`
-	}{c.Acks.String(), c.Linger.String(), c.MaxBatchBytes, c.MaxBatchMessages, c.Compression.String(), c.MaxInFlight, c.RequestTimeout.String()})
+		Acks                   string `json:"acks"`
+		Linger                 string `json:"linger"`
+		MaxBatchBytes          int    `json:"max_batch_bytes"`
+		MaxBatchMessages       int    `json:"max_batch_messages"`
+		Compression            string `json:"compression"`
+		MaxInFlight            int    `json:"max_in_flight"`
+		RequestTimeout         string `json:"request_timeout"`
+		SendMode               string `json:"send_mode"`
+		Batching               bool   `json:"batching"`
+		MaxPendingMessages     int    `json:"max_pending_messages"`
+		MaxPendingBytes        int64  `json:"max_pending_bytes"`
+		BlockIfQueueFull       bool   `json:"block_if_queue_full"`
+		SendTimeout            string `json:"send_timeout"`
+		Partitioner            string `json:"partitioner"`
+		Retries                int    `json:"retries"`
+		RetryBackoff           string `json:"retry_backoff"`
+		MaxRetryBackoff        string `json:"max_retry_backoff"`
+		Idempotent             bool   `json:"idempotent"`
+		TransactionalID        string `json:"transactional_id,omitempty"`
+		TransactionMaxMessages int    `json:"transaction_max_messages,omitempty"`
+		TransactionInterval    string `json:"transaction_interval,omitempty"`
+		AutoCreateTopics       bool   `json:"auto_create_topics"`
+		AutoCreatePartitions   int32  `json:"auto_create_partitions,omitempty"`
+	}{
+		c.Acks.String(), c.Linger.String(), c.MaxBatchBytes, c.MaxBatchMessages, c.Compression.String(),
+		c.MaxInFlight, c.RequestTimeout.String(), c.SendMode.String(), c.Batching, c.MaxPendingMessages,
+		c.MaxPendingBytes, c.BlockIfQueueFull, c.SendTimeout.String(), c.Partitioner, c.Retries,
+		c.RetryBackoff.String(), c.MaxRetryBackoff.String(), c.Idempotent || c.TransactionalID != "",
+		c.TransactionalID, c.TransactionMaxMessages, durOrEmpty(c.TransactionalID != "", c.TransactionInterval),
+		c.AutoCreateTopics, c.AutoCreatePartitions,
+	})
+}
+
+func durOrEmpty(set bool, d time.Duration) string {
+	if !set {
+		return ""
+	}
+	return d.String()
 }

@@ -56,6 +56,12 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
+	if cfg.Compression > CodecZstd {
+		cs, ok := tr.(CodecSupporter)
+		if !ok || !cs.SupportsCodec(cfg.Compression) {
+			return nil, fmt.Errorf("producer: compression: %v is not supported by this transport (Kafka's codecs are none, gzip, snappy, lz4 and zstd)", cfg.Compression)
+		}
+	}
 	comp, err := newCompressor(cfg.Compression)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)

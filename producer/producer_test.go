@@ -348,7 +348,7 @@ func TestConfigValidate(t *testing.T) {
 func TestCompressRoundTrip(t *testing.T) {
 	t.Parallel()
 	src := bytes.Repeat([]byte("prodbench compressible payload "), 1000)
-	for _, c := range []Codec{CodecNone, CodecGzip, CodecSnappy, CodecLZ4, CodecZstd} {
+	for _, c := range Codecs {
 		cp, err := newCompressor(c)
 		if err != nil {
 			t.Fatal(err)

@@ -142,3 +142,50 @@ type Transport interface {
 	// producer then treats every batch as failed with that error.
 	Produce(ctx context.Context, broker int32, acks Acks, timeout time.Duration, batches []*Batch) error
 }
+
+// The optional Transport extensions below are found by type assertion, as
+// franz-go finds a partitioner's extras.
+
+// MetadataRefresher is a Transport that can reload topic metadata; the
+// producer calls it after NOT_LEADER_OR_FOLLOWER and similar errors, then
+// asks Leader again.
+type MetadataRefresher interface {
+	Refresh(ctx context.Context, topics ...string) error
+}
+
+// TopicCreator is a Transport that can create topics, used when
+// Config.AutoCreateTopics is set and a topic is missing. It returns nil if
+// the topic already exists, and an error naming the broker's refusal
+// otherwise.
+type TopicCreator interface {
+	CreateTopic(ctx context.Context, topic string, partitions int32) error
+}
+
+// CodecSupporter is a Transport that accepts codecs beyond Kafka's five
+// (CodecZlib). A Transport without it supports exactly CodecNone through
+// CodecZstd.
+type CodecSupporter interface {
+	SupportsCodec(c Codec) bool
+}
+
+// Idempotence is a Transport that supports the idempotent producer
+// (KIP-98): InitProducerID returns a producer ID and epoch, bumping the
+// epoch of transactionalID's previous producer when one is given.
+// Transport.Produce must then write Batch.ProducerID, ProducerEpoch and
+// BaseSequence into the batch header and report DUPLICATE_SEQUENCE_NUMBER
+// as a *BrokerError with Code 46.
+type Idempotence interface {
+	InitProducerID(ctx context.Context, transactionalID string, txnTimeout time.Duration) (id int64, epoch int16, err error)
+}
+
+// Transactions is a Transport that supports transactions (KIP-98): the
+// producer adds each partition to the open transaction before its first
+// batch, and ends the transaction with commit or abort.
+type Transactions interface {
+	Idempotence
+	// AddPartitionsToTxn registers partitions (topic → partition list)
+	// with the transaction coordinator of transactionalID.
+	AddPartitionsToTxn(ctx context.Context, transactionalID string, id int64, epoch int16, partitions map[string][]int32) error
+	// EndTxn commits (commit true) or aborts the open transaction.
+	EndTxn(ctx context.Context, transactionalID string, id int64, epoch int16, commit bool) error
+}

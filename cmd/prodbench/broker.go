@@ -23,6 +23,10 @@ Examples:
   prodbench broker --listen 127.0.0.1:9092 --partitions 12 --topic bench --retain
 `
 
+func init() {
+	register(command{name: "broker", summary: "run the embedded Kafka broker alone", run: cmdBroker})
+}
+
 func cmdBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("broker", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -24,15 +26,34 @@ const (
 	exitInterrupted = 130
 )
 
-const usage = `prodbench: a load generator and benchmark for message producers
+// command is one subcommand: its name, a one-line summary for the usage
+// text, and its entry point. Each subcommand's file registers itself in an
+// init function, beside its flag set and usage text.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
 
-Usage:
-  prodbench run SCENARIO [flags]      run a scenario and write its results
-  prodbench broker [flags]            run the embedded Kafka broker alone
-  prodbench help [COMMAND]            show help
+var commands = map[string]command{}
 
-Run 'prodbench help run' for a command's flags.
-`
+// register adds a subcommand; called from init functions.
+func register(c command) { commands[c.name] = c }
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("prodbench: a load generator and benchmark for message producers\n\nUsage:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  prodbench %-10s %s\n", n, commands[n].summary)
+	}
+	b.WriteString("  prodbench help COMMAND  show a command's flags and examples\n")
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -46,23 +67,23 @@ func main() {
 // ending is an interrupt (Ctrl-C). Tests call it directly.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	switch args[0] {
-	case "run":
-		return cmdRun(ctx, args[1:], stdout, stderr)
-	case "broker":
-		return cmdBroker(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 {
 			return Main(ctx, []string{args[1], "--help"}, stdout, stderr)
 		}
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "prodbench: unknown command %q\n\n%s", args[0], usage)
-	return exitUsage
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "prodbench: unknown command %q\n\n%s", args[0], usage())
+		return exitUsage
+	}
+	return c.run(ctx, args[1:], stdout, stderr)
 }
 
 // fail prints one error line and returns code.

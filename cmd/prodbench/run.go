@@ -50,6 +50,10 @@ type runFlags struct {
 	quiet    bool
 }
 
+func init() {
+	register(command{name: "run", summary: "run a scenario and write its results", run: cmdRun})
+}
+
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)

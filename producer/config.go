@@ -255,6 +255,12 @@ type Config struct {
 	// AutoCreatePartitions is the partition count of auto-created topics.
 	// Default 1.
 	AutoCreatePartitions int32
+
+	// OnBatch, when set, is called once per acknowledged batch with its
+	// sizes and seal reason (one of the Seal constants), from the
+	// goroutine that completed it, after the batch's record callbacks.
+	// It must not block. Reports use it for per-batch statistics.
+	OnBatch func(info BatchInfo, reason string)
 }
 
 // DefaultConfig returns the defaults documented on each Config field.

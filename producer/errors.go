@@ -7,15 +7,42 @@ import (
 	"strings"
 )
 
+// Errors a record's callback may receive besides *BrokerError and
+// *TopicError. Each is counted under its own kind by ErrorKind.
+var (
+	// ErrQueueFull fails a Send at once when a pending limit
+	// (max_pending_messages, max_pending_bytes) is reached and
+	// block_if_queue_full is false.
+	ErrQueueFull = errors.New("producer: queue full")
+	// ErrRecordTooLarge fails a record that alone, encoded, with the batch
+	// header, exceeds max_batch_bytes. It is checked before sending.
+	ErrRecordTooLarge = errors.New("producer: record too large")
+	// ErrSendTimeout fails a record not acknowledged within send_timeout
+	// of its Send, retries included.
+	ErrSendTimeout = errors.New("producer: send timeout")
+	// ErrTxnAborted fails the records of a transaction that was aborted
+	// because one of its batches failed or the commit did.
+	ErrTxnAborted = errors.New("producer: transaction aborted")
+)
+
 // ErrorKind names the failure type of err for counting in reports:
-// "closed", "request_timeout", "canceled", "broker:<KAFKA_ERROR_NAME>"
-// for a *BrokerError, "topic" for metadata failures, and "connection" for
+// "queue_full", "record_too_large", "send_timeout", "txn_aborted",
+// "closed", "request_timeout", "canceled", "broker:<KAFKA_ERROR_NAME>" for
+// a *BrokerError, "topic" for metadata failures, and "connection" for
 // anything else (transport and network errors). It returns "" for nil.
 func ErrorKind(err error) string {
 	var be *BrokerError
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrQueueFull):
+		return "queue_full"
+	case errors.Is(err, ErrRecordTooLarge):
+		return "record_too_large"
+	case errors.Is(err, ErrSendTimeout):
+		return "send_timeout"
+	case errors.Is(err, ErrTxnAborted):
+		return "txn_aborted"
 	case errors.Is(err, ErrClosed):
 		return "closed"
 	case errors.Is(err, ErrRequestTimeout), errors.Is(err, context.DeadlineExceeded):
@@ -47,3 +74,54 @@ func (e *TopicError) Error() string { return fmt.Sprintf("producer: topic %q: %v
 
 // Unwrap returns the cause.
 func (e *TopicError) Unwrap() error { return e.Err }
+
+// Kafka error codes the core acts on
+// (https://kafka.apache.org/protocol#protocol_error_codes).
+const (
+	codeUnknownTopicOrPartition int16 = 3
+	codeLeaderNotAvailable      int16 = 5
+	codeNotLeaderOrFollower     int16 = 6
+	codeOutOfOrderSequence      int16 = 45
+	codeDuplicateSequence       int16 = 46
+	codeFencedLeaderEpoch       int16 = 74
+	codeUnknownLeaderEpoch      int16 = 75
+)
+
+// retriable reports whether a failed batch may be sent again: broker
+// errors Kafka documents as retriable, request timeouts and connection
+// errors; not closing, send timeouts or topic errors.
+func retriable(err error) bool {
+	var be *BrokerError
+	var te *TopicError
+	switch {
+	case errors.As(err, &be):
+		return be.Retriable
+	case errors.Is(err, ErrClosed), errors.Is(err, ErrSendTimeout), errors.Is(err, ErrRecordTooLarge),
+		errors.Is(err, ErrTxnAborted), errors.As(err, &te), errors.Is(err, context.Canceled):
+		return false
+	}
+	return true
+}
+
+// needsMetadata reports whether err suggests the partition's leader moved.
+func needsMetadata(err error) bool {
+	var be *BrokerError
+	if !errors.As(err, &be) {
+		return !errors.Is(err, ErrRequestTimeout) // a broken connection: the broker may be gone
+	}
+	switch be.Code {
+	case codeUnknownTopicOrPartition, codeLeaderNotAvailable, codeNotLeaderOrFollower,
+		codeFencedLeaderEpoch, codeUnknownLeaderEpoch:
+		return true
+	}
+	return false
+}
+
+// brokerCode returns err's Kafka error code, or 0.
+func brokerCode(err error) int16 {
+	var be *BrokerError
+	if errors.As(err, &be) {
+		return be.Code
+	}
+	return 0
+}

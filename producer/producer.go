@@ -1,18 +1,22 @@
 // Package producer is prodbench's transport-agnostic producer core: an
-// asynchronous producer with a per-partition accumulator (batches sealed on
-// linger, on size or on count), Java-compatible partitioning, compression
-// and a bounded number of produce requests in flight per broker. A
-// Transport (producer/kafka for the Kafka wire protocol) moves the sealed
-// batches.
+// asynchronous (or synchronous) producer with a per-partition accumulator
+// (batches sealed on linger, size or count), Java-compatible and KIP-480 /
+// KIP-794 partitioning, compression, pending-record limits with block or
+// fail, retries with exponential backoff, the idempotent producer and
+// transactions (KIP-98), and a bounded number of produce requests in flight
+// per broker. A Transport (producer/kafka for the Kafka wire protocol,
+// producer/sim for a simulated broker) moves the sealed batches.
 //
 // The data path is Send → accumulator (partState.append) → brokerSender
-// (drains ready partitions into one request) → Transport.Produce → the
-// record callbacks, in batch order.
+// (drains ready partitions into one request) → Transport.Produce → result
+// (retry or complete) → the record callbacks, in batch order.
 package producer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 )
@@ -20,10 +24,11 @@ import (
 // Producer sends records through a Transport. Create it with New; it is
 // safe for concurrent use by many goroutines.
 type Producer struct {
-	cfg      Config
-	tr       Transport
-	comp     *compressor
-	overhead int
+	cfg        Config
+	tr         Transport
+	comp       *compressor
+	overhead   int
+	idempotent bool
 
 	ctx    context.Context // canceled by Close after its deadline
 	cancel context.CancelFunc
@@ -37,18 +42,29 @@ type Producer struct {
 
 	closed   atomic.Bool
 	flushing atomic.Int32
+	inFlight atomic.Int32
 
-	pending atomic.Int64 // records accepted by Send and not yet completed
-	idleMu  sync.Mutex
-	idleCh  chan struct{} // closed and replaced whenever pending reaches 0
+	pending      atomic.Int64 // records accepted by Send and not yet completed
+	pendingBytes atomic.Int64
+	idleMu       sync.Mutex
+	idleCh       chan struct{} // closed and replaced whenever pending reaches 0
+	roomMu       sync.Mutex
+	roomCh       chan struct{} // closed and replaced when room frees and someone waits
+	waiters      atomic.Int32
 
+	pid       pidState
+	txn       *txnState
+	syncPool  sync.Pool // *syncWaiter
 	batchPool sync.Pool // *batch
 	stats     statsCounters
 }
 
 // New validates cfg and returns a producer that sends through tr. It does
 // not contact the brokers: topic metadata is loaded on the first Send to a
-// topic. The caller keeps ownership of tr and closes it after Close.
+// topic, and the producer ID on the first idempotent batch. The caller
+// keeps ownership of tr and closes it after Close. New fails when cfg is
+// invalid or asks for something tr cannot do (zlib on Kafka, idempotence or
+// transactions on a transport without them).
 func New(cfg Config, tr Transport) (*Producer, error) {
 	if tr == nil {
 		return nil, fmt.Errorf("producer: nil transport")
@@ -62,72 +78,236 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 			return nil, fmt.Errorf("producer: compression: %v is not supported by this transport (Kafka's codecs are none, gzip, snappy, lz4 and zstd)", cfg.Compression)
 		}
 	}
+	idem := cfg.Idempotent || cfg.TransactionalID != ""
+	if _, ok := tr.(Idempotence); idem && !ok {
+		return nil, fmt.Errorf("producer: idempotent: this transport does not support the idempotent producer")
+	}
+	if _, ok := tr.(Transactions); cfg.TransactionalID != "" && !ok {
+		return nil, fmt.Errorf("producer: transactional_id: this transport does not support transactions")
+	}
+	if _, ok := tr.(TopicCreator); cfg.AutoCreateTopics && !ok {
+		return nil, fmt.Errorf("producer: auto_create_topics: this transport cannot create topics")
+	}
 	comp, err := newCompressor(cfg.Compression)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Producer{
-		cfg:      cfg,
-		tr:       tr,
-		comp:     comp,
-		overhead: tr.BatchOverhead(),
-		ctx:      ctx,
-		cancel:   cancel,
-		senders:  make(map[int32]*brokerSender),
-		idleCh:   make(chan struct{}),
+		cfg:        cfg,
+		tr:         tr,
+		comp:       comp,
+		overhead:   tr.BatchOverhead(),
+		idempotent: idem,
+		ctx:        ctx,
+		cancel:     cancel,
+		senders:    make(map[int32]*brokerSender),
+		idleCh:     make(chan struct{}),
+		roomCh:     make(chan struct{}),
+	}
+	p.syncPool.New = func() any {
+		w := &syncWaiter{done: make(chan struct{}, 1)}
+		w.cb = w.onAck
+		return w
 	}
 	empty := map[string]*topicState{}
 	p.topics.Store(&empty)
+	if cfg.TransactionalID != "" {
+		p.txn = newTxnState(p)
+		go p.txn.loop()
+	}
 	return p, nil
 }
 
 // Config returns the producer's validated configuration.
 func (p *Producer) Config() Config { return p.cfg }
 
-// Send hands r to the producer asynchronously. cb runs exactly once, with
-// the record's Ack or with the error that failed it: from the goroutine
-// that completes the record's produce request, or before Send returns when
-// the record fails at once (closed producer, unknown topic, invalid
-// partition). Callbacks for one partition run in the order the records
-// were sent. cb must not block; it must not call Flush or Close.
+// Send hands r to the producer. cb runs exactly once, with the record's
+// Ack or with the error that failed it (see ErrorKind for the kinds):
+// from the goroutine that completes the record's produce request, or
+// before Send returns when the record fails at once (closed producer,
+// unknown topic, invalid partition, queue full, record too large).
+// Callbacks for one partition run in the order the records were sent. cb
+// must not block; it must not call Flush or Close.
 //
-// ctx bounds only the wait for topic metadata on the first Send to a
-// topic. Send copies r's key, value and headers; r itself is handed back in
-// Ack.Record.
+// In SendAsync mode Send returns once r is queued; it blocks only while a
+// pending limit is reached and BlockIfQueueFull is set, until there is
+// room or ctx ends. In SendSync mode Send makes r's batch ready at once
+// and returns after cb has run. ctx also bounds the wait for topic
+// metadata on the first Send to a topic. Send copies r's key, value and
+// headers; r itself is handed back in Ack.Record.
 func (p *Producer) Send(ctx context.Context, r *Record, cb func(Ack, error)) {
+	if p.cfg.SendMode == SendSync {
+		w := p.syncPool.Get().(*syncWaiter)
+		p.send(ctx, r, w.cb, true)
+		<-w.done
+		ack, err := w.ack, w.err
+		w.ack, w.err = Ack{}, nil
+		p.syncPool.Put(w)
+		cb(ack, err)
+		return
+	}
+	p.send(ctx, r, cb, false)
+}
+
+// syncWaiter carries one synchronous send's outcome; pooled.
+type syncWaiter struct {
+	done chan struct{}
+	ack  Ack
+	err  error
+	cb   func(Ack, error) // onAck, bound once
+}
+
+func (w *syncWaiter) onAck(a Ack, err error) {
+	w.ack, w.err = a, err
+	w.done <- struct{}{}
+}
+
+func (p *Producer) send(ctx context.Context, r *Record, cb func(Ack, error), ready bool) {
+	fail := func(part int32, err error) {
+		cb(Ack{Record: r, Topic: r.Topic, Partition: part, Offset: -1}, err)
+	}
 	if p.closed.Load() {
-		cb(Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1}, ErrClosed)
+		fail(-1, ErrClosed)
 		return
 	}
 	ts, err := p.topic(ctx, r.Topic)
 	if err != nil {
-		cb(Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1}, err)
+		fail(-1, err)
 		return
 	}
-	var part int32
+	size := recordBytes(r)
+	part, err := p.partition(ts, r, size)
+	if err != nil {
+		fail(r.Partition, err)
+		return
+	}
+	if err := p.reserve(ctx, size); err != nil {
+		fail(part, err)
+		return
+	}
+	if p.txn != nil {
+		p.txn.mu.RLock()
+		p.txn.open.Add(1)
+	}
+	err = ts.parts[part].append(r, cb, size, ready)
+	if p.txn != nil {
+		if err != nil {
+			p.txn.open.Add(-1)
+		}
+		p.txn.mu.RUnlock()
+		if err == nil {
+			p.txn.added()
+		}
+	}
+	if err != nil {
+		p.donePending(1, size)
+		fail(part, err)
+	}
+}
+
+// recordBytes is r's key+value+header size in bytes.
+func recordBytes(r *Record) int64 {
+	n := len(r.Key) + len(r.Value)
+	for i := range r.Headers {
+		n += len(r.Headers[i].Key) + len(r.Headers[i].Value)
+	}
+	return int64(n)
+}
+
+// partition picks r's partition: explicit, custom, or by the configured
+// partitioner.
+func (p *Producer) partition(ts *topicState, r *Record, size int64) (int32, error) {
+	n := int32(len(ts.parts))
+	check := func(q int32, what string) (int32, error) {
+		if q < 0 || q >= n {
+			return 0, &TopicError{Topic: r.Topic, Err: fmt.Errorf("%s partition %d out of range [0, %d)", what, q, n)}
+		}
+		return q, nil
+	}
 	switch {
 	case r.UsePartition:
-		if r.Partition < 0 || r.Partition >= int32(len(ts.parts)) {
-			cb(Ack{Record: r, Topic: r.Topic, Partition: r.Partition, Offset: -1},
-				&TopicError{Topic: r.Topic, Err: fmt.Errorf("partition %d out of range [0, %d)", r.Partition, len(ts.parts))})
-			return
+		return check(r.Partition, "explicit")
+	case p.cfg.CustomPartitioner != nil:
+		return check(p.cfg.CustomPartitioner.Partition(r, n), "custom partitioner's")
+	}
+	switch p.cfg.Partitioner {
+	case PartitionerRoundRobin:
+		return int32(uint32(ts.rr.Add(1)-1) % uint32(n)), nil
+	case PartitionerSticky:
+		return ts.sticky.partition(), nil
+	case PartitionerUniformBytes:
+		if r.Key != nil {
+			return KeyPartition(r.Key, n), nil
 		}
-		part = r.Partition
-	case r.Key != nil:
-		part = KeyPartition(r.Key, int32(len(ts.parts)))
-	default:
-		part = ts.sticky.partition()
+		return ts.uniform.partition(ts, size, int64(p.cfg.MaxBatchBytes)), nil
+	}
+	if r.Key != nil {
+		return KeyPartition(r.Key, n), nil
+	}
+	return ts.sticky.partition(), nil
+}
+
+// reserve takes room for one record of size bytes under the pending
+// limits: at once, after waiting (BlockIfQueueFull), or ErrQueueFull.
+func (p *Producer) reserve(ctx context.Context, size int64) error {
+	for {
+		if p.tryReserve(size) {
+			return nil
+		}
+		if !p.cfg.BlockIfQueueFull {
+			return fmt.Errorf("%w: %d records, %d bytes pending", ErrQueueFull, p.pending.Load(), p.pendingBytes.Load())
+		}
+		p.waiters.Add(1)
+		p.roomMu.Lock()
+		ch := p.roomCh
+		p.roomMu.Unlock()
+		if p.tryReserve(size) {
+			p.waiters.Add(-1)
+			return nil
+		}
+		select {
+		case <-ch:
+			p.waiters.Add(-1)
+		case <-ctx.Done():
+			p.waiters.Add(-1)
+			return ctx.Err()
+		case <-p.ctx.Done():
+			p.waiters.Add(-1)
+			return ErrClosed
+		}
+		if p.closed.Load() && p.ctx.Err() != nil {
+			return ErrClosed
+		}
+	}
+}
+
+// tryReserve counts one more pending record of size bytes if the limits
+// allow it. A record larger than MaxPendingBytes is let in when nothing
+// else is pending, so it can fail or pass on its own merits.
+func (p *Producer) tryReserve(size int64) bool {
+	if m := p.cfg.MaxPendingMessages; m > 0 && p.pending.Load() >= int64(m) {
+		return false
+	}
+	if m := p.cfg.MaxPendingBytes; m > 0 {
+		if b := p.pendingBytes.Load(); b > 0 && b+size > m {
+			return false
+		}
 	}
 	p.pending.Add(1)
-	ts.parts[part].append(r, cb)
+	p.pendingBytes.Add(size)
+	return true
 }
 
 // Flush makes every buffered batch ready at once (ignoring linger) and
 // waits until no record is pending: each record sent before Flush was
-// called, and any sent during it, has had its callback run. It returns
-// ctx's error if ctx ends first; the records then stay pending.
+// called, and any sent during it, has had its callback run. A
+// transactional producer commits the open transaction. It returns ctx's
+// error if ctx ends first; the records then stay pending.
 func (p *Producer) Flush(ctx context.Context) error {
+	if p.txn != nil {
+		return p.txn.commit(ctx)
+	}
 	p.flushing.Add(1)
 	defer p.flushing.Add(-1)
 	p.forEachPart(func(ps *partState) { ps.flushNow() })
@@ -135,20 +315,28 @@ func (p *Producer) Flush(ctx context.Context) error {
 }
 
 // Close stops accepting records (later Sends fail with ErrClosed), flushes
-// until ctx ends, then fails every record still pending with ErrClosed and
-// cancels the requests in flight, so that every callback has run when
-// Close returns. It returns ctx's error when the deadline cut the drain
-// short, nil otherwise. Close does not close the Transport.
+// (committing an open transaction) until ctx ends, then fails every record
+// still pending with ErrClosed and cancels the requests in flight, so that
+// every callback has run when Close returns. It returns ctx's error when
+// the deadline cut the drain short, nil otherwise. Close does not close
+// the Transport.
 func (p *Producer) Close(ctx context.Context) error {
 	if p.closed.Swap(true) {
 		return p.waitIdle(context.Background())
 	}
+	if p.txn != nil {
+		p.txn.stop()
+	}
 	err := p.Flush(ctx)
 	if err != nil {
 		// Fail what never left the accumulator, then cancel what is in
-		// flight; the request goroutines fail their own batches.
+		// flight; the request goroutines and retry timers fail their
+		// own batches.
 		p.forEachPart(func(ps *partState) { ps.failAll(ErrClosed) })
 		p.cancel()
+		if p.txn != nil {
+			p.txn.abortHeld()
+		}
 		_ = p.waitIdle(context.Background())
 	}
 	p.cancel()
@@ -182,9 +370,18 @@ func (p *Producer) waitIdle(ctx context.Context) error {
 	return nil
 }
 
-// donePending marks n records completed and wakes waitIdle at zero.
-func (p *Producer) donePending(n int64) {
-	if p.pending.Add(-n) == 0 {
+// donePending marks n records of bytes completed, wakes Sends waiting for
+// room and, at zero, waitIdle.
+func (p *Producer) donePending(n, bytes int64) {
+	p.pendingBytes.Add(-bytes)
+	left := p.pending.Add(-n)
+	if p.waiters.Load() > 0 {
+		p.roomMu.Lock()
+		close(p.roomCh)
+		p.roomCh = make(chan struct{})
+		p.roomMu.Unlock()
+	}
+	if left == 0 {
 		p.idleMu.Lock()
 		close(p.idleCh)
 		p.idleCh = make(chan struct{})
@@ -200,14 +397,17 @@ func (p *Producer) forEachPart(fn func(*partState)) {
 	}
 }
 
-// topicState is one topic's partitions and its sticky choice.
+// topicState is one topic's partitions and its partitioner state.
 type topicState struct {
-	name   string
-	parts  []*partState
-	sticky *sticky
+	name    string
+	parts   []*partState
+	sticky  *sticky
+	rr      atomic.Uint32
+	uniform uniformBytes
 }
 
-// topic returns the state of topic, loading its metadata on first use.
+// topic returns the state of topic, loading its metadata on first use and
+// creating the topic when it is missing and AutoCreateTopics is set.
 func (p *Producer) topic(ctx context.Context, name string) (*topicState, error) {
 	if ts := (*p.topics.Load())[name]; ts != nil {
 		return ts, nil
@@ -219,11 +419,20 @@ func (p *Producer) topic(ctx context.Context, name string) (*topicState, error) 
 		return ts, nil
 	}
 	n, err := p.tr.Partitions(ctx, name)
+	if err != nil && p.cfg.AutoCreateTopics {
+		if cerr := p.tr.(TopicCreator).CreateTopic(ctx, name, p.cfg.AutoCreatePartitions); cerr != nil {
+			return nil, &TopicError{Topic: name, Err: fmt.Errorf("auto-create with %d partitions: %w", p.cfg.AutoCreatePartitions, cerr)}
+		}
+		if mr, ok := p.tr.(MetadataRefresher); ok {
+			_ = mr.Refresh(ctx, name)
+		}
+		n, err = p.tr.Partitions(ctx, name)
+	}
 	if err != nil {
 		return nil, &TopicError{Topic: name, Err: err}
 	}
 	if n <= 0 {
-		return nil, &TopicError{Topic: name, Err: fmt.Errorf("no partitions")}
+		return nil, &TopicError{Topic: name, Err: errors.New("no partitions")}
 	}
 	ts := &topicState{name: name, parts: make([]*partState, n), sticky: newSticky(n)}
 	for i := range ts.parts {
@@ -254,4 +463,31 @@ func (p *Producer) sender(id int32) *brokerSender {
 		go s.run()
 	}
 	return s
+}
+
+// uniformBytes is KIP-794's uniform sticky partitioner for keyless
+// records: it sticks to one partition until about max_batch_bytes have
+// gone to it, then moves to the less loaded of two random partitions (by
+// bytes queued and not acknowledged) — "power of two choices", a simple
+// form of KIP-794's adaptive partition switching.
+type uniformBytes struct {
+	mu       sync.Mutex
+	cur      int32
+	produced int64
+	started  bool
+}
+
+func (u *uniformBytes) partition(ts *topicState, size, limit int64) int32 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	n := int32(len(ts.parts))
+	if !u.started || u.produced >= limit {
+		a, b := rand.Int32N(n), rand.Int32N(n)
+		if ts.parts[b].queuedBytes.Load() < ts.parts[a].queuedBytes.Load() {
+			a = b
+		}
+		u.cur, u.produced, u.started = a, 0, true
+	}
+	u.produced += size
+	return u.cur
 }

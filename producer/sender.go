@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
 
 // ErrRequestTimeout fails the records of a produce request that got no
-// answer within Config.RequestTimeout.
+// answer within Config.RequestTimeout (after retries, when the error stays).
 var ErrRequestTimeout = errors.New("producer: request timed out")
 
 // brokerSender drains the ready partitions led by one broker into produce
@@ -71,53 +72,57 @@ func (s *brokerSender) run() {
 			s.list = nil
 			s.mu.Unlock()
 			var batches []*batch
-			var keep []*partState
 			for _, ps := range list {
-				b, more := ps.take()
-				if b != nil {
+				if b := ps.take(s); b != nil {
 					batches = append(batches, b)
 				}
-				if more {
-					keep = append(keep, ps)
-				}
-			}
-			if len(keep) > 0 {
-				s.mu.Lock()
-				s.list = append(s.list, keep...)
-				s.mu.Unlock()
 			}
 			if len(batches) == 0 {
 				<-s.slots
-				if len(keep) == 0 {
-					break
-				}
-				continue
+				break
 			}
 			go s.produce(batches)
 		}
 	}
 }
 
-// produce sends one request holding batches and completes them.
+// produce sends one request holding batches and hands each to result.
 func (s *brokerSender) produce(batches []*batch) {
 	p := s.p
-	defer func() { <-s.slots }()
+	p.inFlight.Add(1)
+	defer func() {
+		p.inFlight.Add(-1)
+		<-s.slots
+	}()
+	now := time.Now()
+	deadline := now.Add(p.cfg.RequestTimeout)
+	sendDeadline := false
 	wires := make([]*Batch, 0, len(batches))
 	sent := batches[:0]
 	for _, b := range batches {
-		if err := p.prepare(b); err != nil {
-			ps := b.part
-			p.complete(b, err)
-			ps.sent()
+		if !b.deadline.IsZero() && !now.Before(b.deadline) {
+			p.finish(b, fmt.Errorf("%w: %v in the accumulator", ErrSendTimeout, p.cfg.SendTimeout))
 			continue
 		}
+		if !b.prepared {
+			if err := p.prepare(b); err != nil {
+				p.finish(b, err)
+				continue
+			}
+		}
+		if !b.deadline.IsZero() && b.deadline.Before(deadline) {
+			deadline, sendDeadline = b.deadline, true
+		}
+		// A resend starts with clean results: the transport sets only
+		// what this attempt returns.
+		b.wire.Err, b.wire.BaseOffset, b.wire.LogAppendTime, b.wire.WireBytes = nil, -1, -1, 0
 		wires = append(wires, &b.wire)
 		sent = append(sent, b)
 	}
 	if len(wires) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.RequestTimeout)
+	ctx, cancel := context.WithDeadline(p.ctx, deadline)
 	err := p.tr.Produce(ctx, s.id, p.cfg.Acks, p.cfg.RequestTimeout, wires)
 	ctxErr := ctx.Err()
 	cancel()
@@ -126,6 +131,8 @@ func (s *brokerSender) produce(batches []*batch) {
 		switch {
 		case p.ctx.Err() != nil:
 			err = fmt.Errorf("%w (request canceled in flight: %v)", ErrClosed, err)
+		case errors.Is(ctxErr, context.DeadlineExceeded) && sendDeadline:
+			err = fmt.Errorf("%w: %v passed during the request", ErrSendTimeout, p.cfg.SendTimeout)
 		case errors.Is(ctxErr, context.DeadlineExceeded):
 			err = fmt.Errorf("%w after %v: %v", ErrRequestTimeout, p.cfg.RequestTimeout, err)
 		}
@@ -135,13 +142,98 @@ func (s *brokerSender) produce(batches []*batch) {
 		if e == nil {
 			e = b.wire.Err
 		}
-		ps := b.part
-		p.complete(b, e)
-		ps.sent()
+		p.result(b, e)
 	}
 }
 
-// prepare fills b.wire for the transport, compressing the records section.
+// result acts on one batch's outcome: success, a retry after backoff, or
+// failure.
+func (p *Producer) result(b *batch, err error) {
+	if err != nil && b.wire.ProducerID >= 0 && brokerCode(err) == codeDuplicateSequence {
+		// The broker already has this batch (an earlier attempt was
+		// appended but its answer lost): the resend is a success.
+		err = nil
+		b.wire.BaseOffset = -1
+	}
+	if err != nil && retriable(err) && b.attempts < p.cfg.Retries && p.ctx.Err() == nil {
+		wait := p.backoff(b.attempts)
+		if b.deadline.IsZero() || time.Now().Add(wait).Before(b.deadline) {
+			b.attempts++
+			p.stats.retries.Add(1)
+			refresh := needsMetadata(err)
+			time.AfterFunc(wait, func() { p.retry(b, refresh) })
+			return
+		}
+		err = fmt.Errorf("%w: %v passed after %d attempts, last error: %v", ErrSendTimeout, p.cfg.SendTimeout, b.attempts+1, err)
+	} else if err != nil && b.attempts > 0 && retriable(err) {
+		err = fmt.Errorf("%w (after %d retries)", err, b.attempts)
+	}
+	p.finish(b, err)
+}
+
+// retry sends b again, byte-identical, after refreshing the partition's
+// leader when the error suggested it moved.
+func (p *Producer) retry(b *batch, refresh bool) {
+	ps := b.part
+	if p.ctx.Err() != nil {
+		p.finish(b, ErrClosed)
+		return
+	}
+	if refresh {
+		p.refreshLeader(ps)
+	}
+	ps.requeue(b)
+}
+
+// refreshLeader reloads metadata and moves ps to its current leader.
+func (p *Producer) refreshLeader(ps *partState) {
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	if mr, ok := p.tr.(MetadataRefresher); ok {
+		if err := mr.Refresh(ctx, ps.topic.name); err != nil {
+			return // keep the old leader; the retry reports the error
+		}
+	}
+	leader, err := p.tr.Leader(ctx, ps.topic.name, ps.id)
+	if err != nil {
+		return
+	}
+	s := p.sender(leader)
+	ps.mu.Lock()
+	ps.sender = s
+	ps.mu.Unlock()
+}
+
+// backoff returns the wait before retry number attempt+1: RetryBackoff
+// doubled per attempt, capped at MaxRetryBackoff, with ±20% jitter
+// (KIP-580).
+func (p *Producer) backoff(attempt int) time.Duration {
+	d := p.cfg.RetryBackoff
+	for i := 0; i < attempt && d < p.cfg.MaxRetryBackoff; i++ {
+		d *= 2
+	}
+	if d > p.cfg.MaxRetryBackoff {
+		d = p.cfg.MaxRetryBackoff
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// finish completes b with err and frees its partition for the next batch.
+// A failed idempotent batch leaves a gap in the partition's sequence, so
+// the producer takes a new producer ID for the batches after it.
+func (p *Producer) finish(b *batch, err error) {
+	ps := b.part
+	if err != nil && b.prepared && b.wire.ProducerID >= 0 && !errors.Is(err, ErrClosed) && p.txn == nil {
+		p.pid.invalidate(b.wire.ProducerID)
+	}
+	p.complete(b, err)
+	ps.sent()
+}
+
+// prepare fills b.wire for the transport: compresses the records section
+// and, for the idempotent producer, stamps the producer ID and the
+// partition's next sequence number. After prepare, resends are
+// byte-identical.
 func (p *Producer) prepare(b *batch) error {
 	payload, err := p.comp.compress(b.comp, b.records)
 	if err != nil {
@@ -150,9 +242,10 @@ func (p *Producer) prepare(b *batch) error {
 	if p.cfg.Compression != CodecNone {
 		b.comp = payload
 	}
+	ps := b.part
 	b.wire = Batch{
-		Topic:             b.part.topic.name,
-		Partition:         b.part.id,
+		Topic:             ps.topic.name,
+		Partition:         ps.id,
 		Records:           int32(len(b.entries)),
 		FirstTimestamp:    b.firstTs,
 		MaxTimestamp:      b.maxTs,
@@ -165,12 +258,40 @@ func (p *Producer) prepare(b *batch) error {
 		BaseOffset:        -1,
 		LogAppendTime:     -1,
 	}
+	if p.idempotent {
+		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.RequestTimeout)
+		id, epoch, gen, err := p.pid.get(ctx, p)
+		cancel()
+		if err != nil {
+			return err
+		}
+		if ps.seqGen != gen {
+			ps.nextSeq, ps.seqGen = 0, gen
+		}
+		b.wire.ProducerID, b.wire.ProducerEpoch, b.wire.BaseSequence = id, epoch, ps.nextSeq
+		ps.nextSeq = incrementSequence(ps.nextSeq, int32(len(b.entries)))
+		if p.txn != nil {
+			if err := p.txn.addPartition(ps, id, epoch); err != nil {
+				return err
+			}
+		}
+	}
+	b.prepared = true
 	return nil
 }
 
 // complete runs the callbacks of every record in b with err (nil for
-// success), updates the statistics and recycles b.
+// success), updates the statistics and recycles b. In a transaction a
+// successful batch is held until the transaction ends.
 func (p *Producer) complete(b *batch, err error) {
+	if p.txn != nil && p.txn.hold(b, err) {
+		return
+	}
+	p.deliver(b, err)
+}
+
+// deliver runs b's callbacks and recycles it.
+func (p *Producer) deliver(b *batch, err error) {
 	w := &b.wire
 	wireBytes := w.WireBytes
 	if wireBytes == 0 {
@@ -185,11 +306,12 @@ func (p *Producer) complete(b *batch, err error) {
 			if w.BaseOffset >= 0 {
 				ack.Offset = w.BaseOffset + int64(i)
 			}
-			if w.LogAppendTime >= 0 {
+			switch {
+			case w.LogAppendTime >= 0:
 				ack.Timestamp = time.UnixMilli(w.LogAppendTime)
-			} else if !e.rec.Timestamp.IsZero() {
+			case !e.rec.Timestamp.IsZero():
 				ack.Timestamp = e.rec.Timestamp
-			} else {
+			default:
 				ack.Timestamp = time.UnixMilli(b.firstTs)
 			}
 		}
@@ -197,15 +319,40 @@ func (p *Producer) complete(b *batch, err error) {
 	}
 	n := int64(len(b.entries))
 	if err == nil {
-		p.stats.batchDone(n, int64(len(b.records)), int64(wireBytes))
+		p.stats.batchDone(n, int64(len(b.records)), int64(wireBytes), b.reason)
+		if p.cfg.OnBatch != nil {
+			p.cfg.OnBatch(info, b.reason)
+		}
 	} else {
 		p.stats.batchFailed(n)
 	}
+	b.part.queuedBytes.Add(-b.bytes)
+	bytes := b.bytes
+	p.recycle(b)
+	p.donePending(n, bytes)
+}
+
+// recycle returns b to the pool.
+func (p *Producer) recycle(b *batch) {
 	clear(b.entries)
 	b.entries = b.entries[:0]
 	b.records = b.records[:0]
 	b.part = nil
+	b.bytes = 0
+	b.attempts = 0
+	b.prepared = false
+	b.reason = ""
+	b.deadline = time.Time{}
 	b.wire = Batch{}
 	p.batchPool.Put(b)
-	p.donePending(n)
+}
+
+// incrementSequence returns seq + n, wrapping past MaxInt32 to 0 as
+// Kafka's DefaultRecordBatch.incrementSequence does.
+func incrementSequence(seq, n int32) int32 {
+	const maxSeq = 1<<31 - 1
+	if seq > maxSeq-n {
+		return n - (maxSeq - seq) - 1
+	}
+	return seq + n
 }

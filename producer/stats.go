@@ -2,16 +2,6 @@ package producer
 
 import "sync/atomic"
 
-// sealReason says why a batch stopped taking records.
-type sealReason int
-
-const (
-	sealFull   sealReason = iota // max_batch_bytes or max_batch_messages reached
-	sealLinger                   // linger elapsed (or linger 0) and a request slot was free
-	sealFlush                    // Flush or Close
-	numSealReasons
-)
-
 // Stats is a snapshot of the producer's counters since New. Byte counts
 // are in bytes; counts of batches and records include only batches the
 // broker acknowledged, except FailedRecords.
@@ -20,6 +10,8 @@ type Stats struct {
 	// RequestErrors how many of them failed as a whole.
 	Requests      int64
 	RequestErrors int64
+	// Retries is the number of batch resends after retriable errors.
+	Retries int64
 	// Batches and Records count acknowledged batches and their records.
 	Batches int64
 	Records int64
@@ -30,12 +22,14 @@ type Stats struct {
 	WireBytes         int64
 	// FailedRecords counts records completed with an error.
 	FailedRecords int64
-	// SealedFull, SealedLinger and SealedFlush count batches by why they
-	// stopped taking records: size or count limit, linger (or linger 0
-	// with a free request slot), and Flush/Close.
-	SealedFull   int64
+	// SealedLinger, SealedSize, SealedCount, SealedFlush and SealedSingle
+	// count acknowledged batches by why they stopped taking records (see
+	// the Seal constants).
 	SealedLinger int64
+	SealedSize   int64
+	SealedCount  int64
 	SealedFlush  int64
+	SealedSingle int64
 }
 
 // CompressionRatio returns UncompressedBytes / WireBytes, or 0 when
@@ -62,22 +56,25 @@ func (s Stats) Sub(o Stats) Stats {
 	return Stats{
 		Requests:          s.Requests - o.Requests,
 		RequestErrors:     s.RequestErrors - o.RequestErrors,
+		Retries:           s.Retries - o.Retries,
 		Batches:           s.Batches - o.Batches,
 		Records:           s.Records - o.Records,
 		UncompressedBytes: s.UncompressedBytes - o.UncompressedBytes,
 		WireBytes:         s.WireBytes - o.WireBytes,
 		FailedRecords:     s.FailedRecords - o.FailedRecords,
-		SealedFull:        s.SealedFull - o.SealedFull,
 		SealedLinger:      s.SealedLinger - o.SealedLinger,
+		SealedSize:        s.SealedSize - o.SealedSize,
+		SealedCount:       s.SealedCount - o.SealedCount,
 		SealedFlush:       s.SealedFlush - o.SealedFlush,
+		SealedSingle:      s.SealedSingle - o.SealedSingle,
 	}
 }
 
 type statsCounters struct {
-	requests, requestErrors              atomic.Int64
+	requests, requestErrors, retries     atomic.Int64
 	batches, records, uncompressed, wire atomic.Int64
 	failed                               atomic.Int64
-	seals                                [numSealReasons]atomic.Int64
+	linger, size, count, flush, single   atomic.Int64
 }
 
 func (c *statsCounters) request(ok bool) {
@@ -87,13 +84,23 @@ func (c *statsCounters) request(ok bool) {
 	}
 }
 
-func (c *statsCounters) sealed(r sealReason) { c.seals[r].Add(1) }
-
-func (c *statsCounters) batchDone(records, uncompressed, wire int64) {
+func (c *statsCounters) batchDone(records, uncompressed, wire int64, reason string) {
 	c.batches.Add(1)
 	c.records.Add(records)
 	c.uncompressed.Add(uncompressed)
 	c.wire.Add(wire)
+	switch reason {
+	case SealLinger:
+		c.linger.Add(1)
+	case SealSize:
+		c.size.Add(1)
+	case SealCount:
+		c.count.Add(1)
+	case SealFlush:
+		c.flush.Add(1)
+	case SealSingle:
+		c.single.Add(1)
+	}
 }
 
 func (c *statsCounters) batchFailed(records int64) { c.failed.Add(records) }
@@ -104,13 +111,19 @@ func (p *Producer) Stats() Stats {
 	return Stats{
 		Requests:          c.requests.Load(),
 		RequestErrors:     c.requestErrors.Load(),
+		Retries:           c.retries.Load(),
 		Batches:           c.batches.Load(),
 		Records:           c.records.Load(),
 		UncompressedBytes: c.uncompressed.Load(),
 		WireBytes:         c.wire.Load(),
 		FailedRecords:     c.failed.Load(),
-		SealedFull:        c.seals[sealFull].Load(),
-		SealedLinger:      c.seals[sealLinger].Load(),
-		SealedFlush:       c.seals[sealFlush].Load(),
+		SealedLinger:      c.linger.Load(),
+		SealedSize:        c.size.Load(),
+		SealedCount:       c.count.Load(),
+		SealedFlush:       c.flush.Load(),
+		SealedSingle:      c.single.Load(),
 	}
 }
+
+// InFlight returns the number of produce requests outstanding now.
+func (p *Producer) InFlight() int { return int(p.inFlight.Load()) }

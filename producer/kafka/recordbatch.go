@@ -196,8 +196,22 @@ func BatchSize(b *producer.Batch) int {
 // AppendBatch appends exactly BatchSize(b) bytes and does not allocate
 // when dst has that much spare capacity.
 func AppendBatch(dst []byte, b *producer.Batch) []byte {
+	return appendBatch(dst, b, false)
+}
+
+// attrTransactional is the transactional bit of a RecordBatch's
+// attributes (KIP-98).
+const attrTransactional = 0x10
+
+// appendBatch is AppendBatch, setting the transactional attribute bit
+// when transactional is true and b is idempotent (ProducerID >= 0).
+func appendBatch(dst []byte, b *producer.Batch, transactional bool) []byte {
 	if b == nil {
 		return dst
+	}
+	attrs := uint16(b.Codec) & 0x07
+	if transactional && b.ProducerID >= 0 {
+		attrs |= attrTransactional
 	}
 	dst = slices.Grow(dst, BatchSize(b))
 	start := len(dst)
@@ -210,7 +224,7 @@ func AppendBatch(dst []byte, b *producer.Batch) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, 0xFFFFFFFF)                             // partitionLeaderEpoch -1
 	dst = append(dst, 2)                                                             // magic
 	dst = binary.BigEndian.AppendUint32(dst, 0)                                      // crc, set below
-	dst = binary.BigEndian.AppendUint16(dst, uint16(b.Codec)&0x07)                   // attributes
+	dst = binary.BigEndian.AppendUint16(dst, attrs)                                  // attributes
 	dst = binary.BigEndian.AppendUint32(dst, uint32(b.Records-1))                    // lastOffsetDelta
 	dst = binary.BigEndian.AppendUint64(dst, uint64(b.FirstTimestamp))
 	dst = binary.BigEndian.AppendUint64(dst, uint64(b.MaxTimestamp))

@@ -61,6 +61,14 @@ type Options struct {
 	// broker must also allow it, as the embedded broker does). Default
 	// false: unknown topics are errors wrapping ErrUnknownTopic.
 	AutoCreateTopics bool
+	// TransactionalID makes Produce transactional (KIP-98): every
+	// ProduceRequest carries it as its TransactionalID, and every batch
+	// with a producer ID (Batch.ProducerID >= 0) has the transactional
+	// attribute bit set. It must equal the ID the producer core passes to
+	// InitProducerID, AddPartitionsToTxn and EndTxn
+	// (producer.Config.TransactionalID); producer.Batch carries no
+	// transactional ID of its own. Default "": not transactional.
+	TransactionalID string
 	// ExtraOpts are appended to the kgo client options, after the
 	// transport's own, e.g. kgo.DialTLSConfig or kgo.SASL. Producer and
 	// consumer options have no effect other than kgo.ProduceRequestTimeout.
@@ -78,12 +86,19 @@ type Transport struct {
 	// on first use: kgo rewrites a ProduceRequest's Acks to its
 	// configured RequiredAcks.
 	clients [3]atomic.Pointer[kgo.Client]
-	mu      sync.Mutex // serializes client creation and Close
-	closed  atomic.Bool
-	meta    metaCache
+	// txn is the client for transaction coordinator requests, created on
+	// first use (see txnClient).
+	txn    atomic.Pointer[kgo.Client]
+	mu     sync.Mutex // serializes client creation and Close
+	closed atomic.Bool
+	meta   metaCache
 }
 
-var _ producer.Transport = (*Transport)(nil)
+var (
+	_ producer.Transport         = (*Transport)(nil)
+	_ producer.MetadataRefresher = (*Transport)(nil)
+	_ producer.CodecSupporter    = (*Transport)(nil)
+)
 
 // acksIndex maps an acks level to its slot in Transport.clients, or -1.
 func acksIndex(a producer.Acks) int {
@@ -185,8 +200,9 @@ func (t *Transport) ping(ctx context.Context, cl *kgo.Client) error {
 // brokerList returns the bootstrap brokers comma-separated.
 func (t *Transport) brokerList() string { return strings.Join(t.opts.Brokers, ", ") }
 
-// newClient creates a kgo client that produces with acks.
-func (t *Transport) newClient(acks producer.Acks) (*kgo.Client, error) {
+// newClient creates a kgo client that produces with acks; extra options
+// go before Options.ExtraOpts.
+func (t *Transport) newClient(acks producer.Acks, extra ...kgo.Opt) (*kgo.Client, error) {
 	var ka kgo.Acks
 	switch acks {
 	case producer.AcksAll:
@@ -209,6 +225,7 @@ func (t *Transport) newClient(acks producer.Acks) (*kgo.Client, error) {
 		kgo.ProduceRequestTimeout(t.opts.RequestTimeout),
 		kgo.DisableClientMetrics(),
 	}
+	kopts = append(kopts, extra...)
 	kopts = append(kopts, t.opts.ExtraOpts...)
 	return kgo.NewClient(kopts...)
 }
@@ -271,6 +288,16 @@ func (t *Transport) Close() {
 			cl.Close()
 		}
 	}
+	if cl := t.txn.Load(); cl != nil {
+		cl.Close()
+	}
+}
+
+// SupportsCodec implements producer.CodecSupporter: it reports true for
+// Kafka's codecs (none, gzip, snappy, lz4, zstd: RecordBatch attribute
+// bits 0-2) and false for anything else, such as producer.CodecZlib.
+func (t *Transport) SupportsCodec(c producer.Codec) bool {
+	return c >= producer.CodecNone && c <= producer.CodecZstd
 }
 
 // AppendRecord implements producer.Transport with the package-level
@@ -297,6 +324,10 @@ const maxPooledBuf = 16 << 20
 // for the write when acks is none. kgo picks the request version; topics
 // carry both their name and their topic ID (Produce v13+, KIP-516), and
 // results are matched by either.
+//
+// With Options.TransactionalID set, the request carries it and every
+// idempotent batch is marked transactional (KIP-98); the producer must
+// have added the batches' partitions with AddPartitionsToTxn.
 //
 // Every batch gets WireBytes (its encoded RecordBatch size). With acks
 // none BaseOffset and LogAppendTime are -1 and Err is nil. Otherwise each
@@ -326,6 +357,10 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 	req := kmsg.NewPtrProduceRequest()
 	req.Acks = int16(acks)
 	req.TimeoutMillis = int32(min(timeout.Milliseconds(), math.MaxInt32))
+	txnal := t.opts.TransactionalID != ""
+	if txnal {
+		req.TransactionID = kmsg.StringPtr(t.opts.TransactionalID)
+	}
 
 	// owners[j][k] is the index in batches of req.Topics[j].Partitions[k].
 	var owners [][]int
@@ -372,7 +407,7 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 		for k, i := range owners[j] {
 			b := batches[i]
 			start := len(buf)
-			buf = AppendBatch(buf, b)
+			buf = appendBatch(buf, b, txnal)
 			rt.Partitions[k] = kmsg.ProduceRequestTopicPartition{
 				Partition: b.Partition,
 				Records:   buf[start:len(buf):len(buf)],

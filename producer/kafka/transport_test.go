@@ -588,12 +588,17 @@ func TestBrokerErrorNames(t *testing.T) {
 		name      string
 		retriable bool
 	}{
-		{2, "CORRUPT_MESSAGE", true},
-		{3, "UNKNOWN_TOPIC_OR_PARTITION", true},
-		{6, "NOT_LEADER_OR_FOLLOWER", true},
-		{10, "MESSAGE_TOO_LARGE", false},
-		{-1, "UNKNOWN_SERVER_ERROR", false},
-		{32000, "UNKNOWN_ERROR_CODE_32000", false},
+		{2, "CORRUPT_MESSAGE", true},                // retriable: the batch may have been damaged in transit
+		{3, "UNKNOWN_TOPIC_OR_PARTITION", true},     // retriable: metadata may be stale
+		{6, "NOT_LEADER_OR_FOLLOWER", true},         // Kafka's name, not kerr's NOT_LEADER_FOR_PARTITION
+		{10, "MESSAGE_TOO_LARGE", false},            // a permanent refusal
+		{7, "REQUEST_TIMED_OUT", true},              // may have been appended: idempotence dedupes the retry
+		{45, "OUT_OF_ORDER_SEQUENCE_NUMBER", false}, // a sequence gap
+		{46, "DUPLICATE_SEQUENCE_NUMBER", false},    // already appended: the core treats it as success
+		{51, "CONCURRENT_TRANSACTIONS", false},      // retried by the transaction requests themselves
+		{90, "PRODUCER_FENCED", false},              // another producer took the transactional ID
+		{-1, "UNKNOWN_SERVER_ERROR", false},         // the one negative code
+		{32000, "UNKNOWN_ERROR_CODE_32000", false},  // a code kerr does not know keeps its number
 	} {
 		err := brokerError(tc.code)
 		be, ok := err.(*producer.BrokerError)
@@ -603,6 +608,16 @@ func TestBrokerErrorNames(t *testing.T) {
 	}
 	if brokerError(0) != nil {
 		t.Error("brokerError(0) != nil")
+	}
+	// Retriable follows kerr for every code kerr knows.
+	for code := int16(-1); code < 200; code++ {
+		ke := kerr.TypedErrorForCode(code)
+		if code == 0 || ke == nil || ke.Code != code {
+			continue
+		}
+		if be := brokerError(code).(*producer.BrokerError); be.Retriable != kerr.IsRetriable(ke) {
+			t.Errorf("code %d %s: Retriable %v, kerr says %v", code, be.Name, be.Retriable, kerr.IsRetriable(ke))
+		}
 	}
 }
 
@@ -836,4 +851,32 @@ func BenchmarkProduceEmbedded(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "records/s")
+}
+
+func TestErrorCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		code int16
+		ok   bool
+	}{
+		{"NOT_LEADER_OR_FOLLOWER", 6, true},     // Kafka's current name
+		{"NOT_LEADER_FOR_PARTITION", 6, true},   // kerr's, pre-KIP-562
+		{"request_timed_out", 7, true},          // case-insensitive
+		{"DUPLICATE_SEQUENCE_NUMBER", 46, true}, // idempotence
+		{"UNKNOWN_SERVER_ERROR", -1, true},      // the negative code
+		{"NONE", 0, false},                      // 0 is not an error
+		{"NOT_AN_ERROR", 0, false},              // unknown name
+	} {
+		code, ok := ErrorCode(tc.name)
+		if code != tc.code || ok != tc.ok {
+			t.Errorf("ErrorCode(%q) = %d, %v; want %d, %v", tc.name, code, ok, tc.code, tc.ok)
+		}
+	}
+	if be := BrokerError(6); be == nil || be.Name != "NOT_LEADER_OR_FOLLOWER" || !be.Retriable {
+		t.Errorf("BrokerError(6) = %+v", be)
+	}
+	if BrokerError(0) != nil {
+		t.Error("BrokerError(0) != nil")
+	}
 }

@@ -1,0 +1,470 @@
+package franz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodbench/prodbench/producer"
+)
+
+// hookCatchUp bounds how long Flush waits for kgo's asynchronous
+// batch-written hooks to catch up with the acks already delivered.
+const hookCatchUp = 250 * time.Millisecond
+
+// Engine produces through a franz-go (kgo) client configured from a
+// producer.Config. It has the producer.Producer method set that prodbench
+// drives (Send, Flush, Close, Stats, Pending) and is safe for concurrent
+// use. Create it with New.
+type Engine struct {
+	cl       *kgo.Client
+	cfg      producer.Config
+	zeroCopy bool
+	block    bool // BlockIfQueueFull: Produce, else TryProduce
+	sync     bool // SendSync
+	acksNone bool
+
+	ctx    context.Context // every record's context; canceled by Close after its deadline
+	cancel context.CancelFunc
+
+	closed  atomic.Bool
+	pending counter // records accepted by Send whose callback has not run
+	freeMu  sync.Mutex
+	free    []*item                  // idle items, at most maxFree; kept across GCs
+	pool    sync.Pool                // overflow beyond maxFree, and New
+	promise func(*kgo.Record, error) // e.onPromise, bound once
+
+	txn *txn // nil unless TransactionalID is set
+
+	st counters
+}
+
+// item is one record's state from Send to its callback, reused (see
+// get). Its kgo.Record goes to kgo, whose promise hands it back;
+// kgo.Record.Context points at the item (which embeds the engine's record
+// context) so that the promise and the partitioner find it without
+// allocating.
+type item struct {
+	context.Context
+
+	kr  kgo.Record
+	pr  *producer.Record
+	cb  func(producer.Ack, error)
+	buf []byte // copies of key, value and header values unless zero-copy
+
+	usePartition bool
+	partition    int32
+	outOfRange   int32 // partition count when the explicit partition was out of range
+
+	res  error         // the record's outcome, set by the promise
+	sync chan struct{} // SendSync: the promise signals Send
+}
+
+// Validate reports, without contacting any broker, the first reason New
+// would refuse cfg: producer.Config.Validate's, or an option kgo cannot
+// express (see the package doc), named as in scenario files (e.g.
+// "max_batch_messages: ..."). Callers use it to tell bad input from
+// unreachable brokers.
+func Validate(cfg producer.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("franz: %w", err)
+	}
+	if _, err := kgoOptions(&cfg); err != nil {
+		return fmt.Errorf("franz: %w", err)
+	}
+	return nil
+}
+
+// New validates cfg, maps it onto kgo options (see the package doc) and
+// connects to brokers (host:port seeds), failing if none answers before
+// ctx ends. Options that kgo cannot express are errors naming the
+// prodbench option. Close the Engine when done.
+func New(ctx context.Context, brokers []string, cfg producer.Config, opts ...Option) (*Engine, error) {
+	if len(brokers) == 0 {
+		return nil, errors.New("franz: no brokers")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("franz: %w", err)
+	}
+	kopts, err := kgoOptions(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("franz: %w", err)
+	}
+	var o options
+	for _, fn := range opts {
+		fn(&o)
+	}
+	e := &Engine{
+		cfg:      cfg,
+		zeroCopy: o.zeroCopy,
+		block:    cfg.BlockIfQueueFull,
+		sync:     cfg.SendMode == producer.SendSync,
+		acksNone: cfg.Acks == producer.AcksNone,
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.promise = e.onPromise
+	e.pool.New = func() any {
+		it := &item{Context: e.ctx, buf: make([]byte, 0, minBuf)}
+		if e.sync {
+			it.sync = make(chan struct{}, 1)
+		}
+		return it
+	}
+	all := append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.WithHooks(&hooks{st: &e.st})}, kopts...)
+	all = append(all, o.kgo...)
+	cl, err := kgo.NewClient(all...)
+	if err != nil {
+		e.cancel()
+		return nil, fmt.Errorf("franz: %w", err)
+	}
+	if err := cl.Ping(ctx); err != nil {
+		cl.Close()
+		e.cancel()
+		return nil, fmt.Errorf("franz: brokers %s: %w", strings.Join(brokers, ","), err)
+	}
+	e.cl = cl
+	if cfg.TransactionalID != "" {
+		t, err := startTxn(e)
+		if err != nil {
+			cl.Close()
+			e.cancel()
+			return nil, err
+		}
+		e.txn = t
+	}
+	return e, nil
+}
+
+// Config returns the validated configuration the Engine was built from.
+func (e *Engine) Config() producer.Config { return e.cfg }
+
+// Client returns the underlying kgo client (for tests and diagnostics).
+// Producing through it directly bypasses Pending and Stats.
+func (e *Engine) Client() *kgo.Client { return e.cl }
+
+// Send hands r to kgo and returns; cb runs exactly once with the record's
+// Ack or the error that failed it (as producer.Producer.Send). With
+// BlockIfQueueFull (the default) Send blocks while kgo's buffer is full
+// (MaxPendingMessages / MaxPendingBytes) and ctx bounds that wait;
+// otherwise the record fails at once with producer.ErrQueueFull. With
+// SendSync Send returns after cb has run. With a TransactionalID, cb runs
+// when the record's transaction has committed or aborted.
+//
+// Unless WithZeroCopy was given, Send copies r's key, value and header
+// values, so the caller may reuse them once Send returns; r itself is
+// handed back in Ack.Record. cb runs on kgo's promise goroutine (or the
+// transaction committer): it must not block, nor call Flush or Close.
+func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	if e.closed.Load() {
+		cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1}, producer.ErrClosed)
+		return
+	}
+	it := e.get()
+	it.fill(r, cb, e.zeroCopy)
+	e.pending.add(1)
+	if e.txn != nil {
+		if err := e.txn.enter(); err != nil {
+			it.res = err
+			e.complete(it)
+			return
+		}
+	}
+	if e.block {
+		e.cl.Produce(ctx, &it.kr, e.promise)
+	} else {
+		e.cl.TryProduce(ctx, &it.kr, e.promise)
+	}
+	if e.txn != nil {
+		e.txn.leave()
+	}
+	if it.sync != nil {
+		<-it.sync
+		e.complete(it)
+	}
+}
+
+// fill prepares it for r.
+func (it *item) fill(r *producer.Record, cb func(producer.Ack, error), zeroCopy bool) {
+	it.pr, it.cb, it.res = r, cb, nil
+	it.usePartition, it.partition, it.outOfRange = r.UsePartition, r.Partition, 0
+	key, val := r.Key, r.Value
+	hs := it.kr.Headers[:0]
+	if zeroCopy {
+		for _, h := range r.Headers {
+			hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: h.Value})
+		}
+	} else {
+		need := len(key) + len(val)
+		for _, h := range r.Headers {
+			need += len(h.Value)
+		}
+		buf := it.buf[:0]
+		if buf == nil || cap(buf) < need {
+			// Non-nil even for need 0: an empty key must stay empty,
+			// not become null.
+			buf = make([]byte, 0, max(need, minBuf))
+		}
+		// buf has room for everything, so appends never move it and
+		// the sub-slices stay valid.
+		key, buf = appendCopy(buf, key)
+		val, buf = appendCopy(buf, val)
+		for _, h := range r.Headers {
+			var v []byte
+			v, buf = appendCopy(buf, h.Value)
+			hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: v})
+		}
+		it.buf = buf
+	}
+	it.kr = kgo.Record{
+		Topic:     r.Topic,
+		Key:       key,
+		Value:     val,
+		Headers:   hs,
+		Timestamp: r.Timestamp,
+		Partition: -1,
+		Context:   it,
+	}
+}
+
+// appendCopy appends b to buf and returns the copy (nil for nil, so that
+// a null key or value stays null) and the extended buf.
+func appendCopy(buf, b []byte) ([]byte, []byte) {
+	if b == nil {
+		return nil, buf
+	}
+	n := len(buf)
+	buf = append(buf, b...)
+	return buf[n:len(buf):len(buf)], buf
+}
+
+// onPromise is kgo's promise for every record.
+func (e *Engine) onPromise(kr *kgo.Record, err error) {
+	it := kr.Context.(*item)
+	if err == nil {
+		e.st.written.Add(1)
+	} else if it.outOfRange > 0 {
+		err = &producer.TopicError{Topic: kr.Topic,
+			Err: fmt.Errorf("partition %d out of range [0, %d)", it.partition, it.outOfRange)}
+	} else {
+		err = convertErr(err, kr.Topic, e.ctx.Err() != nil)
+	}
+	it.res = err
+	if e.txn != nil {
+		e.txn.park(it)
+		return
+	}
+	e.deliver(it)
+}
+
+// deliver completes it, or wakes its synchronous Send to do so.
+func (e *Engine) deliver(it *item) {
+	if it.sync != nil {
+		it.sync <- struct{}{}
+		return
+	}
+	e.complete(it)
+}
+
+// complete runs the item's callback, returns it to the free list and marks it
+// done.
+func (e *Engine) complete(it *item) {
+	res, cb := it.res, it.cb
+	ack := producer.Ack{
+		Record:    it.pr,
+		Topic:     it.kr.Topic,
+		Partition: it.kr.Partition,
+		Offset:    it.kr.Offset,
+		Timestamp: it.kr.Timestamp,
+	}
+	if res != nil || e.acksNone {
+		// kgo numbers records of an acks-none batch from 0; the offset
+		// is unknown.
+		ack.Offset = -1
+	}
+	if res != nil {
+		e.st.failed.Add(1)
+	}
+	it.pr, it.cb, it.res = nil, nil, nil
+	clear(it.kr.Headers)
+	it.kr.Key, it.kr.Value, it.kr.Headers = nil, nil, it.kr.Headers[:0]
+	if cap(it.buf) > maxKeptBuf {
+		it.buf = nil // idle items do not pin large records' memory
+	}
+	e.put(it)
+	cb(ack, res)
+	e.pending.add(-1)
+}
+
+// Flush sends every buffered record at once, ignoring linger, and waits
+// until no record is pending: each record sent before Flush, and any sent
+// during it, has had its callback run. With a TransactionalID it commits
+// the open transaction first. It returns ctx's error if ctx ends first.
+func (e *Engine) Flush(ctx context.Context) error {
+	if e.txn != nil {
+		if err := e.txn.commit(ctx); err != nil {
+			return err
+		}
+	} else if err := e.cl.Flush(ctx); err != nil {
+		return err
+	}
+	if err := e.pending.wait(ctx); err != nil {
+		return err
+	}
+	e.awaitHooks(ctx)
+	return nil
+}
+
+// awaitHooks waits, at most hookCatchUp, until kgo's batch-written hooks
+// (run on their own goroutines after the promises) have counted every
+// record acknowledged so far, so that Stats after Flush is complete.
+func (e *Engine) awaitHooks(ctx context.Context) {
+	if e.st.records.Load() >= e.st.written.Load() {
+		return
+	}
+	deadline := time.NewTimer(hookCatchUp)
+	defer deadline.Stop()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for e.st.records.Load() < e.st.written.Load() {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Close stops accepting records (later Sends fail with producer.ErrClosed),
+// flushes until ctx ends (committing the open transaction), then fails
+// every record still buffered with producer.ErrClosed and closes the kgo
+// client, so that every callback has run when Close returns. Records
+// already written to a broker under idempotence cannot be canceled: kgo
+// fails them when its connections close. It returns ctx's error when the
+// deadline cut the drain short, nil otherwise. A second Close waits for
+// the first.
+func (e *Engine) Close(ctx context.Context) error {
+	if e.closed.Swap(true) {
+		return e.pending.wait(context.Background())
+	}
+	if e.txn != nil {
+		e.txn.stop()
+	}
+	err := e.Flush(ctx)
+	if err != nil {
+		e.cancel() // buffered records fail with context.Canceled → ErrClosed
+	}
+	e.cl.Close()
+	if e.txn != nil {
+		e.txn.failParked()
+	}
+	_ = e.pending.wait(context.Background())
+	e.cancel()
+	return err
+}
+
+// Pending returns the number of records accepted by Send whose callback
+// has not run yet.
+func (e *Engine) Pending() int64 { return e.pending.load() }
+
+// Stats returns the Engine's counters since New, from kgo's hooks:
+// Requests and RequestErrors count produce requests (HookBrokerE2E, an
+// error being a write or read error); Batches, Records and
+// UncompressedBytes count acknowledged batches (HookProduceBatchWritten);
+// WireBytes is their compressed size plus BatchOverhead per batch;
+// FailedRecords counts records completed with an error. kgo does not say
+// why a batch was cut, so SealedFull, SealedLinger and SealedFlush stay 0.
+// The hooks run asynchronously: the counters can trail the acks by a few
+// milliseconds, except right after Flush or Close.
+func (e *Engine) Stats() producer.Stats {
+	s := &e.st
+	return producer.Stats{
+		Requests:          s.requests.Load(),
+		RequestErrors:     s.requestErrors.Load(),
+		Batches:           s.batches.Load(),
+		Records:           s.records.Load(),
+		UncompressedBytes: s.uncompressed.Load(),
+		WireBytes:         s.wire.Load(),
+		FailedRecords:     s.failed.Load(),
+	}
+}
+
+type counters struct {
+	requests, requestErrors              atomic.Int64
+	batches, records, uncompressed, wire atomic.Int64
+	failed                               atomic.Int64
+	written                              atomic.Int64 // records whose promise succeeded
+}
+
+// hooks feeds counters from kgo.
+type hooks struct{ st *counters }
+
+// produceKey is the Kafka API key of Produce requests.
+const produceKey = 0
+
+func (h *hooks) OnProduceBatchWritten(_ kgo.BrokerMetadata, _ string, _ int32, m kgo.ProduceBatchMetrics) {
+	h.st.batches.Add(1)
+	h.st.records.Add(int64(m.NumRecords))
+	h.st.uncompressed.Add(int64(m.UncompressedBytes))
+	h.st.wire.Add(int64(m.CompressedBytes) + BatchOverhead)
+}
+
+func (h *hooks) OnBrokerE2E(_ kgo.BrokerMetadata, key int16, e2e kgo.BrokerE2E) {
+	if key != produceKey {
+		return
+	}
+	h.st.requests.Add(1)
+	if e2e.Err() != nil {
+		h.st.requestErrors.Add(1)
+	}
+}
+
+var (
+	_ kgo.HookProduceBatchWritten = (*hooks)(nil)
+	_ kgo.HookBrokerE2E           = (*hooks)(nil)
+)
+
+// maxFree is how many idle items the free list keeps. Unlike a sync.Pool,
+// whose contents a GC drops, the list survives collections, so items are
+// allocated only while the number of records in flight grows past its
+// earlier peak; bursts beyond maxFree spill into a sync.Pool.
+const maxFree = 1 << 14
+
+// minBuf and maxKeptBuf bound an item's copy buffer: it starts at minBuf
+// bytes and is dropped when an item goes idle holding more than maxKeptBuf.
+const (
+	minBuf     = 256
+	maxKeptBuf = 16 << 10
+)
+
+// get returns an idle item, or a new one.
+func (e *Engine) get() *item {
+	e.freeMu.Lock()
+	if n := len(e.free); n > 0 {
+		it := e.free[n-1]
+		e.free = e.free[:n-1]
+		e.freeMu.Unlock()
+		return it
+	}
+	e.freeMu.Unlock()
+	return e.pool.Get().(*item)
+}
+
+// put returns an item to the free list.
+func (e *Engine) put(it *item) {
+	e.freeMu.Lock()
+	if len(e.free) < maxFree {
+		e.free = append(e.free, it)
+		e.freeMu.Unlock()
+		return
+	}
+	e.freeMu.Unlock()
+	e.pool.Put(it)
+}

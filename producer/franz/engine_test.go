@@ -1,0 +1,1061 @@
+package franz
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/kafka"
+)
+
+// startBroker starts an embedded broker that keeps produced data.
+func startBroker(t testing.TB, topics map[string]int32) *kafka.Embedded {
+	t.Helper()
+	emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	return emb
+}
+
+// newEngine returns an Engine on emb, closed at the end of the test.
+func newEngine(t testing.TB, emb *kafka.Embedded, cfg producer.Config, opts ...Option) *Engine {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e, err := New(ctx, emb.Addrs(), cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close(context.Background()) })
+	return e
+}
+
+// result is one record's callback.
+type result struct {
+	ack producer.Ack
+	err error
+}
+
+// sender collects callbacks.
+type sender struct {
+	mu  sync.Mutex
+	res map[*producer.Record]result
+	wg  sync.WaitGroup
+	n   atomic.Int64
+}
+
+func newSender() *sender { return &sender{res: map[*producer.Record]result{}} }
+
+func (s *sender) send(e *Engine, r *producer.Record) {
+	s.wg.Add(1)
+	e.Send(context.Background(), r, func(a producer.Ack, err error) {
+		s.mu.Lock()
+		if _, dup := s.res[a.Record]; dup {
+			panic("callback ran twice")
+		}
+		s.res[a.Record] = result{a, err}
+		s.mu.Unlock()
+		s.n.Add(1)
+		s.wg.Done()
+	})
+}
+
+// wait waits for every callback, failing the test after 20 s.
+func (s *sender) wait(t testing.TB) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("callbacks: %d arrived, timed out waiting for the rest", s.n.Load())
+	}
+}
+
+func (s *sender) get(r *producer.Record) result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.res[r]
+}
+
+// consume reads n records of topic from the start, with extra consumer
+// options.
+func consume(t testing.TB, emb *kafka.Embedded, topic string, n int, opts ...kgo.Opt) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(emb.Addrs()...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < n {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
+		}
+		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
+		out = append(out, fs.Records()...)
+	}
+	return out
+}
+
+// TestRoundTrip produces keyed records with headers, a tombstone and a
+// caller buffer reused right after Send, consumes them back and checks
+// bytes, partitions (Java murmur2), offsets, acks and statistics.
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	const topic, partitions, n = "round-trip", 12, 500
+	emb := startBroker(t, map[string]int32{topic: partitions})
+	cfg := producer.DefaultConfig()
+	cfg.Linger = 20 * time.Millisecond
+	cfg.MaxBatchBytes = 4 << 10
+	e := newEngine(t, emb, cfg)
+
+	s := newSender()
+	want := map[string]*producer.Record{}
+	scratch := make([]byte, 64)
+	var recs []*producer.Record
+	for i := 0; i < n; i++ {
+		key := fmt.Sprintf("key-%d", i)
+		if i < 3 {
+			key = []string{"foo", "bar", "baz"}[i]
+		}
+		r := &producer.Record{
+			Topic: topic,
+			Key:   []byte(key),
+			Value: bytes.Repeat([]byte(fmt.Sprintf("v%d;", i)), 1+i%30),
+			Headers: []producer.Header{
+				{Key: "seq", Value: []byte(fmt.Sprint(i))},
+				{Key: "empty", Value: []byte{}},
+			},
+		}
+		switch i {
+		case 7:
+			r.Value = nil // tombstone
+		case 8:
+			// The caller reuses its buffer once Send returns.
+			copy(scratch, "original")
+			r.Value = scratch[:8]
+		}
+		want[key] = &producer.Record{Key: r.Key, Value: bytes.Clone(r.Value), Headers: r.Headers}
+		recs = append(recs, r)
+		s.send(e, r)
+		if i == 8 {
+			copy(scratch, "MUTATED!")
+		}
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+	if p := e.Pending(); p != 0 {
+		t.Fatalf("Pending = %d after Flush", p)
+	}
+
+	got := consume(t, emb, topic, n)
+	if len(got) != n {
+		t.Fatalf("consumed %d records, want %d", len(got), n)
+	}
+	acked := map[string]producer.Ack{}
+	for _, r := range recs {
+		res := s.get(r)
+		if res.err != nil {
+			t.Fatalf("record %q failed: %v", r.Key, res.err)
+		}
+		if res.ack.Record != r || res.ack.Topic != topic {
+			t.Fatalf("ack of %q: Record %p Topic %q, want %p %q", r.Key, res.ack.Record, res.ack.Topic, r, topic)
+		}
+		if res.ack.Timestamp.IsZero() {
+			t.Fatalf("ack of %q has no timestamp", r.Key)
+		}
+		acked[string(r.Key)] = res.ack
+	}
+	for _, r := range got {
+		k := string(r.Key)
+		w := want[k]
+		if w == nil {
+			t.Fatalf("unexpected key %q", k)
+		}
+		if !bytes.Equal(r.Value, w.Value) || (r.Value == nil) != (w.Value == nil) {
+			t.Fatalf("key %q: value %q, want %q", k, r.Value, w.Value)
+		}
+		if len(r.Headers) != len(w.Headers) {
+			t.Fatalf("key %q: %d headers, want %d", k, len(r.Headers), len(w.Headers))
+		}
+		for i, h := range r.Headers {
+			if h.Key != w.Headers[i].Key || !bytes.Equal(h.Value, w.Headers[i].Value) {
+				t.Fatalf("key %q: header %d = %q:%q, want %q:%q", k, i, h.Key, h.Value, w.Headers[i].Key, w.Headers[i].Value)
+			}
+		}
+		if wantP := producer.KeyPartition(r.Key, partitions); r.Partition != wantP {
+			t.Fatalf("key %q on partition %d, murmur2 says %d", k, r.Partition, wantP)
+		}
+		if a := acked[k]; a.Partition != r.Partition || a.Offset != r.Offset {
+			t.Fatalf("key %q: acked at %d/%d, stored at %d/%d", k, a.Partition, a.Offset, r.Partition, r.Offset)
+		}
+	}
+	// Java's published murmur2 vectors for 100 partitions do not apply
+	// to 12; check them against KeyPartition instead.
+	for key, p := range map[string]int32{"foo": producer.KeyPartition([]byte("foo"), partitions)} {
+		if acked[key].Partition != p {
+			t.Fatalf("%q acked on %d, want %d", key, acked[key].Partition, p)
+		}
+	}
+
+	st := e.Stats()
+	if st.Records != n || st.FailedRecords != 0 {
+		t.Fatalf("Stats: Records %d FailedRecords %d, want %d, 0", st.Records, st.FailedRecords, n)
+	}
+	if st.Batches < partitions/2 || st.Batches > n/2 {
+		t.Fatalf("Stats: %d batches for %d records over %d partitions", st.Batches, n, partitions)
+	}
+	// No compression: the wire size is the records section plus one
+	// batch header per batch.
+	if st.WireBytes != st.UncompressedBytes+BatchOverhead*st.Batches || st.UncompressedBytes < 20*n {
+		t.Fatalf("Stats: wire %d, uncompressed %d, batches %d", st.WireBytes, st.UncompressedBytes, st.Batches)
+	}
+	if st.Requests < 1 || st.RequestErrors != 0 {
+		t.Fatalf("Stats: %d requests, %d failed", st.Requests, st.RequestErrors)
+	}
+}
+
+// TestFillCopies checks that fill keeps nil and empty distinct and that
+// copies do not alias the caller's slices (zero-copy ones do).
+func TestFillCopies(t *testing.T) {
+	t.Parallel()
+	key, val, hv := []byte{}, []byte("value"), []byte("h")
+	r := &producer.Record{Topic: "t", Key: key, Value: val, Headers: []producer.Header{{Key: "k", Value: hv}, {Key: "nil"}}}
+	var it item
+	it.buf = make([]byte, 0, 4)
+	it.fill(r, nil, false)
+	switch {
+	case it.kr.Key == nil || len(it.kr.Key) != 0:
+		t.Fatalf("empty key became %v", it.kr.Key)
+	case string(it.kr.Value) != "value" || &it.kr.Value[0] == &val[0]:
+		t.Fatalf("value %q not a copy", it.kr.Value)
+	case string(it.kr.Headers[0].Value) != "h" || &it.kr.Headers[0].Value[0] == &hv[0]:
+		t.Fatalf("header value %q not a copy", it.kr.Headers[0].Value)
+	case it.kr.Headers[1].Value != nil:
+		t.Fatalf("nil header value became %v", it.kr.Headers[1].Value)
+	case it.kr.Context != &it || it.kr.Partition != -1:
+		t.Fatalf("Context %v Partition %d", it.kr.Context, it.kr.Partition)
+	}
+	r.Key = nil
+	it.fill(r, nil, true)
+	if it.kr.Key != nil || &it.kr.Value[0] != &val[0] || len(it.kr.Headers) != 2 {
+		t.Fatalf("zero-copy fill: key %v, value aliased %v, %d headers", it.kr.Key, &it.kr.Value[0] == &val[0], len(it.kr.Headers))
+	}
+}
+
+// TestCompression checks that each codec is the one in the fetched
+// batches' attributes and that compressible data shrinks on the wire.
+func TestCompression(t *testing.T) {
+	t.Parallel()
+	for _, c := range []producer.Codec{producer.CodecNone, producer.CodecGzip, producer.CodecSnappy, producer.CodecLZ4, producer.CodecZstd} {
+		t.Run(c.String(), func(t *testing.T) {
+			t.Parallel()
+			const topic, n = "codec", 40
+			emb := startBroker(t, map[string]int32{topic: 2})
+			cfg := producer.DefaultConfig()
+			cfg.Compression = c
+			cfg.Linger = 20 * time.Millisecond
+			e := newEngine(t, emb, cfg)
+			s := newSender()
+			for i := 0; i < n; i++ {
+				s.send(e, &producer.Record{Topic: topic, Value: bytes.Repeat([]byte("compressible "), 40)})
+			}
+			if err := e.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			s.wait(t)
+			for _, r := range consume(t, emb, topic, n) {
+				if got := r.Attrs.CompressionType(); got != uint8(c) {
+					t.Fatalf("batch compression %d, want %d (%v)", got, c, c)
+				}
+				if len(r.Value) != 40*len("compressible ") {
+					t.Fatalf("value of %d bytes", len(r.Value))
+				}
+			}
+			st := e.Stats()
+			if c == producer.CodecNone {
+				if st.WireBytes <= st.UncompressedBytes {
+					t.Fatalf("none: wire %d <= uncompressed %d", st.WireBytes, st.UncompressedBytes)
+				}
+			} else if st.CompressionRatio() < 5 {
+				t.Fatalf("%v: compression ratio %.2f (wire %d, uncompressed %d)", c, st.CompressionRatio(), st.WireBytes, st.UncompressedBytes)
+			}
+		})
+	}
+}
+
+// TestLinger checks that linger holds records back and gathers them into
+// few batches, and that Flush overrides it.
+func TestLinger(t *testing.T) {
+	t.Parallel()
+	const topic, n = "linger", 100
+	emb := startBroker(t, map[string]int32{topic: 1})
+	cfg := producer.DefaultConfig()
+	cfg.Linger = 400 * time.Millisecond
+	e := newEngine(t, emb, cfg)
+	s := newSender()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		s.send(e, &producer.Record{Topic: topic, Value: []byte("v")})
+	}
+	time.Sleep(150 * time.Millisecond)
+	if got := s.n.Load(); got != 0 && time.Since(start) < 390*time.Millisecond {
+		t.Fatalf("%d callbacks within %v of a 400ms linger", got, time.Since(start))
+	}
+	s.wait(t) // no Flush: linger expires
+	if el := time.Since(start); el < 390*time.Millisecond {
+		t.Fatalf("records acked after %v, linger is 400ms", el)
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := e.Stats()
+	if st.Records != n || st.Batches > 2 {
+		t.Fatalf("linger 400ms: %d records in %d batches", st.Records, st.Batches)
+	}
+
+	// Flush does not wait for linger.
+	s2 := newSender()
+	for i := 0; i < 10; i++ {
+		s2.send(e, &producer.Record{Topic: topic, Value: []byte("w")})
+	}
+	t0 := time.Now()
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(t0); el > 350*time.Millisecond {
+		t.Fatalf("Flush took %v with a 400ms linger", el)
+	}
+	if s2.n.Load() != 10 {
+		t.Fatalf("%d of 10 callbacks after Flush", s2.n.Load())
+	}
+}
+
+// TestAcksNone checks that acks none acks every record with offset -1 and
+// that the records arrive.
+func TestAcksNone(t *testing.T) {
+	t.Parallel()
+	const topic, n = "acks-none", 30
+	emb := startBroker(t, map[string]int32{topic: 3})
+	cfg := producer.DefaultConfig()
+	cfg.Acks = producer.AcksNone
+	e := newEngine(t, emb, cfg)
+	s := newSender()
+	var recs []*producer.Record
+	for i := 0; i < n; i++ {
+		r := &producer.Record{Topic: topic, Key: []byte(fmt.Sprint(i)), Value: []byte("x")}
+		recs = append(recs, r)
+		s.send(e, r)
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+	for _, r := range recs {
+		res := s.get(r)
+		if res.err != nil || res.ack.Offset != -1 {
+			t.Fatalf("acks none: offset %d, err %v; want -1, nil", res.ack.Offset, res.err)
+		}
+		if want := producer.KeyPartition(r.Key, 3); res.ack.Partition != want {
+			t.Fatalf("acks none: partition %d, want %d", res.ack.Partition, want)
+		}
+	}
+	if got := consume(t, emb, topic, n); len(got) != n {
+		t.Fatalf("consumed %d, want %d", len(got), n)
+	}
+}
+
+// TestExplicitPartition checks UsePartition with every partitioner kind
+// (plain, OnNewBatch, backup) and an out-of-range partition.
+func TestExplicitPartition(t *testing.T) {
+	t.Parallel()
+	const topic, parts = "explicit", 6
+	emb := startBroker(t, map[string]int32{topic: parts})
+	key := []byte("k")
+	target := (producer.KeyPartition(key, parts) + 3) % parts
+	for _, name := range producer.Partitioners {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := producer.DefaultConfig()
+			cfg.Partitioner = name
+			e := newEngine(t, emb, cfg)
+			s := newSender()
+			keyed := &producer.Record{Topic: topic, Key: key, Value: []byte("a"), Partition: target, UsePartition: true}
+			keyless := &producer.Record{Topic: topic, Value: []byte("b"), Partition: target, UsePartition: true}
+			bad := &producer.Record{Topic: topic, Value: []byte("c"), Partition: parts, UsePartition: true}
+			neg := &producer.Record{Topic: topic, Value: []byte("d"), Partition: -2, UsePartition: true}
+			for _, r := range []*producer.Record{keyed, keyless, bad, neg} {
+				s.send(e, r)
+			}
+			if err := e.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			s.wait(t)
+			for _, r := range []*producer.Record{keyed, keyless} {
+				if res := s.get(r); res.err != nil || res.ack.Partition != target {
+					t.Fatalf("explicit partition %d: acked on %d, err %v", target, res.ack.Partition, res.err)
+				}
+			}
+			for _, r := range []*producer.Record{bad, neg} {
+				res := s.get(r)
+				var te *producer.TopicError
+				if !errors.As(res.err, &te) || producer.ErrorKind(res.err) != "topic" ||
+					!strings.Contains(res.err.Error(), fmt.Sprintf("partition %d out of range [0, %d)", r.Partition, parts)) {
+					t.Fatalf("partition %d: err %v, want a TopicError naming the range", r.Partition, res.err)
+				}
+			}
+		})
+	}
+}
+
+// TestPartitioners checks what distinguishes each partitioner.
+func TestPartitioners(t *testing.T) {
+	t.Parallel()
+	const topic, parts, n = "parts", 6, 60
+	emb := startBroker(t, map[string]int32{topic: parts})
+	run := func(t *testing.T, cfg producer.Config, mk func(i int) *producer.Record) map[int32]int {
+		cfg.Linger = 50 * time.Millisecond
+		e := newEngine(t, emb, cfg)
+		// Load the metadata first: records produced while it loads are
+		// partitioned together when it arrives.
+		var warm sync.WaitGroup
+		warm.Add(1)
+		e.Send(context.Background(), &producer.Record{Topic: topic, Partition: 0, UsePartition: true}, func(producer.Ack, error) { warm.Done() })
+		if err := e.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		warm.Wait()
+		s := newSender()
+		var recs []*producer.Record
+		for i := 0; i < n; i++ {
+			r := mk(i)
+			recs = append(recs, r)
+			s.send(e, r)
+		}
+		if err := e.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s.wait(t)
+		count := map[int32]int{}
+		for _, r := range recs {
+			res := s.get(r)
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			count[res.ack.Partition]++
+		}
+		return count
+	}
+	sameKey := func(int) *producer.Record {
+		return &producer.Record{Topic: topic, Key: []byte("same"), Value: []byte("v")}
+	}
+	keyN := func(i int) *producer.Record {
+		return &producer.Record{Topic: topic, Key: []byte(fmt.Sprintf("key-%d", i)), Value: []byte("v")}
+	}
+
+	t.Run("round_robin", func(t *testing.T) {
+		t.Parallel()
+		cfg := producer.DefaultConfig()
+		cfg.Partitioner = producer.PartitionerRoundRobin
+		count := run(t, cfg, sameKey)
+		for p := int32(0); p < parts; p++ {
+			if count[p] != n/parts {
+				t.Fatalf("round robin ignoring keys: partition counts %v, want %d each", count, n/parts)
+			}
+		}
+	})
+	t.Run("sticky", func(t *testing.T) {
+		t.Parallel()
+		cfg := producer.DefaultConfig()
+		cfg.Partitioner = producer.PartitionerSticky
+		if count := run(t, cfg, keyN); len(count) > 2 {
+			t.Fatalf("sticky with distinct keys, linger 50ms: partitions %v, want one (two if the linger ran out)", count)
+		}
+	})
+	t.Run("uniform_bytes", func(t *testing.T) {
+		t.Parallel()
+		cfg := producer.DefaultConfig()
+		cfg.Partitioner = producer.PartitionerUniformBytes
+		want := producer.KeyPartition([]byte("same"), parts)
+		if count := run(t, cfg, sameKey); count[want] != n {
+			t.Fatalf("uniform_bytes keyed: partitions %v, want all %d on murmur2's %d", count, n, want)
+		}
+		keyless := func(int) *producer.Record { return &producer.Record{Topic: topic, Value: []byte("v")} }
+		if count := run(t, cfg, keyless); len(count) > 2 {
+			t.Fatalf("uniform_bytes keyless under max_batch_bytes: partitions %v, want one (two if the linger ran out)", count)
+		}
+	})
+	t.Run("murmur2_keyless_sticky", func(t *testing.T) {
+		t.Parallel()
+		keyless := func(int) *producer.Record { return &producer.Record{Topic: topic, Value: []byte("v")} }
+		if count := run(t, producer.DefaultConfig(), keyless); len(count) > 2 {
+			t.Fatalf("default partitioner keyless, linger 50ms: partitions %v, want one (two if the linger ran out)", count)
+		}
+	})
+	t.Run("custom", func(t *testing.T) {
+		t.Parallel()
+		cfg := producer.DefaultConfig()
+		cfg.CustomPartitioner = byValueLen{}
+		count := run(t, cfg, func(i int) *producer.Record {
+			return &producer.Record{Topic: topic, Key: []byte("same"), Value: make([]byte, i%parts)}
+		})
+		for p := int32(0); p < parts; p++ {
+			if count[p] != n/parts {
+				t.Fatalf("custom partitioner: counts %v, want %d each", count, n/parts)
+			}
+		}
+	})
+}
+
+// byValueLen partitions by value length.
+type byValueLen struct{}
+
+func (byValueLen) Partition(r *producer.Record, n int32) int32 { return int32(len(r.Value)) % n }
+
+// TestQueueFull checks BlockIfQueueFull false (ErrQueueFull at once) and
+// true (Send blocks; its ctx bounds the wait).
+func TestQueueFull(t *testing.T) {
+	t.Parallel()
+	const topic = "full"
+	emb := startBroker(t, map[string]int32{topic: 1})
+	t.Run("fail", func(t *testing.T) {
+		t.Parallel()
+		cfg := producer.DefaultConfig()
+		cfg.MaxPendingMessages = 2
+		cfg.BlockIfQueueFull = false
+		cfg.Linger = 10 * time.Second
+		e := newEngine(t, emb, cfg)
+		s := newSender()
+		recs := []*producer.Record{{Topic: topic, Value: []byte("1")}, {Topic: topic, Value: []byte("2")}, {Topic: topic, Value: []byte("3")}}
+		for _, r := range recs {
+			s.send(e, r)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for s.n.Load() < 1 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		res := s.get(recs[2])
+		if !errors.Is(res.err, producer.ErrQueueFull) || producer.ErrorKind(res.err) != "queue_full" {
+			t.Fatalf("third record with 2 pending max: err %v, want ErrQueueFull", res.err)
+		}
+		if err := e.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s.wait(t)
+		for _, r := range recs[:2] {
+			if err := s.get(r).err; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st := e.Stats(); st.FailedRecords != 1 || st.Records != 2 {
+			t.Fatalf("Stats: %d failed, %d records; want 1, 2", st.FailedRecords, st.Records)
+		}
+	})
+	t.Run("block", func(t *testing.T) {
+		t.Parallel()
+		// kgo unlingers when a Produce blocks, so the broker must be slow
+		// for the wait to last.
+		emb := startBroker(t, map[string]int32{topic: 1})
+		stallProduce(emb, 500*time.Millisecond)
+		cfg := producer.DefaultConfig()
+		cfg.MaxPendingMessages = 1
+		cfg.Linger = 10 * time.Second
+		e := newEngine(t, emb, cfg)
+		s := newSender()
+		first := &producer.Record{Topic: topic, Value: []byte("1")}
+		s.send(e, first)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		second := &producer.Record{Topic: topic, Value: []byte("2")}
+		s.wg.Add(1)
+		t0 := time.Now()
+		e.Send(ctx, second, func(a producer.Ack, err error) {
+			s.mu.Lock()
+			s.res[a.Record] = result{a, err}
+			s.mu.Unlock()
+			s.wg.Done()
+		})
+		if el := time.Since(t0); el < 90*time.Millisecond {
+			t.Fatalf("Send returned after %v with the buffer full", el)
+		}
+		if err := e.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s.wait(t)
+		if err := s.get(second).err; producer.ErrorKind(err) != "request_timeout" {
+			t.Fatalf("blocked Send past its ctx: err %v (kind %q), want a deadline", err, producer.ErrorKind(err))
+		}
+		if err := s.get(first).err; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestSendSync checks that a synchronous Send returns after its callback.
+func TestSendSync(t *testing.T) {
+	t.Parallel()
+	const topic = "sync"
+	emb := startBroker(t, map[string]int32{topic: 1})
+	cfg := producer.DefaultConfig()
+	cfg.SendMode = producer.SendSync
+	e := newEngine(t, emb, cfg)
+	for i := int64(0); i < 5; i++ {
+		var got *producer.Ack
+		e.Send(context.Background(), &producer.Record{Topic: topic, Value: []byte("v")}, func(a producer.Ack, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			got = &a
+		})
+		if got == nil {
+			t.Fatalf("Send %d returned before its callback", i)
+		}
+		if got.Offset != i {
+			t.Fatalf("sync record %d at offset %d", i, got.Offset)
+		}
+	}
+	if st := e.Stats(); st.Batches != 5 {
+		// The stats hooks are asynchronous; Flush waits for them.
+		_ = e.Flush(context.Background())
+		if st = e.Stats(); st.Batches != 5 {
+			t.Fatalf("5 sync sends in %d batches", st.Batches)
+		}
+	}
+}
+
+// TestClose checks Close: later Sends fail with ErrClosed, records still
+// buffered when its deadline passes fail with ErrClosed, and every
+// callback has run when it returns.
+func TestClose(t *testing.T) {
+	t.Parallel()
+	const topic = "close"
+	emb := startBroker(t, map[string]int32{topic: 2})
+	// Close's flush sends the records at once; the broker must not
+	// answer before the deadline cancels them.
+	stallProduce(emb, 2*time.Second)
+	cfg := producer.DefaultConfig()
+	cfg.Linger = 30 * time.Second
+	e := newEngine(t, emb, cfg)
+	s := newSender()
+	var recs []*producer.Record
+	for i := 0; i < 10; i++ {
+		r := &producer.Record{Topic: topic, Value: []byte("v")}
+		recs = append(recs, r)
+		s.send(e, r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	<-ctx.Done()
+	if err := e.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close with an expired ctx = %v", err)
+	}
+	if n := s.n.Load(); n != 10 || e.Pending() != 0 {
+		t.Fatalf("after Close: %d of 10 callbacks, Pending %d", n, e.Pending())
+	}
+	for _, r := range recs {
+		if err := s.get(r).err; !errors.Is(err, producer.ErrClosed) || producer.ErrorKind(err) != "closed" {
+			t.Fatalf("buffered record at Close: err %v, want ErrClosed", err)
+		}
+	}
+	var late error
+	e.Send(context.Background(), &producer.Record{Topic: topic}, func(_ producer.Ack, err error) { late = err })
+	if !errors.Is(late, producer.ErrClosed) {
+		t.Fatalf("Send after Close: %v", late)
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// failProduce makes the broker answer produce requests with code for
+// every partition, for the next `times` requests (0: forever).
+func failProduce(emb *kafka.Embedded, code int16, times int) {
+	c := emb.Cluster()
+	var n atomic.Int64
+	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		if times == 0 || n.Add(1) < int64(times) {
+			c.KeepControl()
+		}
+		req := kreq.(*kmsg.ProduceRequest)
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition, sp.ErrorCode, sp.BaseOffset = rp.Partition, code, -1
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+}
+
+// TestBrokerError checks that a broker's error code reaches the callback
+// as a *producer.BrokerError.
+func TestBrokerError(t *testing.T) {
+	t.Parallel()
+	const topic = "broker-error"
+	emb := startBroker(t, map[string]int32{topic: 1})
+	cfg := producer.DefaultConfig()
+	e := newEngine(t, emb, cfg)
+	failProduce(emb, 29, 1) // TOPIC_AUTHORIZATION_FAILED, not retriable
+	s := newSender()
+	r := &producer.Record{Topic: topic, Value: []byte("v")}
+	s.send(e, r)
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+	var be *producer.BrokerError
+	err := s.get(r).err
+	if !errors.As(err, &be) || be.Code != 29 || be.Name != "TOPIC_AUTHORIZATION_FAILED" || be.Retriable {
+		t.Fatalf("err %v (%#v), want BrokerError 29 TOPIC_AUTHORIZATION_FAILED", err, be)
+	}
+	if k := producer.ErrorKind(err); k != "broker:TOPIC_AUTHORIZATION_FAILED" {
+		t.Fatalf("ErrorKind %q", k)
+	}
+	if st := e.Stats(); st.FailedRecords != 1 || st.Records != 0 {
+		t.Fatalf("Stats: %d failed, %d acked records", st.FailedRecords, st.Records)
+	}
+	// The next record goes through.
+	r2 := &producer.Record{Topic: topic, Value: []byte("w")}
+	s.send(e, r2)
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+	if err := s.get(r2).err; err != nil {
+		t.Fatalf("record after the failure: %v", err)
+	}
+}
+
+// TestSendTimeout checks that a record retried past send_timeout fails
+// with ErrSendTimeout.
+func TestSendTimeout(t *testing.T) {
+	t.Parallel()
+	const topic = "send-timeout"
+	emb := startBroker(t, map[string]int32{topic: 1})
+	cfg := producer.DefaultConfig()
+	cfg.SendTimeout = time.Second
+	cfg.Retries = 1000
+	cfg.RetryBackoff = 20 * time.Millisecond
+	cfg.MaxRetryBackoff = 50 * time.Millisecond
+	e := newEngine(t, emb, cfg)
+	failProduce(emb, 7, 0) // REQUEST_TIMED_OUT, retriable
+	s := newSender()
+	r := &producer.Record{Topic: topic, Value: []byte("v")}
+	t0 := time.Now()
+	s.send(e, r)
+	s.wait(t)
+	err := s.get(r).err
+	if !errors.Is(err, producer.ErrSendTimeout) || producer.ErrorKind(err) != "send_timeout" {
+		t.Fatalf("err %v, want ErrSendTimeout", err)
+	}
+	if el := time.Since(t0); el < 900*time.Millisecond {
+		t.Fatalf("timed out after %v, send_timeout is 1s", el)
+	}
+}
+
+// TestTransactions checks that callbacks wait for the commit, that
+// TransactionMaxMessages commits without Flush, that committed records
+// are visible to a read-committed consumer, and that a failed record
+// aborts its transaction.
+func TestTransactions(t *testing.T) {
+	t.Parallel()
+	const topic = "txn"
+	emb := startBroker(t, map[string]int32{topic: 2})
+	cfg := producer.DefaultConfig()
+	cfg.TransactionalID = "prodbench-test"
+	cfg.TransactionInterval = time.Hour
+	cfg.TransactionMaxMessages = 5
+	e := newEngine(t, emb, cfg)
+
+	// Three records: below the count limit, no commit until Flush.
+	s := newSender()
+	var first []*producer.Record
+	for i := 0; i < 3; i++ {
+		r := &producer.Record{Topic: topic, Key: []byte(fmt.Sprint(i)), Value: []byte("committed")}
+		first = append(first, r)
+		s.send(e, r)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := s.n.Load(); n != 0 {
+		t.Fatalf("%d callbacks before the transaction ended", n)
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+	for _, r := range first {
+		if err := s.get(r).err; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Five records reach the count limit: committed without Flush.
+	s2 := newSender()
+	for i := 0; i < 5; i++ {
+		s2.send(e, &producer.Record{Topic: topic, Value: []byte("committed")})
+	}
+	s2.wait(t)
+
+	// A record the broker refuses aborts its transaction: the other one
+	// fails with ErrTxnAborted and is not visible.
+	failProduce(emb, 87, 1) // INVALID_RECORD, not retriable
+	s3 := newSender()
+	bad := &producer.Record{Topic: topic, Value: []byte("aborted")}
+	s3.send(e, bad)
+	deadline := time.Now().Add(10 * time.Second)
+	for e.txn.unresolved.load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	good := &producer.Record{Topic: topic, Value: []byte("aborted")}
+	s3.send(e, good)
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s3.wait(t)
+	var be *producer.BrokerError
+	if err := s3.get(bad).err; !errors.As(err, &be) || be.Code != 87 {
+		t.Fatalf("refused record: %v", err)
+	}
+	if err := s3.get(good).err; !errors.Is(err, producer.ErrTxnAborted) || producer.ErrorKind(err) != "txn_aborted" {
+		t.Fatalf("record of the aborted transaction: %v, want ErrTxnAborted", err)
+	}
+
+	// The next transaction works again.
+	s4 := newSender()
+	last := &producer.Record{Topic: topic, Value: []byte("committed")}
+	s4.send(e, last)
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s4.wait(t)
+	if err := s4.get(last).err; err != nil {
+		t.Fatalf("record after an abort: %v", err)
+	}
+
+	got := consume(t, emb, topic, 9, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	for _, r := range got {
+		if string(r.Value) != "committed" || !r.Attrs.IsTransactional() {
+			t.Fatalf("read committed: value %q transactional %v", r.Value, r.Attrs.IsTransactional())
+		}
+	}
+	if len(got) != 9 {
+		t.Fatalf("read committed: %d records, want 9", len(got))
+	}
+}
+
+// TestConfigErrors checks that options kgo cannot express are refused,
+// naming the option.
+func TestConfigErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		field string
+		set   func(*producer.Config)
+	}{
+		{"compression", func(c *producer.Config) { c.Compression = producer.CodecZlib }},
+		{"max_batch_messages", func(c *producer.Config) { c.MaxBatchMessages = 10 }},
+		{"batching", func(c *producer.Config) { c.Batching = false }},
+		{"max_batch_bytes", func(c *producer.Config) { c.MaxBatchBytes = 256 }},
+		{"linger", func(c *producer.Config) { c.Linger = 2 * time.Minute }},
+		{"request_timeout", func(c *producer.Config) { c.RequestTimeout = 50 * time.Millisecond }},
+		{"send_timeout", func(c *producer.Config) { c.SendTimeout = 500 * time.Millisecond }},
+		{"max_in_flight", func(c *producer.Config) { c.Idempotent = true; c.MaxInFlight = 1 }},
+		{"max_in_flight", func(c *producer.Config) { c.MaxInFlight = 0 }}, // producer.Config.Validate
+	} {
+		cfg := producer.DefaultConfig()
+		tc.set(&cfg)
+		_, err := New(context.Background(), []string{"127.0.0.1:1"}, cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.field+":") {
+			t.Errorf("%s: New error %v, want one naming the option", tc.field, err)
+		}
+		if verr := Validate(cfg); verr == nil || verr.Error() != err.Error() {
+			t.Errorf("%s: Validate = %v, want New's error %v", tc.field, verr, err)
+		}
+	}
+	if _, err := New(context.Background(), nil, producer.DefaultConfig()); err == nil {
+		t.Error("New without brokers succeeded")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := New(ctx, []string{"127.0.0.1:1"}, producer.DefaultConfig()); err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("New to a closed port: %v", err)
+	}
+	// Every valid default maps.
+	if err := Validate(producer.DefaultConfig()); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}
+
+// TestConvertErr checks the error mapping table.
+func TestConvertErr(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err     error
+		closing bool
+		kind    string
+	}{
+		{kgo.ErrMaxBuffered, false, "queue_full"},
+		{kgo.ErrRecordTimeout, false, "send_timeout"},
+		{kgo.ErrClientClosed, false, "closed"},
+		{kgo.ErrAborting, false, "txn_aborted"},
+		{context.Canceled, true, "closed"},
+		{context.Canceled, false, "canceled"},
+		{context.DeadlineExceeded, false, "request_timeout"},
+		{fmt.Errorf("%w (uncompressed_bytes=9)", kerr.MessageTooLarge), false, "record_too_large"},
+		{kerr.MessageTooLarge, false, "broker:MESSAGE_TOO_LARGE"},
+		{kerr.NotLeaderForPartition, false, "broker:NOT_LEADER_OR_FOLLOWER"},
+		{kerr.UnknownTopicOrPartition, false, "topic"},
+		{errors.New("dial tcp: refused"), false, "connection"},
+	} {
+		got := convertErr(tc.err, "t", tc.closing)
+		if k := producer.ErrorKind(got); k != tc.kind {
+			t.Errorf("%v (closing %v): kind %q, want %q (%v)", tc.err, tc.closing, k, tc.kind, got)
+		}
+	}
+	var be *producer.BrokerError
+	if !errors.As(convertErr(kerr.NotLeaderForPartition, "t", false), &be) || be.Code != 6 || !be.Retriable {
+		t.Errorf("NOT_LEADER: %#v", be)
+	}
+}
+
+// TestBackoff checks the retry backoff schedule: doubling from base to
+// the cap, within ±20%.
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	f := backoff(100*time.Millisecond, time.Second)
+	for fails, want := range map[int]time.Duration{0: 100, 1: 100, 2: 200, 3: 400, 4: 800, 5: 1000, 50: 1000} {
+		want *= time.Millisecond
+		for range 50 {
+			if d := f(fails); d < want*8/10 || d > want*12/10 {
+				t.Fatalf("backoff(%d) = %v, want %v ±20%%", fails, d, want)
+			}
+		}
+	}
+}
+
+// TestCounter checks wait against concurrent adds.
+func TestCounter(t *testing.T) {
+	t.Parallel()
+	var c counter
+	for round := 0; round < 200; round++ {
+		c.add(3)
+		go func() { c.add(-1); c.add(-1); c.add(-1) }()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := c.wait(ctx); err != nil {
+			t.Fatalf("round %d: %v with count %d", round, err, c.load())
+		}
+		cancel()
+	}
+	c.add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if err := c.wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait on 1: %v", err)
+	}
+}
+
+// stallProduce delays every produce request by d.
+func stallProduce(emb *kafka.Embedded, d time.Duration) {
+	c := emb.Cluster()
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.SleepControl(func() { time.Sleep(d) })
+		return nil, nil, false
+	})
+}
+
+// TestFillNoBuffer checks that an item whose buffer was dropped keeps an
+// empty key empty.
+func TestFillNoBuffer(t *testing.T) {
+	t.Parallel()
+	var it item
+	it.fill(&producer.Record{Topic: "t", Key: []byte{}}, nil, false)
+	if it.kr.Key == nil || it.kr.Value != nil {
+		t.Fatalf("key %v value %v, want empty and null", it.kr.Key, it.kr.Value)
+	}
+}
+
+// TestConcurrentSends sends from several goroutines, plain and
+// transactional (committing every 10ms while sending), and checks that
+// every record is acked exactly once and consumed back.
+func TestConcurrentSends(t *testing.T) {
+	t.Parallel()
+	for _, txn := range []bool{false, true} {
+		t.Run(fmt.Sprintf("txn=%v", txn), func(t *testing.T) {
+			t.Parallel()
+			const topic, workers, each = "concurrent", 4, 500
+			emb := startBroker(t, map[string]int32{topic: 6})
+			cfg := producer.DefaultConfig()
+			cfg.Compression = producer.CodecLZ4
+			cfg.Linger = time.Millisecond
+			if txn {
+				cfg.TransactionalID = "concurrent"
+				cfg.TransactionInterval = 10 * time.Millisecond
+			}
+			e := newEngine(t, emb, cfg)
+			s := newSender()
+			var wg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < each; i++ {
+						r := &producer.Record{Topic: topic, Key: []byte(fmt.Sprintf("%d-%d", w, i)), Value: []byte("value")}
+						if i%7 == 0 {
+							r.Partition, r.UsePartition = int32(i%6), true
+						}
+						s.send(e, r)
+					}
+				}()
+			}
+			wg.Wait()
+			if err := e.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			s.wait(t)
+			s.mu.Lock()
+			for r, res := range s.res {
+				if res.err != nil {
+					t.Fatalf("record %q: %v", r.Key, res.err)
+				}
+				if r.UsePartition && res.ack.Partition != r.Partition {
+					t.Fatalf("explicit partition %d acked on %d", r.Partition, res.ack.Partition)
+				}
+			}
+			s.mu.Unlock()
+			opts := []kgo.Opt{}
+			if txn {
+				opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+			}
+			if got := consume(t, emb, topic, workers*each, opts...); len(got) != workers*each {
+				t.Fatalf("consumed %d, want %d", len(got), workers*each)
+			}
+			if st := e.Stats(); st.Records != workers*each {
+				t.Fatalf("Stats.Records %d, want %d", st.Records, workers*each)
+			}
+		})
+	}
+}

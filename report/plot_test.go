@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -168,5 +169,33 @@ func TestNinesTicks(t *testing.T) {
 	}
 	if last := ticks[len(ticks)-1]; last.Value != 1e5 {
 		t.Errorf("last tick at %v, want 1e5", last.Value)
+	}
+}
+
+func TestNiceTicker(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		lo, hi float64
+		labels []string
+	}{
+		{0, 26000, []string{"0", "5000", "10000", "15000", "20000", "25000"}}, // throughput range
+		{0, 1, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},                // "no data" range
+		{0, 3.5, []string{"0", "0.5", "1", "1.5", "2", "2.5", "3", "3.5"}},    // a compression ratio
+		{1.2, 9.9, []string{"2", "4", "6", "8"}},                              // not starting at a tick
+		{5, 5, []string{"5"}},                                                 // empty range
+	}
+	for _, tc := range tests {
+		var labels []string
+		for _, tk := range (niceTicker{}).Ticks(tc.lo, tc.hi) {
+			if tk.Value < tc.lo-1e-9 || tk.Value > tc.hi+1e-9 {
+				t.Errorf("[%v, %v]: tick %v outside the range", tc.lo, tc.hi, tk.Value)
+			}
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		if strings.Join(labels, " ") != strings.Join(tc.labels, " ") {
+			t.Errorf("[%v, %v]: labels %v, want %v", tc.lo, tc.hi, labels, tc.labels)
+		}
 	}
 }

@@ -31,9 +31,29 @@ func NewHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(LowestLatencyNs, HighestLatencyNs, SignificantDigits)
 }
 
-// maxShards bounds the number of recorder shards (each holds three
+// maxShards bounds the number of recorder shards (each holds nine
 // histograms of about 270 KB).
 const maxShards = 8
+
+// Kinds of timing histogram kept for every message, indexes of histSet.
+const (
+	kindLatency = iota // ack - intended send time
+	kindService        // ack - actual send time
+	kindLag            // actual - intended send time
+	numKinds
+)
+
+// histSet holds one histogram per timing kind (kindLatency, kindService,
+// kindLag).
+type histSet [numKinds]*hdrhistogram.Histogram
+
+func newHistSet() histSet {
+	var s histSet
+	for i := range s {
+		s[i] = NewHistogram()
+	}
+	return s
+}
 
 // shard is one slice of a Recorder's state. Hot-path goroutines pick a shard
 // by hashing the message's timestamps, so goroutines rarely contend on the
@@ -52,12 +72,12 @@ type shard struct {
 	// Acked messages and payload bytes of the current interval, guarded by
 	// mu so they always match ihist.
 	iAcked, iAckedBytes int64
-	ihist               *hdrhistogram.Histogram // current interval, guarded by mu
-	thist               *hdrhistogram.Histogram // whole run after warmup, guarded by mu
+	ihist               histSet // current interval, guarded by mu
+	thist               histSet // whole run after warmup, guarded by mu
 
-	// spare is an empty histogram swapped in for ihist at Tick. Only the
-	// ticking goroutine touches it (under Recorder.tickMu).
-	spare *hdrhistogram.Histogram
+	// spare is an empty set swapped in for ihist at Tick. Only the ticking
+	// goroutine touches it (under Recorder.tickMu).
+	spare histSet
 
 	_ [64]byte // keep neighbouring shards off this shard's cache lines
 }
@@ -68,17 +88,25 @@ type kindCount struct {
 }
 
 // Recorder measures one benchmark run: message counts, payload bytes,
-// failures by kind and coordinated-omission-free latency (from a message's
-// intended send time to its ack). Sent, Success and Failure may be called
-// concurrently from any number of goroutines and do not allocate in steady
-// state; Tick and Finish must be called from one goroutine at a time.
+// failures by kind, producer batches and three timings per message, each in
+// HdrHistograms per interval and for the whole run:
+//
+//   - latency, from the message's intended send time to its ack
+//     (coordinated-omission free);
+//   - service time, from the actual send (the producer call) to its ack;
+//   - schedule lag, from the intended to the actual send time.
+//
+// Sent, Success, Failure and Batch may be called concurrently from any
+// number of goroutines and do not allocate in steady state; Tick and Finish
+// must be called from one goroutine at a time.
 //
 // Messages whose intended send time is before start+warmup count in the
-// intervals but not in the Summary.
+// intervals but not in the Summary; batches acknowledged before
+// start+warmup likewise.
 //
 // State is split into up to 8 shards (a power of two not above GOMAXPROCS),
-// chosen by hashing the message's timestamps; each shard holds three
-// histograms of about 270 KB, so a Recorder uses at most about 6.5 MB.
+// chosen by hashing the message's timestamps; each shard holds nine
+// histograms of about 270 KB, so a Recorder uses at most about 20 MB.
 type Recorder struct {
 	startNs    int64
 	warmupEnd  int64 // Unix ns; messages intended before this are warmup
@@ -89,6 +117,12 @@ type Recorder struct {
 
 	failMu sync.Mutex
 	kinds  map[string]*kindCount
+
+	batches  batchStats
+	inFlight atomic.Pointer[func() int]
+	// now returns the current Unix ns; Batch uses it to tell warmup
+	// batches. Tests replace it.
+	now func() int64
 
 	tickMu    sync.Mutex
 	lastTick  time.Time // end of the last closed interval
@@ -117,13 +151,15 @@ func NewRecorder(start time.Time, warmup, interval time.Duration) *Recorder {
 		shards:     make([]shard, n),
 		shardShift: uint(64 - bits.TrailingZeros(uint(n))),
 		kinds:      make(map[string]*kindCount),
+		batches:    newBatchStats(),
+		now:        func() int64 { return time.Now().UnixNano() },
 		lastTick:   start,
 	}
 	for i := range r.shards {
 		s := &r.shards[i]
-		s.ihist = NewHistogram()
-		s.thist = NewHistogram()
-		s.spare = NewHistogram()
+		s.ihist = newHistSet()
+		s.thist = newHistSet()
+		s.spare = newHistSet()
 	}
 	return r
 }
@@ -136,6 +172,11 @@ func (r *Recorder) shardFor(a, b int64) *shard {
 	}
 	h := uint64(a^(b<<17)) * 0x9E3779B97F4A7C15
 	return &r.shards[h>>r.shardShift]
+}
+
+// clampNs returns v limited to [0, HighestLatencyNs].
+func clampNs(v int64) int64 {
+	return min(max(v, 0), HighestLatencyNs)
 }
 
 // Sent counts one message handed to the producer. intendedNs is the message's
@@ -152,37 +193,39 @@ func (r *Recorder) Sent(intendedNs int64, bytes int) {
 
 // Success records one acked message. intendedNs is its intended send time,
 // sentNs when it was actually handed to the producer, and ackNs the time its
-// ack arrived (all Unix ns); latency is ackNs-intendedNs.
-// Latencies below 0 are recorded as 0 and above HighestLatencyNs as
-// HighestLatencyNs; both are counted in the Summary. bytes is the record
-// payload size (key+value+headers). It never allocates.
+// ack arrived (all Unix ns). It records latency = ackNs-intendedNs, service
+// time = ackNs-sentNs and schedule lag = sentNs-intendedNs. Timings below 0
+// are recorded as 0 and above HighestLatencyNs as HighestLatencyNs; for
+// latency both are counted in the Summary. bytes is the record payload size
+// (key+value+headers). It never allocates.
 func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 	lat := ackNs - intendedNs
 	measured := intendedNs >= r.warmupEnd
 	s := r.shardFor(intendedNs, ackNs)
-	switch {
-	case lat < 0:
-		lat = 0
-		if measured {
+	if measured {
+		switch {
+		case lat < 0:
 			s.clampedNeg.Add(1)
-		}
-	case lat > HighestLatencyNs:
-		lat = HighestLatencyNs
-		if measured {
+		case lat > HighestLatencyNs:
 			s.clampedHigh.Add(1)
 		}
-	}
-	if measured {
 		s.tAcked.Add(1)
 		s.tAckedBytes.Add(int64(bytes))
 	}
+	lat = clampNs(lat)
+	svc := clampNs(ackNs - sentNs)
+	lag := clampNs(sentNs - intendedNs)
 	s.mu.Lock()
 	s.iAcked++
 	s.iAckedBytes += int64(bytes)
-	// lat is within [0, HighestLatencyNs], so RecordValue cannot fail.
-	_ = s.ihist.RecordValue(lat)
+	// Values are within [0, HighestLatencyNs], so RecordValue cannot fail.
+	_ = s.ihist[kindLatency].RecordValue(lat)
+	_ = s.ihist[kindService].RecordValue(svc)
+	_ = s.ihist[kindLag].RecordValue(lag)
 	if measured {
-		_ = s.thist.RecordValue(lat)
+		_ = s.thist[kindLatency].RecordValue(lat)
+		_ = s.thist[kindService].RecordValue(svc)
+		_ = s.thist[kindLag].RecordValue(lag)
 	}
 	s.mu.Unlock()
 }
@@ -190,9 +233,10 @@ func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 // Failure counts one failed send of the given kind (for example "queue_full",
 // "send_timeout", "closed", "connection" or "broker:NOT_LEADER_OR_FOLLOWER").
 // intendedNs (Unix ns) decides whether the failure falls in warmup; sentNs is
-// when the message was handed to the producer and ackNs when the failure was
-// reported; both are currently unused. Failures are never
-// dropped. It allocates only the first time a kind is seen.
+// when the message was handed to the producer, and its schedule lag
+// sentNs-intendedNs is recorded (clamped as in Success); ackNs, when the
+// failure was reported, is unused. Failures are never dropped. It allocates
+// only the first time a kind is seen.
 func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
 	measured := intendedNs >= r.warmupEnd
 	s := r.shardFor(intendedNs, ackNs)
@@ -200,6 +244,13 @@ func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
 	if measured {
 		s.tFailed.Add(1)
 	}
+	lag := clampNs(sentNs - intendedNs)
+	s.mu.Lock()
+	_ = s.ihist[kindLag].RecordValue(lag)
+	if measured {
+		_ = s.thist[kindLag].RecordValue(lag)
+	}
+	s.mu.Unlock()
 	r.failMu.Lock()
 	k := r.kinds[kind]
 	if k == nil {
@@ -213,35 +264,56 @@ func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
 	r.failMu.Unlock()
 }
 
+// SetInFlight sets the function Tick calls, once at the end of every
+// interval, to sample the number of produce requests in flight; nil stops
+// sampling. Intervals closed without a sampler report
+// InFlightRequests 0 and Summary.InFlightSampled stays false unless some
+// interval was sampled. fn must be safe to call from the ticking goroutine.
+func (r *Recorder) SetInFlight(fn func() int) {
+	if fn == nil {
+		r.inFlight.Store(nil)
+		return
+	}
+	r.inFlight.Store(&fn)
+}
+
 // Interval is the snapshot of one closed interval returned by Tick. The
-// embedded IntervalRow holds the counts, rates and percentiles; Start and End
-// are the wall-clock bounds and Histogram the interval's latencies (ns),
-// warmup messages included. The Interval is owned by the caller.
+// embedded IntervalRow holds the counts, rates, percentiles and the encoded
+// histograms; Start and End are the wall-clock bounds and Histogram, Service
+// and Lag the interval's timings (ns), warmup messages included. The
+// Interval is owned by the caller.
 type Interval struct {
 	IntervalRow
 	// Start and End bound the interval.
 	Start, End time.Time
-	// Histogram holds the latencies (ns) of the messages acked in the
-	// interval. Never nil.
+	// Histogram holds the latencies (intended send to ack, ns) of the
+	// messages acked in the interval. Never nil.
 	Histogram *hdrhistogram.Histogram
+	// Service holds their service times (actual send to ack, ns). Never
+	// nil.
+	Service *hdrhistogram.Histogram
+	// Lag holds the schedule lags (intended to actual send, ns) of the
+	// messages acked or failed in the interval. Never nil.
+	Lag *hdrhistogram.Histogram
 }
 
 // Tick closes the current interval at now and returns its snapshot. Rates are
 // 0 when the interval has zero or negative length. The interval is marked
-// Warmup when it starts before start+warmup. Tick must not be called
-// concurrently with itself or Finish; after Finish it returns an empty
-// Interval.
+// Warmup when it starts before start+warmup. If SetInFlight gave a sampler,
+// Tick calls it once. Tick must not be called concurrently with itself or
+// Finish; after Finish it returns an empty Interval.
 func (r *Recorder) Tick(now time.Time) Interval {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
 	if r.finished {
-		return Interval{Start: now, End: now, Histogram: NewHistogram()}
+		return Interval{Start: now, End: now, Histogram: NewHistogram(), Service: NewHistogram(), Lag: NewHistogram()}
 	}
 	return r.tickLocked(now)
 }
 
 func (r *Recorder) tickLocked(now time.Time) Interval {
-	iv := Interval{Start: r.lastTick, End: now, Histogram: NewHistogram()}
+	iv := Interval{Start: r.lastTick, End: now}
+	hs := newHistSet()
 	var ackedBytes int64
 	for i := range r.shards {
 		s := &r.shards[i]
@@ -252,15 +324,18 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 		ackedBytes += s.iAckedBytes
 		s.iAcked, s.iAckedBytes = 0, 0
 		// Every count lands in exactly one interval. Acked counts always
-		// match the histogram; a Sent or Failure racing with the tick may
-		// land in the interval after its message's ack.
+		// match the latency histogram; a Sent or Failure racing with the
+		// tick may land in the interval after its message's ack.
 		iv.Sent += s.iSent.Swap(0)
 		iv.Failed += s.iFailed.Swap(0)
 		s.mu.Unlock()
-		iv.Histogram.Merge(h)
-		h.Reset()
+		for k := range h {
+			hs[k].Merge(h[k])
+			h[k].Reset()
+		}
 		s.spare = h
 	}
+	iv.Histogram, iv.Service, iv.Lag = hs[kindLatency], hs[kindService], hs[kindLag]
 	r.failMu.Lock()
 	for kind, k := range r.kinds {
 		if k.interval != 0 {
@@ -280,10 +355,15 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 	secs := float64(endNs-startNs) / 1e9
 	iv.MsgsPerSec = rate(float64(iv.Acked), secs)
 	iv.MBPerSec = rate(float64(ackedBytes)/1e6, secs)
-	iv.P50Ns = iv.Histogram.ValueAtQuantile(50)
-	iv.P99Ns = iv.Histogram.ValueAtQuantile(99)
-	if iv.Histogram.TotalCount() > 0 {
-		iv.MaxNs = iv.Histogram.Max()
+	iv.P50Ns, iv.P99Ns, iv.MaxNs = p50p99max(iv.Histogram)
+	iv.ServiceP50Ns, iv.ServiceP99Ns, iv.ServiceMaxNs = p50p99max(iv.Service)
+	iv.LagP50Ns, iv.LagP99Ns, iv.LagMaxNs = p50p99max(iv.Lag)
+	iv.Histograms = encodeSet(hs)
+	r.batches.tick(&iv.IntervalRow, secs)
+	if fn := r.inFlight.Load(); fn != nil {
+		n := int64((*fn)())
+		iv.InFlightRequests = n
+		r.batches.sampleInFlight(n, iv.Warmup)
 	}
 	if now.After(r.lastTick) {
 		r.lastTick = now
@@ -292,9 +372,36 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 	return iv
 }
 
+// p50p99max returns the 50th and 99th percentiles and the maximum of h, all
+// 0 for an empty histogram.
+func p50p99max(h *hdrhistogram.Histogram) (p50, p99, mx int64) {
+	if h.TotalCount() == 0 {
+		return 0, 0, 0
+	}
+	return h.ValueAtQuantile(50), h.ValueAtQuantile(99), h.Max()
+}
+
+// encodeSet returns the encodings of hs. Encoding an in-memory histogram
+// does not fail; if it ever did, the string is left empty (no histogram).
+func encodeSet(hs histSet) *IntervalHistograms {
+	enc := func(h *hdrhistogram.Histogram) string {
+		b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	}
+	return &IntervalHistograms{
+		Latency: enc(hs[kindLatency]),
+		Service: enc(hs[kindService]),
+		Lag:     enc(hs[kindLag]),
+	}
+}
+
 // Summary is the whole-run measurement returned by Recorder.Finish. Counts,
-// bytes, rates and the histogram cover messages intended at or after
-// Start+Warmup only; Intervals cover every message.
+// bytes, rates and histograms cover messages intended at or after
+// Start+Warmup only (batches: acknowledged at or after it); Intervals cover
+// everything.
 type Summary struct {
 	// Start and End bound the run; Start is the time given to NewRecorder.
 	Start, End time.Time
@@ -316,16 +423,32 @@ type Summary struct {
 	// HighestLatencyNs); ClampedNegative counts negative latencies (ack
 	// before intended time, recorded as 0).
 	ClampedHigh, ClampedNegative int64
-	// Histogram holds every measured latency in ns. Never nil.
+	// Histogram holds every measured latency (intended send to ack) in ns.
+	// Never nil.
 	Histogram *hdrhistogram.Histogram
+	// Service holds the service times (actual send to ack) of the acked
+	// messages, in ns. Never nil.
+	Service *hdrhistogram.Histogram
+	// Lag holds the schedule lags (intended to actual send) of the acked
+	// and failed messages, in ns. Never nil.
+	Lag *hdrhistogram.Histogram
+	// Batches sums the batches reported through Batch.
+	Batches BatchTotals
+	// InFlightSampled is true when some interval sampled the produce
+	// requests in flight (see SetInFlight); InFlightMean and InFlightMax
+	// are the mean and maximum of the samples of intervals after warmup.
+	InFlightSampled bool
+	InFlightMean    float64
+	InFlightMax     int64
 	// Intervals lists every interval closed by Tick and Finish, in order.
 	Intervals []IntervalRow
 }
 
 // Finish closes the last (partial) interval at end, unless it is empty and of
 // zero length, and returns the whole-run Summary. It must be called after the
-// producer stopped calling Sent, Success and Failure; messages recorded later
-// are not reported. Later calls return the first call's Summary.
+// producer stopped calling Sent, Success, Failure and Batch; anything
+// recorded later is not reported. Later calls return the first call's
+// Summary.
 func (r *Recorder) Finish(end time.Time) Summary {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
@@ -339,6 +462,7 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		pending += s.iSent.Load() + s.iAcked + s.iFailed.Load()
 		s.mu.Unlock()
 	}
+	pending += r.batches.pending()
 	if end.After(r.lastTick) || pending != 0 {
 		r.tickLocked(end)
 	}
@@ -348,9 +472,9 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		Warmup:       r.warmup,
 		Interval:     r.interval,
 		FailedByKind: make(map[string]int64),
-		Histogram:    NewHistogram(),
 		Intervals:    r.intervals,
 	}
+	hs := newHistSet()
 	if m := end.UnixNano() - r.warmupEnd; m > 0 {
 		sum.Measured = time.Duration(m)
 	}
@@ -364,9 +488,12 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		sum.ClampedHigh += s.clampedHigh.Load()
 		sum.ClampedNegative += s.clampedNeg.Load()
 		s.mu.Lock()
-		sum.Histogram.Merge(s.thist)
+		for k := range hs {
+			hs[k].Merge(s.thist[k])
+		}
 		s.mu.Unlock()
 	}
+	sum.Histogram, sum.Service, sum.Lag = hs[kindLatency], hs[kindService], hs[kindLag]
 	r.failMu.Lock()
 	for kind, k := range r.kinds {
 		if k.total != 0 {
@@ -374,6 +501,7 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		}
 	}
 	r.failMu.Unlock()
+	r.batches.finish(&sum)
 	secs := sum.Measured.Seconds()
 	sum.MsgsPerSec = rate(float64(sum.Acked), secs)
 	sum.MBPerSec = rate(float64(sum.AckedBytes)/1e6, secs)

@@ -350,8 +350,12 @@ func TestRecorderNoAllocs(t *testing.T) {
 		{"Success", func() { i++; r.Success(ns(2*time.Second)+i, ns(2*time.Second)+i, ns(2*time.Second)+i*997, 100) }},
 		// clamped latency
 		{"Success clamped", func() { i++; r.Success(ns(2*time.Second)+i, ns(2*time.Second)+i, ns(3*time.Hour), 100) }},
-		// failure of a kind already seen
-		{"Failure", func() { i++; r.Failure(ns(2*time.Second)+i, ns(2*time.Second)+i, ns(3*time.Second), "queue_full") }},
+		// failure of a kind already seen, with a schedule lag
+		{"Failure", func() { i++; r.Failure(ns(2*time.Second)+i, ns(2*time.Second)+i*3, ns(3*time.Second), "queue_full") }},
+		// acknowledged batch, known reason
+		{"Batch", func() { i++; r.Batch(int(i%500), 1000, 400, SealLinger) }},
+		// acknowledged batch, unknown reason
+		{"Batch other", func() { i++; r.Batch(int(i%500), 1000, 400, "whatever") }},
 	}
 	for _, tc := range tests {
 		if got := testing.AllocsPerRun(1000, tc.f); got != 0 {

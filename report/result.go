@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,8 +18,11 @@ import (
 )
 
 // SchemaVersion is the version of the result.json schema written by this
-// package. It changes whenever a field changes meaning or is removed.
-const SchemaVersion = 1
+// package. It changes whenever a field is added, changes meaning or is
+// removed. Version 2 added service time, schedule lag, per-interval
+// histograms, batch details, in-flight requests, closed_loop and generator.
+// ReadResult reads versions 1 and 2.
+const SchemaVersion = 2
 
 // Status values of Result.Status.
 const (
@@ -54,6 +58,14 @@ type Result struct {
 	// TargetRateMsgsPerSec is the scheduled (open-loop) send rate in
 	// messages per second; 0 means unthrottled. The caller fills it.
 	TargetRateMsgsPerSec float64 `json:"target_rate_msgs_per_sec"`
+	// ClosedLoop is true when each send waited for an earlier ack (the
+	// "max" rate profile) instead of following a schedule: latency is then
+	// service time, not coordinated-omission-free. The caller fills it.
+	ClosedLoop bool `json:"closed_loop"`
+	// Generator says whether the load generator kept up with its
+	// schedule. MarshalResult computes it (see CheckGenerator); a value set
+	// by the caller is ignored.
+	Generator Generator `json:"generator"`
 	// WarmupNs is the warmup period excluded from the totals, in ns.
 	WarmupNs int64 `json:"warmup_ns"`
 	// MeasuredNs is the measured window after warmup, in ns.
@@ -64,11 +76,20 @@ type Result struct {
 	Counts Counts `json:"counts"`
 	// Throughput holds acked rates over the measured window.
 	Throughput Throughput `json:"throughput"`
-	// Latency holds latency statistics and the encoded histogram.
+	// Latency holds latency statistics (intended send to ack) and the
+	// encoded histogram.
 	Latency Latency `json:"latency"`
-	// Batches holds producer batch statistics; the caller fills it (see
-	// NewBatches).
+	// ServiceTime holds service time statistics (actual send to ack) of
+	// the acked messages. Schema 2; zero in version 1 files.
+	ServiceTime Latency `json:"service_time"`
+	// ScheduleLag holds schedule lag statistics (intended to actual send)
+	// of the acked and failed messages. Schema 2; zero in version 1 files.
+	ScheduleLag Latency `json:"schedule_lag"`
+	// Batches holds producer batch statistics, from Recorder.Batch.
 	Batches Batches `json:"batches"`
+	// InFlight summarises the produce requests in flight sampled at each
+	// interval's end (see Recorder.SetInFlight).
+	InFlight InFlight `json:"in_flight_requests"`
 	// Intervals lists the per-interval rows, warmup included.
 	Intervals []IntervalRow `json:"intervals"`
 }
@@ -120,13 +141,39 @@ type Counts struct {
 	AckedBytes int64 `json:"acked_bytes"`
 }
 
-// Throughput holds rates of acked messages over the measured window.
+// Throughput holds rates over the measured window.
 type Throughput struct {
 	// MsgsPerSec is acked messages per second.
 	MsgsPerSec float64 `json:"msgs_per_sec"`
 	// MBPerSec is acked record payload (key+value+headers) in MB per
 	// second, where MB = 10^6 bytes.
 	MBPerSec float64 `json:"mb_per_sec"`
+	// WireMBPerSec is batch bytes on the wire (Batches.CompressedBytes)
+	// in MB per second; MarshalResult recomputes it from Batches and
+	// MeasuredNs.
+	WireMBPerSec float64 `json:"wire_mb_per_sec"`
+}
+
+// Generator says whether the load generator kept up with its schedule.
+type Generator struct {
+	// Saturated is true when the schedule lag p99 exceeded
+	// MaxScheduleLagP99Ns or the achieved rate fell below
+	// MinAchievedFraction of the target: the numbers may then describe
+	// the generator rather than the system under test.
+	Saturated bool `json:"saturated"`
+	// Reason explains Saturated in one sentence; empty when false.
+	Reason string `json:"reason,omitempty"`
+}
+
+// InFlight summarises the produce requests in flight, sampled at the end
+// of every interval.
+type InFlight struct {
+	// Sampled is false when nothing was sampled (no sampler was set); the
+	// other fields are then 0.
+	Sampled bool `json:"sampled"`
+	// Mean and Max are over the intervals after warmup.
+	Mean float64 `json:"mean"`
+	Max  int64   `json:"max"`
 }
 
 // Latency holds latency statistics, in nanoseconds, from intended send time
@@ -156,7 +203,8 @@ type Latency struct {
 	Histogram string `json:"histogram"`
 }
 
-// Batches holds producer batch statistics of the run.
+// Batches holds producer batch statistics of the run: batches acknowledged
+// after warmup.
 type Batches struct {
 	// Count is the number of record batches produced.
 	Count int64 `json:"count"`
@@ -170,6 +218,28 @@ type Batches struct {
 	CompressionRatio float64 `json:"compression_ratio"`
 	// MeanRecordsPerBatch is Records/Count (0 if no batches).
 	MeanRecordsPerBatch float64 `json:"mean_records_per_batch"`
+	// MeanUncompressedBytes and MeanCompressedBytes are the mean bytes per
+	// batch before compression and on the wire (0 if no batches).
+	MeanUncompressedBytes float64 `json:"mean_uncompressed_bytes_per_batch"`
+	MeanCompressedBytes   float64 `json:"mean_compressed_bytes_per_batch"`
+	// SealedBy counts batches by why they were sealed: "linger", "size",
+	// "count", "flush", "single" (batching off) or "other"; absent reasons
+	// are 0. Omitted when empty.
+	SealedBy map[string]int64 `json:"sealed_by,omitempty"`
+	// RecordsPerBatch holds the distribution of records per batch.
+	RecordsPerBatch RecordsPerBatch `json:"records_per_batch"`
+}
+
+// RecordsPerBatch is the distribution of records per batch.
+type RecordsPerBatch struct {
+	// P50, P99 and Max are records per batch (0 if no batches).
+	P50 int64 `json:"p50"`
+	P99 int64 `json:"p99"`
+	Max int64 `json:"max"`
+	// Histogram is the HdrHistogram of records per batch (see
+	// NewRecordsHistogram), encoded as Latency.Histogram; empty when no
+	// batch was recorded.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // IntervalRow is one per-interval row of a run.
@@ -195,36 +265,126 @@ type IntervalRow struct {
 	MaxNs int64 `json:"max_ns"`
 	// Warmup is true when the interval overlaps the warmup period.
 	Warmup bool `json:"warmup"`
+
+	// Fields below were added in schema 2.
+
+	// TargetMsgsPerSec is the scheduled send rate during the interval, in
+	// messages per second; 0 means unknown (the Result's target applies).
+	// The caller fills it.
+	TargetMsgsPerSec float64 `json:"target_msgs_per_sec,omitempty"`
+	// ServiceP50Ns, ServiceP99Ns and ServiceMaxNs are service time
+	// percentiles of the interval's acked messages, in ns.
+	ServiceP50Ns int64 `json:"service_p50_ns"`
+	ServiceP99Ns int64 `json:"service_p99_ns"`
+	ServiceMaxNs int64 `json:"service_max_ns"`
+	// LagP50Ns, LagP99Ns and LagMaxNs are schedule lag percentiles of the
+	// interval's acked and failed messages, in ns.
+	LagP50Ns int64 `json:"lag_p50_ns"`
+	LagP99Ns int64 `json:"lag_p99_ns"`
+	LagMaxNs int64 `json:"lag_max_ns"`
+	// Batches counts the batches acknowledged in the interval,
+	// BatchRecords their records, BatchUncompressedBytes their record
+	// bytes before compression and BatchWireBytes their bytes on the wire.
+	Batches                int64 `json:"batches"`
+	BatchRecords           int64 `json:"batch_records"`
+	BatchUncompressedBytes int64 `json:"batch_uncompressed_bytes"`
+	BatchWireBytes         int64 `json:"batch_wire_bytes"`
+	// MeanRecordsPerBatch, MeanBatchBytes (uncompressed) and
+	// MeanBatchWireBytes are per-batch means; CompressionRatio is
+	// BatchUncompressedBytes/BatchWireBytes; WireMBPerSec is wire bytes in
+	// 10^6 bytes per second. All 0 without batches.
+	MeanRecordsPerBatch float64 `json:"mean_records_per_batch"`
+	MeanBatchBytes      float64 `json:"mean_batch_bytes"`
+	MeanBatchWireBytes  float64 `json:"mean_batch_wire_bytes"`
+	CompressionRatio    float64 `json:"compression_ratio"`
+	WireMBPerSec        float64 `json:"wire_mb_per_sec"`
+	// SealedBy counts the interval's batches by seal reason; omitted when
+	// empty.
+	SealedBy map[string]int64 `json:"sealed_by,omitempty"`
+	// InFlightRequests is the number of produce requests in flight at the
+	// interval's end (0 when not sampled; see InFlight.Sampled).
+	InFlightRequests int64 `json:"in_flight_requests"`
+	// Histograms holds the interval's encoded histograms; nil in version 1
+	// files.
+	Histograms *IntervalHistograms `json:"histograms,omitempty"`
+}
+
+// IntervalHistograms holds one interval's HdrHistograms (ns), each encoded
+// as Latency.Histogram.
+type IntervalHistograms struct {
+	// Latency is intended send to ack, of the acked messages.
+	Latency string `json:"latency"`
+	// Service is actual send to ack, of the acked messages.
+	Service string `json:"service"`
+	// Lag is intended to actual send, of the acked and failed messages.
+	Lag string `json:"lag"`
 }
 
 // NewBatches returns Batches for count batches holding records records of
 // uncompressed record bytes, sent as compressed wire bytes, with the ratio
-// and mean computed. Either is 0 when its divisor is 0 or an input is
-// negative.
+// and means computed. Each is 0 when its divisor is 0 or an input is
+// negative. It leaves SealedBy and RecordsPerBatch empty. NewResult fills
+// Batches from the Recorder; NewBatches remains for callers with only
+// totals.
 func NewBatches(count, records, uncompressed, compressed int64) Batches {
-	b := Batches{
-		Count:             count,
-		Records:           records,
-		UncompressedBytes: uncompressed,
-		CompressedBytes:   compressed,
+	return Batches{
+		Count:                 count,
+		Records:               records,
+		UncompressedBytes:     uncompressed,
+		CompressedBytes:       compressed,
+		CompressionRatio:      ratio(uncompressed, compressed),
+		MeanRecordsPerBatch:   ratio(records, count),
+		MeanUncompressedBytes: ratio(uncompressed, count),
+		MeanCompressedBytes:   ratio(compressed, count),
 	}
-	if compressed > 0 && uncompressed > 0 {
-		b.CompressionRatio = float64(uncompressed) / float64(compressed)
+}
+
+// batchesFromTotals returns the Batches of t, with the encoded
+// records-per-batch histogram.
+func batchesFromTotals(t BatchTotals) (Batches, error) {
+	b := NewBatches(t.Batches, t.Records, t.UncompressedBytes, t.WireBytes)
+	if len(t.SealedBy) > 0 {
+		b.SealedBy = make(map[string]int64, len(t.SealedBy))
+		for k, v := range t.SealedBy {
+			b.SealedBy[k] = v
+		}
 	}
-	if count > 0 && records > 0 {
-		b.MeanRecordsPerBatch = float64(records) / float64(count)
+	if h := t.RecordsPerBatch; h != nil && h.TotalCount() > 0 {
+		enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return Batches{}, fmt.Errorf("report: encode records-per-batch histogram: %w", err)
+		}
+		b.RecordsPerBatch = RecordsPerBatch{
+			P50:       h.ValueAtQuantile(50),
+			P99:       h.ValueAtQuantile(99),
+			Max:       h.Max(),
+			Histogram: string(enc),
+		}
 	}
-	return b
+	return b, nil
 }
 
 // NewResult returns a Result filled from a Recorder Summary: schema version,
 // status StatusComplete, times (UTC), warmup, measured window, interval,
-// counts, throughput, latency (with the encoded histogram) and intervals. The
-// caller fills Scenario, Options, Environment, TargetRateMsgsPerSec, Batches
-// and, when the run stopped early, Status. It fails only if the histogram
-// cannot be encoded.
+// counts, throughput, latency, service time and schedule lag (with the
+// encoded histograms), batches, in-flight requests and intervals. The caller
+// fills Scenario, Options, Environment, TargetRateMsgsPerSec, ClosedLoop,
+// the intervals' TargetMsgsPerSec and, when the run stopped early, Status.
+// It fails only if a histogram cannot be encoded.
 func NewResult(s Summary) (*Result, error) {
 	lat, err := LatencyFromHistogram(s.Histogram)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := LatencyFromHistogram(s.Service)
+	if err != nil {
+		return nil, err
+	}
+	lag, err := LatencyFromHistogram(s.Lag)
+	if err != nil {
+		return nil, err
+	}
+	batches, err := batchesFromTotals(s.Batches)
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +396,14 @@ func NewResult(s Summary) (*Result, error) {
 	}
 	intervals := make([]IntervalRow, len(s.Intervals))
 	copy(intervals, s.Intervals)
+	for i := range intervals {
+		if h := intervals[i].Histograms; h != nil {
+			c := *h
+			intervals[i].Histograms = &c
+		}
+		intervals[i].FailedByKind = copyMap(intervals[i].FailedByKind)
+		intervals[i].SealedBy = copyMap(intervals[i].SealedBy)
+	}
 	return &Result{
 		SchemaVersion: SchemaVersion,
 		Status:        StatusComplete,
@@ -253,12 +421,33 @@ func NewResult(s Summary) (*Result, error) {
 			AckedBytes:   s.AckedBytes,
 		},
 		Throughput: Throughput{
-			MsgsPerSec: finite(s.MsgsPerSec),
-			MBPerSec:   finite(s.MBPerSec),
+			MsgsPerSec:   finite(s.MsgsPerSec),
+			MBPerSec:     finite(s.MBPerSec),
+			WireMBPerSec: rate(float64(s.Batches.WireBytes)/1e6, s.Measured.Seconds()),
 		},
-		Latency:   lat,
+		Latency:     lat,
+		ServiceTime: svc,
+		ScheduleLag: lag,
+		Batches:     batches,
+		InFlight: InFlight{
+			Sampled: s.InFlightSampled,
+			Mean:    finite(s.InFlightMean),
+			Max:     s.InFlightMax,
+		},
 		Intervals: intervals,
 	}, nil
+}
+
+// copyMap returns a copy of m, or nil for an empty m.
+func copyMap(m map[string]int64) map[string]int64 {
+	if len(m) == 0 {
+		return nil
+	}
+	c := make(map[string]int64, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }
 
 // LatencyFromHistogram returns the statistics of h (ns) and its encoding.
@@ -303,14 +492,19 @@ func DecodeHistogram(encoded string) (*hdrhistogram.Histogram, error) {
 
 // MarshalResult returns res as indented JSON (with a trailing newline), the
 // exact bytes Write puts in result.json. The encoding is normalised without
-// changing res: times in UTC, non-finite floats as 0, a null failed_by_kind
-// as {} and null intervals as []. It fails on nil res or invalid raw JSON in
+// changing res: schema_version SchemaVersion, times in UTC, non-finite
+// floats as 0, a null failed_by_kind as {}, null intervals as [], and the
+// derived fields recomputed: generator (CheckGenerator) and
+// throughput.wire_mb_per_sec. It fails on nil res or invalid raw JSON in
 // Options or Scenario.Spec.
 func MarshalResult(res *Result) ([]byte, error) {
 	if res == nil {
 		return nil, errors.New("report: nil result")
 	}
 	c := *res
+	c.SchemaVersion = SchemaVersion
+	c.Generator = CheckGenerator(res)
+	c.Throughput.WireMBPerSec = wireMBPerSec(res)
 	c.StartedAt = c.StartedAt.UTC()
 	c.EndedAt = c.EndedAt.UTC()
 	c.TargetRateMsgsPerSec = finite(c.TargetRateMsgsPerSec)
@@ -318,6 +512,9 @@ func MarshalResult(res *Result) ([]byte, error) {
 	c.Throughput.MBPerSec = finite(c.Throughput.MBPerSec)
 	c.Batches.CompressionRatio = finite(c.Batches.CompressionRatio)
 	c.Batches.MeanRecordsPerBatch = finite(c.Batches.MeanRecordsPerBatch)
+	c.Batches.MeanUncompressedBytes = finite(c.Batches.MeanUncompressedBytes)
+	c.Batches.MeanCompressedBytes = finite(c.Batches.MeanCompressedBytes)
+	c.InFlight.Mean = finite(c.InFlight.Mean)
 	if c.Counts.FailedByKind == nil {
 		c.Counts.FailedByKind = map[string]int64{}
 	}
@@ -325,6 +522,12 @@ func MarshalResult(res *Result) ([]byte, error) {
 	for i, iv := range res.Intervals {
 		iv.MsgsPerSec = finite(iv.MsgsPerSec)
 		iv.MBPerSec = finite(iv.MBPerSec)
+		iv.TargetMsgsPerSec = finite(iv.TargetMsgsPerSec)
+		iv.MeanRecordsPerBatch = finite(iv.MeanRecordsPerBatch)
+		iv.MeanBatchBytes = finite(iv.MeanBatchBytes)
+		iv.MeanBatchWireBytes = finite(iv.MeanBatchWireBytes)
+		iv.CompressionRatio = finite(iv.CompressionRatio)
+		iv.WireMBPerSec = finite(iv.WireMBPerSec)
 		c.Intervals[i] = iv
 	}
 	b, err := json.MarshalIndent(&c, "", "  ")
@@ -334,13 +537,17 @@ func MarshalResult(res *Result) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// ReadResult reads a result.json written by Write. It fails if the file
-// cannot be read or parsed, or its schema_version is not between 1 and
-// SchemaVersion.
+// ReadResult reads a result.json written by Write, of schema version 1 or
+// 2; fields a version 1 file lacks stay zero (no service time, schedule lag
+// or interval histograms). It fails, naming path, if the file cannot be
+// read or parsed, or its schema_version is not between 1 and SchemaVersion.
 func ReadResult(path string) (*Result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("report: %s is empty", path)
 	}
 	var res Result
 	if err := json.Unmarshal(b, &res); err != nil {

@@ -13,15 +13,23 @@ import (
 )
 
 // sampleSummary is the Summary of a deterministic 10 s run (2 s warmup,
-// 2000 msg/s intended), recorded once and shared read-only.
+// 2000 msg/s intended, schedule lag 0..490 µs, one batch per 16 messages),
+// recorded once and shared read-only.
 var sampleSummary = sync.OnceValue(func() Summary {
 	r := NewRecorder(t0, 2*time.Second, time.Second)
+	var clock int64 // Unix ns seen by Batch
+	r.now = func() int64 { return clock }
+	ticks := 0
+	r.SetInFlight(func() int { return ticks%5 + 1 })
 	kinds := []string{"send_timeout", "queue_full", "broker:NOT_LEADER_OR_FOLLOWER"}
+	reasons := []string{SealLinger, SealLinger, SealLinger, SealSize, SealFlush}
 	for i := range 20000 {
 		at := ns(time.Duration(i) * 500 * time.Microsecond)
+		clock = at
+		sent := at + int64(i%50)*10_000
 		r.Sent(at, 1000)
 		if i%997 == 0 {
-			r.Failure(at, at, at+int64(time.Second), kinds[i%len(kinds)])
+			r.Failure(at, sent, at+int64(time.Second), kinds[i%len(kinds)])
 			continue
 		}
 		// 1..5 ms, with a 1-in-500 tail of 50..250 ms.
@@ -29,8 +37,13 @@ var sampleSummary = sync.OnceValue(func() Summary {
 		if i%500 == 7 {
 			lat *= 50
 		}
-		r.Success(at, at, at+lat, 1000)
+		r.Success(at, sent, at+lat, 1000)
+		if i%16 == 15 {
+			n := 16 + i%7 - 3
+			r.Batch(n, n*1000+40, n*310+61, reasons[(i/16)%len(reasons)])
+		}
 		if i%2000 == 1999 {
+			ticks++
 			r.Tick(t0.Add(time.Duration(i+1) * 500 * time.Microsecond))
 		}
 	}
@@ -56,7 +69,6 @@ func sampleResult(t testing.TB) *Result {
 		NumCPU: 8, GOMAXPROCS: 8, Hostname: "bench-1", OS: "linux", Arch: "amd64", Version: "dev",
 	}
 	res.TargetRateMsgsPerSec = 2000
-	res.Batches = NewBatches(1200, 19979, 19_979_000, 6_100_000)
 	return res
 }
 
@@ -316,6 +328,57 @@ func TestReadResult(t *testing.T) {
 				t.Errorf("read back a different result")
 			}
 		})
+	}
+}
+
+// TestReadResultV1 reads a result.json written by schema version 1 (by the
+// previous version of this package): v1 fields intact, v2 fields zero.
+func TestReadResultV1(t *testing.T) {
+	t.Parallel()
+	res, err := ReadResult(filepath.Join("testdata", "result_v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SchemaVersion != 1 || res.Counts.Acked != 15984 || res.Latency.P99Ns != 4968447 || res.Batches.Count != 1200 || len(res.Intervals) != 10 {
+		t.Errorf("v1 fields: schema %d acked %d p99 %d batches %d intervals %d", res.SchemaVersion, res.Counts.Acked, res.Latency.P99Ns, res.Batches.Count, len(res.Intervals))
+	}
+	if res.ServiceTime.Count != 0 || res.ScheduleLag.Histogram != "" || res.Intervals[0].Histograms != nil || res.InFlight.Sampled {
+		t.Errorf("v2 fields not zero: %+v %+v", res.ServiceTime, res.Intervals[0])
+	}
+	if h, err := DecodeHistogram(res.Latency.Histogram); err != nil || h.TotalCount() != 15984 {
+		t.Errorf("v1 histogram: %v", err)
+	}
+	// Written again, it becomes schema 2.
+	js, err := MarshalResult(res)
+	if err != nil || !strings.Contains(string(js), `"schema_version": 2`) {
+		t.Errorf("re-marshalled v1: %v", err)
+	}
+}
+
+// TestResultV2Fields checks the schema 2 additions filled by NewResult.
+func TestResultV2Fields(t *testing.T) {
+	t.Parallel()
+	res := sampleResult(t)
+	if res.SchemaVersion != 2 {
+		t.Errorf("schema %d", res.SchemaVersion)
+	}
+	if res.ServiceTime.Count != res.Counts.Acked || res.ScheduleLag.Count != res.Counts.Acked+res.Counts.Failed {
+		t.Errorf("service count %d lag count %d, want acked %d and acked+failed", res.ServiceTime.Count, res.ScheduleLag.Count, res.Counts.Acked)
+	}
+	if !(res.ServiceTime.P50Ns < res.Latency.P50Ns) || res.ScheduleLag.MaxNs != 490239 {
+		t.Errorf("service p50 %d vs latency p50 %d; lag max %d", res.ServiceTime.P50Ns, res.Latency.P50Ns, res.ScheduleLag.MaxNs)
+	}
+	if !res.InFlight.Sampled || res.InFlight.Max != 5 {
+		t.Errorf("in flight %+v", res.InFlight)
+	}
+	if res.Batches.Count != 999 || res.Batches.SealedBy[SealLinger] != 600 || res.Batches.RecordsPerBatch.Max != 19 {
+		t.Errorf("batches %+v", res.Batches)
+	}
+	// The Result owns its rows: changing them leaves the Summary alone.
+	res.Intervals[0].Histograms.Latency = "x"
+	res.Intervals[0].SealedBy[SealLinger] = -1
+	if s := sampleSummary(); s.Intervals[0].Histograms.Latency == "x" || s.Intervals[0].SealedBy[SealLinger] == -1 {
+		t.Error("NewResult shares interval data with the Summary")
 	}
 }
 

@@ -8,13 +8,15 @@ import (
 	"time"
 )
 
-// WriteSummary writes the human-readable summary of res to w: scenario,
-// status (INTERRUPTED is flagged loudly), target and achieved rates in msg/s,
-// throughput in MB/s (MB = 10^6 bytes), counts and failures by kind, latency
-// percentiles in ms with 3 decimals, batch statistics and the environment.
-// The output depends only on res (map keys are sorted), so it can be
-// compared with a golden file. It returns the first write error, or an error
-// for a nil res.
+// WriteSummary writes the human-readable summary of res to w (summary.txt):
+// warnings first (INTERRUPTED, a saturated generator, a closed-loop run),
+// then scenario, status, target and achieved rates in msg/s, throughput in
+// MB/s (MB = 10^6 bytes), counts and failures by kind, the latency, service
+// time and schedule lag percentiles side by side in ms with 3 decimals,
+// batch statistics, requests in flight and the environment. Timings a
+// version 1 result lacks print as "-". The output depends only on res (map
+// keys are sorted), so it can be compared with a golden file. It returns the
+// first write error, or an error for a nil res.
 func WriteSummary(w io.Writer, res *Result) error {
 	if res == nil {
 		return errors.New("report: nil result")
@@ -24,7 +26,13 @@ func WriteSummary(w io.Writer, res *Result) error {
 
 	interrupted := res.Status == StatusInterrupted
 	if interrupted {
-		p("!!! INTERRUPTED RUN: stopped before its planned end; numbers cover only the part that ran !!!\n")
+		p("!!! %s !!!\n", interruptedNote)
+	}
+	if g := CheckGenerator(res); g.Saturated {
+		p("!!! GENERATOR SATURATED: %s !!!\n", g.Reason)
+	}
+	if res.ClosedLoop {
+		p("NOTE: %s.\n", ClosedLoopNote)
 	}
 	p("scenario:    %s\n", orDash(res.Scenario.Name))
 	if res.Scenario.Description != "" {
@@ -40,16 +48,12 @@ func WriteSummary(w io.Writer, res *Result) error {
 	}
 	p("started:     %s\n", res.StartedAt.UTC().Format(time.RFC3339Nano))
 	p("ended:       %s\n", res.EndedAt.UTC().Format(time.RFC3339Nano))
-	p("window:      warmup %.3f s, measured %.3f s\n",
-		float64(res.WarmupNs)/1e9, float64(res.MeasuredNs)/1e9)
+	p("window:      %s\n", windowString(res))
 	p("\n")
 
-	target := "unthrottled"
-	if t := finite(res.TargetRateMsgsPerSec); t > 0 {
-		target = fmt.Sprintf("%.1f msg/s", t)
-	}
-	p("rate:        target %s, achieved %.1f msg/s (acked)\n", target, finite(res.Throughput.MsgsPerSec))
-	p("throughput:  %.3f MB/s of acked record payload (MB = 10^6 B, key+value+headers)\n", finite(res.Throughput.MBPerSec))
+	p("rate:        target %s, achieved %.1f msg/s (acked)\n", targetString(res), finite(res.Throughput.MsgsPerSec))
+	p("throughput:  %.3f MB/s of acked record payload (MB = 10^6 B, key+value+headers), %.3f MB/s on the wire\n",
+		finite(res.Throughput.MBPerSec), wireMBPerSec(res))
 	p("messages:    sent %d, acked %d, failed %d\n", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed)
 	if len(res.Counts.FailedByKind) > 0 {
 		p("failures by kind:\n")
@@ -64,40 +68,54 @@ func WriteSummary(w io.Writer, res *Result) error {
 	}
 	p("\n")
 
-	l := res.Latency
-	p("latency (intended send time -> ack), ms, %d samples:\n", l.Count)
-	for _, row := range []struct {
-		name string
-		ns   int64
-	}{
-		{"p50", l.P50Ns}, {"p90", l.P90Ns}, {"p99", l.P99Ns},
-		{"p99.9", l.P999Ns}, {"p99.99", l.P9999Ns}, {"max", l.MaxNs},
-	} {
-		p("  %-7s %12.3f\n", row.name, float64(row.ns)/1e6)
-	}
-	if l.ClampedHigh > 0 {
-		p("  %d latencies above %s were clamped to it\n", l.ClampedHigh, time.Duration(HighestLatencyNs))
-	}
-	if l.ClampedNegative > 0 {
-		p("  %d negative latencies (ack before intended send time) were clamped to 0\n", l.ClampedNegative)
+	writeTimingTable(p, res)
+	for _, n := range clampNotes(res) {
+		p("  %s\n", n)
 	}
 	p("\n")
 
-	b := res.Batches
-	p("batches:     %d batches, %d records, mean %.1f records/batch\n", b.Count, b.Records, finite(b.MeanRecordsPerBatch))
-	p("compression: ratio %.3f (%d uncompressed record B / %d compressed batch B)\n",
-		finite(b.CompressionRatio), b.UncompressedBytes, b.CompressedBytes)
-	e := res.Environment
-	p("environment: prodbench %s, commit %s, %s %s/%s, %d CPU, GOMAXPROCS %d, host %s\n",
-		orDash(e.Version), orDash(e.GitCommit), orDash(e.GoVersion), orDash(e.OS), orDash(e.Arch),
-		e.NumCPU, e.GOMAXPROCS, orDash(e.Hostname))
+	for _, l := range batchLines(res) {
+		p("%-12s %s\n", l[0]+":", l[1])
+	}
+	if s := inFlightString(res); s != "" {
+		p("in flight:   %s\n", s)
+	}
+	p("environment: %s\n", environmentString(res.Environment))
 	return bw.Flush()
 }
 
-// orDash returns s, or "-" when s is empty.
-func orDash(s string) string {
-	if s == "" {
-		return "-"
+// writeTimingTable prints the three timings of res side by side, as wrk2
+// prints corrected and uncorrected latency.
+func writeTimingTable(p func(string, ...any), res *Result) {
+	cols := timingColumns(res)
+	const w = 20
+	p("%-8s", "ms")
+	for _, c := range cols {
+		p("%*s", w, c.name)
 	}
-	return s
+	p("\n%-8s", "")
+	for _, c := range cols {
+		p("%*s", w, "("+c.from+")")
+	}
+	p("\n")
+	for _, row := range timingRows {
+		p("  %-6s", row.name)
+		for _, c := range cols {
+			v := "-"
+			if c.recorded() {
+				v = msString(row.get(c.l))
+			}
+			p("%*s", w, v)
+		}
+		p("\n")
+	}
+	p("  %-6s", "count")
+	for _, c := range cols {
+		v := "-"
+		if c.recorded() {
+			v = fmt.Sprint(c.l.Count)
+		}
+		p("%*s", w, v)
+	}
+	p("\n")
 }

@@ -12,43 +12,77 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func TestSummaryGolden(t *testing.T) {
-	t.Parallel()
+// checkGolden compares got with testdata/name, rewriting it first with
+// -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("output differs from %s (run go test -update if intended):\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// variants returns the Results the golden tests render, by name.
+func variants(t *testing.T) map[string]*Result {
+	t.Helper()
 	interrupted := sampleResult(t)
 	interrupted.Status = StatusInterrupted
 	interrupted.TargetRateMsgsPerSec = 0
 	interrupted.Latency.ClampedHigh = 2
 	interrupted.Latency.ClampedNegative = 1
+
+	saturated := sampleResult(t)
+	saturated.TargetRateMsgsPerSec = 2500 // achieved 1998 is below 99%
+	saturated.ScheduleLag = Latency{Count: 16000, P50Ns: 240_000, P90Ns: 1_100_000, P99Ns: 3_456_789,
+		P999Ns: 4_100_000, P9999Ns: 4_900_000, MaxNs: 5_000_000, MeanNs: 400_000, Histogram: saturated.ScheduleLag.Histogram}
+
+	closed := sampleResult(t)
+	closed.ClosedLoop = true
+	closed.TargetRateMsgsPerSec = 0
+	closed.ScheduleLag = saturated.ScheduleLag // never a warning in closed loop
+
+	v1, err := ReadResult(filepath.Join("testdata", "result_v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*Result{
+		"complete":    sampleResult(t),
+		"interrupted": interrupted,
+		"saturated":   saturated,
+		"closedloop":  closed,
+		"v1":          v1,
+	}
+}
+
+func TestSummaryGolden(t *testing.T) {
+	t.Parallel()
+	vs := variants(t)
 	tests := []struct {
-		name   string
-		golden string
-		res    *Result
+		variant, golden string
 	}{
-		// complete run with failures of three kinds
-		{"complete", "summary.golden", sampleResult(t)},
-		// interrupted, unthrottled run with clamped latencies
-		{"interrupted", "summary_interrupted.golden", interrupted},
+		{"complete", "summary.golden"},                // complete run with failures of three kinds
+		{"interrupted", "summary_interrupted.golden"}, // interrupted, unthrottled run with clamped latencies
+		{"saturated", "summary_saturated.golden"},     // generator behind on both lag and rate
+		{"closedloop", "summary_closedloop.golden"},   // closed loop: latency is service time
+		{"v1", "summary_v1.golden"},                   // schema 1 file: no service time, lag or batch details
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.variant, func(t *testing.T) {
 			t.Parallel()
 			var buf bytes.Buffer
-			if err := WriteSummary(&buf, tc.res); err != nil {
+			if err := WriteSummary(&buf, vs[tc.variant]); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tc.golden)
-			if *update {
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got := buf.String(); got != string(want) {
-				t.Errorf("summary differs from %s (run go test -update if intended):\n--- got\n%s--- want\n%s", path, got, want)
-			}
+			checkGolden(t, tc.golden, buf.Bytes())
 		})
 	}
 }
@@ -69,7 +103,7 @@ func TestSummaryContents(t *testing.T) {
 	s := a.String()
 	for _, want := range []string{
 		"steady-1k", "MB = 10^6 B", "target 2000.0 msg/s",
-		"broker:NOT_LEADER_OR_FOLLOWER", "p99.99", "ratio 3.275",
+		"broker:NOT_LEADER_OR_FOLLOWER", "p99.99", "ratio 3.195",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)

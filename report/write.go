@@ -4,29 +4,65 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
 
-// File names written by Write.
+// File names written by Write, in a run's result directory.
 const (
 	// ResultFile is the machine-readable result; written last.
 	ResultFile = "result.json"
 	// SummaryFile is the text summary (see WriteSummary).
 	SummaryFile = "summary.txt"
-	// PlotFile is the latency percentile spectrum (see PlotLatency).
+	// MarkdownFile is the Markdown report (see WriteMarkdown).
+	MarkdownFile = "report.md"
+	// HTMLFile is the self-contained HTML report (see WriteHTML).
+	HTMLFile = "report.html"
+	// TimeseriesFile has one CSV row per interval (see WriteTimeseries).
+	TimeseriesFile = "timeseries.csv"
+	// HlogFile is the HdrHistogram interval log (see WriteHistogramLog).
+	HlogFile = "latency.hlog"
+	// HgrmFile, ServiceHgrmFile and LagHgrmFile are the whole-run
+	// percentile distributions of latency, service time and schedule lag
+	// in ms (see WritePercentileDistribution).
+	HgrmFile        = "latency.hgrm"
+	ServiceHgrmFile = "service.hgrm"
+	LagHgrmFile     = "lag.hgrm"
+	// PlotFile is the percentile spectrum (see PlotLatency); the other
+	// plots are latency-over-time, throughput, batch-records and
+	// compression, each as .png and .svg, and latency.svg.
 	PlotFile = "latency.png"
 )
 
-// Write renders res into dir as summary.txt, latency.png and result.json, in
-// that order. Each file is written to a temporary file in dir, synced and
-// renamed over its final name, so readers never see a partial file;
-// result.json is written last, so its presence marks a finished write.
-// Everything is rendered before anything is written, so a rendering error
-// (nil res, invalid raw JSON in Options or Scenario.Spec, an undecodable
-// histogram) leaves dir untouched. dir must exist; Write does not create it.
-// On error no temporary file is left behind.
+// namedFile is one rendered output file.
+type namedFile struct {
+	name string
+	data []byte
+}
+
+// Write renders res into dir: summary.txt, report.md, timeseries.csv,
+// latency.hlog (when the intervals carry histograms), latency.hgrm,
+// service.hgrm and lag.hgrm (when recorded), the five plots as PNG and SVG,
+// report.html and finally result.json. Each file is written to a temporary
+// file in dir, synced and renamed over its final name, so readers never see
+// a partial file; result.json is written last, so its presence marks a
+// finished write. Everything is rendered before anything is written, so a
+// rendering error (nil res, invalid raw JSON in Options or Scenario.Spec, an
+// undecodable histogram) leaves dir untouched. dir must exist; Write does
+// not create it. On error no temporary file is left behind.
 func Write(dir string, res *Result) error {
+	return write(dir, res, true)
+}
+
+// RenderFiles writes every file Write writes except result.json, from res
+// alone: `prodbench report` uses it to render a stored run again. Errors
+// and atomicity are as for Write.
+func RenderFiles(dir string, res *Result) error {
+	return write(dir, res, false)
+}
+
+func write(dir string, res *Result, withResult bool) error {
 	if res == nil {
 		return errors.New("report: nil result")
 	}
@@ -35,32 +71,110 @@ func Write(dir string, res *Result) error {
 	} else if !fi.IsDir() {
 		return fmt.Errorf("report: %s is not a directory", dir)
 	}
-	js, err := MarshalResult(res)
+	var js []byte
+	if withResult {
+		var err error
+		if js, err = MarshalResult(res); err != nil {
+			return err
+		}
+	}
+	files, err := render(res)
 	if err != nil {
 		return err
 	}
-	var sum bytes.Buffer
-	if err := WriteSummary(&sum, res); err != nil {
-		return err
+	if withResult {
+		files = append(files, namedFile{ResultFile, js}) // last: marks a finished write
 	}
-	png, err := renderLatencyPNG(res)
-	if err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{
-		{SummaryFile, sum.Bytes()},
-		{PlotFile, png},
-		{ResultFile, js}, // last: marks a finished write
-	} {
+	for _, f := range files {
 		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
 	}
 	syncDir(dir)
 	return nil
+}
+
+// render returns every file of a result directory but result.json.
+func render(res *Result) ([]namedFile, error) {
+	type step struct {
+		name string
+		fn   func(w io.Writer) error
+	}
+	steps := []step{
+		{SummaryFile, func(w io.Writer) error { return WriteSummary(w, res) }},
+		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, res) }},
+		{TimeseriesFile, func(w io.Writer) error { return WriteTimeseries(w, res) }},
+	}
+	if hasIntervalHistograms(res) {
+		steps = append(steps, step{HlogFile, func(w io.Writer) error { return WriteHistogramLog(w, res) }})
+	}
+	hgrm := func(name, encoded string) step {
+		return step{name, func(w io.Writer) error {
+			h, err := DecodeHistogram(encoded)
+			if err != nil {
+				return fmt.Errorf("report: %s: %w", name, err)
+			}
+			return WritePercentileDistribution(w, h, 1e6)
+		}}
+	}
+	steps = append(steps, hgrm(HgrmFile, res.Latency.Histogram))
+	cols := timingColumns(res)
+	if cols[1].recorded() {
+		steps = append(steps, hgrm(ServiceHgrmFile, res.ServiceTime.Histogram))
+	}
+	if cols[2].recorded() {
+		steps = append(steps, hgrm(LagHgrmFile, res.ScheduleLag.Histogram))
+	}
+	var files []namedFile
+	for _, s := range steps {
+		var buf bytes.Buffer
+		if err := s.fn(&buf); err != nil {
+			return nil, err
+		}
+		files = append(files, namedFile{s.name, buf.Bytes()})
+	}
+	plots, err := renderPlots([]plotRun{{res: res}}, "", true)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plots {
+		files = append(files, namedFile{p.Name + ".png", p.PNG}, namedFile{p.Name + ".svg", p.SVG})
+	}
+	var page bytes.Buffer
+	if err := writeRunHTML(&page, res, plots); err != nil {
+		return nil, err
+	}
+	return append(files, namedFile{HTMLFile, page.Bytes()}), nil
+}
+
+// Load reads the run stored in dir: its result.json (see ReadResult) and,
+// when the intervals lack their histograms and dir holds latency.hlog, the
+// interval histograms from that log. It fails, naming the file, when
+// result.json is missing or invalid or the log cannot be read.
+func Load(dir string) (*Result, error) {
+	res, err := ReadResult(filepath.Join(dir, ResultFile))
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Intervals) == 0 || hasIntervalHistograms(res) {
+		return res, nil
+	}
+	path := filepath.Join(dir, HlogFile)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return res, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	defer f.Close()
+	hist, err := ReadHistogramLog(f)
+	if err != nil {
+		return nil, fmt.Errorf("report: %s: %w", path, err)
+	}
+	if err := attachLogHistograms(res, hist); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // writeFileAtomic writes data to a temporary file next to path, syncs it and

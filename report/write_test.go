@@ -6,16 +6,26 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
-func TestWrite(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	res := sampleResult(t)
-	if err := Write(dir, res); err != nil {
-		t.Fatal(err)
+// runFiles lists the files Write puts in a result directory, sorted.
+func runFiles(withHlog bool) []string {
+	names := []string{ResultFile, SummaryFile, MarkdownFile, HTMLFile, TimeseriesFile, HgrmFile, ServiceHgrmFile, LagHgrmFile}
+	if withHlog {
+		names = append(names, HlogFile)
 	}
+	for _, b := range plotBuilders {
+		names = append(names, b.name+".png", b.name+".svg")
+	}
+	slices.Sort(names)
+	return names
+}
+
+// dirNames returns the sorted entries of dir.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -24,36 +34,136 @@ func TestWrite(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{PlotFile, ResultFile, SummaryFile}; !slices.Equal(names, want) {
-		t.Errorf("dir holds %v, want exactly %v (no temp files)", names, want)
+	return names
+}
+
+func TestWrite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	res := sampleResult(t)
+	if err := Write(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dirNames(t, dir), runFiles(true); !slices.Equal(got, want) {
+		t.Errorf("dir holds %v, want exactly %v (no temp files)", got, want)
 	}
 	back, err := ReadResult(filepath.Join(dir, ResultFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Latency != res.Latency || back.Counts.Sent != res.Counts.Sent || back.Scenario.Name != res.Scenario.Name {
+	if back.Latency != res.Latency || back.ServiceTime != res.ServiceTime || back.ScheduleLag != res.ScheduleLag ||
+		back.Counts.Sent != res.Counts.Sent || back.Scenario.Name != res.Scenario.Name || back.SchemaVersion != SchemaVersion {
 		t.Error("result.json does not hold the result")
 	}
 	var spec bytes.Buffer
 	if err := json.Compact(&spec, back.Scenario.Spec); err != nil || spec.String() != `{"rate":2000,"size":1000}` || !json.Valid(back.Options) {
 		t.Errorf("raw JSON not preserved: options %s spec %s (%v)", back.Options, back.Scenario.Spec, err)
 	}
-	for _, name := range []string{SummaryFile, PlotFile, ResultFile} {
+	for _, name := range runFiles(true) {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil || fi.Size() == 0 || fi.Mode().Perm() != 0o644 {
 			t.Errorf("%s: %v, %v", name, fi, err)
 		}
 	}
-	// Writing again replaces the files and still leaves no temp files.
-	res.Status = StatusInterrupted
-	if err := Write(dir, res); err != nil {
+	// Rendering again from result.json alone gives the same files.
+	before := map[string][]byte{}
+	for _, name := range runFiles(true) {
+		before[name], _ = os.ReadFile(filepath.Join(dir, name))
+	}
+	loaded, err := Load(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
-		t.Errorf("%d entries after rewrite, want 3", len(entries))
+	for _, name := range runFiles(true) {
+		if name != ResultFile {
+			os.Remove(filepath.Join(dir, name))
+		}
 	}
-	if back, _ := ReadResult(filepath.Join(dir, ResultFile)); back == nil || back.Status != StatusInterrupted {
-		t.Error("rewrite did not replace result.json")
+	if err := RenderFiles(dir, loaded); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range runFiles(true) {
+		after, _ := os.ReadFile(filepath.Join(dir, name))
+		if !bytes.Equal(after, before[name]) {
+			t.Errorf("%s differs when rendered again from result.json", name)
+		}
+	}
+	// Rendering again replaced the files and left no temp files.
+	if got, want := dirNames(t, dir), runFiles(true); !slices.Equal(got, want) {
+		t.Errorf("after rendering again dir holds %v, want %v", got, want)
+	}
+}
+
+// TestRenderFilesV1 renders a schema 1 result.json again: no log (no
+// interval histograms), no service or lag distributions, no error.
+func TestRenderFilesV1(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	v1, err := os.ReadFile(filepath.Join("testdata", "result_v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ResultFile), v1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderFiles(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.DeleteFunc(runFiles(false), func(n string) bool { return n == ServiceHgrmFile || n == LagHgrmFile })
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("dir holds %v, want %v", got, want)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, ResultFile)); !bytes.Equal(after, v1) {
+		t.Error("RenderFiles changed result.json")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	mk := func(name, content string) string {
+		dir := filepath.Join(base, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if content != "-" {
+			if err := os.WriteFile(filepath.Join(dir, ResultFile), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	tests := []struct {
+		name, dir, want string
+	}{
+		// no result.json: the error names it
+		{"missing", mk("missing", "-"), "missing/result.json"},
+		// empty file
+		{"empty", mk("empty", ""), "empty/result.json is empty"},
+		// not JSON
+		{"garbage", mk("garbage", "{nope"), "parse " + filepath.Join(base, "garbage", ResultFile)},
+		// from the future
+		{"schema 3", mk("future", `{"schema_version": 3}`), "schema_version 3, want 1..2"},
+		// no version at all
+		{"schema 0", mk("zero", `{}`), "schema_version 0"},
+		// directory does not exist
+		{"no dir", filepath.Join(base, "nope"), "nope/result.json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Load(tc.dir)
+			if err == nil || res != nil {
+				t.Fatalf("Load = %v, %v; want an error", res, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("error %q, want one line containing %q", err, tc.want)
+			}
+		})
 	}
 }
 

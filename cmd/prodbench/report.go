@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/pflag"
+
+	"github.com/prodbench/prodbench/report"
+)
+
+const reportUsage = `Usage: prodbench report DIR... [flags]
+
+Renders each stored run again from DIR/result.json (and DIR/latency.hlog
+when the result lacks its interval histograms): summary.txt, report.md,
+report.html, timeseries.csv, latency.hlog, latency.hgrm, service.hgrm,
+lag.hgrm and the plots as PNG and SVG. result.json is never changed, so
+older results (schema 1) are rendered with what they hold. Then prints
+every run to stdout in --format:
+
+  text     the summary (as summary.txt)
+  json     result.json, one compact JSON object per run and line (JSON Lines)
+  gobench  Go benchmark lines; save two runs' output to files and compare
+           them with 'benchstat a.txt b.txt'
+
+Flags:
+%s
+Examples:
+  prodbench report results/quickstart-20260101T120000Z
+  prodbench report --format gobench --no-files results/run-a > a.txt
+  prodbench report --format json --no-files results/* | jq .latency.p99_ns
+`
+
+// Output formats of report and compare.
+const (
+	formatText    = "text"
+	formatJSON    = "json"
+	formatGobench = "gobench"
+)
+
+func init() {
+	register(command{name: "report", summary: "render stored runs again (text, json, gobench)", run: cmdReport})
+}
+
+// checkFormat returns an error unless f is a known output format.
+func checkFormat(f string) error {
+	switch f {
+	case formatText, formatJSON, formatGobench:
+		return nil
+	}
+	return fmt.Errorf("--format %q: want text, json or gobench", f)
+}
+
+// loadRuns loads the run stored in each of dirs.
+func loadRuns(dirs []string) ([]*report.Result, error) {
+	runs := make([]*report.Result, len(dirs))
+	for i, d := range dirs {
+		res, err := report.Load(d)
+		if err != nil {
+			return nil, err
+		}
+		runs[i] = res
+	}
+	return runs, nil
+}
+
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", formatText, "stdout format: text, json or gobench")
+	noFiles := fs.Bool("no-files", false, "only print; do not render the files in DIR again")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, reportUsage, fs.FlagUsages())
+			return exitOK
+		}
+		return fail(stderr, exitUsage, "report: %v (see 'prodbench help report')", err)
+	}
+	if err := checkFormat(*format); err != nil {
+		return fail(stderr, exitUsage, "report: %v", err)
+	}
+	if fs.NArg() == 0 {
+		return fail(stderr, exitUsage, "report: want at least one result directory (see 'prodbench help report')")
+	}
+	runs, err := loadRuns(fs.Args())
+	if err != nil {
+		return fail(stderr, exitUsage, "%v", err)
+	}
+	if !*noFiles {
+		for i, res := range runs {
+			if err := ctx.Err(); err != nil {
+				return fail(stderr, exitInterrupted, "report: interrupted")
+			}
+			if err := report.RenderFiles(fs.Arg(i), res); err != nil {
+				return fail(stderr, exitFailure, "report: %s: %v", fs.Arg(i), err)
+			}
+		}
+	}
+	if err := printRuns(stdout, *format, runs, nil); err != nil {
+		return fail(stderr, exitFailure, "report: %v", err)
+	}
+	if !*noFiles && *format == formatText {
+		fmt.Fprintf(stderr, "prodbench: rendered %d result director%s\n", len(runs), plural(len(runs), "y", "ies"))
+	}
+	return exitOK
+}
+
+// printRuns writes runs to w in format: summaries separated by blank lines,
+// JSON Lines, or Go benchmark lines (with "run: label" lines when labels
+// are given).
+func printRuns(w io.Writer, format string, runs []*report.Result, labels []string) error {
+	switch format {
+	case formatJSON:
+		for _, res := range runs {
+			js, err := report.MarshalResult(res)
+			if err != nil {
+				return err
+			}
+			var line bytes.Buffer
+			if err := json.Compact(&line, js); err != nil {
+				return err
+			}
+			line.WriteByte('\n')
+			if _, err := w.Write(line.Bytes()); err != nil {
+				return err
+			}
+		}
+		return nil
+	case formatGobench:
+		return report.WriteGobench(w, runs, labels)
+	default:
+		for i, res := range runs {
+			if i > 0 {
+				if _, err := io.WriteString(w, "\n"); err != nil {
+					return err
+				}
+			}
+			if err := report.WriteSummary(w, res); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

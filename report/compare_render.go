@@ -1,0 +1,228 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// File names written by Comparison.Write.
+const (
+	// CompareMarkdownFile is the comparison table in Markdown.
+	CompareMarkdownFile = "compare.md"
+	// CompareHTMLFile is the self-contained comparison page.
+	CompareHTMLFile = "compare.html"
+	// CompareJSONFile is the Comparison as JSON.
+	CompareJSONFile = "compare.json"
+	// ComparePlotPrefix starts the names of the comparison plots
+	// (compare-latency.png, compare-throughput.svg, …).
+	ComparePlotPrefix = "compare-"
+)
+
+// WriteText writes the comparison as aligned plain-text tables: the runs,
+// warnings, then every metric with each run's value and its change against
+// the baseline. It returns the first write error.
+func (c *Comparison) WriteText(w io.Writer) error {
+	if c.empty() {
+		return errNoRuns
+	}
+	bw := bufio.NewWriter(w)
+	head, rows := c.runRows()
+	writeAligned(bw, head, rows, len(head))
+	for _, l := range c.warnings() {
+		fmt.Fprintf(bw, "!!! %s\n", l)
+	}
+	bw.WriteString("\n")
+	head, rows = c.table()
+	writeAligned(bw, head, rows, 2)
+	fmt.Fprintf(bw, "\nΔ is the change against %s, the baseline. MB = 10^6 bytes.\n", c.Runs[0].Label)
+	return bw.Flush()
+}
+
+// writeAligned writes head and rows as columns separated by two spaces,
+// the first left columns left-aligned and the others right-aligned.
+func writeAligned(w *bufio.Writer, head []string, rows [][]string, left int) {
+	width := make([]int, len(head))
+	for _, r := range append([][]string{head}, rows...) {
+		for i, cell := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(cell))
+		}
+	}
+	for _, r := range append([][]string{head}, rows...) {
+		var line strings.Builder
+		for i, cell := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			if i < left {
+				line.WriteString(cell + pad)
+			} else {
+				line.WriteString(pad + cell)
+			}
+		}
+		w.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+}
+
+// WriteMarkdown writes the comparison as Markdown: a runs table, warnings
+// as an alert block, and the metrics table with each run's value and delta
+// against the baseline. It returns the first write error.
+func (c *Comparison) WriteMarkdown(w io.Writer) error {
+	if c.empty() {
+		return errNoRuns
+	}
+	bw := bufio.NewWriter(w)
+	names := make([]string, len(c.Runs))
+	for i, r := range c.Runs {
+		names[i] = mdEscape(r.Label)
+	}
+	fmt.Fprintf(bw, "## prodbench compare: %s\n\n", strings.Join(names, " vs "))
+	if ws := c.warnings(); len(ws) > 0 {
+		bw.WriteString("> [!WARNING]\n")
+		for _, l := range ws {
+			fmt.Fprintf(bw, "> %s<br>\n", mdEscape(l))
+		}
+		bw.WriteString("\n")
+	}
+	head, rows := c.runRows()
+	writeMDTable(bw, head, rows, len(head))
+	bw.WriteString("\n")
+	head, rows = c.table()
+	writeMDTable(bw, head, rows, 2)
+	fmt.Fprintf(bw, "\nΔ is the change against %s, the baseline; latency is measured from each message's intended send time, service time from its actual send. MB = 10^6 bytes.\n", mdEscape(c.Runs[0].Label))
+	return bw.Flush()
+}
+
+// writeMDTable writes a Markdown table, columns after the first left
+// right-aligned.
+func writeMDTable(w *bufio.Writer, head []string, rows [][]string, left int) {
+	cell := func(s string) string { return mdEscape(s) }
+	w.WriteString("|")
+	for _, h := range head {
+		w.WriteString(" " + cell(h) + " |")
+	}
+	w.WriteString("\n|")
+	for i := range head {
+		if i < left {
+			w.WriteString(" --- |")
+		} else {
+			w.WriteString(" ---: |")
+		}
+	}
+	w.WriteString("\n")
+	for _, r := range rows {
+		w.WriteString("|")
+		for _, s := range r {
+			w.WriteString(" " + cell(s) + " |")
+		}
+		w.WriteString("\n")
+	}
+}
+
+// WriteHTML writes the comparison as a self-contained page: runs,
+// warnings, the metrics table and the five plots with every run overlaid.
+// It fails on an undecodable histogram or a write error.
+func (c *Comparison) WriteHTML(w io.Writer) error {
+	if c.empty() {
+		return errNoRuns
+	}
+	plots, err := renderPlots(c.plotRuns(), ComparePlotPrefix, false)
+	if err != nil {
+		return err
+	}
+	return c.writeHTML(w, plots)
+}
+
+func (c *Comparison) plotRuns() []plotRun {
+	runs := make([]plotRun, len(c.Runs))
+	for i, r := range c.Runs {
+		runs[i] = plotRun{label: r.Label, res: c.results[i]}
+	}
+	return runs
+}
+
+func (c *Comparison) writeHTML(w io.Writer, plots []plotFile) error {
+	names := make([]string, len(c.Runs))
+	for i, r := range c.Runs {
+		names[i] = r.Label
+	}
+	pg := htmlPage{
+		Title:   "prodbench compare: " + strings.Join(names, " vs "),
+		Heading: "prodbench compare: " + strings.Join(names, " vs "),
+		Intro:   []string{fmt.Sprintf("Δ is the change against %s, the baseline. Latency is measured from each message's intended send time, service time from its actual send.", c.Runs[0].Label)},
+		Footer:  "MB = 10^6 bytes; record payload = key+value+headers.",
+		Links:   []string{CompareMarkdownFile, CompareJSONFile},
+	}
+	for _, l := range c.warnings() {
+		pg.Alerts = append(pg.Alerts, htmlAlert{"warn", "", l})
+	}
+	head, rows := c.runRows()
+	pg.Tables = append(pg.Tables, htmlTable{Caption: "Runs", Head: head, Right: make([]bool, len(head)), Rows: rows})
+	head, rows = c.table()
+	pg.Tables = append(pg.Tables, htmlTable{Caption: "Metrics", Head: head, Right: rightFrom(len(head), 2), Rows: rows})
+	for _, pl := range plots {
+		pg.Plots = append(pg.Plots, htmlPlot{Caption: pl.Title, Src: pngSrc(pl.PNG), Alt: pl.Title, File: pl.Name + ".svg"})
+	}
+	if err := pageTemplate.Execute(w, &pg); err != nil {
+		return fmt.Errorf("report: write html: %w", err)
+	}
+	return nil
+}
+
+// Write renders the comparison into dir: compare.md, the plots
+// (compare-*.png and .svg), compare.html and compare.json, each written
+// atomically, everything rendered before anything is written. dir must
+// exist. It fails on an undecodable histogram or a write error.
+func (c *Comparison) Write(dir string) error {
+	if c.empty() {
+		return errNoRuns
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("report: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("report: %s is not a directory", dir)
+	}
+	var md, page bytes.Buffer
+	if err := c.WriteMarkdown(&md); err != nil {
+		return err
+	}
+	plots, err := renderPlots(c.plotRuns(), ComparePlotPrefix, true)
+	if err != nil {
+		return err
+	}
+	if err := c.writeHTML(&page, plots); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: encode comparison: %w", err)
+	}
+	files := []namedFile{{CompareMarkdownFile, md.Bytes()}}
+	for _, p := range plots {
+		files = append(files, namedFile{p.Name + ".png", p.PNG}, namedFile{p.Name + ".svg", p.SVG})
+	}
+	files = append(files, namedFile{CompareHTMLFile, page.Bytes()}, namedFile{CompareJSONFile, append(js, '\n')})
+	for _, f := range files {
+		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+			return err
+		}
+	}
+	syncDir(dir)
+	return nil
+}
+
+// errNoRuns is returned by Comparison methods on a nil or zero
+// Comparison.
+var errNoRuns = errors.New("report: empty comparison (build it with Compare)")
+
+func (c *Comparison) empty() bool {
+	return c == nil || len(c.Runs) == 0 || len(c.results) != len(c.Runs)
+}

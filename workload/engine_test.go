@@ -48,7 +48,7 @@ func stallScenario() *Scenario {
 		Name: "stall", Duration: Duration(5 * time.Second), Workers: 4,
 		Topics:  []Topic{{Name: "t", Partitions: 2}},
 		Rate:    Rate{MessagesPerSecond: 2000},
-		Message: Message{Size: 100},
+		Message: Message{Size: FixedSize(100)},
 	}
 }
 

@@ -1,7 +1,14 @@
 // Package workload describes what a benchmark run does — a Scenario, read
 // strictly from a YAML file — and pre-builds what the runner needs to
-// generate it without allocating per message: keys (KeyGen), payloads
-// (PayloadGen) and the open-loop send schedule (Schedule).
+// generate it without allocating per message: the open-loop send schedule
+// (Schedule), message sizes (SizeGen), keys (KeyGen), payloads
+// (PayloadGen), headers (HeaderGen) and topic choice (TopicGen). Run plays
+// a scenario through a Sender; Plan expands it (rate over time, expected
+// messages and bytes) without sending; Points expands a sweep.
+//
+// Every pseudo-random choice is a pure function of the scenario's seed and
+// the message index, so the same seed gives the same sizes, keys,
+// payloads, headers and topics, whatever the number of workers.
 package workload
 
 import (
@@ -10,8 +17,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
-
-	"github.com/prodbench/prodbench/producer"
+	"time"
 )
 
 // Limits and defaults applied by Parse and Validate.
@@ -20,141 +26,127 @@ const (
 	DefaultWorkers = 4
 	// MaxWorkers is the largest accepted workers value.
 	MaxWorkers = 1 << 16
-	// MaxMessageSize is the largest accepted message.size: 64 MiB.
+	// MaxMessageSize is the largest message value: 64 MiB.
 	MaxMessageSize Size = 64 << 20
-	// MaxRate is the largest accepted rate.messages_per_second: 1e9
-	// messages per second (one per nanosecond).
+	// MaxRate is the largest accepted rate, in messages per second: 1e9
+	// (one per nanosecond).
 	MaxRate = 1e9
-	// MaxKeyCount is the largest accepted keys.count: 10 million keys
-	// (the key table is built in memory before the run).
-	MaxKeyCount = 10_000_000
+	// MaxMessages is the largest accepted messages count: 10^15.
+	MaxMessages = 1_000_000_000_000_000
 	// MaxNameLen is the longest accepted scenario name, in bytes.
 	MaxNameLen = 128
 	// MaxTopicNameLen is the longest accepted topic name, in bytes
 	// (Kafka's limit).
 	MaxTopicNameLen = 249
+	// MaxTopics is the largest number of topics a scenario may list.
+	MaxTopics = 10_000
 )
 
-// Rate profiles (Rate.Profile).
+// Topic selections (Scenario.TopicSelection).
 const (
-	// ProfileConstant sends MessagesPerSecond evenly spaced messages every
-	// second, open loop. The default.
-	ProfileConstant = "constant"
+	// TopicSelectionWeighted sends each message to one topic, chosen by
+	// weight from (seed, message index). The default.
+	TopicSelectionWeighted = "weighted"
+	// TopicSelectionFanout sends every message to every topic (Memphis
+	// "produce to several stations at once"); each copy counts as one
+	// message sent.
+	TopicSelectionFanout = "fanout"
 )
 
-// Key distributions (Keys.Distribution).
+// Engines (Scenario.Engine): which producer implementation runs the
+// scenario.
 const (
-	// DistributionNone sends every message without a key (nil key). The
-	// default.
-	DistributionNone = "none"
-	// DistributionUniform picks each message's key uniformly at random
-	// from Keys.Count distinct keys "key-0" ... "key-<Count-1>".
-	DistributionUniform = "uniform"
+	// EngineNative is prodbench's own producer core (package producer).
+	// The default.
+	EngineNative = "native"
+	// EngineFranzGo is franz-go's kgo producer, as a reference client.
+	EngineFranzGo = "franz-go"
 )
 
 // Scenario is one benchmark run's workload, as read from a YAML scenario
-// file (see scenarios/quickstart.yaml). Parse and Load return validated
-// scenarios; the YAML and JSON field names are the snake_case names in the
-// struct tags. The JSON form (embedded in result.json) parses back with
-// Parse to an equal Scenario.
+// file (see scenarios/*.yaml and the README's field table). Parse and Load
+// return validated scenarios with defaults applied; the YAML and JSON
+// field names are the snake_case names in the struct tags. The JSON form
+// (embedded in result.json) parses back with Parse to an equal Scenario.
+//
+// Blocks with several shapes (rate, message.size, message.payload, keys)
+// are tagged unions: one field names the variant (rate.profile,
+// message.size.distribution, message.payload.kind, keys.distribution) and
+// the other fields of the block must be ones that variant uses; any other
+// is an error naming it.
 type Scenario struct {
 	// Name identifies the scenario and names its results directory:
 	// 1 to MaxNameLen bytes of [A-Za-z0-9._-], not "." or "..". Required.
 	Name string `yaml:"name" json:"name"`
 	// Description is free text for reports. Optional.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
-	// Duration is how long messages are sent, warmup included. Must be
-	// positive. Required.
-	Duration Duration `yaml:"duration" json:"duration"`
-	// Warmup is the leading part of Duration whose results are not
-	// measured. 0 <= Warmup < Duration. Default 0.
+	// Duration is how long messages are sent, warmup included. At least
+	// one of Duration and Messages is required; with both, the run ends at
+	// whichever comes first.
+	Duration Duration `yaml:"duration,omitempty" json:"duration,omitempty"`
+	// Messages is how many messages are sent (kafka-producer-perf-test
+	// --num-records), 1 to MaxMessages; 0 means no count limit. With
+	// topic_selection fanout each message goes to every topic.
+	Messages int64 `yaml:"messages,omitempty" json:"messages,omitempty"`
+	// Warmup is the leading part of the run whose messages (by intended
+	// send time) are left out of the statistics (OMB
+	// warmupDurationMinutes). 0 <= Warmup < Duration when Duration is set.
+	// Default 0.
 	Warmup Duration `yaml:"warmup,omitempty" json:"warmup"`
-	// Seed seeds every pseudo-random choice (keys, payload bytes), so the
-	// same seed generates the same messages. Default 0.
+	// Seed seeds every pseudo-random choice (sizes, keys, payloads,
+	// headers, topics, poisson arrivals), so the same seed generates the
+	// same messages. Default 0.
 	Seed int64 `yaml:"seed,omitempty" json:"seed"`
-	// Topics are the topics written to; at least one, with distinct names.
-	// Required.
+	// Topics are the topics written to; 1 to MaxTopics, with distinct
+	// names. Required.
 	Topics []Topic `yaml:"topics" json:"topics"`
-	// Workers is the number of concurrent producer workers, 1 to
-	// MaxWorkers. Default DefaultWorkers (4) when the file omits it; a
+	// TopicSelection is TopicSelectionWeighted ("weighted", the default)
+	// or TopicSelectionFanout ("fanout"). "" means weighted.
+	TopicSelection string `yaml:"topic_selection,omitempty" json:"topic_selection,omitempty"`
+	// Workers is the number of concurrent workers sharing the schedule, 1
+	// to MaxWorkers. Default DefaultWorkers (4) when the file omits it; a
 	// Scenario built in code must set it.
 	Workers int `yaml:"workers,omitempty" json:"workers"`
-	// Rate is the target send rate. Required.
+	// Rate is the target send rate over time. Required.
 	Rate Rate `yaml:"rate" json:"rate"`
-	// Message describes the messages' values. Required.
+	// Message describes the messages' values: size and content. Required.
 	Message Message `yaml:"message" json:"message"`
 	// Keys describes the messages' keys. Default: no keys.
 	Keys Keys `yaml:"keys,omitempty" json:"keys"`
+	// Headers describes the messages' headers; nil means none.
+	Headers *Headers `yaml:"headers,omitempty" json:"headers,omitempty"`
 	// Producer holds producer options; unset ones keep
 	// producer.DefaultConfig's values. See ProducerConfig.
 	Producer Producer `yaml:"producer,omitempty" json:"producer"`
+	// Engine is the producer implementation: EngineNative ("native", the
+	// default) or EngineFranzGo ("franz-go"). "" means native.
+	Engine string `yaml:"engine,omitempty" json:"engine,omitempty"`
+	// Target is where messages go; nil means kind kafka on an embedded
+	// broker.
+	Target *Target `yaml:"target,omitempty" json:"target,omitempty"`
+	// Thresholds are pass/fail conditions on the result, one expression
+	// per item, e.g. "p(99) < 20ms" or "error_rate < 0.1%". They are
+	// parsed by the report; here each must be non-empty. The line of item
+	// N is Line("thresholds[N]").
+	Thresholds []string `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`
+	// SLO is the service-level objective a sweep is judged against; nil
+	// means none.
+	SLO *SLO `yaml:"slo,omitempty" json:"slo,omitempty"`
+	// Sweep runs the scenario once per combination of parameter values;
+	// nil means one run. See Points.
+	Sweep *Sweep `yaml:"sweep,omitempty" json:"sweep,omitempty"`
 
 	// File is the file the scenario was read from, as given to Parse or
-	// Load; errors name it. Not part of the file or the JSON form.
+	// Load; errors name it, and relative payload file paths are relative
+	// to its directory. Not part of the file or the JSON form.
 	File string `yaml:"-" json:"-"`
 
 	// lines maps the dotted path of every field present in File to its
 	// line; nil for a Scenario built in code.
 	lines map[string]int
-}
-
-// Topic is one topic the scenario writes to.
-type Topic struct {
-	// Name is the Kafka topic name: 1 to MaxTopicNameLen bytes of
-	// [A-Za-z0-9._-], not "." or "..". Required.
-	Name string `yaml:"name" json:"name"`
-	// Partitions is the topic's partition count, at least 1. Required.
-	Partitions int `yaml:"partitions" json:"partitions"`
-}
-
-// Rate is the target send rate. Messages are scheduled open loop: each
-// message has an intended send time fixed in advance (see Schedule),
-// whether or not earlier sends have completed.
-type Rate struct {
-	// Profile is the shape of the rate over time. Only ProfileConstant
-	// ("constant", the default) exists so far.
-	Profile string `yaml:"profile,omitempty" json:"profile"`
-	// MessagesPerSecond is the rate, summed over all workers and topics:
-	// finite, > 0 and <= MaxRate; may be fractional. Required.
-	MessagesPerSecond float64 `yaml:"messages_per_second" json:"messages_per_second"`
-}
-
-// Message describes the messages' values.
-type Message struct {
-	// Size is every value's length in bytes, 0 to MaxMessageSize.
-	// Required.
-	Size Size `yaml:"size" json:"size"`
-}
-
-// Keys describes the messages' keys.
-type Keys struct {
-	// Distribution is DistributionNone ("none", the default) or
-	// DistributionUniform ("uniform").
-	Distribution string `yaml:"distribution,omitempty" json:"distribution"`
-	// Count is the number of distinct keys, 1 to MaxKeyCount; required
-	// unless Distribution is none.
-	Count int `yaml:"count,omitempty" json:"count,omitempty"`
-}
-
-// Producer holds the producer options a scenario sets. A nil field is
-// unset and keeps producer.DefaultConfig's value; see producer.Config for
-// each option's meaning and default.
-type Producer struct {
-	// Acks is "all", "leader" or "none" (see producer.ParseAcks).
-	Acks *string `yaml:"acks,omitempty" json:"acks,omitempty"`
-	// Linger is producer.Config.Linger; 0 is valid and differs from unset.
-	Linger *Duration `yaml:"linger,omitempty" json:"linger,omitempty"`
-	// MaxBatchBytes is producer.Config.MaxBatchBytes, at least 128 bytes.
-	MaxBatchBytes *Size `yaml:"max_batch_bytes,omitempty" json:"max_batch_bytes,omitempty"`
-	// MaxBatchMessages is producer.Config.MaxBatchMessages; 0 means no
-	// count limit.
-	MaxBatchMessages *int `yaml:"max_batch_messages,omitempty" json:"max_batch_messages,omitempty"`
-	// Compression is "none", "gzip", "snappy", "lz4" or "zstd".
-	Compression *string `yaml:"compression,omitempty" json:"compression,omitempty"`
-	// MaxInFlight is producer.Config.MaxInFlight, at least 1.
-	MaxInFlight *int `yaml:"max_in_flight,omitempty" json:"max_in_flight,omitempty"`
-	// RequestTimeout is producer.Config.RequestTimeout; must be positive.
-	RequestTimeout *Duration `yaml:"request_timeout,omitempty" json:"request_timeout,omitempty"`
+	// nodes is the number of YAML nodes File decoded to (0 in code), which
+	// bounds the work a sweep may ask for.
+	nodes int
 }
 
 // Load reads the scenario file at path and returns Parse(path, data). A
@@ -173,12 +165,14 @@ func Load(path string) (*Scenario, error) {
 // validates it. file names the content in errors and becomes
 // Scenario.File. data must hold exactly one YAML document whose top level
 // is a mapping; unknown fields (with a suggestion of the closest known
-// name), duplicate keys, null values, merge keys, values of the wrong
-// type, documents of more than 100,000 nodes (counting every alias
-// expansion) and every failure of Validate are errors. Every error is an *Error
-// naming file, a line >= 1 and the field (or, for a problem with the
-// document as a whole such as a syntax error, a message starting with
-// "yaml: "). Parse never panics.
+// name), fields a tagged union's variant does not use, duplicate keys,
+// null values, merge keys, values of the wrong type, documents of more
+// than 100,000 nodes (counting every alias expansion) and every failure of
+// Validate are errors. Every error is an *Error naming file, a line >= 1
+// and the field (or, for a problem with the document as a whole such as a
+// syntax error, a message starting with "yaml: "). Parse reads no other
+// file (payload files are read when generators are built) and never
+// panics.
 func Parse(file string, data []byte) (s *Scenario, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -194,20 +188,49 @@ func Parse(file string, data []byte) (s *Scenario, err error) {
 	if err := d.decode(root, reflect.ValueOf(s).Elem(), ""); err != nil {
 		return nil, err
 	}
-	s.lines = d.lines
-	if !s.has("workers") {
-		s.Workers = DefaultWorkers
-	}
-	if s.Rate.Profile == "" {
-		s.Rate.Profile = ProfileConstant
-	}
-	if s.Keys.Distribution == "" {
-		s.Keys.Distribution = DistributionNone
-	}
+	s.lines, s.nodes = d.lines, d.nodes
+	s.applyDefaults()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// applyDefaults fills in the defaults of fields the file leaves out, so
+// that the JSON form states them.
+func (s *Scenario) applyDefaults() {
+	if !s.has("workers") {
+		s.Workers = DefaultWorkers
+	}
+	if s.TopicSelection == "" {
+		s.TopicSelection = TopicSelectionWeighted
+	}
+	for i := range s.Topics {
+		if s.TopicSelection != TopicSelectionFanout && !s.has(fmt.Sprintf("topics[%d].weight", i)) {
+			s.Topics[i].Weight = 1
+		}
+	}
+	if s.Engine == "" {
+		s.Engine = EngineNative
+	}
+	if s.Rate.Profile == "" {
+		s.Rate.Profile = ProfileConstant
+	}
+	if s.Message.Payload.Kind == "" {
+		s.Message.Payload.Kind = PayloadRandom
+	}
+	if s.Keys.Distribution == "" {
+		s.Keys.Distribution = DistributionNone
+	}
+	if s.Headers != nil && s.Headers.ValueSize.Distribution == "" {
+		s.Headers.ValueSize = FixedSize(0)
+	}
+	if s.Target != nil && s.Target.Kind == "" {
+		s.Target.Kind = TargetKafka
+	}
+	if s.Sweep != nil && s.Sweep.Mode == "" {
+		s.Sweep.Mode = SweepProduct
+	}
 }
 
 // has reports whether field (a dotted path) is set in the scenario's
@@ -223,10 +246,19 @@ func (s *Scenario) missing(field string) bool {
 	return s.lines != nil && !s.has(field)
 }
 
+// set reports whether field, whose value is v, is set: present in the
+// file for a scenario read from one, non-zero for one built in code.
+func (s *Scenario) set(field string, v reflect.Value) bool {
+	if s.lines != nil {
+		return s.has(field)
+	}
+	return !v.IsZero()
+}
+
 // Line returns the line of File where field (a dotted path such as
-// "producer.linger" or "topics[0].name") is set or, if it is not set,
-// where its closest enclosing field is (1 for a top-level field). It
-// returns 0 for a Scenario built in code.
+// "producer.linger", "topics[0].name" or "thresholds[2]") is set or, if it
+// is not set, where its closest enclosing field is (1 for a top-level
+// field). It returns 0 for a Scenario built in code.
 func (s *Scenario) Line(field string) int {
 	if s.lines == nil {
 		return 0
@@ -245,7 +277,7 @@ func (s *Scenario) Line(field string) int {
 
 // Errorf returns an *Error about field (a dotted path) at its line in
 // File (see Line), for callers that find problems with a scenario after
-// Parse, such as the runner.
+// Parse, such as the runner or the threshold parser.
 func (s *Scenario) Errorf(field, format string, args ...any) error {
 	return s.errorf(field, format, args...)
 }
@@ -256,48 +288,71 @@ func (s *Scenario) errorf(field, format string, args ...any) *Error {
 
 // Validate checks every field against the limits documented on it and
 // returns the first problem as an *Error naming the field and, for a
-// scenario read from a file, its line. Empty Rate.Profile and
-// Keys.Distribution mean their defaults.
+// scenario read from a file, its line. Empty variant tags (rate.profile,
+// keys.distribution, ...) mean their defaults. A sweep's points are
+// validated too.
 func (s *Scenario) Validate() error {
-	if err := s.validateName("name", s.Name, MaxNameLen); err != nil {
+	if err := s.validate(); err != nil {
 		return err
 	}
+	if s.Sweep != nil {
+		if _, err := s.Points(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate checks everything but the sweep's points.
+func (s *Scenario) validate() *Error {
+	for _, check := range []func() *Error{
+		func() *Error { return s.validateName("name", s.Name, MaxNameLen) },
+		s.validateLength,
+		s.validateTopics,
+		s.validateWorkers,
+		s.validateRate,
+		s.validateMessage,
+		s.validateKeys,
+		s.validateHeaders,
+		s.validateProducer,
+		s.validateEngine,
+		s.validateTarget,
+		s.validateThresholds,
+		s.validateSLO,
+		s.validateSweep,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateLength checks duration, messages and warmup.
+func (s *Scenario) validateLength() *Error {
 	switch {
-	case s.missing("duration"):
-		return s.errorf("duration", "required (e.g. \"60s\")")
-	case s.Duration <= 0:
+	case s.missing("duration") && s.missing("messages"):
+		return s.errorf("duration", "required: a duration (e.g. \"60s\") or a message count (messages: N)")
+	case s.lines == nil && s.Duration == 0 && s.Messages == 0:
+		return s.errorf("duration", "a duration or a message count is required")
+	case s.Duration < 0 || s.has("duration") && s.Duration == 0:
 		return s.errorf("duration", "must be positive, got %v", s.Duration)
+	case s.Messages < 0 || s.has("messages") && s.Messages == 0 || s.Messages > MaxMessages:
+		return s.errorf("messages", "must be between 1 and %d, got %d", int64(MaxMessages), s.Messages)
 	case s.Warmup < 0:
 		return s.errorf("warmup", "must not be negative, got %v", s.Warmup)
-	case s.Warmup >= s.Duration:
+	case s.Duration > 0 && s.Warmup >= s.Duration:
 		return s.errorf("warmup", "must be shorter than duration (%v), got %v", s.Duration, s.Warmup)
 	}
-	if err := s.validateTopics(); err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateWorkers checks workers.
+func (s *Scenario) validateWorkers() *Error {
 	if s.Workers < 1 || s.Workers > MaxWorkers {
 		return s.errorf("workers", "must be between 1 and %d, got %d", MaxWorkers, s.Workers)
 	}
-	if err := s.validateRate(); err != nil {
-		return err
-	}
-	switch {
-	case s.missing("message.size"):
-		return s.errorf("message.size", "required (bytes, e.g. 512 or \"16KiB\")")
-	case s.Message.Size < 0 || s.Message.Size > MaxMessageSize:
-		return s.errorf("message.size", "must be between 0 and %v, got %v", MaxMessageSize, s.Message.Size)
-	}
-	switch s.Keys.Distribution {
-	case "", DistributionNone:
-	case DistributionUniform:
-		if s.Keys.Count < 1 || s.Keys.Count > MaxKeyCount {
-			return s.errorf("keys.count", "must be between 1 and %d for distribution %q, got %d", MaxKeyCount, s.Keys.Distribution, s.Keys.Count)
-		}
-	default:
-		return s.errorf("keys.distribution", "unknown distribution %s (want none or uniform)", quote(s.Keys.Distribution))
-	}
-	_, err := s.ProducerConfig()
-	return err
+	return nil
 }
 
 // validateName checks a scenario or topic name.
@@ -318,96 +373,48 @@ func (s *Scenario) validateName(field, name string, maxLen int) *Error {
 	return nil
 }
 
-// validateTopics checks the topic list.
-func (s *Scenario) validateTopics() *Error {
-	if len(s.Topics) == 0 {
-		return s.errorf("topics", "at least one topic is required")
+// validateEngine checks engine.
+func (s *Scenario) validateEngine() *Error {
+	switch s.Engine {
+	case "", EngineNative, EngineFranzGo:
+		return nil
 	}
-	first := make(map[string]int, len(s.Topics))
-	for i, t := range s.Topics {
-		p := fmt.Sprintf("topics[%d]", i)
-		if err := s.validateName(p+".name", t.Name, MaxTopicNameLen); err != nil {
-			return err
-		}
-		if j, dup := first[t.Name]; dup {
-			return s.errorf(p+".name", "duplicate topic %s (also topics[%d])", quote(t.Name), j)
-		}
-		first[t.Name] = i
-		switch {
-		case s.missing(p + ".partitions"):
-			return s.errorf(p+".partitions", "required (at least 1)")
-		case t.Partitions < 1:
-			return s.errorf(p+".partitions", "must be at least 1, got %d", t.Partitions)
+	return s.errorf("engine", "unknown engine %s (want %s or %s)", quote(s.Engine), EngineNative, EngineFranzGo)
+}
+
+// validateThresholds checks that every threshold is a non-empty string.
+func (s *Scenario) validateThresholds() *Error {
+	for i, t := range s.Thresholds {
+		if strings.TrimSpace(t) == "" {
+			return s.errorf(fmt.Sprintf("thresholds[%d]", i), "must not be empty (e.g. \"p(99) < 20ms\")")
 		}
 	}
 	return nil
 }
 
-// validateRate checks the rate block.
-func (s *Scenario) validateRate() *Error {
-	switch s.Rate.Profile {
-	case "", ProfileConstant:
-	default:
-		return s.errorf("rate.profile", "unknown profile %s (want constant)", quote(s.Rate.Profile))
+// finite reports whether x is neither NaN nor infinite.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// checkFloat returns an error for field unless lo <= x <= hi and x is
+// finite.
+func (s *Scenario) checkFloat(field string, x, lo, hi float64) *Error {
+	if !finite(x) {
+		return s.errorf(field, "must be a finite number, got %v", x)
 	}
-	r := s.Rate.MessagesPerSecond
-	switch {
-	case s.missing("rate.messages_per_second"):
-		return s.errorf("rate.messages_per_second", "required (messages per second, e.g. 1000)")
-	case math.IsNaN(r) || math.IsInf(r, 0):
-		return s.errorf("rate.messages_per_second", "must be a finite number, got %v", r)
-	case r <= 0:
-		return s.errorf("rate.messages_per_second", "must be positive, got %v", r)
-	case r > MaxRate:
-		return s.errorf("rate.messages_per_second", "must be at most %v, got %v", MaxRate, r)
+	if x < lo || x > hi {
+		return s.errorf(field, "must be between %v and %v, got %v", lo, hi, x)
 	}
 	return nil
 }
 
-// ProducerConfig returns producer.DefaultConfig() with the options the
-// scenario sets applied, validated by producer.Config.Validate. An invalid
-// option is an *Error naming the field (e.g. "producer.acks") at its line.
-func (s *Scenario) ProducerConfig() (producer.Config, error) {
-	cfg := producer.DefaultConfig()
-	p := s.Producer
-	if p.Acks != nil {
-		a, err := producer.ParseAcks(*p.Acks)
-		if err != nil {
-			return cfg, s.errorf("producer.acks", "%s", err.Error())
-		}
-		cfg.Acks = a
+// checkPositiveDuration returns an error for field unless d > 0.
+func (s *Scenario) checkPositiveDuration(field string, d Duration) *Error {
+	if d <= 0 {
+		return s.errorf(field, "must be positive, got %v", d)
 	}
-	if p.Linger != nil {
-		cfg.Linger = p.Linger.D()
-	}
-	if p.MaxBatchBytes != nil {
-		if int64(*p.MaxBatchBytes) > int64(math.MaxInt) {
-			return cfg, s.errorf("producer.max_batch_bytes", "too large, got %v", *p.MaxBatchBytes)
-		}
-		cfg.MaxBatchBytes = int(*p.MaxBatchBytes)
-	}
-	if p.MaxBatchMessages != nil {
-		cfg.MaxBatchMessages = *p.MaxBatchMessages
-	}
-	if p.Compression != nil {
-		c, err := producer.ParseCodec(*p.Compression)
-		if err != nil {
-			return cfg, s.errorf("producer.compression", "%s", err.Error())
-		}
-		cfg.Compression = c
-	}
-	if p.MaxInFlight != nil {
-		cfg.MaxInFlight = *p.MaxInFlight
-	}
-	if p.RequestTimeout != nil {
-		cfg.RequestTimeout = p.RequestTimeout.D()
-	}
-	if err := cfg.Validate(); err != nil {
-		field, msg := "producer", err.Error()
-		if name, rest, ok := strings.Cut(msg, ": "); ok {
-			field, msg = "producer."+name, rest
-		}
-		return cfg, s.errorf(field, "%s", msg)
-	}
-	return cfg, nil
+	return nil
 }
+
+// maxPlanDuration bounds the length of a run whose end the schedule
+// decides (a message count on a profile that slows down): 1000 hours.
+const maxPlanDuration = 1000 * time.Hour

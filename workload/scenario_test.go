@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -26,7 +27,7 @@ func ptr[T any](v T) *T { return &v }
 // it was read from (File, line table).
 func stripped(s *Scenario) Scenario {
 	c := *s
-	c.File, c.lines = "", nil
+	c.File, c.lines, c.nodes = "", nil, 0
 	return c
 }
 
@@ -37,16 +38,18 @@ func TestLoadQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Scenario{
-		Name:        "quickstart",
-		Description: "20k msg/s of 512 B keyed messages to one 6-partition topic, acks=all, lz4",
-		Duration:    Duration(10 * time.Second),
-		Warmup:      Duration(2 * time.Second),
-		Seed:        1,
-		Topics:      []Topic{{Name: "quickstart", Partitions: 6}},
-		Workers:     4,
-		Rate:        Rate{Profile: ProfileConstant, MessagesPerSecond: 20000},
-		Message:     Message{Size: 512},
-		Keys:        Keys{Distribution: DistributionUniform, Count: 1000},
+		Name:           "quickstart",
+		Description:    "20k msg/s of 512 B keyed messages to one 6-partition topic, acks=all, lz4",
+		Duration:       Duration(10 * time.Second),
+		Warmup:         Duration(2 * time.Second),
+		Seed:           1,
+		Topics:         []Topic{{Name: "quickstart", Partitions: 6, Weight: 1}},
+		TopicSelection: TopicSelectionWeighted,
+		Workers:        4,
+		Rate:           Rate{Profile: ProfileConstant, MessagesPerSecond: 20000},
+		Message:        Message{Size: FixedSize(512), Payload: Payload{Kind: PayloadRandom}},
+		Keys:           Keys{Distribution: DistributionUniform, Count: 1000},
+		Engine:         EngineNative,
 		Producer: Producer{
 			Acks:             ptr("all"),
 			Linger:           ptr(Duration(5 * time.Millisecond)),
@@ -67,12 +70,11 @@ func TestLoadQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCfg := producer.Config{
-		Acks: producer.AcksAll, Linger: 5 * time.Millisecond, MaxBatchBytes: 65536,
-		MaxBatchMessages: 0, Compression: producer.CodecLZ4, MaxInFlight: 5,
-		RequestTimeout: 30 * time.Second,
-	}
-	if cfg != wantCfg {
+	wantCfg := producer.DefaultConfig()
+	wantCfg.Acks, wantCfg.Linger, wantCfg.MaxBatchBytes = producer.AcksAll, 5*time.Millisecond, 65536
+	wantCfg.MaxBatchMessages, wantCfg.Compression, wantCfg.MaxInFlight = 0, producer.CodecLZ4, 5
+	wantCfg.RequestTimeout = 30 * time.Second
+	if !reflect.DeepEqual(cfg, wantCfg) {
 		t.Errorf("ProducerConfig = %+v, want %+v", cfg, wantCfg)
 	}
 	// The shipped file's line table points at its own lines.
@@ -107,17 +109,30 @@ func TestQuickstartPlainYAML(t *testing.T) {
 	if err := dec.Decode(&plain); err != nil {
 		t.Fatal(err)
 	}
-	plain.Rate.Profile = ProfileConstant // defaults Parse fills in
+	// The defaults Parse fills in.
+	plain.Rate.Profile, plain.TopicSelection, plain.Engine = ProfileConstant, TopicSelectionWeighted, EngineNative
+	plain.Message.Payload.Kind, plain.Topics[0].Weight = PayloadRandom, 1
 	if got := stripped(s); !reflect.DeepEqual(got, plain) {
 		t.Errorf("Parse =\n%+v\nyaml.v3 =\n%+v", got, plain)
 	}
+}
+
+// shippedScenarios lists scenarios/*.yaml and the test scenarios.
+func shippedScenarios(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob("../scenarios/*.yaml")
+	if err != nil || len(files) < 7 {
+		t.Fatalf("scenarios/*.yaml: %v, %d files", err, len(files))
+	}
+	more, _ := filepath.Glob("testdata/*.yaml")
+	return append(files, more...)
 }
 
 // TestJSONRoundTrip checks that the JSON form embedded in result.json
 // parses back (JSON is YAML) to the same scenario.
 func TestJSONRoundTrip(t *testing.T) {
 	t.Parallel()
-	for _, path := range []string{quickstartPath, "testdata/base.yaml", "testdata/minimal.yaml"} {
+	for _, path := range shippedScenarios(t) {
 		s, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
@@ -146,13 +161,15 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Workers != DefaultWorkers || s.Warmup != 0 || s.Seed != 0 ||
+	if s.Workers != DefaultWorkers || s.Warmup != 0 || s.Seed != 0 || s.Messages != 0 ||
 		s.Rate.Profile != ProfileConstant || s.Keys.Distribution != DistributionNone ||
-		s.Producer != (Producer{}) {
+		s.Message.Payload.Kind != PayloadRandom || s.TopicSelection != TopicSelectionWeighted ||
+		s.Topics[0].Weight != 1 || s.Engine != EngineNative || s.Headers != nil || s.Target != nil ||
+		s.SLO != nil || s.Sweep != nil || s.Thresholds != nil || s.Producer != (Producer{}) {
 		t.Errorf("defaults not applied: %+v", stripped(s))
 	}
 	cfg, err := s.ProducerConfig()
-	if err != nil || cfg != producer.DefaultConfig() {
+	if err != nil || !reflect.DeepEqual(cfg, producer.DefaultConfig()) {
 		t.Errorf("ProducerConfig = %+v, %v; want DefaultConfig", cfg, err)
 	}
 }
@@ -175,9 +192,43 @@ func TestProducerConfig(t *testing.T) {
 		// acks by number, as ParseAcks allows
 		{"acks 1", "producer:\n  acks: 1\n", with(func(c *producer.Config) { c.Acks = producer.AcksLeader })},
 		// every field set
-		{"all", "producer:\n  acks: leader\n  linger: 1s\n  max_batch_bytes: 1MB\n  max_batch_messages: 100\n  compression: zstd\n  max_in_flight: 1\n  request_timeout: 1m\n",
-			producer.Config{Acks: producer.AcksLeader, Linger: time.Second, MaxBatchBytes: 1_000_000,
-				MaxBatchMessages: 100, Compression: producer.CodecZstd, MaxInFlight: 1, RequestTimeout: time.Minute}},
+		{"all", `producer:
+  acks: all
+  linger: 1s
+  max_batch_bytes: 1MB
+  max_batch_messages: 100
+  compression: zstd
+  compression_level: 3
+  max_in_flight: 1
+  request_timeout: 1m
+  send_mode: sync
+  batching: false
+  max_pending_messages: 1000
+  max_pending_bytes: 64MiB
+  block_if_queue_full: false
+  send_timeout: 2m
+  partitioner: uniform_bytes
+  retries: 9
+  retry_backoff: 50ms
+  max_retry_backoff: 2s
+  idempotent: true
+  transactional_id: tx-1
+  transaction_max_messages: 500
+  transaction_interval: 250ms
+  auto_create_topics: true
+  auto_create_partitions: 12
+`, producer.Config{Acks: producer.AcksAll, Linger: time.Second, MaxBatchBytes: 1_000_000,
+			MaxBatchMessages: 100, Compression: producer.CodecZstd, MaxInFlight: 1, RequestTimeout: time.Minute,
+			SendMode: producer.SendSync, Batching: false, MaxPendingMessages: 1000, MaxPendingBytes: 64 << 20,
+			BlockIfQueueFull: false, SendTimeout: 2 * time.Minute, Partitioner: producer.PartitionerUniformBytes,
+			Retries: 9, RetryBackoff: 50 * time.Millisecond, MaxRetryBackoff: 2 * time.Second, Idempotent: true,
+			TransactionalID: "tx-1", TransactionMaxMessages: 500, TransactionInterval: 250 * time.Millisecond,
+			AutoCreateTopics: true, AutoCreatePartitions: 12}},
+		// zero values that differ from the defaults are applied
+		{"zeros", "producer:\n  retries: 0\n  send_timeout: 0s\n  max_pending_bytes: 0\n  block_if_queue_full: false\n",
+			with(func(c *producer.Config) {
+				c.Retries, c.SendTimeout, c.MaxPendingBytes, c.BlockIfQueueFull = 0, 0, 0, false
+			})},
 		// sizes as plain integers
 		{"bytes int", "producer:\n  max_batch_bytes: 128\n", with(func(c *producer.Config) { c.MaxBatchBytes = 128 })},
 		// an empty mapping sets nothing
@@ -195,7 +246,7 @@ func TestProducerConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := s.ProducerConfig()
-			if err != nil || got != tt.want {
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ProducerConfig = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
@@ -254,7 +305,7 @@ var errRE = regexp.MustCompile(`^fuzz\.yaml:[1-9][0-9]*: `)
 // one-line *Error with file, line >= 1 and a field (or "yaml: "), and that
 // every accepted scenario is valid and survives the JSON round trip.
 func FuzzParse(f *testing.F) {
-	for _, p := range []string{quickstartPath, "testdata/base.yaml", "testdata/minimal.yaml"} {
+	for _, p := range shippedScenarios(f) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -266,6 +317,12 @@ func FuzzParse(f *testing.F) {
 		"name: x\nduration: 10\n", "producer:\n  lingr: 5ms\n", "---\n---\n",
 		"topics: &t [{name: a, partitions: 1}, *t]\n", "<<: {name: a}\n",
 		"message:\n  size: 1.5KiB\n", "rate: {messages_per_second: .nan}\n",
+		"rate: {profile: ramp, from: 1, to: 2, over: 1s, mean: 3}\n",
+		"message: {size: {distribution: normal, mean: 1, stddev: 1, table: []}}\n",
+		"sweep: {params: {producer.linger: [1ms, x]}}\n", "sweep: {params: {\"slo.p99.9\": [1ms]}}\n",
+		"target: {kind: sim, sim: {errors: {NOT_LEADR: 0.1}}}\n", "headers: {count: {min: 3}}\n",
+		"message: {payload: {kind: json, template: '{\"a\": {{int 1}}}'}}\n",
+		"keys: {distribution: zipf, count: 5, exponent: -1, format: '%d%d'}\n",
 	} {
 		f.Add([]byte(s))
 	}

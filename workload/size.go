@@ -255,3 +255,56 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	*d = v
 	return nil
 }
+
+// Ratio is a fraction in [0, 1]. In a scenario file it is a YAML number
+// (0.001) or a string of a number followed by "%" ("0.1%"), as in
+// slo.max_error_rate. It marshals to JSON as a number.
+type Ratio float64
+
+// ParseRatio parses "0.1%" or "0.001" into a Ratio in [0, 1].
+func ParseRatio(s string) (Ratio, error) {
+	t := strings.TrimSpace(s)
+	div := 1.0
+	if strings.HasSuffix(t, "%") {
+		t, div = strings.TrimSpace(strings.TrimSuffix(t, "%")), 100
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || len(s) > maxSizeText {
+		return 0, fmt.Errorf("invalid ratio %s (want e.g. 0.001 or \"0.1%%\")", quote(s))
+	}
+	v /= div
+	if !(v >= 0 && v <= 1) {
+		return 0, fmt.Errorf("ratio %s must be between 0 and 1 (0%% and 100%%)", quote(s))
+	}
+	return Ratio(v), nil
+}
+
+// String formats r as a percentage, e.g. "0.1%".
+func (r Ratio) String() string {
+	return strconv.FormatFloat(float64(r)*100, 'g', -1, 64) + "%"
+}
+
+// decodeScalar decodes a YAML number or percentage string into r.
+func (r *Ratio) decodeScalar(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", describe(n))
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float", "!!str":
+		v, err := ParseRatio(n.Value)
+		if err != nil {
+			return err
+		}
+		*r = v
+		return nil
+	}
+	return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", describe(n))
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler: see Ratio.
+func (r *Ratio) UnmarshalYAML(n *yaml.Node) error {
+	if err := r.decodeScalar(n); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}

@@ -1,0 +1,357 @@
+package workload
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodes bounds how many nodes one decode visits, counting every
+// expansion of an alias, so that alias bombs fail fast.
+const maxNodes = 100_000
+
+// scalarDecoder is implemented by types that decode themselves from one
+// YAML node (Size, Duration). The error carries neither line nor field.
+type scalarDecoder interface {
+	decodeScalar(n *yaml.Node) error
+}
+
+// nodeDecoder is implemented by types that take either a scalar or a
+// mapping (SizeSpec, Range, SweepParams): they decode n, an alias already
+// resolved and not null, themselves, using d for nested values so that
+// lines and errors are recorded as for any field.
+type nodeDecoder interface {
+	decodeNode(d *decoder, n *yaml.Node, path string) error
+}
+
+// decoder strictly decodes a yaml.Node tree into a Go value following its
+// yaml struct tags, recording the line of every field it sets. Unknown
+// fields, duplicate keys, nulls, merge keys and values of the wrong type
+// are errors; the first one found (in file order) is returned.
+type decoder struct {
+	file  string
+	lines map[string]int // dotted field path -> line
+	nodes int            // nodes visited so far
+}
+
+// errf returns an *Error at line of n for field path. An error about the
+// top-level mapping itself (empty path) is a "yaml: " error.
+func (d *decoder) errf(n *yaml.Node, path, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	if path == "" {
+		msg = "yaml: " + msg
+	}
+	return &Error{File: d.file, Line: max(1, n.Line), Field: path, Msg: msg}
+}
+
+// deref follows an alias to its anchored node, counting the visit.
+func (d *decoder) deref(n *yaml.Node, path string) (*yaml.Node, error) {
+	at := n
+	for i := 0; n.Kind == yaml.AliasNode; i++ {
+		if n.Alias == nil || i > 8 {
+			return nil, d.errf(at, path, "invalid alias")
+		}
+		n = n.Alias
+	}
+	d.nodes++
+	if d.nodes > maxNodes {
+		return nil, d.errf(at, path, "too many nodes (more than %d, counting alias expansions)", maxNodes)
+	}
+	return n, nil
+}
+
+// decode decodes n into v, which must be settable; path names v.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
+	at := n
+	n, err := d.deref(n, path)
+	if err != nil {
+		return err
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return d.errf(at, path, "missing value")
+	}
+	if v.CanAddr() {
+		if nd, ok := v.Addr().Interface().(nodeDecoder); ok {
+			return nd.decodeNode(d, n, path)
+		}
+		if sd, ok := v.Addr().Interface().(scalarDecoder); ok {
+			if err := sd.decodeScalar(n); err != nil {
+				return d.errf(at, path, "%s", err.Error())
+			}
+			return nil
+		}
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		if err := d.decode(n, p.Elem(), path); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	case reflect.Struct:
+		return d.mapping(n, v, path)
+	case reflect.Slice:
+		return d.sequence(n, v, path)
+	case reflect.Map:
+		return d.stringMap(n, v, path)
+	}
+	if n.Kind != yaml.ScalarNode {
+		return d.errf(at, path, "expected %s, got %s", kindName(v.Kind()), describe(n))
+	}
+	tag := n.ShortTag()
+	switch v.Kind() {
+	case reflect.String:
+		switch tag {
+		case "!!str", "!!int", "!!float", "!!bool", "!!timestamp":
+			v.SetString(n.Value)
+			return nil
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if tag == "!!int" {
+			var x int64
+			if err := n.Decode(&x); err != nil || v.OverflowInt(x) {
+				return d.errf(at, path, "integer %s is out of range", quote(n.Value))
+			}
+			v.SetInt(x)
+			return nil
+		}
+	case reflect.Float64:
+		if tag == "!!int" || tag == "!!float" {
+			var x float64
+			if err := n.Decode(&x); err != nil {
+				return d.errf(at, path, "invalid number %s", quote(n.Value))
+			}
+			v.SetFloat(x)
+			return nil
+		}
+	case reflect.Bool:
+		if tag == "!!bool" {
+			var x bool
+			if err := n.Decode(&x); err != nil {
+				return d.errf(at, path, "invalid boolean %s", quote(n.Value))
+			}
+			v.SetBool(x)
+			return nil
+		}
+	default:
+		return d.errf(at, path, "internal error: cannot decode into %s", v.Type())
+	}
+	return d.errf(at, path, "expected %s, got %s", kindName(v.Kind()), describe(n))
+}
+
+// kindName names the YAML form expected for a Go kind.
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Struct:
+		return "a mapping"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map:
+		return "a mapping"
+	}
+	return k.String()
+}
+
+// lineOf is the line recorded for a field: the value's line for scalars,
+// the key's line for mappings and lists (where their block starts).
+func lineOf(key, val *yaml.Node) int {
+	if val.Kind == yaml.ScalarNode || val.Kind == yaml.AliasNode || key == nil {
+		return max(1, val.Line)
+	}
+	return max(1, key.Line)
+}
+
+// sequence decodes a YAML list into the slice v.
+func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind != yaml.SequenceNode {
+		return d.errf(n, path, "expected a list, got %s", describe(n))
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, c := range n.Content {
+		p := path + "[" + strconv.Itoa(i) + "]"
+		d.lines[p] = lineOf(nil, c)
+		if err := d.decode(c, s.Index(i), p); err != nil {
+			return err
+		}
+	}
+	v.Set(s)
+	return nil
+}
+
+// fieldNameCache holds fieldNames' results by type.
+var fieldNameCache sync.Map // reflect.Type -> [2]any{[]string, []int}
+
+// fieldNames returns the yaml names of t's decodable fields, in order.
+// The slices are shared: callers must not modify them.
+func fieldNames(t reflect.Type) (names []string, index []int) {
+	if v, ok := fieldNameCache.Load(t); ok {
+		p := v.([2]any)
+		return p[0].([]string), p[1].([]int)
+	}
+	names, index = fieldNamesOf(t)
+	fieldNameCache.Store(t, [2]any{names, index})
+	return names, index
+}
+
+// fieldNamesOf computes fieldNames.
+func fieldNamesOf(t reflect.Type) (names []string, index []int) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "-" || name == "" {
+			continue
+		}
+		names = append(names, name)
+		index = append(index, i)
+	}
+	return names, index
+}
+
+// mapping decodes a YAML mapping into the struct v.
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errf(n, path, "expected a mapping, got %s", describe(n))
+	}
+	names, index := fieldNames(v.Type())
+	seen := make(map[string]int, len(names))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		k, err := d.deref(key, path)
+		if err != nil {
+			return err
+		}
+		if k.Kind != yaml.ScalarNode {
+			return d.errf(key, path, "a key must be a field name, got %s", describe(k))
+		}
+		if k.ShortTag() == "!!merge" {
+			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
+		}
+		fpath := joinPath(path, k.Value)
+		if first, dup := seen[k.Value]; dup {
+			return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
+		}
+		seen[k.Value] = max(1, key.Line)
+		j := slices.Index(names, k.Value)
+		if j < 0 {
+			return d.errf(key, fpath, "unknown field (%s)", suggest(k.Value, names))
+		}
+		d.lines[fpath] = lineOf(key, val)
+		if err := d.decode(val, v.Field(index[j]), fpath); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// joinPath appends a key to a dotted path, quoting keys that are not
+// plain identifiers so that error messages stay readable and one line.
+func joinPath(path, key string) string {
+	plain := key != "" && len(key) <= 64
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			plain = false
+			break
+		}
+	}
+	if !plain {
+		key = quote(key)
+	}
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// suggest returns `did you mean "x"?` for the known name closest to key
+// by edit distance, when close enough (at most max(2, len/3) edits), or
+// the list of known names.
+func suggest(key string, known []string) string {
+	best, bestDist := "", -1
+	if len(key) <= 64 {
+		for _, k := range known {
+			d := editDistance(strings.ToLower(key), strings.ToLower(k))
+			if bestDist < 0 || d < bestDist {
+				best, bestDist = k, d
+			}
+		}
+	}
+	if bestDist >= 0 && bestDist <= max(2, len(best)/3) {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "want one of: " + strings.Join(known, ", ")
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// stringMap decodes a YAML mapping into v, a map with string keys. Keys
+// must be scalars and distinct; each entry's line is recorded under
+// path.key.
+func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errf(n, path, "expected a mapping, got %s", describe(n))
+	}
+	if v.Type().Key().Kind() != reflect.String {
+		return d.errf(n, path, "internal error: cannot decode into %s", v.Type())
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	seen := make(map[string]int, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		k, err := d.deref(key, path)
+		if err != nil {
+			return err
+		}
+		if k.Kind != yaml.ScalarNode {
+			return d.errf(key, path, "a key must be a name, got %s", describe(k))
+		}
+		if k.ShortTag() == "!!merge" {
+			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
+		}
+		fpath := joinPath(path, k.Value)
+		if first, dup := seen[k.Value]; dup {
+			return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
+		}
+		seen[k.Value] = max(1, key.Line)
+		d.lines[fpath] = lineOf(key, val)
+		e := reflect.New(v.Type().Elem()).Elem()
+		if err := d.decode(val, e, fpath); err != nil {
+			return err
+		}
+		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
+	}
+	v.Set(m)
+	return nil
+}

@@ -19,18 +19,23 @@ import (
 // pooled; compress is safe for concurrent use.
 type compressor struct {
 	codec Codec
+	level int       // 0: the codec's default
 	gzips sync.Pool // *gzip.Writer
 	zlibs sync.Pool // *zlib.Writer
 	lz4s  sync.Pool // *lz4.Writer
 	zstd  *zstd.Encoder
 }
 
-func newCompressor(c Codec) (*compressor, error) {
-	cp := &compressor{codec: c}
+func newCompressor(c Codec, level int) (*compressor, error) {
+	cp := &compressor{codec: c, level: level}
 	switch c {
 	case CodecNone, CodecGzip, CodecSnappy, CodecLZ4, CodecZlib:
 	case CodecZstd:
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
+		opts := []zstd.EOption{zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true)}
+		if level != 0 {
+			opts = append(opts, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)))
+		}
+		enc, err := zstd.NewWriter(nil, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("zstd encoder: %w", err)
 		}
@@ -63,7 +68,10 @@ func (c *compressor) compress(dst, src []byte) ([]byte, error) {
 		buf := &appendBuffer{b: dst[:0]}
 		w, _ := c.gzips.Get().(*gzip.Writer)
 		if w == nil {
-			w = gzip.NewWriter(buf)
+			var err error
+			if w, err = gzip.NewWriterLevel(buf, c.gzipLevel()); err != nil {
+				return nil, err
+			}
 		} else {
 			w.Reset(buf)
 		}
@@ -77,7 +85,10 @@ func (c *compressor) compress(dst, src []byte) ([]byte, error) {
 		buf := &appendBuffer{b: dst[:0]}
 		w, _ := c.zlibs.Get().(*zlib.Writer)
 		if w == nil {
-			w = zlib.NewWriter(buf)
+			var err error
+			if w, err = zlib.NewWriterLevel(buf, c.gzipLevel()); err != nil {
+				return nil, err
+			}
 		} else {
 			w.Reset(buf)
 		}
@@ -92,6 +103,11 @@ func (c *compressor) compress(dst, src []byte) ([]byte, error) {
 		w, _ := c.lz4s.Get().(*lz4.Writer)
 		if w == nil {
 			w = lz4.NewWriter(buf)
+			if c.level > 0 {
+				if err := w.Apply(lz4.CompressionLevelOption(lz4Level(c.level))); err != nil {
+					return nil, err
+				}
+			}
 		} else {
 			w.Reset(buf)
 		}
@@ -142,4 +158,18 @@ func decompress(c Codec, src []byte) ([]byte, error) {
 		return out.Bytes(), err
 	}
 	return nil, fmt.Errorf("compression: unsupported codec %v", c)
+}
+
+// gzipLevel is the gzip/zlib level: c.level, or the default (-1) for 0.
+func (c *compressor) gzipLevel() int {
+	if c.level == 0 {
+		return gzip.DefaultCompression
+	}
+	return c.level
+}
+
+// lz4Level maps a KIP-390 lz4 level (1–17) onto pierrec/lz4's Level1–9.
+func lz4Level(l int) lz4.CompressionLevel {
+	l = min(max(l, 1), 9)
+	return lz4.CompressionLevel(1 << (8 + l))
 }

@@ -182,6 +182,11 @@ type Config struct {
 	// Compression is the codec for each batch's records section. Default
 	// CodecNone.
 	Compression Codec
+	// CompressionLevel is the codec's level (KIP-390): gzip and zlib 1–9,
+	// lz4 1–17 (levels above 9 use lz4's highest, 9), zstd -131072–22
+	// (mapped to the nearest of the encoder's four speeds). 0 means the
+	// codec's default. Default 0.
+	CompressionLevel int
 	// MaxInFlight is the number of produce requests that may be
 	// outstanding on one broker connection at once (Kafka
 	// max.in.flight.requests.per.connection). Default 5.
@@ -390,6 +395,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		MaxBatchBytes          int    `json:"max_batch_bytes"`
 		MaxBatchMessages       int    `json:"max_batch_messages"`
 		Compression            string `json:"compression"`
+		CompressionLevel       int    `json:"compression_level,omitempty"`
 		MaxInFlight            int    `json:"max_in_flight"`
 		RequestTimeout         string `json:"request_timeout"`
 		SendMode               string `json:"send_mode"`
@@ -410,7 +416,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		AutoCreatePartitions   int32  `json:"auto_create_partitions,omitempty"`
 	}{
 		c.Acks.String(), c.Linger.String(), c.MaxBatchBytes, c.MaxBatchMessages, c.Compression.String(),
-		c.MaxInFlight, c.RequestTimeout.String(), c.SendMode.String(), c.Batching, c.MaxPendingMessages,
+		c.CompressionLevel, c.MaxInFlight, c.RequestTimeout.String(), c.SendMode.String(), c.Batching, c.MaxPendingMessages,
 		c.MaxPendingBytes, c.BlockIfQueueFull, c.SendTimeout.String(), c.Partitioner, c.Retries,
 		c.RetryBackoff.String(), c.MaxRetryBackoff.String(), c.Idempotent || c.TransactionalID != "",
 		c.TransactionalID, c.TransactionMaxMessages, durOrEmpty(c.TransactionalID != "", c.TransactionInterval),

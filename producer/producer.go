@@ -88,7 +88,7 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 	if _, ok := tr.(TopicCreator); cfg.AutoCreateTopics && !ok {
 		return nil, fmt.Errorf("producer: auto_create_topics: this transport cannot create topics")
 	}
-	comp, err := newCompressor(cfg.Compression)
+	comp, err := newCompressor(cfg.Compression, cfg.CompressionLevel)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}

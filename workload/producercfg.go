@@ -105,8 +105,7 @@ func (s *Scenario) validateProducer() *Error {
 // scenario sets applied, validated by producer.Config.Validate. An invalid
 // option is an *Error naming the field (e.g. "producer.acks") at its line;
 // producer.Config.Validate's errors, which start with the option's
-// snake_case name, land on that option's line. CompressionLevel is
-// checked but not mapped (producer.Config has no level yet).
+// snake_case name, land on that option's line.
 func (s *Scenario) ProducerConfig() (producer.Config, error) {
 	cfg := producer.DefaultConfig()
 	p := s.Producer
@@ -189,6 +188,7 @@ func (s *Scenario) ProducerConfig() (producer.Config, error) {
 		if l := *p.CompressionLevel; l < r[0] || l > r[1] {
 			return cfg, s.errorf("producer.compression_level", "must be between %d and %d for %v, got %d", r[0], r[1], cfg.Compression, l)
 		}
+		cfg.CompressionLevel = *p.CompressionLevel
 	}
 	if err := cfg.Validate(); err != nil {
 		field, msg := "producer", err.Error()

@@ -218,7 +218,7 @@ func TestProducerConfig(t *testing.T) {
   auto_create_topics: true
   auto_create_partitions: 12
 `, producer.Config{Acks: producer.AcksAll, Linger: time.Second, MaxBatchBytes: 1_000_000,
-			MaxBatchMessages: 100, Compression: producer.CodecZstd, MaxInFlight: 1, RequestTimeout: time.Minute,
+			MaxBatchMessages: 100, Compression: producer.CodecZstd, CompressionLevel: 3, MaxInFlight: 1, RequestTimeout: time.Minute,
 			SendMode: producer.SendSync, Batching: false, MaxPendingMessages: 1000, MaxPendingBytes: 64 << 20,
 			BlockIfQueueFull: false, SendTimeout: 2 * time.Minute, Partitioner: producer.PartitionerUniformBytes,
 			Retries: 9, RetryBackoff: 50 * time.Millisecond, MaxRetryBackoff: 2 * time.Second, Idempotent: true,

@@ -9,25 +9,35 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/kafka"
 	"github.com/prodbench/prodbench/report"
+	"github.com/prodbench/prodbench/report/verdict"
 	"github.com/prodbench/prodbench/workload"
 )
+
+// exitThresholds is the exit code when a threshold is crossed (k6's 99);
+// the result is written first.
+const exitThresholds = verdict.ExitThresholdsCrossed
 
 const runUsage = `Usage: prodbench run SCENARIO [flags]
 
 Runs the scenario file SCENARIO: workers send on an open-loop schedule at
-the scenario's rate through the producer core to Kafka brokers (an embedded
-in-process broker when --brokers is not given). A live line goes to stderr
-each second; the summary goes to stdout; result.json, summary.txt and
-latency.png go to results/<scenario>-<UTC timestamp>/ unless --out is set.
+the scenario's rate through the producer to its target — Kafka brokers, an
+embedded in-process broker when none are given, or the simulated broker. A
+live line goes to stderr each second; the summary goes to stdout; the
+result (result.json, summary.txt, report.md, report.html, latency.hlog,
+*.hgrm, timeseries.csv and plots) goes to results/<scenario>-<UTC
+timestamp>/ unless --out is set. With --count N the scenario runs N times,
+into rep-1 ... rep-N under that directory.
+
+Thresholds (the scenario's thresholds: list and every --threshold) are
+checked before the run and evaluated after it: a crossed threshold still
+writes the full result, then exits 99.
+
 Ctrl-C stops sending, waits for messages in flight and writes a result
 marked interrupted (exit 130).
 
@@ -37,17 +47,25 @@ Examples:
   prodbench run scenarios/quickstart.yaml
   prodbench run scenarios/quickstart.yaml --duration 30s --rate 50000
   prodbench run scenarios/quickstart.yaml --brokers 127.0.0.1:9092 --out /tmp/q
+  prodbench run scenarios/quickstart.yaml --count 5 --threshold 'p(99) < 20ms'
+  prodbench run scenarios/peer-100b.yaml --engine franz-go
 `
 
 // runFlags are the run command's options.
 type runFlags struct {
-	brokers  []string
-	out      string
-	duration time.Duration
-	rate     float64
-	retain   bool
-	drain    time.Duration
-	quiet    bool
+	brokers      []string
+	out          string
+	duration     time.Duration
+	rate         float64
+	retain       bool
+	drain        time.Duration
+	quiet        bool
+	cpuProf      string
+	memProf      string
+	engine       string
+	count        int
+	thresholds   []string
+	produceDelay time.Duration
 }
 
 func init() {
@@ -58,13 +76,20 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringSliceVar(&f.brokers, "brokers", nil, "Kafka bootstrap brokers host:port,... (default: start an embedded broker)")
+	fs.StringSliceVar(&f.brokers, "brokers", nil, "Kafka bootstrap brokers host:port,... (default: the scenario's target, else an embedded broker)")
 	fs.StringVar(&f.out, "out", "", "result directory (default results/<scenario>-<UTC timestamp>)")
 	fs.DurationVar(&f.duration, "duration", 0, "override the scenario's duration (warmup included)")
-	fs.Float64Var(&f.rate, "rate", 0, "override the scenario's rate, msg/s")
+	fs.Float64Var(&f.rate, "rate", 0, "override a constant-rate scenario's rate, msg/s")
 	fs.BoolVar(&f.retain, "retain", false, "embedded broker keeps produced data (default: discard it)")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "after sending, how long to wait for messages in flight before failing them")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress line")
+	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile of the run (pprof format) to FILE")
+	fs.StringVar(&f.memProf, "memprofile", "", "write a heap profile (allocations, pprof format) to FILE at the end of the run")
+	fs.StringVar(&f.engine, "engine", "", "producer engine: native or franz-go (default: the scenario's engine, else native)")
+	fs.IntVar(&f.count, "count", 1, "run the scenario this many times; each repetition keeps its own result")
+	fs.StringArrayVar(&f.thresholds, "threshold", nil, "threshold to enforce, e.g. 'p(99) < 20ms' (repeatable; see 'prodbench help thresholds' in the README)")
+	fs.DurationVar(&f.produceDelay, "x-produce-delay", 0, "test knob: delay every produce request (native engine)")
+	_ = fs.MarkHidden("x-produce-delay")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, runUsage, fs.FlagUsages())
@@ -89,10 +114,73 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.drain <= 0 {
 		return fail(stderr, exitUsage, "run: --drain-timeout must be positive, got %v", f.drain)
 	}
-	return runScenario(ctx, s, cfg, &f, stdout, stderr)
+	if f.count < 1 {
+		return fail(stderr, exitUsage, "run: --count must be at least 1, got %d", f.count)
+	}
+	thresholds, err := parseThresholds(s, f.thresholds)
+	if err != nil {
+		return fail(stderr, exitUsage, "%v", err)
+	}
+	base := f.out
+	if base == "" {
+		base = filepath.Join("results", fmt.Sprintf("%s-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+	}
+	crossed := false
+	for i := 1; i <= f.count; i++ {
+		dir := base
+		if f.count > 1 {
+			dir = filepath.Join(base, fmt.Sprintf("rep-%d", i))
+			fmt.Fprintf(stderr, "prodbench: repetition %d of %d\n", i, f.count)
+		}
+		res, code := runOnce(ctx, s, cfg, &f, dir, stdout, stderr)
+		if res == nil {
+			return code
+		}
+		if len(thresholds) > 0 && res.Status == report.StatusComplete {
+			if m, err := verdict.MetricsFromResult(res); err != nil {
+				fmt.Fprintf(stderr, "prodbench: thresholds: %v\n", err)
+				crossed = true
+			} else {
+				out, x := verdict.Evaluate(thresholds, m)
+				fmt.Fprintln(stdout, "\nthresholds:")
+				_ = verdict.WriteOutcomes(stdout, out)
+				crossed = crossed || x
+			}
+		}
+		if code != exitOK {
+			return code
+		}
+	}
+	if crossed {
+		fmt.Fprintf(stderr, "prodbench: a threshold was crossed (exit %d); results in %s\n", exitThresholds, base)
+		return exitThresholds
+	}
+	return exitOK
 }
 
-// applyOverrides applies --duration and --rate to s and validates again.
+// parseThresholds parses the scenario's thresholds (errors at their line)
+// and the --threshold flags.
+func parseThresholds(s *workload.Scenario, flags []string) ([]verdict.Threshold, error) {
+	var out []verdict.Threshold
+	for i, t := range s.Thresholds {
+		th, err := verdict.ParseThreshold(t)
+		if err != nil {
+			return nil, s.Errorf(fmt.Sprintf("thresholds[%d]", i), "%v", err)
+		}
+		out = append(out, th)
+	}
+	for _, t := range flags {
+		th, err := verdict.ParseThreshold(t)
+		if err != nil {
+			return nil, fmt.Errorf("run: --threshold: %w", err)
+		}
+		out = append(out, th)
+	}
+	return out, nil
+}
+
+// applyOverrides applies --duration, --rate and --engine to s and
+// validates it again.
 func applyOverrides(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error {
 	if fs.Changed("duration") {
 		if f.duration <= s.Warmup.D() {
@@ -104,88 +192,55 @@ func applyOverrides(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error 
 		if !(f.rate > 0) || math.IsInf(f.rate, 0) {
 			return fmt.Errorf("--rate must be a positive number of msg/s, got %v", f.rate)
 		}
+		if p := s.Rate.Profile; p != "" && p != workload.ProfileConstant {
+			return fmt.Errorf("--rate applies to constant-rate scenarios; %s uses the %s profile", s.File, p)
+		}
 		s.Rate.MessagesPerSecond = f.rate
+	}
+	if fs.Changed("engine") {
+		if f.engine != workload.EngineNative && f.engine != workload.EngineFranzGo {
+			return fmt.Errorf("--engine must be %s or %s, got %q", workload.EngineNative, workload.EngineFranzGo, f.engine)
+		}
+		s.Engine = f.engine
 	}
 	return s.Validate()
 }
 
-// connect returns a transport to --brokers, or to a new embedded broker
-// holding the scenario's topics; stop releases both.
-func connect(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *runFlags) (*kafka.Transport, func(), error) {
-	var emb *kafka.Embedded
-	brokers := f.brokers
-	if len(brokers) == 0 {
-		topics := map[string]int32{}
-		for _, t := range s.Topics {
-			topics[t.Name] = int32(t.Partitions)
-		}
-		var err error
-		emb, err = kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: f.retain})
-		if err != nil {
-			return nil, nil, err
-		}
-		brokers = emb.Addrs()
+// runOnce runs s once into dir. It returns the written result (nil when
+// nothing was written) and the exit code: exitOK, exitInterrupted, or the
+// failure's code.
+func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *runFlags, dir string, stdout, stderr io.Writer) (*report.Result, int) {
+	var rec *report.Recorder
+	cfg.OnBatch = func(info producer.BatchInfo, reason string) {
+		rec.Batch(int(info.Records), int(info.UncompressedBytes), int(info.CompressedBytes), reason)
 	}
-	tr, err := kafka.New(ctx, kafka.Options{Brokers: brokers, Acks: cfg.Acks, RequestTimeout: cfg.RequestTimeout})
-	if err != nil {
-		if emb != nil {
-			emb.Close()
-		}
-		return nil, nil, err
-	}
-	// Load every topic's metadata now, so a missing topic fails before
-	// the run starts and before any result directory exists.
-	for _, t := range s.Topics {
-		if _, err := tr.Partitions(ctx, t.Name); err != nil {
-			tr.Close()
-			if emb != nil {
-				emb.Close()
-			}
-			return nil, nil, fmt.Errorf("topic %q on %s: %w", t.Name, strings.Join(brokers, ","), err)
-		}
-	}
-	stop := func() {
-		tr.Close()
-		if emb != nil {
-			emb.Close()
-		}
-	}
-	return tr, stop, nil
-}
-
-func runScenario(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *runFlags, stdout, stderr io.Writer) int {
-	connectCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	tr, stopTransport, err := connect(connectCtx, s, cfg, f)
+	openCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	o, err := openEngine(openCtx, s, cfg, f)
 	cancel()
 	if err != nil {
-		return fail(stderr, exitFailure, "run: %v", err)
+		var oe *openError
+		if errors.As(err, &oe) && oe.usage {
+			return nil, fail(stderr, exitUsage, "run: %v", err)
+		}
+		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
-	defer stopTransport()
-	p, err := producer.New(cfg, tr)
-	if err != nil {
-		return fail(stderr, exitUsage, "run: %v", err)
-	}
-	dir := f.out
-	if dir == "" {
-		dir = filepath.Join("results", fmt.Sprintf("%s-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
-	}
+	defer o.release()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		_ = p.Close(context.Background())
-		return fail(stderr, exitFailure, "run: %v", err)
+		_ = closeWithin(o.eng, time.Second)
+		return nil, fail(stderr, exitFailure, "run: %v", err)
+	}
+	stopProfile, err := startProfiles(f.cpuProf, f.memProf)
+	if err != nil {
+		_ = closeWithin(o.eng, time.Second)
+		return nil, fail(stderr, exitUsage, "run: %v", err)
 	}
 
 	start := time.Now()
 	warmupEnd := start.Add(s.Warmup.D())
-	rec := report.NewRecorder(start, s.Warmup.D(), time.Second)
-	// Producer counters at the end of warmup, so batch statistics cover
-	// the measured window only.
-	var statsMu sync.Mutex
-	atWarmup := producer.Stats{}
-	warmupTimer := time.AfterFunc(s.Warmup.D(), func() {
-		statsMu.Lock()
-		atWarmup = p.Stats()
-		statsMu.Unlock()
-	})
+	rec = report.NewRecorder(start, s.Warmup.D(), time.Second)
+	if ifl, ok := o.eng.(inFlighter); ok {
+		rec.SetInFlight(ifl.InFlight)
+	}
 	live := func(iv report.Interval) {
 		if f.quiet {
 			return
@@ -194,32 +249,45 @@ func runScenario(ctx context.Context, s *workload.Scenario, cfg producer.Config,
 		if iv.Start.Before(warmupEnd) {
 			tag = " (warmup)"
 		}
-		fmt.Fprintf(stderr, "%6.1fs  %9.0f msg/s  p99 %8.3f ms  acked %d  errors %d%s\n",
-			iv.End.Sub(start).Seconds(), iv.MsgsPerSec, float64(iv.P99Ns)/1e6, iv.Acked, iv.Failed, tag)
+		fmt.Fprintf(stderr, "%6.1fs  %9.0f msg/s  p99 %8.3f ms  lag p99 %7.3f ms  acked %d  errors %d%s\n",
+			iv.End.Sub(start).Seconds(), iv.MsgsPerSec, float64(iv.P99Ns)/1e6, float64(iv.LagP99Ns)/1e6, iv.Acked, iv.Failed, tag)
 	}
-	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: p, Recorder: rec, Start: start, OnInterval: live})
+	o.start()
+	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.eng, Recorder: rec, Start: start, OnInterval: live})
 	if err != nil {
-		_ = p.Close(context.Background())
-		return fail(stderr, exitFailure, "run: %v", err)
+		_ = closeWithin(o.eng, time.Second)
+		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	if info.Interrupted {
 		fmt.Fprintf(stderr, "prodbench: interrupted after %d of %d messages; waiting up to %v for messages in flight\n",
 			info.Sent, info.Scheduled, f.drain)
 	}
-	drainCtx, cancelDrain := context.WithTimeout(context.Background(), f.drain)
-	closeErr := p.Close(drainCtx)
-	cancelDrain()
-	if closeErr != nil {
+	if err := closeWithin(o.eng, f.drain); err != nil {
 		fmt.Fprintf(stderr, "prodbench: messages still in flight after %v were failed as closed\n", f.drain)
 	}
-	warmupTimer.Stop()
 	end := time.Now()
-	sum := rec.Finish(end)
-
-	res, err := report.NewResult(sum)
-	if err != nil {
-		return fail(stderr, exitFailure, "run: %v", err)
+	if err := stopProfile(); err != nil {
+		fmt.Fprintf(stderr, "prodbench: profile: %v\n", err)
 	}
+	res, err := report.NewResult(rec.Finish(end))
+	if err != nil {
+		return nil, fail(stderr, exitFailure, "run: %v", err)
+	}
+	fillResult(res, s, cfg, o, info)
+	if err := report.Write(dir, res); err != nil {
+		return nil, fail(stderr, exitFailure, "run: writing results: %v", err)
+	}
+	_ = report.WriteSummary(stdout, res)
+	fmt.Fprintf(stderr, "prodbench: results in %s\n", dir)
+	if info.Interrupted {
+		return res, exitInterrupted
+	}
+	return res, exitOK
+}
+
+// fillResult adds what the recorder does not know: status, scenario,
+// options, environment, target rates and closed loop.
+func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o *opened, info workload.RunInfo) {
 	if info.Interrupted {
 		res.Status = report.StatusInterrupted
 	}
@@ -227,25 +295,53 @@ func runScenario(ctx context.Context, s *workload.Scenario, cfg producer.Config,
 	if spec, err := json.Marshal(s); err == nil {
 		res.Scenario.Spec = spec
 	}
-	if opts, err := json.Marshal(cfg); err == nil {
-		res.Options = opts
-	}
+	res.Options = optionsJSON(cfg, o)
 	res.Environment = report.CollectEnvironment()
-	res.TargetRateMsgsPerSec = s.Rate.MessagesPerSecond
-	statsMu.Lock()
-	st := p.Stats()
-	if !end.Before(warmupEnd) {
-		st = st.Sub(atWarmup)
+	res.ClosedLoop = info.ClosedLoop
+	if !info.ClosedLoop {
+		measured := time.Duration(res.MeasuredNs)
+		res.TargetRateMsgsPerSec = s.Rate.MeanRate(measured)
+		for i := range res.Intervals {
+			row := &res.Intervals[i]
+			from, to := time.Duration(row.StartNs), time.Duration(row.EndNs)
+			if to > from {
+				row.TargetMsgsPerSec = float64(targetCount(s, to)-targetCount(s, from)) / (to - from).Seconds()
+			}
+		}
 	}
-	statsMu.Unlock()
-	res.Batches = report.NewBatches(st.Batches, st.Records, st.UncompressedBytes, st.WireBytes)
-	if err := report.Write(dir, res); err != nil {
-		return fail(stderr, exitFailure, "run: writing results: %v", err)
+	// The franz-go engine reports no per-batch hook: fall back to its
+	// whole-run totals (warmup included).
+	if res.Batches.Count == 0 {
+		if st := o.eng.Stats(); st.Batches > 0 {
+			res.Batches = report.NewBatches(st.Batches, st.Records, st.UncompressedBytes, st.WireBytes)
+		}
 	}
-	_ = report.WriteSummary(stdout, res)
-	fmt.Fprintf(stderr, "prodbench: results in %s\n", dir)
-	if info.Interrupted {
-		return exitInterrupted
+}
+
+// targetCount is how many messages the schedule holds in [0, d).
+func targetCount(s *workload.Scenario, d time.Duration) int64 {
+	sched, err := workload.NewSchedule(s.Rate, s.Seed)
+	if err != nil {
+		return 0
 	}
-	return exitOK
+	return sched.Count(d)
+}
+
+// optionsJSON is the producer configuration with the engine and target.
+func optionsJSON(cfg producer.Config, o *opened) json.RawMessage {
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return raw
+	}
+	m["engine"] = o.name
+	m["target"] = o.target
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
 }

@@ -73,6 +73,12 @@ type Options struct {
 	// transport's own, e.g. kgo.DialTLSConfig or kgo.SASL. Producer and
 	// consumer options have no effect other than kgo.ProduceRequestTimeout.
 	ExtraOpts []kgo.Opt
+
+	// ProduceDelay is a test knob: every Produce waits this long before
+	// sending, as a deliberately slowed build would. prodbench run exposes
+	// it as the hidden flag --x-produce-delay, which the regression tests
+	// use to check that compare --baseline flags a slowdown. Default 0.
+	ProduceDelay time.Duration
 }
 
 // Transport is producer.Transport over the Kafka wire protocol. Create it
@@ -346,6 +352,15 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 	}
 	if len(batches) == 0 {
 		return nil
+	}
+	if d := t.opts.ProduceDelay; d > 0 {
+		tm := time.NewTimer(d)
+		select {
+		case <-tm.C:
+		case <-ctx.Done():
+			tm.Stop()
+			return ctx.Err()
+		}
 	}
 	cl, err := t.clientFor(acks)
 	if err != nil {

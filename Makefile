@@ -7,7 +7,7 @@ BIN       := bin/prodbench
 SCENARIO  ?= scenarios/quickstart.yaml
 STATICCHECK_VERSION := 2026.2.2
 
-.PHONY: all build run test test-short bench lint fmt vet clean
+.PHONY: all build run test test-short bench bench-regress bench-baseline bench-peers lint fmt vet clean
 
 all: build
 
@@ -29,9 +29,40 @@ test:
 test-short:
 	$(GO) test -count=1 -short ./...
 
-# Go microbenchmarks of the hot path, with allocations.
+# Go microbenchmarks of the hot path, with allocations. BENCHCOUNT=6 and
+# benchstat compare two builds: make bench BENCHCOUNT=6 > new.txt.
+BENCHCOUNT ?= 1
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./...
+
+# Regression check: run each CI scenario REGRESS_COUNT times on the
+# embedded broker and compare with its committed baseline in
+# results/baselines/. Exits 1 on a regression (see prodbench help compare).
+REGRESS_SCENARIOS ?= ci-quick
+REGRESS_COUNT     ?= 5
+REGRESS_OUT       ?= results/regress
+REGRESS_LIMITS    ?= --max-regression throughput=5% --max-regression p99=10%
+bench-regress: build
+	@set -e; for s in $(REGRESS_SCENARIOS); do \
+	  rm -rf $(REGRESS_OUT)/$$s; \
+	  ./$(BIN) run scenarios/$$s.yaml --count $(REGRESS_COUNT) --quiet --out $(REGRESS_OUT)/$$s > /dev/null; \
+	  rc=0; ./$(BIN) compare --baseline results/baselines/$$s $(REGRESS_OUT)/$$s $(REGRESS_LIMITS) --format markdown \
+	    > $(REGRESS_OUT)/$$s/verdict.md || rc=$$?; \
+	  cat $(REGRESS_OUT)/$$s/verdict.md; \
+	  if [ $$rc -ne 0 ]; then echo "bench-regress: $$s regressed (exit $$rc)"; exit $$rc; fi; \
+	done
+
+# Re-record the baselines (on the machine kind CI runs on), then commit them.
+bench-baseline: build
+	@set -e; for s in $(REGRESS_SCENARIOS); do \
+	  rm -rf results/baselines/$$s; \
+	  ./$(BIN) run scenarios/$$s.yaml --count $(REGRESS_COUNT) --quiet --out results/baselines/$$s > /dev/null; \
+	done
+
+# native vs franz-go at max rate on the embedded broker, alternated A B A B
+# A B; about 5 minutes (2 scenarios x 2 codecs x 3 pairs x ~12 s).
+bench-peers: build
+	GO=$(GO) ./scripts/bench-peers.sh
 
 lint: vet
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -16,6 +16,7 @@ import (
 )
 
 const compareUsage = `Usage: prodbench compare DIR DIR... [flags]
+       prodbench compare --baseline BASE CANDIDATE [--max-regression METRIC=PCT]... [flags]
 
 Compares stored runs (each DIR holds a result.json), the first DIR being
 the baseline. Writes into --out a side-by-side table of every metric for
@@ -30,9 +31,20 @@ prints to stdout in --format:
   gobench  Go benchmark lines of every run, each after a "run: LABEL"
            line; compare them with 'benchstat -col run FILE'
 
+With --baseline, compare is a CI verdict: BASE and CANDIDATE each hold one
+result.json or repetitions in rep-*/ (from 'prodbench run --count N'). It
+prints metric, baseline, candidate, delta, p-value and verdict per metric
+and exits 0 (no regression), 1 (regression) or 2 (usage error). With at
+least 4 repetitions a side the change must be significant (two-sided
+Mann-Whitney U, as benchstat) and significantly beyond the limit, so noise
+alone does not fail a build; with one run a side the delta alone is judged.
+Default limits: throughput=5%%, p99=10%%; metrics: throughput, mb_per_s,
+p50, p90, p99, p999, p9999, max, mean, error_rate.
+
 Flags:
 %s
 Examples:
+  prodbench compare --baseline results/baselines/ci-quick results/regress/ci-quick --max-regression p99=10%%
   prodbench compare results/quickstart-A results/quickstart-B
   prodbench compare base/ new/ --labels before,after --out /tmp/cmp
   prodbench compare a/ b/ --format gobench --no-files > ab.txt && benchstat -col run ab.txt
@@ -49,12 +61,21 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	out := fs.String("out", "", "output directory (default results/compare-<UTC timestamp>)")
 	labels := fs.StringSlice("labels", nil, "run labels, one per DIR, comma-separated (default: each DIR's base name)")
 	noFiles := fs.Bool("no-files", false, "only print; write no files")
+	baseline := fs.String("baseline", "", "baseline result directory: compare CANDIDATE against it and exit 1 on a regression")
+	limits := fs.StringArray("max-regression", nil, "with --baseline: largest tolerated change, METRIC=PCT (repeatable)")
+	alpha := fs.Float64("alpha", 0.05, "with --baseline: significance level of the Mann-Whitney U test")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, compareUsage, fs.FlagUsages())
 			return exitOK
 		}
 		return fail(stderr, exitUsage, "compare: %v (see 'prodbench help compare')", err)
+	}
+	if fs.Changed("baseline") {
+		return compareBaseline(*baseline, fs.Args(), *limits, *alpha, *format, stdout, stderr)
+	}
+	if len(*limits) > 0 {
+		return fail(stderr, exitUsage, "compare: --max-regression needs --baseline")
 	}
 	if err := checkFormat(*format); err != nil {
 		return fail(stderr, exitUsage, "compare: %v", err)

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/prodbench/prodbench/report"
+	"github.com/prodbench/prodbench/report/sweep"
+	"github.com/prodbench/prodbench/workload"
+)
+
+const capacityUsage = `Usage: prodbench capacity SCENARIO [flags]
+
+Finds the highest constant rate the target takes while meeting the SLO
+(the scenario's slo: block, or --slo) with errors under the limit: a ramp
+that doubles the rate from --start-rate until a step fails, then a binary
+search between the last passing and the first failing rate until they are
+within --precision. Each step is a full run of --step-duration (its own
+--step-warmup included) at a constant rate, kept in its own directory
+under --out (default results/<scenario>-capacity-<UTC timestamp>).
+
+The report (capacity.md, capacity.html, capacity.json) gives the capacity
+(the knee), plots latency against offered load, and names what stopped
+the search: the SLO, errors, or the load generator itself — a generator
+that falls behind its schedule while the broker still answers in time is
+never reported as the broker's capacity.
+
+Exit 0 when a capacity was found, 1 when even the starting rate fails (or
+a step could not run), 2 on bad input, 130 when interrupted.
+
+Flags:
+%s
+Examples:
+  prodbench capacity scenarios/capacity.yaml
+  prodbench capacity scenarios/quickstart.yaml --slo p99=50ms --slo error_rate=0.1%%
+  prodbench capacity scenarios/capacity.yaml --start-rate 5000 --step-duration 10s --precision 0.02
+`
+
+func init() {
+	register(command{name: "capacity", summary: "find the highest rate that meets the SLO (ramp, then binary search)", run: cmdCapacity})
+}
+
+// capacityFlags are the capacity command's search options.
+type capacityFlags struct {
+	start, maxRate float64
+	precision      float64
+	stepDur        time.Duration
+	stepWarmup     time.Duration
+	maxSteps       int
+}
+
+// roundRate rounds a rate to a whole msg/s (to 0.01 below 10 msg/s).
+func roundRate(r float64) float64 {
+	if r >= 10 {
+		return math.Round(r)
+	}
+	return math.Round(r*100) / 100
+}
+
+// capacitySearch runs a capacity search: run(phase, rate) plays one step
+// and reports whether it passed, or ok false to stop the search
+// (interrupted, or the step could not run). The ramp starts at start and
+// doubles (capped at maxRate when positive) until a step fails or maxRate
+// passes; then the bracket between the highest passing and the lowest
+// failing rate is bisected until (hi − lo)/lo <= precision. At most
+// maxSteps steps run. It returns the bracket: lo 0 when even start failed,
+// hi 0 when no step failed.
+func capacitySearch(start, maxRate, precision float64, maxSteps int, run func(phase string, rate float64) (pass, ok bool)) (lo, hi float64) {
+	steps := 0
+	step := func(phase string, rate float64) (bool, bool) {
+		steps++
+		return run(phase, rate)
+	}
+	rate := roundRate(start)
+	for {
+		if steps >= maxSteps {
+			return lo, hi
+		}
+		pass, ok := step(sweep.PhaseRamp, rate)
+		if !ok {
+			return lo, hi
+		}
+		if !pass {
+			hi = rate
+			break
+		}
+		lo = rate
+		if maxRate > 0 && rate >= maxRate {
+			return lo, hi
+		}
+		next := roundRate(rate * 2)
+		if maxRate > 0 {
+			next = math.Min(next, maxRate)
+		}
+		rate = next
+	}
+	if lo == 0 {
+		return lo, hi
+	}
+	for steps < maxSteps && (hi-lo) > precision*lo {
+		mid := roundRate((lo + hi) / 2)
+		if mid <= lo || mid >= hi {
+			break
+		}
+		pass, ok := step(sweep.PhaseSearch, mid)
+		if !ok {
+			break
+		}
+		if pass {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, hi
+}
+
+// stepScenario is base at a constant rate for one step of d (warmup w
+// included), with no message count and no sweep.
+func stepScenario(base *workload.Scenario, rate float64, d, w time.Duration) (*workload.Scenario, error) {
+	s := base.Clone()
+	s.Rate = workload.Rate{Profile: workload.ProfileConstant, MessagesPerSecond: rate}
+	s.Duration, s.Warmup, s.Messages, s.Sweep = workload.Duration(d), workload.Duration(w), 0, nil
+	return s, s.Validate()
+}
+
+// targetOf returns the target named in res's options ("sim", "embedded
+// kafka 127.0.0.1:…"), or "".
+func targetOf(res *report.Result) string {
+	var o struct {
+		Target string `json:"target"`
+	}
+	if json.Unmarshal(res.Options, &o) != nil {
+		return ""
+	}
+	return o.Target
+}
+
+func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var rf runFlags
+	var cf capacityFlags
+	var out string
+	var slos []string
+	fs := pflag.NewFlagSet("capacity", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=50ms or error_rate=0.1% (repeatable)")
+	fs.StringVar(&out, "out", "", "output directory (default results/<scenario>-capacity-<UTC timestamp>)")
+	fs.Float64Var(&cf.start, "start-rate", 0, "first rate of the ramp, msg/s (default: the scenario's rate)")
+	fs.Float64Var(&cf.maxRate, "max-rate", 0, "highest rate tried, msg/s (0: no limit)")
+	fs.Float64Var(&cf.precision, "precision", 0.05, "stop bisecting when (fail − pass)/pass is at most this")
+	fs.DurationVar(&cf.stepDur, "step-duration", 5*time.Second, "duration of each step, its warmup included")
+	fs.DurationVar(&cf.stepWarmup, "step-warmup", time.Second, "warmup of each step, not measured")
+	fs.IntVar(&cf.maxSteps, "max-steps", 30, "most steps the search runs")
+	fs.StringSliceVar(&rf.brokers, "brokers", nil, "Kafka bootstrap brokers host:port,... (default: the scenario's target, else an embedded broker per step)")
+	fs.BoolVar(&rf.retain, "retain", false, "embedded broker keeps produced data (default: discard it)")
+	fs.DurationVar(&rf.drain, "drain-timeout", 30*time.Second, "after sending, how long each step waits for messages in flight")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, capacityUsage, fs.FlagUsages())
+			return exitOK
+		}
+		return fail(stderr, exitUsage, "capacity: %v (see 'prodbench help capacity')", err)
+	}
+	if fs.NArg() != 1 {
+		return fail(stderr, exitUsage, "capacity: want exactly one scenario file, got %d arguments (see 'prodbench help capacity')", fs.NArg())
+	}
+	switch {
+	case fs.Changed("start-rate") && !(cf.start > 0 && cf.start <= workload.MaxRate):
+		return fail(stderr, exitUsage, "capacity: --start-rate must be a positive rate up to %g msg/s, got %v", float64(workload.MaxRate), cf.start)
+	case !(cf.maxRate >= 0 && cf.maxRate <= workload.MaxRate):
+		return fail(stderr, exitUsage, "capacity: --max-rate must be 0 (no limit) or a positive rate up to %g msg/s, got %v", float64(workload.MaxRate), cf.maxRate)
+	case !(cf.precision > 0 && cf.precision <= 1):
+		return fail(stderr, exitUsage, "capacity: --precision must be in (0, 1], got %v", cf.precision)
+	case cf.stepWarmup < 0:
+		return fail(stderr, exitUsage, "capacity: --step-warmup must not be negative, got %v", cf.stepWarmup)
+	case cf.stepDur <= cf.stepWarmup:
+		return fail(stderr, exitUsage, "capacity: --step-duration %v must be longer than --step-warmup %v", cf.stepDur, cf.stepWarmup)
+	case cf.maxSteps < 1:
+		return fail(stderr, exitUsage, "capacity: --max-steps must be at least 1, got %d", cf.maxSteps)
+	case rf.drain <= 0:
+		return fail(stderr, exitUsage, "capacity: --drain-timeout must be positive, got %v", rf.drain)
+	}
+	s, err := workload.Load(fs.Arg(0))
+	if err != nil {
+		return fail(stderr, exitUsage, "%v", err)
+	}
+	if s.Sweep != nil {
+		return fail(stderr, exitUsage, "capacity: %s has a sweep: block; capacity searches one configuration (remove the sweep, or use prodbench sweep)", s.File)
+	}
+	if p := s.Rate.Profile; p != "" && p != workload.ProfileConstant {
+		return fail(stderr, exitUsage, "capacity: %s uses the %s rate profile; capacity steps a constant rate (rate.messages_per_second)", s.File, p)
+	}
+	slo, err := sloOf(s, slos)
+	if err != nil {
+		return fail(stderr, exitUsage, "capacity: %v", err)
+	}
+	if err := checkBrokers(s, rf.brokers); err != nil {
+		return fail(stderr, exitUsage, "capacity: %v", err)
+	}
+	if slo.IsZero() {
+		return fail(stderr, exitUsage, "capacity: no SLO: add an slo: block to %s or pass --slo p99=50ms", s.File)
+	}
+	if !fs.Changed("start-rate") {
+		cf.start = s.Rate.MessagesPerSecond
+	}
+	if cf.maxRate > 0 && cf.maxRate < cf.start {
+		return fail(stderr, exitUsage, "capacity: --max-rate %v is below the starting rate %v", cf.maxRate, cf.start)
+	}
+	// Check one step's scenario before anything runs.
+	if st, err := stepScenario(s, roundRate(cf.start), cf.stepDur, cf.stepWarmup); err != nil {
+		return fail(stderr, exitUsage, "capacity: %v", err)
+	} else if _, err := st.ProducerConfig(); err != nil {
+		return fail(stderr, exitUsage, "%v", err)
+	}
+	if out == "" {
+		out = filepath.Join("results", fmt.Sprintf("%s-capacity-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fail(stderr, exitFailure, "capacity: %v", err)
+	}
+	c := &sweep.Capacity{Scenario: s.Name, Description: s.Description, File: s.File, Status: sweep.StatusComplete, SLO: slo,
+		StartedAt: time.Now().UTC(),
+		Search: sweep.Search{StartMsgsPerSec: roundRate(cf.start), MaxMsgsPerSec: cf.maxRate, Precision: cf.precision,
+			StepDurationNs: int64(cf.stepDur), StepWarmupNs: int64(cf.stepWarmup), MaxSteps: cf.maxSteps}}
+	fmt.Fprintf(stderr, "prodbench: capacity of %s: SLO %s; steps of %v (warmup %v) from %s msg/s\n",
+		s.Name, slo, cf.stepDur, cf.stepWarmup, strconv.FormatFloat(c.Search.StartMsgsPerSec, 'f', -1, 64))
+
+	code := exitOK
+	run := func(phase string, rate float64) (bool, bool) {
+		if ctx.Err() != nil {
+			code = exitInterrupted
+			return false, false
+		}
+		st := sweep.Step{Index: len(c.Steps), Phase: phase, RateMsgsPerSec: rate,
+			Dir: fmt.Sprintf("step-%02d-%s", len(c.Steps)+1, strconv.FormatFloat(rate, 'f', -1, 64))}
+		fmt.Fprintf(stderr, "step %2d  %-6s  %12.0f msg/s  ", st.Index+1, phase, rate)
+		ss, err := stepScenario(s, rate, cf.stepDur, cf.stepWarmup)
+		if err != nil {
+			fmt.Fprintln(stderr)
+			code = exitUsage
+			fmt.Fprintf(stderr, "prodbench: capacity: %v\n", err)
+			return false, false
+		}
+		var log bytes.Buffer
+		begin := time.Now()
+		res, rc, err := runQuiet(ctx, ss, rf, filepath.Join(out, st.Dir), &log)
+		st.ElapsedNs = int64(time.Since(begin))
+		pass, ok := false, true
+		switch {
+		case err != nil || res == nil:
+			st.Status = sweep.StatusFailed
+			if err != nil {
+				st.Error = err.Error()
+			} else {
+				st.Error = lastLine(log.Bytes())
+			}
+			fmt.Fprintf(stderr, "could not run: %s\n", st.Error)
+			code, ok = exitFailure, false
+			if rc == exitUsage {
+				code = exitUsage
+			}
+		case res.Status != report.StatusComplete || rc == exitInterrupted:
+			st.Status = sweep.StatusInterrupted
+			fmt.Fprintln(stderr, "interrupted")
+			code, ok = exitInterrupted, false
+		default:
+			ev, err := sweep.Evaluate(res, slo, sendWindow(ss))
+			if err != nil {
+				st.Status, st.Error = sweep.StatusFailed, err.Error()
+				fmt.Fprintf(stderr, "could not evaluate: %v\n", err)
+				code, ok = exitFailure, false
+				break
+			}
+			st.Status, st.Evaluation = sweep.StatusComplete, &ev
+			if c.Target == "" {
+				c.Target = targetOf(res)
+			}
+			pn := "p" + sweep.PercentileName(ev.RankPercentile)
+			if ev.Pass {
+				fmt.Fprintf(stderr, "pass  %s %.3f ms, errors %.3f%%\n", pn, float64(ev.RankLatencyNs)/1e6, ev.Metrics.ErrorRate*100)
+			} else {
+				fmt.Fprintf(stderr, "FAIL  limited by %s: %s\n", ev.LimitName(), ev.Reason)
+			}
+			pass = ev.Pass
+		}
+		c.Steps = append(c.Steps, st)
+		c.EndedAt = time.Now().UTC()
+		if err := sweep.WriteCapacityJSON(out, c); err != nil {
+			fmt.Fprintf(stderr, "prodbench: capacity: %v\n", err)
+			code, ok = exitFailure, false
+		}
+		return pass, ok
+	}
+	capacitySearch(cf.start, cf.maxRate, cf.precision, cf.maxSteps, run)
+	if code == exitUsage {
+		return exitUsage
+	}
+	if code == exitInterrupted {
+		c.Status = sweep.StatusInterrupted
+	}
+	c.EndedAt = time.Now().UTC()
+	if err := sweep.WriteCapacity(out, c); err != nil {
+		return fail(stderr, exitFailure, "capacity: %v", err)
+	}
+	writeCapacityText(stdout, c)
+	fmt.Fprintf(stderr, "prodbench: capacity report in %s\n", filepath.Join(out, sweep.CapacityHTMLFile))
+	switch {
+	case code != exitOK:
+		return code
+	case !c.Found:
+		return exitFailure
+	}
+	return exitOK
+}
+
+// writeCapacityText prints the search's steps and verdict for people.
+func writeCapacityText(w io.Writer, c *sweep.Capacity) {
+	pn := "p" + sweep.PercentileName(c.SLO.RankPercentile())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "step\tphase\toffered msg/s\tachieved msg/s\t%s ms\terrors\tresult\n", pn)
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		if st.Evaluation == nil {
+			fmt.Fprintf(tw, "%d\t%s\t%.0f\t\t\t\t%s %s\n", st.Index+1, st.Phase, st.RateMsgsPerSec, st.Status, st.Error)
+			continue
+		}
+		ev := st.Evaluation
+		result := "pass"
+		if !ev.Pass {
+			result = "fail: " + ev.LimitName()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%.1f\t%.3f\t%.3f%%\t%s\n", st.Index+1, st.Phase, st.RateMsgsPerSec,
+			ev.Metrics.MsgsPerSec, float64(ev.RankLatencyNs)/1e6, ev.Metrics.ErrorRate*100, result)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%s\n", c.Verdict)
+}

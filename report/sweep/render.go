@@ -1,0 +1,556 @@
+package sweep
+
+import (
+	"bufio"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file renders the sweep and capacity reports as Markdown (for pull
+// requests and READMEs) and as self-contained HTML pages (inline CSS,
+// plots as PNG data URIs, no scripts).
+
+// table is a report table: header, rows and which columns are numeric
+// (right-aligned).
+type table struct {
+	caption string
+	head    []string
+	right   []bool
+	rows    [][]cell
+}
+
+// cell is one table cell; href links it in HTML.
+type cell struct {
+	Text, Href string
+}
+
+func textCells(ss ...string) []cell {
+	out := make([]cell, len(ss))
+	for i, s := range ss {
+		out[i] = cell{Text: s}
+	}
+	return out
+}
+
+// paramHeads returns the table headers of the swept parameters: each
+// path's last segment, or the whole path where two would collide.
+func paramHeads(params []Param) []string {
+	count := map[string]int{}
+	for _, p := range params {
+		count[shortPath(p.Path)]++
+	}
+	out := make([]string, len(params))
+	for i, p := range params {
+		out[i] = shortPath(p.Path)
+		if count[out[i]] > 1 {
+			out[i] = p.Path
+		}
+	}
+	return out
+}
+
+// extraPercentile reports whether the rank percentile needs its own
+// column (it is not p50, p99 or p99.9).
+func extraPercentile(pct float64) bool { return pct != 50 && pct != 99 && pct != 99.9 }
+
+// pointsTable returns the table of every point.
+func pointsTable(m *Manifest, bestIdx int, links bool) table {
+	rank := m.SLO.RankPercentile()
+	head := []string{"#"}
+	head = append(head, paramHeads(m.Params)...)
+	nParams := len(m.Params)
+	head = append(head, "target msg/s", "msg/s", "wire MB/s", "p50 ms", "p99 ms", "p99.9 ms")
+	if extraPercentile(rank) {
+		head = append(head, "p"+PercentileName(rank)+" ms")
+	}
+	head = append(head, "max ms", "errors", "lag p99 ms", "records/batch", "batch KiB", "compression", "SLO")
+	t := table{caption: fmt.Sprintf("Points (%d)", len(m.Points)), head: head, right: make([]bool, len(head))}
+	for i := 1 + nParams; i < len(head)-1; i++ {
+		t.right[i] = true
+	}
+	t.right[0] = true
+	for i := range m.Points {
+		pt := &m.Points[i]
+		idx := cell{Text: strconv.Itoa(pt.Index)}
+		if links && pt.Dir != "" && pt.Status != StatusPending {
+			idx.Href = path.Join(pt.Dir, "report.html")
+		}
+		row := []cell{idx}
+		for _, p := range m.Params {
+			row = append(row, cell{Text: pt.Value(p.Path)})
+		}
+		if !pt.Done() {
+			n := len(head) - len(row)
+			for k := 0; k < n; k++ {
+				row = append(row, cell{Text: "–"})
+			}
+			row[len(row)-1] = cell{Text: strings.TrimSpace(pt.Status + " " + pt.Error)}
+			t.rows = append(t.rows, row)
+			continue
+		}
+		ev := pt.Evaluation
+		mt := ev.Metrics
+		target := "–"
+		if mt.TargetMsgsPerSec > 0 {
+			target = rateString(mt.TargetMsgsPerSec)
+		}
+		row = append(row, textCells(target, rateString(mt.MsgsPerSec), fmt.Sprintf("%.3f", mt.WireMBPerSec),
+			ms3(mt.P50Ns), ms3(mt.P99Ns), ms3(mt.P999Ns))...)
+		if extraPercentile(rank) {
+			row = append(row, cell{Text: ms3(ev.RankLatencyNs)})
+		}
+		verdict := "✓"
+		switch {
+		case pt.Index == bestIdx:
+			verdict = "★ best"
+		case !ev.Pass:
+			verdict = "✗ " + shortReason(ev)
+		}
+		row = append(row, textCells(ms3(mt.MaxNs), percentString(mt.ErrorRate), ms3(mt.LagP99Ns),
+			fmt.Sprintf("%.1f", mt.MeanRecordsPerBatch), fmt.Sprintf("%.1f", mt.MeanBatchBytes/1024),
+			fmt.Sprintf("%.3f", mt.CompressionRatio), verdict)...)
+		t.rows = append(t.rows, row)
+	}
+	return t
+}
+
+// shortReason is a table-cell version of a failing evaluation's reason:
+// "p99 23.8 > 20 ms", "errors 1.2% > 0.1%", "generator: lag p99 12 ms".
+func shortReason(ev *Evaluation) string {
+	switch ev.Limit {
+	case LimitSLO:
+		var parts []string
+		for _, c := range ev.Objectives {
+			if !c.Met {
+				parts = append(parts, fmt.Sprintf("p%s %s > %s ms", PercentileName(c.Percentile), oneDecimalMs(c.LatencyNs), msString(c.MaxNs)))
+			}
+		}
+		if len(parts) == 0 {
+			return ev.Reason
+		}
+		return strings.Join(parts, ", ")
+	case LimitErrors:
+		return "errors " + percentString(ev.Metrics.ErrorRate)
+	case LimitGenerator:
+		if ev.Metrics.OfferedMsgsPerSec > 0 && ev.Metrics.OfferedMsgsPerSec < MinOfferedFraction*ev.Metrics.TargetMsgsPerSec {
+			return "generator: sent " + rateString(ev.Metrics.OfferedMsgsPerSec) + " msg/s"
+		}
+		return "generator: lag p99 " + oneDecimalMs(ev.Metrics.LagP99Ns) + " ms"
+	}
+	return ev.Reason
+}
+
+// oneDecimalMs formats ns as ms with one decimal.
+func oneDecimalMs(ns int64) string { return strconv.FormatFloat(float64(ns)/1e6, 'f', 1, 64) }
+
+// sweepIntro returns the intro line of a sweep report.
+func sweepIntro(m *Manifest) []string {
+	var parts []string
+	if m.Description != "" {
+		parts = append(parts, m.Description)
+	}
+	var ps []string
+	for _, p := range m.Params {
+		ps = append(ps, fmt.Sprintf("%s ∈ {%s}", p.Path, strings.Join(p.Values, ", ")))
+	}
+	mode := m.Mode
+	if mode == "" {
+		mode = "product"
+	}
+	return append(parts, fmt.Sprintf("sweep (%s) of %s: %d points, %d complete", mode, strings.Join(ps, " × "), len(m.Points), m.Done()),
+		"SLO: "+m.SLO.String())
+}
+
+// WriteMarkdown writes the sweep report of m as Markdown: the best point
+// and why (a GitHub alert block), the table of every point and the plots
+// as images beside the file (sweep-*.png). It returns the first write
+// error.
+func WriteMarkdown(w io.Writer, m *Manifest) error {
+	if m == nil {
+		return errors.New("sweep: nil manifest")
+	}
+	bw := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	p("## prodbench sweep: %s\n\n", mdEscape(orDash(m.Scenario)))
+	intro := sweepIntro(m)
+	if m.File != "" {
+		intro = append(intro[:len(intro)-1], mdCode(m.File), intro[len(intro)-1])
+	}
+	for i := range intro {
+		if !strings.HasPrefix(intro[i], "`") {
+			intro[i] = mdEscape(intro[i])
+		}
+	}
+	p("%s\n\n", strings.Join(intro, " · "))
+	best, why := m.Best()
+	bestIdx := -1
+	if best != nil {
+		bestIdx = best.Index
+		p("> [!TIP]\n> **Best: #%d, %s.** %s\n\n", best.Index, mdEscape(m.Points[best.Index].ShortLabel()), mdEscape(best.Reason))
+	} else {
+		p("> [!WARNING]\n> **No best point:** %s.\n\n", mdEscape(why))
+	}
+	if n := len(m.Points) - m.Done(); n > 0 {
+		p("> [!NOTE]\n> %d of %d points have not completed; run `prodbench sweep` again with the same `--out` to resume.\n\n", n, len(m.Points))
+	}
+	writeMDTable(bw, pointsTable(m, bestIdx, false))
+	figs, err := sweepFigures(m)
+	if err != nil {
+		return err
+	}
+	p("\n")
+	for _, f := range figs {
+		p("![%s](%s.png)\n\n", mdEscape(f.caption), f.name)
+	}
+	p("Latency is from each message's intended send time to its ack (p%s ranks the points); throughput is acked messages per second of each run's measured window; errors are failed / sent; lag is the schedule lag (intended to actual send); batch KiB is the mean uncompressed batch. MB = 10^6 B. Each point's full report is in its directory.\n",
+		PercentileName(m.SLO.RankPercentile()))
+	return bw.Flush()
+}
+
+// WriteCapacityMarkdown writes the capacity report of c as Markdown: the
+// verdict (a GitHub alert block), the capacity, the limit, the steps and
+// the plots as images beside the file (capacity-*.png). c should be
+// concluded (see Conclude). It returns the first write error.
+func WriteCapacityMarkdown(w io.Writer, c *Capacity) error {
+	if c == nil {
+		return errors.New("sweep: nil capacity")
+	}
+	bw := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	p("## prodbench capacity: %s\n\n", mdEscape(orDash(c.Scenario)))
+	var intro []string
+	for _, s := range capacityIntro(c) {
+		intro = append(intro, mdEscape(s))
+	}
+	if c.File != "" {
+		intro = append([]string{mdCode(c.File)}, intro...)
+	}
+	p("%s\n\n", strings.Join(intro, " · "))
+	kind, title := capacityAlert(c)
+	p("> [!%s]\n> **%s** %s\n\n", strings.ToUpper(kind), mdEscape(title), mdEscape(c.Verdict))
+	p("| | |\n| --- | ---: |\n")
+	for _, r := range capacitySummary(c) {
+		p("| %s | %s |\n", mdEscape(r[0]), mdEscape(r[1]))
+	}
+	p("\n")
+	writeMDTable(bw, stepsTable(c, false))
+	figs, err := capacityFigures(c)
+	if err != nil {
+		return err
+	}
+	p("\n")
+	for _, f := range figs {
+		p("![%s](%s.png)\n\n", mdEscape(f.caption), f.name)
+	}
+	p("Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack; a step fails when it misses the SLO, when more messages fail than allowed, or when the load generator does not offer its load. MB = 10^6 B.\n")
+	return bw.Flush()
+}
+
+// capacityIntro returns the intro parts of a capacity report.
+func capacityIntro(c *Capacity) []string {
+	var out []string
+	if c.Description != "" {
+		out = append(out, c.Description)
+	}
+	if c.Target != "" {
+		out = append(out, "target "+c.Target)
+	}
+	s := c.Search
+	out = append(out, "SLO: "+c.SLO.String(),
+		fmt.Sprintf("steps of %v (warmup %v), ramp ×2 from %s msg/s, then bisection to %s",
+			time.Duration(s.StepDurationNs), time.Duration(s.StepWarmupNs), rateString(s.StartMsgsPerSec), percentString(s.Precision)))
+	if c.Status != StatusComplete {
+		out = append(out, "status "+orDash(c.Status))
+	}
+	return out
+}
+
+// capacityAlert returns the alert kind and title of the verdict.
+func capacityAlert(c *Capacity) (kind, title string) {
+	switch {
+	case !c.Found:
+		return "caution", "No capacity found."
+	case c.Limit == LimitGenerator:
+		return "warning", "Limited by the load generator, not the broker."
+	case c.Limit == LimitNone:
+		return "note", fmt.Sprintf("At least %s msg/s.", rateString(c.KneeMsgsPerSec))
+	}
+	return "tip", fmt.Sprintf("Capacity: %s msg/s.", rateString(c.KneeMsgsPerSec))
+}
+
+// capacitySummary returns the label/value rows of the conclusion.
+func capacitySummary(c *Capacity) [][2]string {
+	knee := "–"
+	if c.Found {
+		knee = rateString(c.KneeMsgsPerSec) + " msg/s"
+		if c.Limit == LimitGenerator || c.Limit == LimitNone {
+			knee = "≥ " + knee
+		}
+	}
+	fail, bracket, limit := "–", "–", "none"
+	if c.FailMsgsPerSec > 0 {
+		fail = rateString(c.FailMsgsPerSec) + " msg/s"
+		for i := range c.Steps {
+			if s := &c.Steps[i]; s.failed() && s.RateMsgsPerSec == c.FailMsgsPerSec {
+				limit = s.Evaluation.LimitName()
+				break
+			}
+		}
+	}
+	if c.Found && c.FailMsgsPerSec > 0 {
+		bracket = fmt.Sprintf("%s – %s msg/s (%.1f%%)", rateString(c.KneeMsgsPerSec), rateString(c.FailMsgsPerSec),
+			bracketWidth(c.KneeMsgsPerSec, c.FailMsgsPerSec)*100)
+	}
+	return [][2]string{
+		{"capacity (highest passing rate)", knee},
+		{"lowest failing rate", fail},
+		{"bracket", bracket},
+		{"stopped by", limit},
+		{"steps", strconv.Itoa(len(c.Steps))},
+	}
+}
+
+// stepsTable returns the table of a capacity search's steps.
+func stepsTable(c *Capacity, links bool) table {
+	pct := c.SLO.RankPercentile()
+	head := []string{"step", "phase", "offered msg/s", "sent msg/s", "achieved msg/s", "p50 ms", "p99 ms"}
+	if pct != 99 {
+		head = append(head, "p"+PercentileName(pct)+" ms")
+	}
+	head = append(head, "max ms", "errors", "lag p99 ms", "result")
+	t := table{caption: fmt.Sprintf("Steps (%d)", len(c.Steps)), head: head, right: make([]bool, len(head))}
+	for i := 2; i < len(head)-1; i++ {
+		t.right[i] = true
+	}
+	t.right[0] = true
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		idx := cell{Text: strconv.Itoa(s.Index + 1)}
+		if links && s.Dir != "" {
+			idx.Href = path.Join(s.Dir, "report.html")
+		}
+		row := []cell{idx, {Text: s.Phase}, {Text: rateString(s.RateMsgsPerSec)}}
+		if s.Evaluation == nil {
+			for len(row) < len(head)-1 {
+				row = append(row, cell{Text: "–"})
+			}
+			row = append(row, cell{Text: orDash(s.Status) + " " + s.Error})
+			t.rows = append(t.rows, row)
+			continue
+		}
+		ev := s.Evaluation
+		mt := ev.Metrics
+		offered := "–"
+		if mt.OfferedMsgsPerSec > 0 {
+			offered = rateString(mt.OfferedMsgsPerSec)
+		}
+		row = append(row, textCells(offered, rateString(mt.MsgsPerSec), ms3(mt.P50Ns), ms3(mt.P99Ns))...)
+		if pct != 99 {
+			row = append(row, cell{Text: ms3(ev.RankLatencyNs)})
+		}
+		res := "✓ pass"
+		if !ev.Pass {
+			res = "✗ " + ev.Limit + ": " + shortReason(ev)
+		}
+		row = append(row, textCells(ms3(mt.MaxNs), percentString(mt.ErrorRate), ms3(mt.LagP99Ns), res)...)
+		t.rows = append(t.rows, row)
+	}
+	return t
+}
+
+// writeMDTable writes t as a Markdown table.
+func writeMDTable(w *bufio.Writer, t table) {
+	w.WriteString("|")
+	for _, h := range t.head {
+		w.WriteString(" " + mdEscape(h) + " |")
+	}
+	w.WriteString("\n|")
+	for i := range t.head {
+		if t.right[i] {
+			w.WriteString(" ---: |")
+		} else {
+			w.WriteString(" --- |")
+		}
+	}
+	w.WriteString("\n")
+	for _, r := range t.rows {
+		w.WriteString("|")
+		for _, c := range r {
+			w.WriteString(" " + mdEscape(c.Text) + " |")
+		}
+		w.WriteString("\n")
+	}
+}
+
+// mdEscape escapes Markdown table and emphasis characters, "<" (no raw
+// HTML) and newlines.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("\\", "\\\\", "|", "\\|", "*", "\\*", "_", "\\_", "`", "\\`", "<", "&lt;", "\n", " ", "[", "\\[", "]", "\\]")
+	return r.Replace(s)
+}
+
+// mdCode returns s as inline code.
+func mdCode(s string) string {
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	pad := ""
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		pad = " "
+	}
+	return fence + pad + s + pad + fence
+}
+
+// htmlPage is the view model of a sweep or capacity page.
+type htmlPage struct {
+	Title  string
+	Intro  []string
+	Alerts []htmlAlert
+	Tables []htmlTable
+	Plots  []htmlPlot
+	Links  []string
+	Footer string
+}
+
+type htmlAlert struct{ Class, Title, Text string }
+
+type htmlTable struct {
+	Caption string
+	Head    []string
+	Right   []bool
+	Rows    [][]cell
+}
+
+type htmlPlot struct {
+	Caption string
+	Src     template.HTMLAttr
+	File    string
+}
+
+// HasHead reports whether some header cell is not empty; a table of label
+// and value pairs has none.
+func (t htmlTable) HasHead() bool {
+	for _, h := range t.Head {
+		if h != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func toHTMLTable(t table) htmlTable {
+	return htmlTable{Caption: t.caption, Head: t.head, Right: t.right, Rows: t.rows}
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #1b1f24; }
+h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #d0d7de; }
+.intro { color: #57606a; margin: .2em 0; }
+.alert { border-left: 5px solid; padding: .6em 1em; margin: 1em 0; border-radius: 4px; }
+.alert.tip { border-color: #1a7f37; background: #dafbe1; } .alert.warn { border-color: #d4a72c; background: #fff8c5; } .alert.bad { border-color: #cf222e; background: #ffebe9; } .alert.note { border-color: #0969da; background: #ddf4ff; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: .8em 0; font-variant-numeric: tabular-nums; font-size: .9em; }
+td, th { white-space: nowrap; }
+caption { text-align: left; font-weight: 600; padding: .3em 0; }
+th, td { border: 1px solid #d0d7de; padding: .25em .5em; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; } td.r, th.r { text-align: right; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #d0d7de; }
+figcaption { color: #57606a; font-size: .9em; }
+footer { margin-top: 2em; color: #57606a; font-size: .85em; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+{{range .Intro}}<p class="intro">{{.}}</p>
+{{end}}{{range .Alerts}}<div class="alert {{.Class}}" role="alert"><strong>{{.Title}}</strong> {{.Text}}</div>
+{{end}}{{range $t := .Tables}}<div class="scroll"><table>{{if $t.Caption}}<caption>{{$t.Caption}}</caption>{{end}}
+{{if $t.HasHead}}<thead><tr>{{range $i, $h := $t.Head}}<th{{if index $t.Right $i}} class="r"{{end}}>{{$h}}</th>{{end}}</tr></thead>{{end}}
+<tbody>{{range $t.Rows}}<tr>{{range $i, $c := .}}<td{{if index $t.Right $i}} class="r"{{end}}>{{if $c.Href}}<a href="{{$c.Href}}">{{$c.Text}}</a>{{else}}{{$c.Text}}{{end}}</td>{{end}}</tr>
+{{end}}</tbody></table></div>
+{{end}}{{if .Plots}}<h2>Plots</h2>
+{{range .Plots}}<figure><img {{.Src}} alt="{{.Caption}}" width="768" height="480"><figcaption>{{.Caption}} (<a href="{{.File}}">SVG</a>)</figcaption></figure>
+{{end}}{{end}}{{if .Links}}<h2>Files</h2>
+<p>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l}}">{{$l}}</a>{{end}}</p>
+{{end}}<footer>{{.Footer}}</footer>
+</body>
+</html>
+`))
+
+// htmlPlots returns the page figures of figs, with their PNGs from files.
+func htmlPlots(figs []figure, files []namedFile) []htmlPlot {
+	pngs := map[string][]byte{}
+	for _, f := range files {
+		pngs[f.name] = f.data
+	}
+	var out []htmlPlot
+	for _, f := range figs {
+		src := template.HTMLAttr(`src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(pngs[f.name+".png"]) + `"`)
+		out = append(out, htmlPlot{Caption: f.caption, Src: src, File: f.name + ".svg"})
+	}
+	return out
+}
+
+// writeSweepHTML writes sweep.html.
+func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) error {
+	pg := htmlPage{Title: "prodbench sweep: " + orDash(m.Scenario), Intro: sweepIntro(m),
+		Footer: "Latency is from each message's intended send time to its ack; throughput is acked messages per second of each run's measured window; errors are failed / sent. MB = 10^6 bytes. Point numbers link to each run's report."}
+	if m.File != "" {
+		pg.Intro = append(pg.Intro, "scenario file "+m.File)
+	}
+	best, why := m.Best()
+	bestIdx := -1
+	if best != nil {
+		bestIdx = best.Index
+		pg.Alerts = append(pg.Alerts, htmlAlert{"tip", fmt.Sprintf("Best: #%d, %s.", best.Index, m.Points[best.Index].ShortLabel()), best.Reason})
+	} else {
+		pg.Alerts = append(pg.Alerts, htmlAlert{"warn", "No best point:", why + "."})
+	}
+	if n := len(m.Points) - m.Done(); n > 0 {
+		pg.Alerts = append(pg.Alerts, htmlAlert{"note", "Incomplete sweep:", fmt.Sprintf("%d of %d points have not completed; run prodbench sweep again with the same --out to resume.", n, len(m.Points))})
+	}
+	pg.Tables = []htmlTable{toHTMLTable(pointsTable(m, bestIdx, true))}
+	pg.Plots = htmlPlots(figs, files)
+	pg.Links = []string{ManifestFile, MarkdownFile}
+	if err := pageTemplate.Execute(w, &pg); err != nil {
+		return fmt.Errorf("sweep: write html: %w", err)
+	}
+	return nil
+}
+
+// writeCapacityHTML writes capacity.html.
+func writeCapacityHTML(w io.Writer, c *Capacity, figs []figure, files []namedFile) error {
+	pg := htmlPage{Title: "prodbench capacity: " + orDash(c.Scenario), Intro: capacityIntro(c),
+		Footer: "Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack. MB = 10^6 bytes. Step numbers link to each run's report."}
+	if c.File != "" {
+		pg.Intro = append(pg.Intro, "scenario file "+c.File)
+	}
+	kind, title := capacityAlert(c)
+	class := map[string]string{"caution": "bad", "warning": "warn", "note": "note", "tip": "tip"}[kind]
+	pg.Alerts = []htmlAlert{{class, title, c.Verdict}}
+	sum := table{caption: "Result", head: []string{"", ""}, right: []bool{false, true}}
+	for _, r := range capacitySummary(c) {
+		sum.rows = append(sum.rows, textCells(r[0], r[1]))
+	}
+	pg.Tables = []htmlTable{toHTMLTable(sum), toHTMLTable(stepsTable(c, true))}
+	pg.Plots = htmlPlots(figs, files)
+	pg.Links = []string{CapacityFile, CapacityMarkdownFile}
+	if err := pageTemplate.Execute(w, &pg); err != nil {
+		return fmt.Errorf("sweep: write html: %w", err)
+	}
+	return nil
+}

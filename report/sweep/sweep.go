@@ -1,0 +1,390 @@
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// File names of a sweep directory.
+const (
+	// ManifestFile is the sweep manifest (Manifest as JSON); written last.
+	ManifestFile = "sweep.json"
+	// MarkdownFile is the sweep report in Markdown.
+	MarkdownFile = "sweep.md"
+	// HTMLFile is the self-contained sweep report page.
+	HTMLFile = "sweep.html"
+)
+
+// SchemaVersion is the version of sweep.json and capacity.json written by
+// this package.
+const SchemaVersion = 1
+
+// Point statuses (Point.Status).
+const (
+	// StatusPending marks a point not run yet.
+	StatusPending = "pending"
+	// StatusComplete marks a point whose run completed and was written.
+	StatusComplete = "complete"
+	// StatusInterrupted marks a point whose run was interrupted; it is run
+	// again on resume.
+	StatusInterrupted = "interrupted"
+	// StatusFailed marks a point whose run failed (no result); it is run
+	// again on resume.
+	StatusFailed = "failed"
+)
+
+// Well-known swept parameters, given their own plots.
+const (
+	// ParamLinger is the heatmaps' x axis.
+	ParamLinger = "producer.linger"
+	// ParamBatchBytes is the heatmaps' y axis.
+	ParamBatchBytes = "producer.max_batch_bytes"
+	// ParamCompression groups the codec bar charts.
+	ParamCompression = "producer.compression"
+)
+
+// TieTolerance is the relative throughput difference under which two
+// points count as tied (1%): at a fixed offered rate every point carrying
+// the load has the same throughput up to noise, and the lower latency
+// decides.
+const TieTolerance = 0.01
+
+// Manifest is sweep.json: the sweep's definition, every point with its
+// directory and status, and the evaluation of each finished point. It is
+// rewritten after every point, so an interrupted sweep resumes from it.
+type Manifest struct {
+	// SchemaVersion is SchemaVersion when written by this package.
+	SchemaVersion int `json:"schema_version"`
+	// Scenario, Description and File identify the swept scenario.
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	File        string `json:"file,omitempty"`
+	// SpecDigest identifies the swept scenario's settings (besides its
+	// SLO, which only judges the points): a resumed sweep must have the
+	// same. Empty means unknown.
+	SpecDigest string `json:"spec_digest,omitempty"`
+	// Mode is "product" or "zip".
+	Mode string `json:"mode"`
+	// Params are the swept parameters and their values, in file order.
+	Params []Param `json:"params"`
+	// SLO is what points are judged against.
+	SLO SLO `json:"slo"`
+	// CreatedAt is when the sweep started; UpdatedAt when the manifest
+	// was last written (UTC).
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Points are the sweep's points in run order.
+	Points []Point `json:"points"`
+}
+
+// Param is one swept parameter.
+type Param struct {
+	// Path is the field's dotted path, e.g. "producer.linger".
+	Path string `json:"path"`
+	// Values are its values as text, in file order.
+	Values []string `json:"values"`
+}
+
+// Setting is one parameter's value at a point.
+type Setting struct {
+	// Path is the field's dotted path; Value its value as text.
+	Path  string `json:"path"`
+	Value string `json:"value"`
+}
+
+// Point is one point of a sweep.
+type Point struct {
+	// Index is the point's position, 0-based.
+	Index int `json:"index"`
+	// Label is "path=value,…" for each parameter.
+	Label string `json:"label"`
+	// Settings are the point's parameter values, in parameter order.
+	Settings []Setting `json:"settings"`
+	// Dir is the point's run directory, relative to the sweep directory.
+	Dir string `json:"dir"`
+	// Status is StatusPending, StatusComplete, StatusInterrupted or
+	// StatusFailed.
+	Status string `json:"status"`
+	// Error is why a failed point failed.
+	Error string `json:"error,omitempty"`
+	// ElapsedNs is the wall time the point's run took, ns (0 if not run).
+	ElapsedNs int64 `json:"elapsed_ns,omitempty"`
+	// Evaluation is the point's result judged against the SLO; nil until
+	// the point completes.
+	Evaluation *Evaluation `json:"evaluation,omitempty"`
+}
+
+// Value returns the point's value of the parameter path, or "".
+func (p *Point) Value(path string) string {
+	for _, s := range p.Settings {
+		if s.Path == path {
+			return s.Value
+		}
+	}
+	return ""
+}
+
+// Done reports whether the point completed and was evaluated.
+func (p *Point) Done() bool { return p.Status == StatusComplete && p.Evaluation != nil }
+
+// Done returns the number of completed points.
+func (m *Manifest) Done() int {
+	n := 0
+	for i := range m.Points {
+		if m.Points[i].Done() {
+			n++
+		}
+	}
+	return n
+}
+
+// ShortLabel is the point's label with each path cut to its last segment:
+// "linger=5ms max_batch_bytes=64KiB".
+func (p *Point) ShortLabel() string {
+	parts := make([]string, len(p.Settings))
+	for i, s := range p.Settings {
+		parts[i] = shortPath(s.Path) + "=" + s.Value
+	}
+	return strings.Join(parts, " ")
+}
+
+// shortPath returns the last segment of a dotted path.
+func shortPath(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 && i+1 < len(path) {
+		return path[i+1:]
+	}
+	return path
+}
+
+// Choice is the best point of a sweep and why.
+type Choice struct {
+	// Index is the winning point's index; Label its label.
+	Index int    `json:"index"`
+	Label string `json:"label"`
+	// RunnerUp is the index of the point it is compared with, -1 if none.
+	RunnerUp int `json:"runner_up"`
+	// Eligible counts the points that met the SLO.
+	Eligible int `json:"eligible"`
+	// Reason says, in sentences with the numbers, why it won and by how
+	// much (it does not repeat the point's label).
+	Reason string `json:"reason"`
+}
+
+// Best picks the best completed point: the highest throughput among the
+// points that pass the SLO (Evaluation.Pass), where throughputs within
+// TieTolerance of the highest are tied and the lowest latency at the
+// SLO's RankPercentile breaks the tie (then the higher throughput, then
+// the lower index). It returns nil and a sentence saying why when no
+// point passes.
+func (m *Manifest) Best() (*Choice, string) {
+	var elig []*Point
+	for i := range m.Points {
+		if p := &m.Points[i]; p.Done() && p.Evaluation.Pass {
+			elig = append(elig, p)
+		}
+	}
+	done := m.Done()
+	if len(elig) == 0 {
+		if done == 0 {
+			return nil, "no point has completed yet"
+		}
+		return nil, fmt.Sprintf("none of the %d completed points met the SLO (%s)", done, m.SLO)
+	}
+	tput := func(p *Point) float64 { return p.Evaluation.Metrics.MsgsPerSec }
+	lat := func(p *Point) int64 { return p.Evaluation.RankLatencyNs }
+	top := 0.0
+	for _, p := range elig {
+		top = max(top, tput(p))
+	}
+	var tied []*Point
+	for _, p := range elig {
+		if tput(p) >= (1-TieTolerance)*top {
+			tied = append(tied, p)
+		}
+	}
+	sort.SliceStable(tied, func(i, j int) bool {
+		a, b := tied[i], tied[j]
+		if lat(a) != lat(b) {
+			return lat(a) < lat(b)
+		}
+		if tput(a) != tput(b) {
+			return tput(a) > tput(b)
+		}
+		return a.Index < b.Index
+	})
+	win := tied[0]
+	c := &Choice{Index: win.Index, Label: win.Label, RunnerUp: -1, Eligible: len(elig)}
+	pn := "p" + PercentileName(m.SLO.RankPercentile())
+	slo := "within the SLO (" + m.SLO.String() + ")"
+	if m.SLO.IsZero() {
+		slo = "among the completed points (no SLO set)"
+	}
+	name := func(p *Point) string { return fmt.Sprintf("#%d (%s)", p.Index, p.ShortLabel()) }
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s msg/s at %s %s ms, %s.", rateString(tput(win)), pn, msString(lat(win)), slo)
+	switch {
+	case len(elig) == 1:
+		fmt.Fprintf(&b, " It is the only one of the %d completed points that met it.", done)
+	case len(tied) > 1:
+		ru := tied[1]
+		c.RunnerUp = ru.Index
+		fmt.Fprintf(&b, " %d points carried the same load (throughput within %.0f%% of the highest, %s msg/s); of those it has the lowest %s: %s ms against %s ms for the runner-up %s, %s lower.",
+			len(tied), TieTolerance*100, rateString(top), pn, msString(lat(win)), msString(lat(ru)), name(ru), relLower(float64(lat(win)), float64(lat(ru))))
+	default:
+		var ru *Point
+		for _, p := range elig {
+			if p != win && (ru == nil || tput(p) > tput(ru) || tput(p) == tput(ru) && lat(p) < lat(ru)) {
+				ru = p
+			}
+		}
+		c.RunnerUp = ru.Index
+		fmt.Fprintf(&b, " It has the highest throughput that met the SLO, %s more than the runner-up %s at %s msg/s (%s %s ms).",
+			relMore(tput(win), tput(ru)), name(ru), rateString(tput(ru)), pn, msString(lat(ru)))
+	}
+	if bound := m.SLO.bound(m.SLO.RankPercentile()); bound > 0 {
+		fmt.Fprintf(&b, " Its %s leaves %.0f%% of the %s ms bound unused.", pn, (1-float64(lat(win))/float64(bound))*100, msString(bound))
+	}
+	if failed := done - len(elig); failed > 0 {
+		fmt.Fprintf(&b, " %d of %d completed points missed the SLO.", failed, done)
+	}
+	c.Reason = b.String()
+	return c, ""
+}
+
+// relMore says by how much a exceeds b: "12.3%" (of b).
+func relMore(a, b float64) string {
+	if !(b > 0) {
+		return "∞"
+	}
+	return fmt.Sprintf("%.1f%%", (a/b-1)*100)
+}
+
+// relLower says by how much a is below b: "23.4%" (of b).
+func relLower(a, b float64) string {
+	if !(b > 0) {
+		return "0%"
+	}
+	return fmt.Sprintf("%.1f%%", (1-a/b)*100)
+}
+
+// ReadManifest reads dir/sweep.json. It fails, naming the file, when it
+// cannot be read or parsed or has another schema version.
+func ReadManifest(dir string) (*Manifest, error) {
+	path := filepath.Join(dir, ManifestFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("sweep: parse %s: %w", path, err)
+	}
+	if m.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("sweep: %s has schema_version %d, want %d", path, m.SchemaVersion, SchemaVersion)
+	}
+	return &m, nil
+}
+
+// WriteManifest writes m as dir/sweep.json atomically, setting UpdatedAt
+// and SchemaVersion. dir must exist.
+func WriteManifest(dir string, m *Manifest) error {
+	if m == nil {
+		return errors.New("sweep: nil manifest")
+	}
+	m.SchemaVersion = SchemaVersion
+	m.UpdatedAt = time.Now().UTC()
+	b, err := marshal(m)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, ManifestFile), b)
+}
+
+// Write renders the sweep report into dir: sweep.md, sweep.html, the plots
+// (sweep-*.png and .svg) and finally sweep.json. Everything is rendered
+// before anything is written; each file is written atomically. dir must
+// exist.
+func Write(dir string, m *Manifest) error {
+	if m == nil {
+		return errors.New("sweep: nil manifest")
+	}
+	figs, err := sweepFigures(m)
+	if err != nil {
+		return err
+	}
+	files, err := renderFigures(figs)
+	if err != nil {
+		return err
+	}
+	var md, page bytes.Buffer
+	if err := WriteMarkdown(&md, m); err != nil {
+		return err
+	}
+	if err := writeSweepHTML(&page, m, figs, files); err != nil {
+		return err
+	}
+	files = append(files, namedFile{MarkdownFile, md.Bytes()}, namedFile{HTMLFile, page.Bytes()})
+	for _, f := range files {
+		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+			return err
+		}
+	}
+	return WriteManifest(dir, m)
+}
+
+// marshal returns v as indented JSON with a trailing newline.
+func marshal(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("sweep: encode: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// namedFile is one rendered output file.
+type namedFile struct {
+	name string
+	data []byte
+}
+
+// writeFileAtomic writes data to a temporary file next to path, syncs it
+// and renames it over path (mode 0644); on error the temporary file is
+// removed.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("sweep: write %s: %w", path, err)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

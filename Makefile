@@ -18,13 +18,15 @@ build:
 run: build
 	./$(BIN) run $(SCENARIO)
 
-# The test command CI runs (.ci/run). Race detector on; about 2 minutes on
-# 2 cores.
+# The test command CI runs (.ci/run): vet, gofmt, every test with the race
+# detector, then the tests that need a race-free build (allocation counts;
+# the 48-run regression verdict, too slow under -race).
 test:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 8m ./...
+	$(GO) test -count=1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord' ./cmd/prodbench ./producer
 
 test-short:
 	$(GO) test -count=1 -short ./...

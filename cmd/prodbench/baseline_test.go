@@ -21,6 +21,12 @@ func TestCompareBaselineVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("48 short runs")
 	}
+	if raceDetector {
+		// 48 runs take minutes under the race detector and test no
+		// concurrency the other tests do not: make test runs this test
+		// in its second, race-free pass.
+		t.Skip("runs in make test's race-free pass")
+	}
 	dir := t.TempDir()
 	run := func(name string, extra ...string) string {
 		t.Helper()

@@ -19,14 +19,15 @@ run: build
 	./$(BIN) run $(SCENARIO)
 
 # The test command CI runs (.ci/run): vet, gofmt, every test with the race
-# detector, then the tests that need a race-free build (allocation counts;
-# the 48-run regression verdict, too slow under -race).
+# detector, then, one package at a time, the tests that need a race-free
+# build (allocation counts, pacer precision; the 48-run regression verdict,
+# too slow under -race).
 test:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 8m ./...
-	$(GO) test -count=1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord' ./cmd/prodbench ./producer
+	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag' ./cmd/prodbench ./producer ./workload
 
 test-short:
 	$(GO) test -count=1 -short ./...

@@ -182,7 +182,12 @@ func TestIntendedTimesFollowProfiles(t *testing.T) {
 // depending on the host's load); with the engine's ticker they fire within
 // its 200 µs period (p50 ≈ 145 µs in every run).
 func TestScheduleLag(t *testing.T) {
-	t.Parallel()
+	if raceEnabled {
+		// A precision test of the real build: under the race detector,
+		// with other packages' tests on the same 2 cores, CI saw p50
+		// 2.1 ms. make test runs it in its race-free, serial pass.
+		t.Skip("timing precision is checked in make test's race-free pass")
+	}
 	s := codeScenario()
 	s.Rate.MessagesPerSecond = 20000
 	snd := newCaptureSender(20010)
@@ -196,9 +201,6 @@ func TestScheduleLag(t *testing.T) {
 	p50, p99 := time.Duration(lags[n/2]), time.Duration(lags[n*99/100])
 	t.Logf("lag p50 %v p99 %v max %v", p50, p99, time.Duration(lags[n-1]))
 	limit := 300 * time.Microsecond
-	if raceEnabled {
-		limit = 700 * time.Microsecond // still below a timer's ~1 ms
-	}
 	if p50 > limit {
 		t.Errorf("lag p50 = %v, want < %v", p50, limit)
 	}

@@ -20,14 +20,14 @@ run: build
 
 # The test command CI runs (.ci/run): vet, gofmt, every test with the race
 # detector, then, one package at a time, the tests that need a race-free
-# build (allocation counts, pacer precision; the 48-run regression verdict,
-# too slow under -race).
+# build (allocation counts, pacer precision, batch sizes of the linger
+# sweep; the 48-run regression verdict, too slow under -race).
 test:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 8m ./...
-	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag' ./cmd/prodbench ./producer ./workload
+	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag|TestSweepLingerBatch' ./cmd/prodbench ./producer ./workload
 
 test-short:
 	$(GO) test -count=1 -short ./...

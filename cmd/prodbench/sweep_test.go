@@ -50,6 +50,13 @@ sweep:
 // binding limit; then runs the sweep again and checks it resumes with
 // nothing left to do.
 func TestSweepLingerBatch(t *testing.T) {
+	if raceDetector {
+		// Batch sizes depend on timing: under the race detector with other
+		// packages on the same 2 cores, CI saw 5 ms and 20 ms lingers give
+		// the same batches (request round trips, not linger, bound them).
+		// make test runs this in its race-free, serial pass.
+		t.Skip("timing-dependent; checked in make test's race-free pass")
+	}
 	t.Parallel()
 	path := scenarioFile(t, "lb.yaml", lingerBatchSweep)
 	out := filepath.Join(t.TempDir(), "sweep")

@@ -3,6 +3,7 @@ package producer
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -20,9 +21,9 @@ import (
 type compressor struct {
 	codec Codec
 	level int       // 0: the codec's default
-	gzips sync.Pool // *gzip.Writer
-	zlibs sync.Pool // *zlib.Writer
-	lz4s  sync.Pool // *lz4.Writer
+	gzips sync.Pool // streamWriter: *gzip.Writer
+	zlibs sync.Pool // streamWriter: *zlib.Writer
+	lz4s  sync.Pool // streamWriter: *lz4.Writer
 	zstd  *zstd.Encoder
 }
 
@@ -65,60 +66,52 @@ func (c *compressor) compress(dst, src []byte) ([]byte, error) {
 	case CodecZstd:
 		return c.zstd.EncodeAll(src, dst[:0]), nil
 	case CodecGzip:
-		buf := &appendBuffer{b: dst[:0]}
-		w, _ := c.gzips.Get().(*gzip.Writer)
-		if w == nil {
-			var err error
-			if w, err = gzip.NewWriterLevel(buf, c.gzipLevel()); err != nil {
-				return nil, err
-			}
-		} else {
-			w.Reset(buf)
-		}
-		_, err := w.Write(src)
-		if err == nil {
-			err = w.Close()
-		}
-		c.gzips.Put(w)
-		return buf.b, err
+		return c.stream(&c.gzips, dst, src, func(w io.Writer) (streamWriter, error) {
+			return gzip.NewWriterLevel(w, c.gzipLevel())
+		})
 	case CodecZlib:
-		buf := &appendBuffer{b: dst[:0]}
-		w, _ := c.zlibs.Get().(*zlib.Writer)
-		if w == nil {
-			var err error
-			if w, err = zlib.NewWriterLevel(buf, c.gzipLevel()); err != nil {
-				return nil, err
-			}
-		} else {
-			w.Reset(buf)
-		}
-		_, err := w.Write(src)
-		if err == nil {
-			err = w.Close()
-		}
-		c.zlibs.Put(w)
-		return buf.b, err
+		return c.stream(&c.zlibs, dst, src, func(w io.Writer) (streamWriter, error) {
+			return zlib.NewWriterLevel(w, c.gzipLevel())
+		})
 	case CodecLZ4:
-		buf := &appendBuffer{b: dst[:0]}
-		w, _ := c.lz4s.Get().(*lz4.Writer)
-		if w == nil {
-			w = lz4.NewWriter(buf)
+		return c.stream(&c.lz4s, dst, src, func(w io.Writer) (streamWriter, error) {
+			zw := lz4.NewWriter(w)
 			if c.level > 0 {
-				if err := w.Apply(lz4.CompressionLevelOption(lz4Level(c.level))); err != nil {
+				if err := zw.Apply(lz4.CompressionLevelOption(lz4Level(c.level))); err != nil {
 					return nil, err
 				}
 			}
-		} else {
-			w.Reset(buf)
-		}
-		_, err := w.Write(src)
-		if err == nil {
-			err = w.Close()
-		}
-		c.lz4s.Put(w)
-		return buf.b, err
+			return zw, nil
+		})
 	}
 	return nil, fmt.Errorf("compression: unsupported codec %v", c.codec)
+}
+
+// streamWriter is a pooled stream encoder: gzip, zlib and lz4 writers.
+type streamWriter interface {
+	io.WriteCloser
+	Reset(w io.Writer)
+}
+
+// stream compresses src into dst[:0] with a writer from pool, made by mk
+// when the pool is empty.
+func (c *compressor) stream(pool *sync.Pool, dst, src []byte, mk func(io.Writer) (streamWriter, error)) ([]byte, error) {
+	buf := &appendBuffer{b: dst[:0]}
+	w, _ := pool.Get().(streamWriter)
+	if w == nil {
+		var err error
+		if w, err = mk(buf); err != nil {
+			return nil, err
+		}
+	} else {
+		w.Reset(buf)
+	}
+	_, err := w.Write(src)
+	if err == nil {
+		err = w.Close()
+	}
+	pool.Put(w)
+	return buf.b, err
 }
 
 // decompress reverses compress; it is used by tests and by tools that read

@@ -299,6 +299,14 @@ func (p *Producer) deliver(b *batch, err error) {
 	}
 	info := BatchInfo{Records: int32(len(b.entries)), UncompressedBytes: int32(len(b.records)), CompressedBytes: wireBytes}
 	topic, part := b.part.topic.name, b.part.id
+	n := int64(len(b.entries))
+	// Count the batch before its callbacks run, so that a caller woken by
+	// a callback (a sync Send) sees it in Stats.
+	if err == nil {
+		p.stats.batchDone(n, int64(len(b.records)), int64(wireBytes), b.reason)
+	} else {
+		p.stats.batchFailed(n)
+	}
 	for i := range b.entries {
 		e := &b.entries[i]
 		ack := Ack{Record: e.rec, Topic: topic, Partition: part, Offset: -1, Batch: info}
@@ -317,14 +325,8 @@ func (p *Producer) deliver(b *batch, err error) {
 		}
 		e.cb(ack, err)
 	}
-	n := int64(len(b.entries))
-	if err == nil {
-		p.stats.batchDone(n, int64(len(b.records)), int64(wireBytes), b.reason)
-		if p.cfg.OnBatch != nil {
-			p.cfg.OnBatch(info, b.reason)
-		}
-	} else {
-		p.stats.batchFailed(n)
+	if err == nil && p.cfg.OnBatch != nil {
+		p.cfg.OnBatch(info, b.reason)
 	}
 	b.part.queuedBytes.Add(-b.bytes)
 	bytes := b.bytes

@@ -211,7 +211,7 @@ func (c *Comparison) Write(dir string) error {
 	}
 	files = append(files, namedFile{CompareHTMLFile, page.Bytes()}, namedFile{CompareJSONFile, append(js, '\n')})
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
 	}

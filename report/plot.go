@@ -65,7 +65,7 @@ func PlotLatency(path string, res *Result) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
+	return WriteFileAtomic(path, b)
 }
 
 // renderLatencyPNG returns the percentile spectrum PNG of res.

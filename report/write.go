@@ -86,7 +86,7 @@ func write(dir string, res *Result, withResult bool) error {
 		files = append(files, namedFile{ResultFile, js}) // last: marks a finished write
 	}
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
 	}
@@ -177,9 +177,11 @@ func Load(dir string) (*Result, error) {
 	return res, nil
 }
 
-// writeFileAtomic writes data to a temporary file next to path, syncs it and
-// renames it to path (mode 0644). On error the temporary file is removed.
-func writeFileAtomic(path string, data []byte) (err error) {
+// WriteFileAtomic writes data to a temporary file next to path, syncs it and
+// renames it to path (mode 0644), so readers see the old file or the whole
+// new one, never a part. On error the temporary file is removed and the
+// error names path. The sweep and capacity reports use it too.
+func WriteFileAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

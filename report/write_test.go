@@ -215,7 +215,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(target, []byte("{}")); err == nil {
+	if err := WriteFileAtomic(target, []byte("{}")); err == nil {
 		t.Fatal("want an error")
 	}
 	entries, _ := os.ReadDir(dir)

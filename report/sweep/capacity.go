@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/prodbench/prodbench/report"
 )
 
 // File names of a capacity directory.
@@ -235,7 +237,7 @@ func WriteCapacity(dir string, c *Capacity) error {
 	}
 	files = append(files, namedFile{CapacityMarkdownFile, md.Bytes()}, namedFile{CapacityHTMLFile, page.Bytes()}, namedFile{CapacityFile, js})
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+		if err := report.WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
 	}
@@ -255,7 +257,7 @@ func WriteCapacityJSON(dir string, c *Capacity) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, CapacityFile), js)
+	return report.WriteFileAtomic(filepath.Join(dir, CapacityFile), js)
 }
 
 // bracketWidth is (hi − lo) / lo, or +Inf without a positive lo.

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/prodbench/prodbench/report"
 )
 
 // File names of a sweep directory.
@@ -304,7 +306,7 @@ func WriteManifest(dir string, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, ManifestFile), b)
+	return report.WriteFileAtomic(filepath.Join(dir, ManifestFile), b)
 }
 
 // Write renders the sweep report into dir: sweep.md, sweep.html, the plots
@@ -332,7 +334,7 @@ func Write(dir string, m *Manifest) error {
 	}
 	files = append(files, namedFile{MarkdownFile, md.Bytes()}, namedFile{HTMLFile, page.Bytes()})
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+		if err := report.WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
 	}
@@ -352,39 +354,4 @@ func marshal(v any) ([]byte, error) {
 type namedFile struct {
 	name string
 	data []byte
-}
-
-// writeFileAtomic writes data to a temporary file next to path, syncs it
-// and renames it over path (mode 0644); on error the temporary file is
-// removed.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("sweep: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("sweep: write %s: %w", path, err)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -239,7 +239,11 @@ func TestTransactionsHoldAcksUntilCommit(t *testing.T) {
 			kinds[ErrorKind(err)]++
 		}
 	}
-	if kinds["txn_aborted"] == 0 || kinds["broker:MESSAGE_TOO_LARGE"] != 10 {
+	// The failed batch holds 1 to 10 records (linger may seal it before
+	// max_batch_messages); later batches of its partition in the same
+	// transaction may fail OUT_OF_ORDER_SEQUENCE_NUMBER before the abort.
+	// Every other record of the aborted transaction is ErrTxnAborted.
+	if tl := kinds["broker:MESSAGE_TOO_LARGE"]; kinds["txn_aborted"] == 0 || tl < 1 || tl > 10 {
 		t.Fatalf("failure kinds %v", kinds)
 	}
 	// The committed log holds exactly the records reported as sent.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,81 +86,6 @@ type engine struct {
 	sent     atomic.Int64 // records handed to the Sender
 	finished atomic.Bool  // a worker reached the end of the schedule
 	ticker   *ticker      // open loop only
-}
-
-// Waiting. Go timers are cheap (the runtime fires all that are due in one
-// pass) but, when the process is otherwise idle, they fire up to ~1 ms
-// late: the runtime then waits in epoll, whose timeout is in whole
-// milliseconds. Sleeping in nanosleep instead is precise (~60 µs) but
-// costs a thread hand-off per wake, ~20 µs of CPU on a VM: measured on a
-// 2-core VM, the quickstart (20,000 msg/s) then took 8.5 s of CPU instead
-// of 4.9 s, and the in-process broker's service time p50 rose from 3.1 ms
-// to 7-9 ms.
-// So workers wait on their Go timers, and while any of them has a short
-// wait (<= shortWait) a ticker goroutine wakes the runtime every
-// tickPeriod (nanosleep, then a trip through the scheduler, which fires
-// due timers): timers fire within ~tickPeriod at a fixed cost of at most
-// 1/tickPeriod wakes per second, whatever the rate and worker count.
-const (
-	// shortWait is the wait below which a worker needs the ticker; longer
-	// waits sleep on the timer until shortWait/2 before the due time
-	// first.
-	shortWait = 2 * time.Millisecond
-	// tickPeriod is the ticker's period.
-	tickPeriod = 200 * time.Microsecond
-)
-
-// ticker wakes the runtime every tickPeriod while workers wait.
-type ticker struct {
-	waiters atomic.Int64  // workers in a short wait
-	wake    chan struct{} // signalled when waiters goes from 0 to 1
-	stop    chan struct{}
-	done    chan struct{}
-}
-
-func newTicker() *ticker {
-	k := &ticker{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	go k.run()
-	return k
-}
-
-func (k *ticker) run() {
-	defer close(k.done)
-	for {
-		if k.waiters.Load() == 0 {
-			select {
-			case <-k.wake:
-			case <-k.stop:
-				return
-			}
-			continue
-		}
-		select {
-		case <-k.stop:
-			return
-		default:
-		}
-		fineSleep(tickPeriod)
-		runtime.Gosched() // through the scheduler: due timers fire
-	}
-}
-
-// enter and leave bracket a short wait.
-func (k *ticker) enter() {
-	if k.waiters.Add(1) == 1 {
-		select {
-		case k.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (k *ticker) leave() { k.waiters.Add(-1) }
-
-// close stops the ticker.
-func (k *ticker) close() {
-	close(k.stop)
-	<-k.done
 }
 
 // Run plays s: Workers goroutines share one sequence of messages. Open

@@ -52,12 +52,57 @@ func ErrorKind(err error) string {
 	case errors.As(err, &be):
 		return "broker:" + strings.ToUpper(be.Name)
 	}
+	var fk FailureKinder
+	if errors.As(err, &fk) {
+		return fk.FailureKind()
+	}
 	var te *TopicError
 	if errors.As(err, &te) {
 		return "topic"
 	}
 	return "connection"
 }
+
+// FailureKinder is an error that names its own failure kind, as a target
+// system classifies its errors: ErrorKind returns FailureKind() for it (or
+// for an error wrapping it), e.g. "nats:no_responders" or
+// "pulsar:send-error:5". Kinds are "system:name" in lower case.
+type FailureKinder interface {
+	error
+	FailureKind() string
+}
+
+// SystemError is a target system's classified error: the engine or
+// transport that got it says what kind of failure it is and whether
+// sending again may help, so the core and the reports need no knowledge of
+// the system's error codes.
+type SystemError struct {
+	// Kind is the failure kind counted in reports, "system:name", e.g.
+	// "nats:stream_not_found".
+	Kind string
+	// Retriable is true when the same message may succeed if sent again
+	// (a timeout, a leader change); false for permanent refusals.
+	Retriable bool
+	// Metadata is true when the destination may have moved, so metadata
+	// should be refreshed before a retry.
+	Metadata bool
+	// Err is the underlying error.
+	Err error
+}
+
+// Error returns Kind and the underlying error.
+func (e *SystemError) Error() string {
+	if e.Err == nil {
+		return e.Kind
+	}
+	return e.Kind + ": " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *SystemError) Unwrap() error { return e.Err }
+
+// FailureKind returns Kind.
+func (e *SystemError) FailureKind() string { return e.Kind }
 
 // TopicError fails a record whose destination cannot be resolved: the
 // topic's metadata could not be loaded, or an explicit partition is out of
@@ -96,6 +141,12 @@ func retriable(err error) bool {
 	switch {
 	case errors.As(err, &be):
 		return be.Retriable
+	}
+	var se *SystemError
+	if errors.As(err, &se) {
+		return se.Retriable
+	}
+	switch {
 	case errors.Is(err, ErrClosed), errors.Is(err, ErrSendTimeout), errors.Is(err, ErrRecordTooLarge),
 		errors.Is(err, ErrTxnAborted), errors.As(err, &te), errors.Is(err, context.Canceled):
 		return false

@@ -1,0 +1,321 @@
+// Package registry is where target systems register themselves, as
+// database/sql drivers do with sql.Register: each system package (Kafka,
+// the simulator, NATS JetStream, Pulsar, Pulsar's WebSocket API) calls
+// Register from its init function, and a program picks the systems it
+// wants up with blank imports (cmd/prodbench/systems.go is the only file
+// that lists them). Neither cmd nor workload names a system: a scenario's
+// `target: {kind: ...}` block and the `--target URL` flag are resolved
+// here, by kind and by URL scheme.
+//
+// A System decodes and validates its own `target:` block (the scenario
+// decoder fills the struct NewConfig returns, strictly, recording lines, so
+// errors name file:line:field), can start an embedded stand-in, and opens
+// an Engine: what the workload drives.
+//
+// The package imports only the producer core, so that systems, workload and
+// cmd can all depend on it.
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prodbench/prodbench/producer"
+)
+
+// Engine is what a run drives: prodbench's producer core over a system's
+// Transport, or an official client library wrapped thinly (franz-go,
+// nats.go, pulsar-client-go). All methods are safe for concurrent use.
+type Engine interface {
+	// Send hands r to the engine and returns without waiting for the
+	// acknowledgement (in async mode). cb is called exactly once per
+	// Send, with the Ack or an error, from any goroutine; the error's
+	// failure kind is producer.KindOf(err). Send blocks only while the
+	// engine's pending limits are reached and block_if_queue_full is set.
+	Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error))
+	// Flush waits until every record handed to Send so far has had its
+	// callback, or ctx ends (returning ctx's error).
+	Flush(ctx context.Context) error
+	// Close flushes, then releases the engine's connections; records still
+	// pending when ctx ends are failed. No goroutine of the engine is left
+	// once Close returns.
+	Close(ctx context.Context) error
+	// Stats returns the engine's counters so far. Counters an engine cannot
+	// know are zero and said to be so by its Capabilities.
+	Stats() producer.Stats
+}
+
+// InFlighter is an Engine that can tell how many produce requests it has
+// in flight (the live progress line shows it). Asked for through
+// Opened.InFlight, not by type assertion, so wrappers keep it.
+type InFlighter interface{ InFlight() int }
+
+// Capabilities say what an engine's figures mean, so that reports print
+// "not applicable" rather than a misleading zero.
+type Capabilities struct {
+	// Batches is true when Stats reports batches, seal reasons and
+	// compression (Kafka's record batches, Pulsar's batch messages).
+	Batches bool
+	// Compression is true when the engine compresses on the client.
+	Compression bool
+	// Requests is true when Stats reports produce requests.
+	Requests bool
+}
+
+// Topic is one topic (stream, station) of the scenario, for systems that
+// create topics or size an embedded stand-in.
+type Topic struct {
+	// Name is the topic name as written in the scenario.
+	Name string
+	// Partitions is the declared partition count, >= 1.
+	Partitions int
+	// ReplicationFactor is the declared replication factor; 0 means the
+	// system's default.
+	ReplicationFactor int
+	// Configs are system-specific topic settings (e.g. Kafka's
+	// retention.ms); nil means none.
+	Configs map[string]string
+}
+
+// OpenOptions is everything a System needs to open an Engine.
+type OpenOptions struct {
+	// Config is the target block as decoded from the scenario (a pointer of
+	// the type System.NewConfig returns) with any --target URL applied by
+	// System.ApplyURL. Never nil.
+	Config any
+	// Engine is the engine name, one of System.Engines; "" means the first.
+	Engine string
+	// Producer is the producer configuration from the scenario's
+	// `producer:` block with flags applied.
+	Producer producer.Config
+	// Topics are the scenario's topics.
+	Topics []Topic
+	// Seed is the scenario's seed (stand-ins that draw random numbers use
+	// it).
+	Seed int64
+	// Retain makes an embedded stand-in keep what it receives (for
+	// verification and tests) instead of discarding it.
+	Retain bool
+	// ProduceDelay, when positive, delays every produce request by that
+	// long: a test knob for regression checks (--x-produce-delay). A
+	// system without it refuses a non-zero value.
+	ProduceDelay time.Duration
+	// Log receives warnings, one line each (e.g. an option the target
+	// cannot honour, an existing topic with another partition count).
+	// Never nil.
+	Log io.Writer
+}
+
+// Opened is an open Engine with what it runs on.
+type Opened struct {
+	// Engine is what the run drives.
+	Engine Engine
+	// EngineName is the engine's name as reported ("native", "franz-go",
+	// "nats.go", ...).
+	EngineName string
+	// Target describes where the engine sends, without secrets, for
+	// reports: "embedded kafka 127.0.0.1:40123", "kafka b1:9092,b2:9092",
+	// "sim".
+	Target string
+	// StandIn is true when the target is an in-process stand-in rather
+	// than the real system (Pulsar, Macrometa): reports then say plainly
+	// that latency says nothing about the real system.
+	StandIn bool
+	// Caps says which figures the engine reports.
+	Caps Capabilities
+	// InFlight, when not nil, returns the produce requests in flight.
+	InFlight func() int
+	// Start, when not nil, is called just before the first message (the
+	// simulator counts its stalls from it).
+	Start func()
+	// Release, when not nil, is called after the Engine is closed: it
+	// stops an embedded stand-in and closes connections.
+	Release func()
+	// Info holds what the system learned about the target before sending
+	// (cluster ID, brokers, per-topic partitions), for result.json; nil
+	// when nothing.
+	Info map[string]any
+}
+
+// Scope is what a System's validator sees of the scenario around its
+// target block. Field names are dotted paths from the scenario's root, as
+// in "target.brokers[0]" or "producer.linger".
+type Scope interface {
+	// Has reports whether field is set in the scenario file (false for
+	// a scenario built in code).
+	Has(field string) bool
+	// Errorf returns an error about field at its file:line, for a
+	// scenario read from a file.
+	Errorf(field, format string, args ...any) error
+}
+
+// ServeOptions configures a stand-in run on its own (`prodbench broker`).
+type ServeOptions struct {
+	// Listen is the host:port to listen on; "" means the system's
+	// default.
+	Listen string
+	// Topics are created at start; Partitions is the partition count of
+	// topics created on first use.
+	Topics     []string
+	Partitions int
+	// Retain keeps produced data.
+	Retain bool
+	// Faults are fault specifications as given to --fault (system
+	// specific); a system without faults refuses any.
+	Faults []string
+	// Log receives status lines. Never nil.
+	Log io.Writer
+}
+
+// Server is a running stand-in.
+type Server interface {
+	// Addr is the URL clients use, e.g. "kafka://127.0.0.1:9092".
+	Addr() string
+	// Close stops the server.
+	Close() error
+}
+
+// System is one target system. Kind, NewConfig and Open are required.
+type System struct {
+	// Kind is the name used in `target: {kind: ...}`, e.g. "kafka".
+	Kind string
+	// Schemes are the URL schemes --target accepts for this system, e.g.
+	// "kafka"; a scheme belongs to one system.
+	Schemes []string
+	// Summary is one line for help texts.
+	Summary string
+	// Engines are the engine names the system offers; the first is the
+	// default. Empty means one engine named Kind.
+	Engines []string
+	// NewConfig returns a pointer to a new zero target block, a struct
+	// whose yaml and json tags (the same names) are the block's fields
+	// besides kind and url. The scenario decoder fills it strictly.
+	NewConfig func() any
+	// Validate checks a decoded block (from NewConfig) and the producer
+	// options against what the system can do, returning the first
+	// problem as sc.Errorf(field, ...). Options the system cannot honour
+	// are refused here, naming the option. May be nil.
+	Validate func(cfg any, p producer.Config, sc Scope) error
+	// ApplyURL applies a --target URL (scheme included, as the user typed
+	// it) to cfg. Errors name the URL's bad part, never a secret. Nil
+	// means the system takes no URL.
+	ApplyURL func(cfg any, rawURL string) error
+	// Open opens an engine. Errors that are the input's fault wrap
+	// ErrUsage.
+	Open func(ctx context.Context, o OpenOptions) (*Opened, error)
+	// Serve starts the system's stand-in alone, for `prodbench broker
+	// --kind`. Nil means the system has none.
+	Serve func(ctx context.Context, o ServeOptions) (Server, error)
+}
+
+// ErrUsage marks an Open error as the input's fault (a bad option or
+// URL), which the CLI reports with exit code 2 rather than 1.
+var ErrUsage = errors.New("usage")
+
+// UsageError returns an error wrapping ErrUsage with the given message.
+func UsageError(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == ErrUsage }
+
+var (
+	mu      sync.RWMutex
+	byKind  = map[string]*System{}
+	byScheme = map[string]*System{}
+)
+
+// Register makes a system available by its kind and schemes. It panics if
+// Kind, NewConfig or Open is missing, or if the kind or a scheme is taken:
+// both are programming errors found at init.
+func Register(s System) {
+	if s.Kind == "" || s.NewConfig == nil || s.Open == nil {
+		panic("registry: Register needs Kind, NewConfig and Open")
+	}
+	if len(s.Engines) == 0 {
+		s.Engines = []string{s.Kind}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := byKind[s.Kind]; dup {
+		panic("registry: system " + s.Kind + " registered twice")
+	}
+	for _, sc := range s.Schemes {
+		if o, dup := byScheme[sc]; dup {
+			panic("registry: scheme " + sc + " taken by " + o.Kind)
+		}
+	}
+	sys := s
+	byKind[s.Kind] = &sys
+	for _, sc := range s.Schemes {
+		byScheme[sc] = &sys
+	}
+}
+
+// Lookup returns the system registered as kind.
+func Lookup(kind string) (*System, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	s, ok := byKind[kind]
+	return s, ok
+}
+
+// Kinds returns the registered kinds, sorted.
+func Kinds() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	ks := make([]string, 0, len(byKind))
+	for k := range byKind {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Schemes returns the registered URL schemes, sorted.
+func Schemes() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	ss := make([]string, 0, len(byScheme))
+	for k := range byScheme {
+		ss = append(ss, k)
+	}
+	sort.Strings(ss)
+	return ss
+}
+
+// ForURL returns the system whose scheme starts rawURL ("nats://h:4222").
+// The error names the scheme and the known ones; it never repeats the
+// rest of the URL, which may hold a password.
+func ForURL(rawURL string) (*System, error) {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	if !ok || scheme == "" {
+		return nil, fmt.Errorf("target URL must start with a scheme such as kafka:// (known: %s)", strings.Join(Schemes(), ", "))
+	}
+	mu.RLock()
+	s, found := byScheme[strings.ToLower(scheme)]
+	mu.RUnlock()
+	if !found {
+		return nil, fmt.Errorf("unknown target URL scheme %q (known: %s)", scheme, strings.Join(Schemes(), ", "))
+	}
+	return s, nil
+}
+
+// HasEngine reports whether name ("" meaning the default) is one of s's
+// engines.
+func (s *System) HasEngine(name string) bool {
+	return name == "" || slices.Contains(s.Engines, name)
+}
+
+// DefaultEngine is s's first engine.
+func (s *System) DefaultEngine() string { return s.Engines[0] }

@@ -1,0 +1,226 @@
+// Package transporttest is the conformance suite every target system's
+// engine passes: each callback exactly once, order within a partition,
+// positions increasing within a partition, Flush and Close semantics, and
+// no goroutine left after Close. A system's test calls RunEngine with a
+// Harness that opens its engine against its embedded stand-in.
+package transporttest
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/registry"
+)
+
+// Harness opens engines for the suite.
+type Harness struct {
+	// Open returns a new engine sending to topic, which has partitions
+	// partitions on a target that exists for the whole subtest (the
+	// harness starts and stops it, with t.Cleanup). cfg is
+	// producer.DefaultConfig() with the suite's changes; the harness may
+	// adjust options its system does not take (say which in a comment).
+	Open func(t testing.TB, cfg producer.Config, topic string, partitions int) registry.Engine
+	// Positions is true when acks carry increasing positions (offset,
+	// stream sequence) within a partition.
+	Positions bool
+	// Partitions is the partition count the suite uses; 0 means 3.
+	Partitions int
+}
+
+// RunEngine runs every conformance check as a subtest of t.
+func RunEngine(t *testing.T, h Harness) {
+	if h.Partitions == 0 {
+		h.Partitions = 3
+	}
+	t.Run("CallbackOnceAndOrder", func(t *testing.T) { callbackOnceAndOrder(t, h) })
+	t.Run("FlushWaits", func(t *testing.T) { flushWaits(t, h) })
+	t.Run("CloseLeavesNoGoroutine", func(t *testing.T) { closeLeavesNoGoroutine(t, h) })
+}
+
+type ackLog struct {
+	mu    sync.Mutex
+	calls map[int]int
+	errs  []error
+	byKey map[string][]int   // key -> sequence numbers in callback order
+	pos   map[string][]int64 // topic/partition -> positions in callback order
+	part  map[string]int32   // key -> partition
+}
+
+func newAckLog() *ackLog {
+	return &ackLog{calls: map[int]int{}, byKey: map[string][]int{}, pos: map[string][]int64{}, part: map[string]int32{}}
+}
+
+func send(ctx context.Context, e registry.Engine, l *ackLog, topic string, n, keys int) {
+	for i := 0; i < n; i++ {
+		key := fmt.Sprintf("k%d", i%keys)
+		r := &producer.Record{Topic: topic, Key: []byte(key), Value: []byte(fmt.Sprintf("v%06d", i)), Context: i}
+		e.Send(ctx, r, func(a producer.Ack, err error) {
+			seq := a.Record.Context.(int)
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.calls[seq]++
+			if err != nil {
+				l.errs = append(l.errs, err)
+				return
+			}
+			k := string(a.Record.Key)
+			l.byKey[k] = append(l.byKey[k], seq)
+			if p, ok := l.part[k]; ok && p != a.Partition {
+				l.errs = append(l.errs, fmt.Errorf("key %s acked on partitions %d and %d", k, p, a.Partition))
+			}
+			l.part[k] = a.Partition
+			tp := fmt.Sprintf("%s/%d", a.Topic, a.Partition)
+			l.pos[tp] = append(l.pos[tp], a.Offset)
+		})
+	}
+}
+
+// callbackOnceAndOrder: 2,000 keyed records, every callback exactly once
+// and successful, each key on one partition, records of a key acked in
+// send order, positions increasing within a partition.
+func callbackOnceAndOrder(t *testing.T, h Harness) {
+	const n, keys = 2000, 17
+	cfg := producer.DefaultConfig()
+	e := h.Open(t, cfg, "conf-order", h.Partitions)
+	ctx := context.Background()
+	l := newAckLog()
+	send(ctx, e, l, "conf-order", n, keys)
+	fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := e.Flush(fctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	if err := e.Close(fctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.errs) > 0 {
+		t.Fatalf("%d failures, first: %v", len(l.errs), l.errs[0])
+	}
+	for i := 0; i < n; i++ {
+		if l.calls[i] != 1 {
+			t.Fatalf("record %d: %d callbacks, want 1", i, l.calls[i])
+		}
+	}
+	for k, seqs := range l.byKey {
+		for j := 1; j < len(seqs); j++ {
+			if seqs[j] < seqs[j-1] {
+				t.Fatalf("key %s: record %d acked after %d (order within a partition broken)", k, seqs[j-1], seqs[j])
+			}
+		}
+	}
+	if h.Positions {
+		for tp, ps := range l.pos {
+			for j := 1; j < len(ps); j++ {
+				if ps[j] <= ps[j-1] {
+					t.Fatalf("%s: position %d after %d", tp, ps[j], ps[j-1])
+				}
+			}
+		}
+	}
+	if st := e.Stats(); st.Records != 0 && st.Records < n {
+		t.Errorf("Stats.Records = %d, want >= %d (or 0 when unknown)", st.Records, n)
+	}
+}
+
+// flushWaits: after Flush returns, every callback of the records sent
+// before it has run.
+func flushWaits(t *testing.T, h Harness) {
+	cfg := producer.DefaultConfig()
+	e := h.Open(t, cfg, "conf-flush", h.Partitions)
+	defer e.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for round := 0; round < 3; round++ {
+		l := newAckLog()
+		send(ctx, e, l, "conf-flush", 300, 5)
+		if err := e.Flush(ctx); err != nil {
+			t.Fatalf("Flush: %v", err)
+		}
+		l.mu.Lock()
+		got := len(l.calls)
+		l.mu.Unlock()
+		if got != 300 {
+			t.Fatalf("round %d: %d of 300 callbacks had run when Flush returned", round, got)
+		}
+	}
+}
+
+// closeLeavesNoGoroutine: the engine's goroutines end with Close.
+func closeLeavesNoGoroutine(t *testing.T, h Harness) {
+	cfg := producer.DefaultConfig()
+	e := h.Open(t, cfg, "conf-close", h.Partitions)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	l := newAckLog()
+	send(ctx, e, l, "conf-close", 100, 3)
+	before := goroutines()
+	if err := e.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	l.mu.Lock()
+	got := len(l.calls)
+	l.mu.Unlock()
+	if got != 100 {
+		t.Fatalf("%d of 100 callbacks had run when Close returned", got)
+	}
+	// The engine's goroutines must be gone; the stand-in's stay until
+	// cleanup, so compare against the engine-specific stacks only.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		leaked := engineGoroutines(before)
+		if len(leaked) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines of the engine still running after Close:\n%s", strings.Join(leaked, "\n\n"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// goroutines returns the stacks of the goroutines running now.
+func goroutines() []string {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	return strings.Split(string(buf[:n]), "\n\n")
+}
+
+// engineGoroutines returns stacks running now that ran in before too and
+// belong to a client package (prodbench's producer core or a client
+// library), ignoring the stand-in's server goroutines.
+func engineGoroutines(before []string) []string {
+	var out []string
+	for _, g := range goroutines() {
+		if strings.Contains(g, "transporttest.") || strings.Contains(g, "testing.") && !strings.Contains(g, "producer") {
+			continue
+		}
+		if isClient(g) {
+			out = append(out, g)
+		}
+	}
+	_ = before
+	return out
+}
+
+// clientMarkers are stack substrings of engine (client-side) goroutines.
+var clientMarkers = []string{
+	"prodbench/producer.(*", "franz-go/pkg/kgo.", "nats-io/nats%2ego.", "nats.go.", "pulsar-client-go/pulsar.",
+	"prodbench/producer/franz.", "prodbench/producer/nats.(*engine", "prodbench/producer/pulsar.(*engine", "prodbench/producer/pulsarws.(*client",
+}
+
+func isClient(stack string) bool {
+	for _, m := range clientMarkers {
+		if strings.Contains(stack, m) {
+			return true
+		}
+	}
+	return false
+}

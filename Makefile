@@ -7,12 +7,18 @@ BIN       := bin/prodbench
 SCENARIO  ?= scenarios/quickstart.yaml
 STATICCHECK_VERSION := 2026.2.2
 
-.PHONY: all build run test test-short bench bench-regress bench-baseline bench-peers lint fmt vet clean
+.PHONY: all build image run test test-short bench bench-regress bench-baseline bench-peers lint fmt vet clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/prodbench
+
+# The container image the Kubernetes manifests of `prodbench k8s` run
+# (Dockerfile: static binary, distroless, non-root). Needs a Docker engine.
+IMAGE ?= prodbench:dev
+image:
+	docker build -t $(IMAGE) .
 
 # The main job: the quickstart scenario on the embedded broker.
 run: build

@@ -369,9 +369,12 @@ func ParsePartitioner(s string) (string, error) {
 // pending when Close's deadline passes.
 var ErrClosed = errors.New("producer: closed")
 
-// BrokerError is an error code a broker returned for one partition of a
-// produce request. Codes are Kafka's protocol error codes
-// (https://kafka.apache.org/protocol#protocol_error_codes).
+// BrokerError is an error code a Kafka broker returned for one partition
+// of a produce request, as the Kafka engines report it (producer/kafka
+// wraps it in a *SystemError that classifies it; producer/franz reports it
+// as is). Codes are Kafka's protocol error codes
+// (https://kafka.apache.org/protocol#protocol_error_codes); the core acts
+// on none of them.
 type BrokerError struct {
 	// Code is the Kafka error code, e.g. 6 NOT_LEADER_OR_FOLLOWER.
 	Code int16
@@ -385,6 +388,10 @@ type BrokerError struct {
 func (e *BrokerError) Error() string {
 	return fmt.Sprintf("broker error %d %s", e.Code, e.Name)
 }
+
+// FailureKind returns "broker:" and Name in upper case, e.g.
+// "broker:NOT_LEADER_OR_FOLLOWER".
+func (e *BrokerError) FailureKind() string { return "broker:" + strings.ToUpper(e.Name) }
 
 // MarshalJSON writes c with the scenario files' snake_case option names
 // and human units ("5ms", "lz4", "all"), as embedded in result.json.

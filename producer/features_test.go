@@ -45,11 +45,11 @@ func TestRetriesRecoverRetriableErrors(t *testing.T) {
 		wantKind   string
 	}{
 		// A retriable broker error on the first two requests is retried away.
-		{"retriable", &BrokerError{Code: 6, Name: "NOT_LEADER_OR_FOLLOWER", Retriable: true}, 2, 5, 0, ""},
+		{"retriable", &SystemError{Kind: "broker:NOT_LEADER_OR_FOLLOWER", Retriable: true, Metadata: true}, 2, 5, 0, ""},
 		// A non-retriable error fails at once, with no retry.
-		{"fatal", &BrokerError{Code: 10, Name: "MESSAGE_TOO_LARGE"}, 1, 5, 10, "broker:MESSAGE_TOO_LARGE"},
+		{"fatal", &SystemError{Kind: "broker:MESSAGE_TOO_LARGE"}, 1, 5, 10, "broker:MESSAGE_TOO_LARGE"},
 		// Retries run out: the last error is reported.
-		{"exhausted", &BrokerError{Code: 7, Name: "REQUEST_TIMED_OUT", Retriable: true}, 100, 2, 10, "broker:REQUEST_TIMED_OUT"},
+		{"exhausted", &SystemError{Kind: "broker:REQUEST_TIMED_OUT", Retriable: true}, 100, 2, 10, "broker:REQUEST_TIMED_OUT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -103,7 +103,7 @@ func TestLeaderChangeRefreshesMetadata(t *testing.T) {
 			// The leader of partition 1 moves to broker 0.
 			f.leaders[1] = 0
 			moved.Store(true)
-			return &BrokerError{Code: 6, Name: "NOT_LEADER_OR_FOLLOWER", Retriable: true}, nil
+			return &SystemError{Kind: "broker:NOT_LEADER_OR_FOLLOWER", Retriable: true, Metadata: true}, nil
 		}
 		return nil, nil
 	}
@@ -149,7 +149,7 @@ func TestIdempotentLostAnswer(t *testing.T) {
 			f := newFeat(3)
 			f.inject = func(call int, b *Batch) (error, error) {
 				if call%4 == 2 {
-					return nil, errors.New("connection reset after append")
+					return nil, &SystemError{Kind: "connection", Retriable: true, Metadata: true, Err: errors.New("connection reset after append")}
 				}
 				return nil, nil
 			}
@@ -207,7 +207,7 @@ func TestTransactionsHoldAcksUntilCommit(t *testing.T) {
 		// One batch fails for good in the middle of the run: its
 		// transaction must abort.
 		if call == 12 && failOnce.CompareAndSwap(false, true) {
-			return &BrokerError{Code: 10, Name: "MESSAGE_TOO_LARGE"}, nil
+			return &SystemError{Kind: "broker:MESSAGE_TOO_LARGE"}, nil
 		}
 		return nil, nil
 	}

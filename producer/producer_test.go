@@ -349,7 +349,7 @@ func TestCompressRoundTrip(t *testing.T) {
 	t.Parallel()
 	src := bytes.Repeat([]byte("prodbench compressible payload "), 1000)
 	for _, c := range Codecs {
-		cp, err := newCompressor(c, 0)
+		cp, err := newCompressor(c, FramingStandard, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,9 +24,12 @@ func (nopKafka) AppendRecord(dst []byte, od int32, td int64, r *producer.Record)
 }
 func (nopKafka) Produce(_ context.Context, _ int32, _ producer.Acks, _ time.Duration, bs []*producer.Batch) error {
 	for _, b := range bs {
-		b.BaseOffset = 0
+		b.Positions = append(b.Positions[:0], 0)
 	}
 	return nil
+}
+func (nopKafka) Capabilities() producer.Capabilities {
+	return producer.Capabilities{Codecs: []producer.CodecSupport{{Codec: producer.CodecLZ4}}}
 }
 
 // TestRunAllocsPerRecord is issue 8's run-level count: a whole run —

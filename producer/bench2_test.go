@@ -147,3 +147,50 @@ func BenchmarkDeliver(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 }
+
+// BenchmarkSendPendingLimit measures a max-rate closed loop (the
+// transport acknowledges at once, so the records pending are bounded only
+// by the limits) under pending limits: max_pending_messages 0 (only the 32
+// MiB max_pending_bytes, ~290k records of 116 B), 10000 and 2000. Each
+// record is distinct memory (a ring larger than any limit), as in a run,
+// so the working set is what the limit lets wait.
+func BenchmarkSendPendingLimit(b *testing.B) {
+	const ring = 1 << 19
+	recs := make([]Record, ring)
+	vals := make([]byte, ring*100)
+	keys := make([][]byte, 1000)
+	for i := range keys {
+		keys[i] = []byte("key-" + strconv.Itoa(1000000000+i))
+	}
+	for _, limit := range []int{0, 10000, 2000} {
+		b.Run("max_pending_messages="+strconv.Itoa(limit), func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.Linger = 5 * time.Millisecond
+			cfg.MaxBatchBytes = 64 << 10
+			cfg.Compression = CodecLZ4
+			cfg.MaxPendingMessages = limit
+			p, err := New(cfg, &nopTransport{fakeTransport{partitions: 6, brokers: 1}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var done atomic.Int64
+			cb := func(Ack, error) { done.Add(1) }
+			b.SetBytes(116)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i >= ring {
+					for done.Load() <= int64(i-ring) {
+						_ = p.Flush(context.Background())
+					}
+				}
+				r := &recs[i%ring]
+				r.Topic, r.Key, r.Value = "t", keys[i%len(keys)], vals[(i%ring)*100:(i%ring+1)*100]
+				p.Send(context.Background(), r, cb)
+			}
+			_ = p.Flush(context.Background())
+			b.StopTimer()
+			_ = p.Close(context.Background())
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/pierrec/lz4/v4"
 )
@@ -62,5 +63,57 @@ func TestLZ4BlockFraming(t *testing.T) {
 	}
 	if _, err := newCompressor(CodecGzip, FramingLZ4Block, 0); err == nil {
 		t.Error("gzip with LZ4 block framing accepted")
+	}
+}
+
+// delayTransport wraps a Transport the way a fault-injection or delay
+// wrapper does: it intercepts Produce and forwards everything else.
+type delayTransport struct {
+	Transport
+	produced int
+}
+
+func (d *delayTransport) Produce(ctx context.Context, broker int32, acks Acks, timeout time.Duration, bs []*Batch) error {
+	d.produced++
+	return d.Transport.Produce(ctx, broker, acks, timeout, bs)
+}
+
+// TestWrapperKeepsCapabilities: a wrapper that forwards Capabilities keeps
+// idempotence, transactions and topic creation (with type assertions the
+// wrapper hid them), and the records still carry the inner transport's
+// positions.
+func TestWrapperKeepsCapabilities(t *testing.T) {
+	f := newFeat(2)
+	w := &delayTransport{Transport: f}
+	cfg := DefaultConfig()
+	cfg.Idempotent = true
+	cfg.AutoCreateTopics = true
+	p, err := New(cfg, w)
+	if err != nil {
+		t.Fatalf("New over a wrapper: %v", err)
+	}
+	defer p.Close(context.Background())
+	var got Ack
+	var gotErr error
+	done := make(chan struct{})
+	p.Send(context.Background(), &Record{Topic: "t", Key: []byte("k"), Value: []byte("v")}, func(a Ack, err error) {
+		got, gotErr = a, err
+		close(done)
+	})
+	<-done
+	if gotErr != nil || got.Offset != 0 || w.produced == 0 {
+		t.Fatalf("ack %+v err %v, %d requests through the wrapper", got, gotErr, w.produced)
+	}
+	cfg.TransactionalID = "x"
+	p2, err := New(cfg, w)
+	if err != nil {
+		t.Fatalf("transactions over a wrapper: %v", err)
+	}
+	_ = p2.Close(context.Background())
+	// Without a feature, New says so.
+	cfg = DefaultConfig()
+	cfg.Idempotent = true
+	if _, err := New(cfg, newFake(1)); err == nil {
+		t.Fatal("idempotent over a transport without Idempotence accepted")
 	}
 }

@@ -16,11 +16,13 @@ const (
 	SealSingle = "single" // batching is off: one record per batch
 )
 
-// entry is one record waiting in a batch with its callback.
+// entry is one record waiting in a batch with its callback, and all its
+// Ack needs: delivery reads entries, never the records.
 type entry struct {
 	rec   *Record
 	cb    func(Ack, error)
 	bytes int64 // key+value+header bytes, for the pending-bytes limit
+	ms    int64 // the record's timestamp as encoded, Unix ms
 }
 
 // batch is an open or sealed batch for one partition. Its buffers are
@@ -39,6 +41,11 @@ type batch struct {
 	attempts int       // sends so far after the first
 	prepared bool      // wire filled (compressed, sequenced): resends are byte-identical
 	wire     Batch     // what the transport sees
+
+	positions  []int64     // spare capacity handed to the transport as wire.Positions
+	ackTime    time.Time   // when the last request's answer came, one clock read per request
+	refresh    bool        // the pending retry reloads metadata first
+	retryTimer *time.Timer // the retry backoff timer, reused
 }
 
 // partState is the accumulator of one partition: the open batch, the full
@@ -108,7 +115,7 @@ func (ps *partState) append(r *Record, cb func(Ack, error), size int64, ready bo
 		b = ps.newBatch(ms)
 		b.records = p.tr.AppendRecord(b.records, 0, 0, r)
 	}
-	b.entries = append(b.entries, entry{rec: r, cb: cb, bytes: size})
+	b.entries = append(b.entries, entry{rec: r, cb: cb, bytes: size, ms: ms})
 	b.bytes += size
 	ps.queuedBytes.Add(size)
 	if ms > b.maxTs {

@@ -13,7 +13,7 @@ type nopTransport struct{ fakeTransport }
 
 func (*nopTransport) Produce(_ context.Context, _ int32, _ Acks, _ time.Duration, bs []*Batch) error {
 	for _, b := range bs {
-		b.BaseOffset = 0
+		b.Positions = append(b.Positions[:0], 0)
 	}
 	return nil
 }
@@ -75,7 +75,7 @@ func BenchmarkCompress(b *testing.B) {
 	src := benchRecords()
 	for _, c := range Codecs {
 		b.Run(c.String(), func(b *testing.B) {
-			cp, err := newCompressor(c, 0)
+			cp, err := newCompressor(c, FramingStandard, 0)
 			if err != nil {
 				b.Fatal(err)
 			}

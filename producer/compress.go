@@ -13,22 +13,31 @@ import (
 	"github.com/pierrec/lz4/v4"
 )
 
-// compressor compresses a batch's records section, framed as Kafka clients
-// frame each codec: a gzip stream (RFC 1952), a raw snappy block, an LZ4
-// frame (the LZ4 frame format spec), a zstd frame (RFC 8878); and zlib
-// (RFC 1950) for transports that accept it. Encoders are
-// pooled; compress is safe for concurrent use.
+// compressor compresses a batch's records section, framed as the
+// transport asks (Capabilities.Codecs): with FramingStandard as Kafka
+// clients frame each codec — a gzip stream (RFC 1952), a raw snappy block,
+// an LZ4 frame (the LZ4 frame format spec), a zstd frame (RFC 8878), a
+// zlib stream (RFC 1950); with FramingLZ4Block a raw LZ4 block (Pulsar's
+// framing). Encoders are pooled; compress is safe for concurrent use.
 type compressor struct {
-	codec Codec
-	level int       // 0: the codec's default
-	gzips sync.Pool // streamWriter: *gzip.Writer
-	zlibs sync.Pool // streamWriter: *zlib.Writer
-	lz4s  sync.Pool // streamWriter: *lz4.Writer
-	zstd  *zstd.Encoder
+	codec   Codec
+	framing Framing
+	level   int       // 0: the codec's default
+	blocks  sync.Pool // *lz4.Compressor or *lz4.CompressorHC, FramingLZ4Block
+	gzips   sync.Pool // streamWriter: *gzip.Writer
+	zlibs   sync.Pool // streamWriter: *zlib.Writer
+	lz4s    sync.Pool // streamWriter: *lz4.Writer
+	zstd    *zstd.Encoder
 }
 
-func newCompressor(c Codec, level int) (*compressor, error) {
-	cp := &compressor{codec: c, level: level}
+func newCompressor(c Codec, framing Framing, level int) (*compressor, error) {
+	cp := &compressor{codec: c, framing: framing, level: level}
+	switch {
+	case framing == FramingLZ4Block && c != CodecLZ4:
+		return nil, fmt.Errorf("compression: LZ4 block framing asked for codec %v", c)
+	case framing > FramingLZ4Block:
+		return nil, fmt.Errorf("compression: unknown framing %d for codec %v", framing, c)
+	}
 	switch c {
 	case CodecNone, CodecGzip, CodecSnappy, CodecLZ4, CodecZlib:
 	case CodecZstd:
@@ -74,6 +83,9 @@ func (c *compressor) compress(dst, src []byte) ([]byte, error) {
 			return zlib.NewWriterLevel(w, c.gzipLevel())
 		})
 	case CodecLZ4:
+		if c.framing == FramingLZ4Block {
+			return c.lz4Block(dst, src)
+		}
 		return c.stream(&c.lz4s, dst, src, func(w io.Writer) (streamWriter, error) {
 			zw := lz4.NewWriter(w)
 			if c.level > 0 {
@@ -85,6 +97,37 @@ func (c *compressor) compress(dst, src []byte) ([]byte, error) {
 		})
 	}
 	return nil, fmt.Errorf("compression: unsupported codec %v", c.codec)
+}
+
+// blockCompressor is pierrec/lz4's block compressor, fast or HC.
+type blockCompressor interface {
+	CompressBlock(src, dst []byte) (int, error)
+}
+
+// lz4Block compresses src into dst[:0] as one raw LZ4 block. An
+// incompressible src still gets a block (CompressBlockBound leaves room).
+func (c *compressor) lz4Block(dst, src []byte) ([]byte, error) {
+	bc, _ := c.blocks.Get().(blockCompressor)
+	if bc == nil {
+		if c.level > 1 {
+			bc = &lz4.CompressorHC{Level: lz4Level(c.level)}
+		} else {
+			bc = &lz4.Compressor{}
+		}
+	}
+	need := lz4.CompressBlockBound(len(src))
+	if cap(dst) < need {
+		dst = make([]byte, need)
+	}
+	n, err := bc.CompressBlock(src, dst[:need])
+	c.blocks.Put(bc)
+	if err == nil && n == 0 && len(src) > 0 {
+		err = fmt.Errorf("lz4 block: %d bytes did not compress into %d", len(src), need)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dst[:n], nil
 }
 
 // streamWriter is a pooled stream encoder: gzip, zlib and lz4 writers.
@@ -114,8 +157,8 @@ func (c *compressor) stream(pool *sync.Pool, dst, src []byte, mk func(io.Writer)
 	return buf.b, err
 }
 
-// decompress reverses compress; it is used by tests and by tools that read
-// batches back.
+// decompress reverses compress with FramingStandard; it is used by tests
+// and by tools that read batches back.
 func decompress(c Codec, src []byte) ([]byte, error) {
 	switch c {
 	case CodecNone:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Errors a record's callback may receive besides *BrokerError and
@@ -27,11 +26,13 @@ var (
 
 // ErrorKind names the failure type of err for counting in reports:
 // "queue_full", "record_too_large", "send_timeout", "txn_aborted",
-// "closed", "request_timeout", "canceled", "broker:<KAFKA_ERROR_NAME>" for
-// a *BrokerError, "topic" for metadata failures, and "connection" for
-// anything else (transport and network errors). It returns "" for nil.
+// "closed", "request_timeout", "canceled"; the kind a system gave its
+// error (FailureKinder: *SystemError's Kind, "broker:<KAFKA_ERROR_NAME>"
+// for a *BrokerError); "topic" for metadata failures; and "connection"
+// for an error nobody classified (the historical kind of transport and
+// network errors). It returns "" for nil.
 func ErrorKind(err error) string {
-	var be *BrokerError
+	var fk FailureKinder
 	switch {
 	case err == nil:
 		return ""
@@ -49,11 +50,7 @@ func ErrorKind(err error) string {
 		return "request_timeout"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
-	case errors.As(err, &be):
-		return "broker:" + strings.ToUpper(be.Name)
-	}
-	var fk FailureKinder
-	if errors.As(err, &fk) {
+	case errors.As(err, &fk):
 		return fk.FailureKind()
 	}
 	var te *TopicError
@@ -120,59 +117,18 @@ func (e *TopicError) Error() string { return fmt.Sprintf("producer: topic %q: %v
 // Unwrap returns the cause.
 func (e *TopicError) Unwrap() error { return e.Err }
 
-// Kafka error codes the core acts on
-// (https://kafka.apache.org/protocol#protocol_error_codes).
-const (
-	codeUnknownTopicOrPartition int16 = 3
-	codeLeaderNotAvailable      int16 = 5
-	codeNotLeaderOrFollower     int16 = 6
-	codeOutOfOrderSequence      int16 = 45
-	codeDuplicateSequence       int16 = 46
-	codeFencedLeaderEpoch       int16 = 74
-	codeUnknownLeaderEpoch      int16 = 75
-)
-
-// retriable reports whether a failed batch may be sent again: broker
-// errors Kafka documents as retriable, request timeouts and connection
-// errors; not closing, send timeouts or topic errors.
-func retriable(err error) bool {
-	var be *BrokerError
-	var te *TopicError
-	switch {
-	case errors.As(err, &be):
-		return be.Retriable
+// classify returns how the core treats a failed batch's err: whether a
+// resend may succeed and whether metadata must be reloaded first. The
+// transport classifies its own errors with *SystemError; the core knows
+// only its own request timeout (retriable, same leader). Anything else,
+// unclassified errors included, is not retried.
+func classify(err error) (retriable, metadata bool) {
+	if err == ErrRequestTimeout || errors.Is(err, ErrRequestTimeout) {
+		return true, false
 	}
 	var se *SystemError
 	if errors.As(err, &se) {
-		return se.Retriable
+		return se.Retriable, se.Metadata
 	}
-	switch {
-	case errors.Is(err, ErrClosed), errors.Is(err, ErrSendTimeout), errors.Is(err, ErrRecordTooLarge),
-		errors.Is(err, ErrTxnAborted), errors.As(err, &te), errors.Is(err, context.Canceled):
-		return false
-	}
-	return true
-}
-
-// needsMetadata reports whether err suggests the partition's leader moved.
-func needsMetadata(err error) bool {
-	var be *BrokerError
-	if !errors.As(err, &be) {
-		return !errors.Is(err, ErrRequestTimeout) // a broken connection: the broker may be gone
-	}
-	switch be.Code {
-	case codeUnknownTopicOrPartition, codeLeaderNotAvailable, codeNotLeaderOrFollower,
-		codeFencedLeaderEpoch, codeUnknownLeaderEpoch:
-		return true
-	}
-	return false
-}
-
-// brokerCode returns err's Kafka error code, or 0.
-func brokerCode(err error) int16 {
-	var be *BrokerError
-	if errors.As(err, &be) {
-		return be.Code
-	}
-	return 0
+	return false, false
 }

@@ -63,6 +63,11 @@ func (f *fakeTransport) AppendRecord(dst []byte, offsetDelta int32, tsDelta int6
 
 func (f *fakeTransport) BatchOverhead() int { return 61 }
 
+// Capabilities: Kafka's five codecs, nothing optional.
+func (f *fakeTransport) Capabilities() Capabilities {
+	return Capabilities{Codecs: []CodecSupport{{Codec: CodecGzip}, {Codec: CodecSnappy}, {Codec: CodecLZ4}, {Codec: CodecZstd}}}
+}
+
 func (f *fakeTransport) Produce(ctx context.Context, broker int32, acks Acks, timeout time.Duration, bs []*Batch) error {
 	f.mu.Lock()
 	f.inFlight[broker]++
@@ -106,7 +111,9 @@ func (f *fakeTransport) Produce(ctx context.Context, broker int32, acks Acks, ti
 			continue
 		}
 		tp := fmt.Sprintf("%s/%d", b.Topic, b.Partition)
-		b.BaseOffset = f.offsets[tp]
+		for r := int64(0); r < int64(b.Records); r++ {
+			b.Positions = append(b.Positions, f.offsets[tp]+r)
+		}
 		f.offsets[tp] += int64(b.Records)
 		b.WireBytes = int32(61 + len(b.Payload))
 		f.batches = append(f.batches, fakeBatch{topic: b.Topic, partition: b.Partition, records: b.Records,

@@ -37,6 +37,12 @@ type logRec struct {
 	off int64
 }
 
+// Capabilities: every codec and every optional feature.
+func (f *featTransport) Capabilities() Capabilities {
+	return Capabilities{Codecs: []CodecSupport{{Codec: CodecGzip}, {Codec: CodecSnappy}, {Codec: CodecLZ4}, {Codec: CodecZstd}},
+		Metadata: f, TopicCreator: f, Idempotence: f, Transactions: f}
+}
+
 func newFeat(partitions int32) *featTransport {
 	return &featTransport{fakeTransport: newFake(partitions), leaders: map[int32]int32{},
 		log: map[int32][]logRec{}, seqs: map[int32]int32{}, txnParts: map[int32]bool{},
@@ -159,13 +165,12 @@ func (f *featTransport) Produce(ctx context.Context, broker int32, acks Acks, ti
 			want := f.seqs[b.Partition]
 			switch {
 			case b.ProducerID != f.pid:
-				b.Err = &BrokerError{Code: 45, Name: "OUT_OF_ORDER_SEQUENCE_NUMBER"}
+				b.Err = &SystemError{Kind: "fake:out_of_order_sequence"}
 				continue
 			case b.BaseSequence < want:
-				b.Err = &BrokerError{Code: codeDuplicateSequence, Name: "DUPLICATE_SEQUENCE_NUMBER"}
-				continue
+				continue // a duplicate: success, positions unknown
 			case b.BaseSequence > want:
-				b.Err = &BrokerError{Code: codeOutOfOrderSequence, Name: "OUT_OF_ORDER_SEQUENCE_NUMBER"}
+				b.Err = &SystemError{Kind: "fake:out_of_order_sequence"}
 				continue
 			}
 			f.seqs[b.Partition] = want + b.Records
@@ -178,7 +183,9 @@ func (f *featTransport) Produce(ctx context.Context, broker int32, acks Acks, ti
 		for i, k := range keys {
 			dst[b.Partition] = append(dst[b.Partition], logRec{key: k, off: base + int64(i)})
 		}
-		b.BaseOffset = base
+		for i := range keys {
+			b.Positions = append(b.Positions, base+int64(i))
+		}
 		if after != nil {
 			lost = after
 		}

@@ -30,7 +30,7 @@ func (s *pidState) get(ctx context.Context, p *Producer) (int64, int16, int64, e
 	if s.gen > 0 && !s.stale {
 		return s.id, s.epoch, s.gen, nil
 	}
-	id, epoch, err := p.tr.(Idempotence).InitProducerID(ctx, p.cfg.TransactionalID, txnTimeout)
+	id, epoch, err := p.caps.Idempotence.InitProducerID(ctx, p.cfg.TransactionalID, txnTimeout)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("producer: InitProducerID: %w", err)
 	}

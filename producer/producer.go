@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -26,6 +27,7 @@ import (
 type Producer struct {
 	cfg        Config
 	tr         Transport
+	caps       Capabilities
 	comp       *compressor
 	overhead   int
 	idempotent bool
@@ -46,11 +48,8 @@ type Producer struct {
 
 	pending      atomic.Int64 // records accepted by Send and not yet completed
 	pendingBytes atomic.Int64
-	idleMu       sync.Mutex
-	idleCh       chan struct{} // closed and replaced whenever pending reaches 0
-	roomMu       sync.Mutex
-	roomCh       chan struct{} // closed and replaced when room frees and someone waits
-	waiters      atomic.Int32
+	idle         waitList // Flush and Close waiting for pending to reach 0
+	room         waitList // Sends waiting for room under the pending limits
 
 	pid       pidState
 	txn       *txnState
@@ -72,23 +71,22 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
-	if cfg.Compression > CodecZstd {
-		cs, ok := tr.(CodecSupporter)
-		if !ok || !cs.SupportsCodec(cfg.Compression) {
-			return nil, fmt.Errorf("producer: compression: %v is not supported by this transport (Kafka's codecs are none, gzip, snappy, lz4 and zstd)", cfg.Compression)
-		}
+	caps := tr.Capabilities()
+	cs, ok := caps.Codec(cfg.Compression)
+	if !ok {
+		return nil, fmt.Errorf("producer: compression: %v is not supported by this transport (it takes %s)", cfg.Compression, codecList(caps))
 	}
 	idem := cfg.Idempotent || cfg.TransactionalID != ""
-	if _, ok := tr.(Idempotence); idem && !ok {
+	if idem && caps.Idempotence == nil {
 		return nil, fmt.Errorf("producer: idempotent: this transport does not support the idempotent producer")
 	}
-	if _, ok := tr.(Transactions); cfg.TransactionalID != "" && !ok {
+	if cfg.TransactionalID != "" && caps.Transactions == nil {
 		return nil, fmt.Errorf("producer: transactional_id: this transport does not support transactions")
 	}
-	if _, ok := tr.(TopicCreator); cfg.AutoCreateTopics && !ok {
+	if cfg.AutoCreateTopics && caps.TopicCreator == nil {
 		return nil, fmt.Errorf("producer: auto_create_topics: this transport cannot create topics")
 	}
-	comp, err := newCompressor(cfg.Compression, cfg.CompressionLevel)
+	comp, err := newCompressor(cfg.Compression, cs.Framing, cfg.CompressionLevel)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
@@ -96,14 +94,13 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 	p := &Producer{
 		cfg:        cfg,
 		tr:         tr,
+		caps:       caps,
 		comp:       comp,
 		overhead:   tr.BatchOverhead(),
 		idempotent: idem,
 		ctx:        ctx,
 		cancel:     cancel,
 		senders:    make(map[int32]*brokerSender),
-		idleCh:     make(chan struct{}),
-		roomCh:     make(chan struct{}),
 	}
 	p.syncPool.New = func() any {
 		w := &syncWaiter{done: make(chan struct{}, 1)}
@@ -117,6 +114,17 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 		go p.txn.loop()
 	}
 	return p, nil
+}
+
+// codecList names the codecs caps accepts, for errors: "none, gzip, lz4".
+func codecList(caps Capabilities) string {
+	names := []string{CodecNone.String()}
+	for _, c := range caps.Codecs {
+		if c.Codec != CodecNone {
+			names = append(names, c.Codec.String())
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // Config returns the producer's validated configuration.
@@ -256,25 +264,26 @@ func (p *Producer) reserve(ctx context.Context, size int64) error {
 			return nil
 		}
 		if !p.cfg.BlockIfQueueFull {
-			return fmt.Errorf("%w: %d records, %d bytes pending", ErrQueueFull, p.pending.Load(), p.pendingBytes.Load())
+			// The sentinel itself: a queue-full storm allocates nothing
+			// and takes no lock.
+			return ErrQueueFull
 		}
-		p.waiters.Add(1)
-		p.roomMu.Lock()
-		ch := p.roomCh
-		p.roomMu.Unlock()
+		ch := p.room.add()
 		if p.tryReserve(size) {
-			p.waiters.Add(-1)
+			p.room.remove(ch)
 			return nil
 		}
+		var err error
 		select {
 		case <-ch:
-			p.waiters.Add(-1)
 		case <-ctx.Done():
-			p.waiters.Add(-1)
-			return ctx.Err()
+			err = ctx.Err()
 		case <-p.ctx.Done():
-			p.waiters.Add(-1)
-			return ErrClosed
+			err = ErrClosed
+		}
+		p.room.remove(ch)
+		if err != nil {
+			return err
 		}
 		if p.closed.Load() && p.ctx.Err() != nil {
 			return ErrClosed
@@ -286,16 +295,29 @@ func (p *Producer) reserve(ctx context.Context, size int64) error {
 // allow it. A record larger than MaxPendingBytes is let in when nothing
 // else is pending, so it can fail or pass on its own merits.
 func (p *Producer) tryReserve(size int64) bool {
-	if m := p.cfg.MaxPendingMessages; m > 0 && p.pending.Load() >= int64(m) {
-		return false
+	if m := int64(p.cfg.MaxPendingMessages); m > 0 {
+		// Compare-and-swap, so concurrent Sends never take the count
+		// past the limit.
+		for {
+			cur := p.pending.Load()
+			if cur >= m {
+				return false
+			}
+			if p.pending.CompareAndSwap(cur, cur+1) {
+				break
+			}
+		}
+	} else {
+		p.pending.Add(1)
 	}
 	if m := p.cfg.MaxPendingBytes; m > 0 {
-		if b := p.pendingBytes.Load(); b > 0 && b+size > m {
+		if b := p.pendingBytes.Add(size); b > m && b != size {
+			// Over the byte limit with something else pending: give
+			// the reservation back.
+			p.donePending(1, size)
 			return false
 		}
 	}
-	p.pending.Add(1)
-	p.pendingBytes.Add(size)
 	return true
 }
 
@@ -355,38 +377,100 @@ func (p *Producer) Pending() int64 { return p.pending.Load() }
 
 func (p *Producer) waitIdle(ctx context.Context) error {
 	for p.pending.Load() != 0 {
-		p.idleMu.Lock()
-		ch := p.idleCh
-		p.idleMu.Unlock()
+		ch := p.idle.add()
 		if p.pending.Load() == 0 {
+			p.idle.remove(ch)
 			return nil
 		}
+		var err error
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
+		}
+		p.idle.remove(ch)
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // donePending marks n records of bytes completed, wakes Sends waiting for
-// room and, at zero, waitIdle.
+// room and, at zero, waitIdle. It allocates nothing and takes no lock
+// unless someone waits.
 func (p *Producer) donePending(n, bytes int64) {
 	p.pendingBytes.Add(-bytes)
 	left := p.pending.Add(-n)
-	if p.waiters.Load() > 0 {
-		p.roomMu.Lock()
-		close(p.roomCh)
-		p.roomCh = make(chan struct{})
-		p.roomMu.Unlock()
-	}
+	p.room.wakeAll()
 	if left == 0 {
-		p.idleMu.Lock()
-		close(p.idleCh)
-		p.idleCh = make(chan struct{})
-		p.idleMu.Unlock()
+		p.idle.wakeAll()
 	}
+}
+
+// waitList wakes the goroutines waiting for an event without allocating
+// in steady state: each waiter takes a pooled channel of capacity 1 and
+// lists it; wakeAll sends one token to every listed channel. A waiter
+// lists itself before checking its condition, and a waker changes the
+// condition before looking at the list (both through sequentially
+// consistent atomics), so no wake-up is lost.
+type waitList struct {
+	n    atomic.Int32 // len(ws), read without the lock
+	mu   sync.Mutex
+	ws   []chan struct{}
+	pool sync.Pool // chan struct{}, capacity 1, empty
+}
+
+// add lists a channel that wakeAll will signal, and returns it.
+func (l *waitList) add() chan struct{} {
+	ch, _ := l.pool.Get().(chan struct{})
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+	}
+	l.mu.Lock()
+	l.ws = append(l.ws, ch)
+	l.n.Store(int32(len(l.ws)))
+	l.mu.Unlock()
+	return ch
+}
+
+// remove unlists ch if still listed, drains it and returns it to the pool.
+func (l *waitList) remove(ch chan struct{}) {
+	l.mu.Lock()
+	for i, c := range l.ws {
+		if c == ch {
+			last := len(l.ws) - 1
+			l.ws[i] = l.ws[last]
+			l.ws[last] = nil
+			l.ws = l.ws[:last]
+			break
+		}
+	}
+	l.n.Store(int32(len(l.ws)))
+	l.mu.Unlock()
+	select {
+	case <-ch:
+	default:
+	}
+	l.pool.Put(ch)
+}
+
+// wakeAll signals and unlists every listed channel.
+func (l *waitList) wakeAll() {
+	if l.n.Load() == 0 {
+		return
+	}
+	l.mu.Lock()
+	for i, ch := range l.ws {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+		l.ws[i] = nil
+	}
+	l.ws = l.ws[:0]
+	l.n.Store(0)
+	l.mu.Unlock()
 }
 
 func (p *Producer) forEachPart(fn func(*partState)) {
@@ -420,10 +504,10 @@ func (p *Producer) topic(ctx context.Context, name string) (*topicState, error) 
 	}
 	n, err := p.tr.Partitions(ctx, name)
 	if err != nil && p.cfg.AutoCreateTopics {
-		if cerr := p.tr.(TopicCreator).CreateTopic(ctx, name, p.cfg.AutoCreatePartitions); cerr != nil {
+		if cerr := p.caps.TopicCreator.CreateTopic(ctx, name, p.cfg.AutoCreatePartitions); cerr != nil {
 			return nil, &TopicError{Topic: name, Err: fmt.Errorf("auto-create with %d partitions: %w", p.cfg.AutoCreatePartitions, cerr)}
 		}
-		if mr, ok := p.tr.(MetadataRefresher); ok {
+		if mr := p.caps.Metadata; mr != nil {
 			_ = mr.Refresh(ctx, name)
 		}
 		n, err = p.tr.Partitions(ctx, name)

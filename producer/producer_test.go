@@ -199,27 +199,42 @@ func TestMaxInFlightPerBroker(t *testing.T) {
 	t.Parallel()
 	f := newFake(8)
 	f.brokers = 2
-	f.delay = 20 * time.Millisecond
+	f.stallCh = make(chan struct{})
 	cfg := DefaultConfig()
 	cfg.Linger = 0
 	cfg.MaxInFlight = 2
 	cfg.MaxBatchMessages = 1
 	p := newTest(t, cfg, f)
-	// Partitions become ready one at a time, 2 ms apart, while each
-	// request takes 20 ms: a broker would have up to 4 requests in flight
-	// if nothing limited it.
+	// Event-based: partitions become ready one at a time, each Send
+	// waiting until its request is in flight (or, past the limit, until
+	// the broker has 2 in flight), while the broker stalls every request:
+	// a broker would have up to 4 requests in flight if nothing limited
+	// it.
 	var wg sync.WaitGroup
-	for i := 0; i < 80; i++ {
+	inFlight := func(b int32) int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.inFlight[b]
+	}
+	guard := time.Now().Add(60 * time.Second) // deadlock guard only
+	for i := 0; i < 8; i++ {
 		wg.Add(1)
-		p.Send(context.Background(), &Record{Topic: "t", Partition: int32(i % 8), UsePartition: true, Value: []byte("v")},
+		p.Send(context.Background(), &Record{Topic: "t", Partition: int32(i), UsePartition: true, Value: []byte("v")},
 			func(a Ack, err error) {
 				if err != nil {
 					t.Error(err)
 				}
 				wg.Done()
 			})
-		time.Sleep(2 * time.Millisecond)
+		want := min(i/2+1, 2) // partitions i%2 lead to broker i%2
+		for inFlight(int32(i%2)) < want {
+			if time.Now().After(guard) {
+				t.Fatalf("broker %d: %d requests in flight, want %d", i%2, inFlight(int32(i%2)), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
+	close(f.stallCh)
 	wg.Wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -349,7 +364,7 @@ func TestCompressRoundTrip(t *testing.T) {
 	t.Parallel()
 	src := bytes.Repeat([]byte("prodbench compressible payload "), 1000)
 	for _, c := range Codecs {
-		cp, err := newCompressor(c, 0)
+		cp, err := newCompressor(c, FramingStandard, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,7 +115,7 @@ func (s *brokerSender) produce(batches []*batch) {
 		}
 		// A resend starts with clean results: the transport sets only
 		// what this attempt returns.
-		b.wire.Err, b.wire.BaseOffset, b.wire.LogAppendTime, b.wire.WireBytes = nil, -1, -1, 0
+		b.wire.Err, b.wire.Positions, b.wire.LogAppendTime, b.wire.WireBytes = nil, b.wire.Positions[:0], -1, 0
 		wires = append(wires, &b.wire)
 		sent = append(sent, b)
 	}
@@ -126,6 +126,8 @@ func (s *brokerSender) produce(batches []*batch) {
 	err := p.tr.Produce(ctx, s.id, p.cfg.Acks, p.cfg.RequestTimeout, wires)
 	ctxErr := ctx.Err()
 	cancel()
+	// One clock read serves every record of the request: Ack.AckTime.
+	ackTime := time.Now()
 	p.stats.request(err == nil)
 	if err != nil {
 		switch {
@@ -142,34 +144,45 @@ func (s *brokerSender) produce(batches []*batch) {
 		if e == nil {
 			e = b.wire.Err
 		}
+		b.ackTime = ackTime
 		p.result(b, e)
 	}
 }
 
 // result acts on one batch's outcome: success, a retry after backoff, or
 // failure.
+//
+// The transport classifies err (see classify); the core knows no system's
+// error codes. A resend the broker already had comes back as a success
+// from the transport (Transport.Produce).
 func (p *Producer) result(b *batch, err error) {
-	if err != nil && b.wire.ProducerID >= 0 && brokerCode(err) == codeDuplicateSequence {
-		// The broker already has this batch (an earlier attempt was
-		// appended but its answer lost): the resend is a success.
-		err = nil
-		b.wire.BaseOffset = -1
+	if err == nil {
+		p.finish(b, nil)
+		return
 	}
-	if err != nil && retriable(err) && b.attempts < p.cfg.Retries && p.ctx.Err() == nil {
+	retriable, refresh := classify(err)
+	if retriable && b.attempts < p.cfg.Retries && p.ctx.Err() == nil {
 		wait := p.backoff(b.attempts)
-		if b.deadline.IsZero() || time.Now().Add(wait).Before(b.deadline) {
+		if b.deadline.IsZero() || b.ackTime.Add(wait).Before(b.deadline) {
 			b.attempts++
 			p.stats.retries.Add(1)
-			refresh := needsMetadata(err)
-			time.AfterFunc(wait, func() { p.retry(b, refresh) })
+			b.refresh = refresh
+			if b.retryTimer == nil {
+				b.retryTimer = time.AfterFunc(wait, b.retryFired)
+			} else {
+				b.retryTimer.Reset(wait)
+			}
 			return
 		}
 		err = fmt.Errorf("%w: %v passed after %d attempts, last error: %v", ErrSendTimeout, p.cfg.SendTimeout, b.attempts+1, err)
-	} else if err != nil && b.attempts > 0 && retriable(err) {
+	} else if retriable && b.attempts > 0 {
 		err = fmt.Errorf("%w (after %d retries)", err, b.attempts)
 	}
 	p.finish(b, err)
 }
+
+// retryFired runs when b's backoff has passed.
+func (b *batch) retryFired() { b.part.p.retry(b, b.refresh) }
 
 // retry sends b again, byte-identical, after refreshing the partition's
 // leader when the error suggested it moved.
@@ -189,7 +202,7 @@ func (p *Producer) retry(b *batch, refresh bool) {
 func (p *Producer) refreshLeader(ps *partState) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.RequestTimeout)
 	defer cancel()
-	if mr, ok := p.tr.(MetadataRefresher); ok {
+	if mr := p.caps.Metadata; mr != nil {
 		if err := mr.Refresh(ctx, ps.topic.name); err != nil {
 			return // keep the old leader; the retry reports the error
 		}
@@ -255,7 +268,7 @@ func (p *Producer) prepare(b *batch) error {
 		ProducerID:        -1,
 		ProducerEpoch:     -1,
 		BaseSequence:      -1,
-		BaseOffset:        -1,
+		Positions:         b.positions[:0],
 		LogAppendTime:     -1,
 	}
 	if p.idempotent {
@@ -290,7 +303,9 @@ func (p *Producer) complete(b *batch, err error) {
 	p.deliver(b, err)
 }
 
-// deliver runs b's callbacks and recycles it.
+// deliver runs b's callbacks and recycles it. It reads only the batch:
+// each entry carries what its Ack needs (the record's pointer is passed
+// on, not read), so completing a batch touches no record memory.
 func (p *Producer) deliver(b *batch, err error) {
 	w := &b.wire
 	wireBytes := w.WireBytes
@@ -307,20 +322,30 @@ func (p *Producer) deliver(b *batch, err error) {
 	} else {
 		p.stats.batchFailed(n)
 	}
+	ackTime := b.ackTime
+	if ackTime.IsZero() {
+		ackTime = time.Now() // failed before any request
+	}
+	ack := Ack{Topic: topic, Partition: part, Offset: -1, Batch: info, AckTime: ackTime}
+	positions := w.Positions
+	if err != nil || len(positions) != len(b.entries) {
+		positions = nil
+	}
+	appendTime := time.Time{}
+	if err == nil && w.LogAppendTime >= 0 {
+		appendTime = time.UnixMilli(w.LogAppendTime)
+	}
 	for i := range b.entries {
 		e := &b.entries[i]
-		ack := Ack{Record: e.rec, Topic: topic, Partition: part, Offset: -1, Batch: info}
+		ack.Record = e.rec
 		if err == nil {
-			if w.BaseOffset >= 0 {
-				ack.Offset = w.BaseOffset + int64(i)
+			if positions != nil {
+				ack.Offset = positions[i]
 			}
-			switch {
-			case w.LogAppendTime >= 0:
-				ack.Timestamp = time.UnixMilli(w.LogAppendTime)
-			case !e.rec.Timestamp.IsZero():
-				ack.Timestamp = e.rec.Timestamp
-			default:
-				ack.Timestamp = time.UnixMilli(b.firstTs)
+			if w.LogAppendTime >= 0 {
+				ack.Timestamp = appendTime
+			} else {
+				ack.Timestamp = time.UnixMilli(e.ms)
 			}
 		}
 		e.cb(ack, err)
@@ -345,6 +370,11 @@ func (p *Producer) recycle(b *batch) {
 	b.prepared = false
 	b.reason = ""
 	b.deadline = time.Time{}
+	b.ackTime = time.Time{}
+	b.refresh = false
+	if cap(b.wire.Positions) > cap(b.positions) {
+		b.positions = b.wire.Positions[:0]
+	}
 	b.wire = Batch{}
 	p.batchPool.Put(b)
 }

@@ -60,14 +60,23 @@ type Ack struct {
 	// Topic and Partition say where the record was written.
 	Topic     string
 	Partition int32
-	// Offset is the record's offset in the partition, or -1 when unknown
-	// (acks none).
+	// Offset is the record's position as the target system numbers it:
+	// its offset in the partition, stream sequence or message ID, set by
+	// the transport (Batch.Positions); -1 when unknown (acks none).
 	Offset int64
-	// Timestamp is the record's timestamp as stored: the create time, or
-	// the broker's log-append time when the topic uses it.
+	// Timestamp is the record's timestamp as stored (millisecond
+	// precision): the create time (Record.Timestamp, or the time of Send
+	// when that was zero), or the broker's log-append time when the topic
+	// uses it.
 	Timestamp time.Time
 	// Batch describes the batch the record travelled in.
 	Batch BatchInfo
+	// AckTime is when the producer got the answer for the record's batch
+	// (or failed it), read once per produce request so that every record
+	// of a request shares one clock read; a receiver measuring latency can
+	// use it rather than reading the clock per record. Zero when the
+	// engine does not set it.
+	AckTime time.Time
 }
 
 // Batch is one sealed record batch for one partition, as handed to a
@@ -102,18 +111,34 @@ type Batch struct {
 
 	// Result fields, set by the Transport in Produce.
 
-	// BaseOffset is the offset the broker assigned to the first record,
-	// or -1 when unknown (acks none).
-	BaseOffset int64
+	// Positions holds, after a successful Produce, one position per
+	// record in order: the record's offset, stream sequence or message ID
+	// as the target system numbers them, set by the Transport (a Kafka
+	// transport appends BaseOffset+i). It is empty when positions are
+	// unknown (acks none, or a resend the broker recognised as a
+	// duplicate); Ack.Offset is then -1. The producer hands it over with
+	// length 0 and spare capacity it reuses: append to it.
+	Positions []int64
 	// LogAppendTime is the broker's append time in Unix milliseconds, or
 	// -1 when the topic uses create time.
 	LogAppendTime int64
 	// WireBytes is the size of the encoded batch on the wire, header
 	// included.
 	WireBytes int32
-	// Err is the per-partition error: nil, a *BrokerError carrying the
-	// Kafka error code, or a connection error.
+	// Err is the batch's own failure, nil on success. The Transport
+	// classifies it: a *SystemError says its failure kind, whether a
+	// resend may succeed and whether metadata must be reloaded first. The
+	// producer does not retry an error that is not classified as
+	// retriable.
 	Err error
+}
+
+// FirstPosition returns Positions[0], or -1 when Positions is empty.
+func (b *Batch) FirstPosition() int64 {
+	if len(b.Positions) == 0 {
+		return -1
+	}
+	return b.Positions[0]
 }
 
 // Transport moves sealed batches to a broker. Implementations are
@@ -128,7 +153,8 @@ type Transport interface {
 	// transport's current metadata.
 	Leader(ctx context.Context, topic string, partition int32) (int32, error)
 	// AppendRecord appends one record to dst in the transport's record
-	// format and returns the extended slice. offsetDelta and
+	// format (Kafka's record v2 for producer/kafka; any format the
+	// transport decodes itself) and returns the extended slice. offsetDelta and
 	// timestampDelta (milliseconds) are relative to the batch's first
 	// record. It must not allocate when dst has room.
 	AppendRecord(dst []byte, offsetDelta int32, timestampDelta int64, r *Record) []byte
@@ -139,21 +165,91 @@ type Transport interface {
 	// until the broker answers, or until the request is written when acks
 	// is none. It sets each batch's result fields. A non-nil error means
 	// the whole request failed (no batch result is meaningful); the
-	// producer then treats every batch as failed with that error.
+	// producer then treats every batch as failed with that error, retrying
+	// only when the error is a *SystemError with Retriable set (a broken
+	// connection, say): the Transport classifies its own errors.
+	//
+	// A resend of an idempotent batch that the broker reports as already
+	// written (Kafka's DUPLICATE_SEQUENCE_NUMBER) is a success: the
+	// Transport sets no Err and leaves Positions empty.
 	Produce(ctx context.Context, broker int32, acks Acks, timeout time.Duration, batches []*Batch) error
+	// Capabilities says which optional features the transport has. The
+	// producer asks once, in New. A wrapping transport (fault injection,
+	// delay) returns its inner transport's Capabilities, wrapping the
+	// parts it intercepts, so that wrapping hides no feature.
+	Capabilities() Capabilities
 }
 
-// The optional Transport extensions below are found by type assertion, as
-// franz-go finds a partitioner's extras.
+// Framing is how a codec's compressed output is framed on the wire. The
+// core keeps the encoders (pooled) and the levels; the transport says which
+// framing its protocol expects.
+type Framing uint8
 
-// MetadataRefresher is a Transport that can reload topic metadata; the
-// producer calls it after NOT_LEADER_OR_FOLLOWER and similar errors, then
-// asks Leader again.
+const (
+	// FramingStandard is the framing Kafka clients use: a gzip stream (RFC
+	// 1952), a raw snappy block, an LZ4 frame (the LZ4 frame format
+	// spec), a zstd frame (RFC 8878), a zlib stream (RFC 1950).
+	FramingStandard Framing = iota
+	// FramingLZ4Block is a raw LZ4 block with no frame and no size prefix
+	// (the uncompressed size travels elsewhere, as in Pulsar's message
+	// metadata). Valid for CodecLZ4 only.
+	FramingLZ4Block
+)
+
+// CodecSupport is one codec a transport accepts and the framing it
+// expects for it.
+type CodecSupport struct {
+	Codec   Codec
+	Framing Framing
+}
+
+// Capabilities lists a transport's optional features. A nil field means
+// the feature is missing; the producer's New refuses configurations that
+// need it (compression with a codec not in Codecs, idempotent without
+// Idempotence, transactional_id without Transactions, auto_create_topics
+// without TopicCreator).
+type Capabilities struct {
+	// Codecs are the codecs the transport accepts, each with its framing.
+	// CodecNone is always accepted, listed or not.
+	Codecs []CodecSupport
+	// Metadata reloads topic metadata; the producer calls it before a
+	// retry whose error asks for it (SystemError.Metadata). nil: leaders
+	// never move, or the transport refreshes on its own.
+	Metadata MetadataRefresher
+	// TopicCreator creates missing topics (Config.AutoCreateTopics).
+	TopicCreator TopicCreator
+	// Idempotence gives producer IDs (Config.Idempotent).
+	Idempotence Idempotence
+	// Transactions runs transactions (Config.TransactionalID).
+	Transactions Transactions
+}
+
+// Codec returns the entry for c in Codecs and whether c is supported.
+// CodecNone is always supported, with FramingStandard.
+func (c Capabilities) Codec(codec Codec) (CodecSupport, bool) {
+	for _, s := range c.Codecs {
+		if s.Codec == codec {
+			return s, true
+		}
+	}
+	if codec == CodecNone {
+		return CodecSupport{Codec: CodecNone}, true
+	}
+	return CodecSupport{}, false
+}
+
+// The optional Transport features below are handed out through
+// Transport.Capabilities, never found by type assertion, so wrapping
+// transports keep them.
+
+// MetadataRefresher reloads topic metadata; the producer calls it before
+// retrying a batch whose error asked for it (SystemError.Metadata, e.g.
+// Kafka's NOT_LEADER_OR_FOLLOWER), then asks Leader again.
 type MetadataRefresher interface {
 	Refresh(ctx context.Context, topics ...string) error
 }
 
-// TopicCreator is a Transport that can create topics, used when
+// TopicCreator creates topics, used when
 // Config.AutoCreateTopics is set and a topic is missing. It returns nil if
 // the topic already exists, and an error naming the broker's refusal
 // otherwise.
@@ -161,24 +257,17 @@ type TopicCreator interface {
 	CreateTopic(ctx context.Context, topic string, partitions int32) error
 }
 
-// CodecSupporter is a Transport that accepts codecs beyond Kafka's five
-// (CodecZlib). A Transport without it supports exactly CodecNone through
-// CodecZstd.
-type CodecSupporter interface {
-	SupportsCodec(c Codec) bool
-}
-
-// Idempotence is a Transport that supports the idempotent producer
-// (KIP-98): InitProducerID returns a producer ID and epoch, bumping the
-// epoch of transactionalID's previous producer when one is given.
-// Transport.Produce must then write Batch.ProducerID, ProducerEpoch and
-// BaseSequence into the batch header and report DUPLICATE_SEQUENCE_NUMBER
-// as a *BrokerError with Code 46.
+// Idempotence supports the idempotent producer (KIP-98): InitProducerID
+// returns a producer ID and epoch, bumping the epoch of transactionalID's
+// previous producer when one is given. Transport.Produce must then write
+// Batch.ProducerID, ProducerEpoch and BaseSequence into the batch, and
+// report a resend the broker already has (Kafka's
+// DUPLICATE_SEQUENCE_NUMBER) as a success.
 type Idempotence interface {
 	InitProducerID(ctx context.Context, transactionalID string, txnTimeout time.Duration) (id int64, epoch int16, err error)
 }
 
-// Transactions is a Transport that supports transactions (KIP-98): the
+// Transactions supports transactions (KIP-98): the
 // producer adds each partition to the open transaction before its first
 // batch, and ends the transaction with commit or abort.
 type Transactions interface {

@@ -95,7 +95,7 @@ func (t *txnState) addPartition(ps *partState, id int64, epoch int16) error {
 	}
 	ctx, cancel := context.WithTimeout(t.p.ctx, t.p.cfg.RequestTimeout)
 	defer cancel()
-	tr := t.p.tr.(Transactions)
+	tr := t.p.caps.Transactions
 	if err := tr.AddPartitionsToTxn(ctx, t.p.cfg.TransactionalID, id, epoch, map[string][]int32{ps.topic.name: {ps.id}}); err != nil {
 		return fmt.Errorf("producer: AddPartitionsToTxn %s/%d: %w", ps.topic.name, ps.id, err)
 	}
@@ -150,11 +150,11 @@ func (t *txnState) commit(ctx context.Context) error {
 		id, epoch, _, err := p.pid.get(ctx, p)
 		if err == nil {
 			endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.RequestTimeout)
-			err = p.tr.(Transactions).EndTxn(endCtx, p.cfg.TransactionalID, id, epoch, commit)
+			err = p.caps.Transactions.EndTxn(endCtx, p.cfg.TransactionalID, id, epoch, commit)
 			if err != nil && commit {
 				endErr = fmt.Errorf("producer: commit failed, aborting: %w", err)
 				commit = false
-				_ = p.tr.(Transactions).EndTxn(endCtx, p.cfg.TransactionalID, id, epoch, false)
+				_ = p.caps.Transactions.EndTxn(endCtx, p.cfg.TransactionalID, id, epoch, false)
 			} else if err != nil {
 				endErr = fmt.Errorf("producer: abort: %w", err)
 			}

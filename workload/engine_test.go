@@ -30,6 +30,9 @@ func (s *stallTransport) AppendRecord(dst []byte, _ int32, _ int64, r *producer.
 	return append(dst, r.Value...)
 }
 func (s *stallTransport) BatchOverhead() int { return 61 }
+func (s *stallTransport) Capabilities() producer.Capabilities {
+	return producer.Capabilities{Codecs: []producer.CodecSupport{{Codec: producer.CodecLZ4}}}
+}
 func (s *stallTransport) Produce(ctx context.Context, _ int32, _ producer.Acks, _ time.Duration, bs []*producer.Batch) error {
 	if time.Since(s.start) >= s.stallAt && s.stalled.CompareAndSwap(false, true) {
 		time.Sleep(s.stallFor)
@@ -37,7 +40,9 @@ func (s *stallTransport) Produce(ctx context.Context, _ int32, _ producer.Acks, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, b := range bs {
-		b.BaseOffset = s.offsets[b.Partition]
+		for r := int64(0); r < int64(b.Records); r++ {
+			b.Positions = append(b.Positions, s.offsets[b.Partition]+r)
+		}
 		s.offsets[b.Partition] += int64(b.Records)
 	}
 	return nil

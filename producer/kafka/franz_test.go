@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/kafka/wire"
 )
 
 // update regenerates testdata/franz-*.bin with franz-go's producer:
@@ -214,7 +215,7 @@ func TestFranzBatches(t *testing.T) {
 			if err := rb.ReadFrom(raw); err != nil {
 				t.Fatalf("RecordBatch: %v", err)
 			}
-			if crc := int32(crc32.Checksum(raw[offAttributes:], castagnoli)); rb.CRC != crc {
+			if crc := int32(crc32.Checksum(raw[wire.OffAttributes:], wire.Castagnoli)); rb.CRC != crc {
 				t.Errorf("CRC %#x, computed %#x", uint32(rb.CRC), uint32(crc))
 			}
 			if got := producer.Codec(rb.Attributes & 0x07); got != fc.codec {

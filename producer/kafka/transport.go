@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/kafka/wire"
 )
 
 // Defaults for Options fields left zero.
@@ -103,8 +104,23 @@ type Transport struct {
 var (
 	_ producer.Transport         = (*Transport)(nil)
 	_ producer.MetadataRefresher = (*Transport)(nil)
-	_ producer.CodecSupporter    = (*Transport)(nil)
+	_ producer.Transactions      = (*Transport)(nil)
+	_ producer.TopicCreator      = (*Transport)(nil)
 )
+
+// kafkaCodecs are the codecs a RecordBatch can carry (attributes bits
+// 0-2), each framed as Kafka clients frame it: lz4 as an LZ4 frame.
+var kafkaCodecs = []producer.CodecSupport{
+	{Codec: producer.CodecGzip}, {Codec: producer.CodecSnappy},
+	{Codec: producer.CodecLZ4, Framing: producer.FramingStandard}, {Codec: producer.CodecZstd},
+}
+
+// Capabilities implements producer.Transport: Kafka's codecs (none, gzip,
+// snappy, lz4 as an LZ4 frame, zstd; not zlib), metadata refresh, topic
+// creation, the idempotent producer and transactions.
+func (t *Transport) Capabilities() producer.Capabilities {
+	return producer.Capabilities{Codecs: kafkaCodecs, Metadata: t, TopicCreator: t, Idempotence: t, Transactions: t}
+}
 
 // acksIndex maps an acks level to its slot in Transport.clients, or -1.
 func acksIndex(a producer.Acks) int {
@@ -299,23 +315,16 @@ func (t *Transport) Close() {
 	}
 }
 
-// SupportsCodec implements producer.CodecSupporter: it reports true for
-// Kafka's codecs (none, gzip, snappy, lz4, zstd: RecordBatch attribute
-// bits 0-2) and false for anything else, such as producer.CodecZlib.
-func (t *Transport) SupportsCodec(c producer.Codec) bool {
-	return c >= producer.CodecNone && c <= producer.CodecZstd
-}
-
 // AppendRecord implements producer.Transport with the package-level
 // AppendRecord (Kafka record format v2). It does not allocate when dst
 // has room for RecordSize(offsetDelta, timestampDelta, r) more bytes.
 func (t *Transport) AppendRecord(dst []byte, offsetDelta int32, timestampDelta int64, r *producer.Record) []byte {
-	return AppendRecord(dst, offsetDelta, timestampDelta, r)
+	return wire.AppendRecord(dst, offsetDelta, timestampDelta, r)
 }
 
 // BatchOverhead returns BatchHeaderSize (61), the bytes a RecordBatch v2
 // header adds to a records section.
-func (t *Transport) BatchOverhead() int { return BatchHeaderSize }
+func (t *Transport) BatchOverhead() int { return wire.BatchHeaderSize }
 
 // reqBufs recycles the buffers produce requests encode batches into.
 var reqBufs = sync.Pool{New: func() any { return new([]byte) }}
@@ -336,16 +345,23 @@ const maxPooledBuf = 16 << 20
 // have added the batches' partitions with AddPartitionsToTxn.
 //
 // Every batch gets WireBytes (its encoded RecordBatch size). With acks
-// none BaseOffset and LogAppendTime are -1 and Err is nil. Otherwise each
-// batch gets the broker's BaseOffset and LogAppendTime, or Err set to a
-// *producer.BrokerError for the partition's Kafka error code (BaseOffset
-// -1), or an error if the response lacks the partition.
+// none Positions stays empty, LogAppendTime is -1 and Err is nil.
+// Otherwise each batch gets its records' offsets in Positions (the
+// broker's BaseOffset + i) and LogAppendTime; or Err set by wire.Error for
+// the partition's Kafka error code (a *producer.SystemError of kind
+// "broker:<NAME>" saying whether it is retriable and needs a metadata
+// reload, wrapping a *producer.BrokerError); or a retriable
+// "kafka:no_result" error if the response lacks the partition. An
+// idempotent batch answered DUPLICATE_SEQUENCE_NUMBER (a resend of a batch
+// the broker has) succeeds with Positions empty. Matching is linear in the
+// number of batches.
 //
 // Produce returns a non-nil error, and sets no Err, when the request as a
 // whole fails: the connection breaks or times out (the read deadline is
-// timeout plus kgo's 10s overhead), ctx ends, the transport is closed,
-// acks is invalid, a batch is nil, two batches share a partition, or a
-// topic's metadata cannot be loaded.
+// timeout plus kgo's 10s overhead; classified "connection", retriable,
+// metadata reload), ctx ends, the transport is closed, acks is invalid, a
+// batch is nil, two batches share a partition, or a topic's metadata
+// cannot be loaded (classified "topic", retriable).
 func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Acks, timeout time.Duration, batches []*producer.Batch) error {
 	if err := t.usable(); err != nil {
 		return err
@@ -377,14 +393,17 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 		req.TransactionID = kmsg.StringPtr(t.opts.TransactionalID)
 	}
 
-	// owners[j][k] is the index in batches of req.Topics[j].Partitions[k].
-	var owners [][]int
+	// owners[j][k] is the index in batches of req.Topics[j].Partitions[k];
+	// idx finds a batch by topic index and partition, so building the
+	// request and matching the response are linear in the batches.
+	st := producePool.Get().(*produceState)
+	defer st.release()
 	size := 0
 	for i, b := range batches {
 		if b == nil {
 			return fmt.Errorf("kafka: produce: batch %d is nil", i)
 		}
-		size += BatchSize(b)
+		size += wire.BatchSize(b)
 		j := -1
 		for k := range req.Topics {
 			if req.Topics[k].Topic == b.Topic {
@@ -395,20 +414,20 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 		if j < 0 {
 			tm, err := t.topic(ctx, b.Topic)
 			if err != nil {
-				return err
+				return &producer.SystemError{Kind: "topic", Retriable: true, Metadata: true, Err: err}
 			}
 			rt := kmsg.NewProduceRequestTopic()
 			rt.Topic, rt.TopicID = b.Topic, tm.id
 			req.Topics = append(req.Topics, rt)
-			owners = append(owners, nil)
+			st.owners = append(st.owners, nil)
 			j = len(req.Topics) - 1
 		}
-		for _, k := range owners[j] {
-			if batches[k].Partition == b.Partition {
-				return fmt.Errorf("kafka: produce: batches %d and %d are both for %s/%d", k, i, b.Topic, b.Partition)
-			}
+		key := tpKey{int32(j), b.Partition}
+		if k, dup := st.idx[key]; dup {
+			return fmt.Errorf("kafka: produce: batches %d and %d are both for %s/%d", k, i, b.Topic, b.Partition)
 		}
-		owners[j] = append(owners[j], i)
+		st.idx[key] = i
+		st.owners[j] = append(st.owners[j], i)
 	}
 
 	bufp := reqBufs.Get().(*[]byte)
@@ -418,17 +437,21 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 	}
 	for j := range req.Topics {
 		rt := &req.Topics[j]
-		rt.Partitions = make([]kmsg.ProduceRequestTopicPartition, len(owners[j]))
-		for k, i := range owners[j] {
+		rt.Partitions = make([]kmsg.ProduceRequestTopicPartition, len(st.owners[j]))
+		for k, i := range st.owners[j] {
 			b := batches[i]
 			start := len(buf)
-			buf = appendBatch(buf, b, txnal)
+			if txnal {
+				buf = wire.AppendTransactionalBatch(buf, b)
+			} else {
+				buf = wire.AppendBatch(buf, b)
+			}
 			rt.Partitions[k] = kmsg.ProduceRequestTopicPartition{
 				Partition: b.Partition,
 				Records:   buf[start:len(buf):len(buf)],
 			}
 			b.WireBytes = int32(len(buf) - start)
-			b.BaseOffset, b.LogAppendTime, b.Err = -1, -1, nil
+			b.Positions, b.LogAppendTime, b.Err = b.Positions[:0], -1, nil
 		}
 	}
 
@@ -436,7 +459,7 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 	if err != nil {
 		// kgo may still be writing req (Request returns as soon as ctx
 		// ends), so buf is not recycled.
-		return fmt.Errorf("kafka: produce request to broker %d failed: %w", broker, err)
+		return wire.ConnectionError(fmt.Errorf("kafka: produce request to broker %d failed: %w", broker, err))
 	}
 	if cap(buf) <= maxPooledBuf {
 		*bufp = buf[:0]
@@ -449,7 +472,7 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 	if !ok {
 		return fmt.Errorf("kafka: produce request to broker %d: unexpected response %T", broker, kresp)
 	}
-	answered := make([]bool, len(batches))
+	answered := st.answered(len(batches))
 	for ti := range resp.Topics {
 		rt := &resp.Topics[ti]
 		j := -1
@@ -465,30 +488,70 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 		}
 		for pi := range rt.Partitions {
 			rp := &rt.Partitions[pi]
-			i := -1
-			for _, k := range owners[j] {
-				if batches[k].Partition == rp.Partition {
-					i = k
-					break
-				}
-			}
-			if i < 0 || answered[i] {
+			i, ok := st.idx[tpKey{int32(j), rp.Partition}]
+			if !ok || answered[i] {
 				continue
 			}
 			answered[i] = true
 			b := batches[i]
-			if rp.ErrorCode != 0 {
+			switch {
+			case rp.ErrorCode == wire.CodeDuplicateSequence && b.ProducerID >= 0:
+				// The broker already has this batch (an earlier
+				// attempt was appended but its answer lost): the
+				// resend is a success, with positions unknown.
+			case rp.ErrorCode != 0:
 				b.Err = brokerError(rp.ErrorCode)
 				t.meta.setLeader(b.Topic, b.Partition, rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch)
-				continue
+			default:
+				// Kafka assigns a batch contiguous offsets.
+				for r := int64(0); r < int64(b.Records); r++ {
+					b.Positions = append(b.Positions, rp.BaseOffset+r)
+				}
+				b.LogAppendTime = rp.LogAppendTime
 			}
-			b.BaseOffset, b.LogAppendTime = rp.BaseOffset, rp.LogAppendTime
 		}
 	}
 	for i, b := range batches {
 		if !answered[i] {
-			b.Err = fmt.Errorf("kafka: broker %d sent no result for %s/%d", broker, b.Topic, b.Partition)
+			b.Err = &producer.SystemError{Kind: "kafka:no_result", Retriable: true,
+				Err: fmt.Errorf("kafka: broker %d sent no result for %s/%d", broker, b.Topic, b.Partition)}
 		}
 	}
 	return nil
+}
+
+// tpKey names a batch in a request: the index of its topic in the
+// request and its partition.
+type tpKey struct {
+	topic     int32
+	partition int32
+}
+
+// produceState is the scratch space of one Produce call, pooled.
+type produceState struct {
+	owners [][]int
+	idx    map[tpKey]int
+	ans    []bool
+}
+
+var producePool = sync.Pool{New: func() any { return &produceState{idx: make(map[tpKey]int)} }}
+
+// answered returns n false flags.
+func (st *produceState) answered(n int) []bool {
+	if cap(st.ans) < n {
+		st.ans = make([]bool, n)
+	}
+	st.ans = st.ans[:n]
+	clear(st.ans)
+	return st.ans
+}
+
+// release clears st and returns it to the pool.
+func (st *produceState) release() {
+	for j := range st.owners {
+		st.owners[j] = st.owners[j][:0]
+	}
+	st.owners = st.owners[:0]
+	clear(st.idx)
+	producePool.Put(st)
 }

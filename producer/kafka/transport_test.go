@@ -175,8 +175,8 @@ func addBatch(t *testing.T, want map[int32]*produced, b *producer.Batch, recs []
 		p = new(produced)
 		want[b.Partition] = p
 	}
-	if b.BaseOffset != int64(len(p.recs)) {
-		t.Fatalf("%s/%d: base offset %d, want %d", b.Topic, b.Partition, b.BaseOffset, len(p.recs))
+	if b.FirstPosition() != int64(len(p.recs)) {
+		t.Fatalf("%s/%d: base offset %d, want %d", b.Topic, b.Partition, b.FirstPosition(), len(p.recs))
 	}
 	for i, r := range recs {
 		p.recs = append(p.recs, r)
@@ -283,20 +283,20 @@ func TestProduceAcksLeaderAndNone(t *testing.T) {
 	if err := tr.Produce(ctx, 0, producer.AcksNone, time.Second, []*producer.Batch{b2}); err != nil || b2.Err != nil {
 		t.Fatalf("acks none: %v / %v", err, b2.Err)
 	}
-	if b2.BaseOffset != -1 || b2.LogAppendTime != -1 || int(b2.WireBytes) != BatchSize(b2) {
-		t.Fatalf("acks none results: base %d, append time %d, wire %d", b2.BaseOffset, b2.LogAppendTime, b2.WireBytes)
+	if b2.FirstPosition() != -1 || b2.LogAppendTime != -1 || int(b2.WireBytes) != BatchSize(b2) {
+		t.Fatalf("acks none results: base %d, append time %d, wire %d", b2.FirstPosition(), b2.LogAppendTime, b2.WireBytes)
 	}
-	b2.BaseOffset = 4 // what the broker assigned; checked by consuming
+	b2.Positions = []int64{4} // what the broker assigned; checked by consuming
 	addBatch(t, want, b2, rs2, 2)
 
 	// A transport whose main client is acks none.
 	tr0 := newTransport(t, e, producer.AcksNone)
 	rs3 := makeRecords(0, 2)
 	b3 := lz4Batch(t, encodeBatch(topic, 0, now+20, 1, rs3))
-	if err := tr0.Produce(ctx, 0, producer.AcksNone, time.Second, []*producer.Batch{b3}); err != nil || b3.Err != nil || b3.BaseOffset != -1 {
-		t.Fatalf("acks none transport: %v / %v / base %d", err, b3.Err, b3.BaseOffset)
+	if err := tr0.Produce(ctx, 0, producer.AcksNone, time.Second, []*producer.Batch{b3}); err != nil || b3.Err != nil || b3.FirstPosition() != -1 {
+		t.Fatalf("acks none transport: %v / %v / base %d", err, b3.Err, b3.FirstPosition())
 	}
-	b3.BaseOffset = 10
+	b3.Positions = []int64{10}
 	addBatch(t, want, b3, rs3, 1)
 
 	// acks all after acks none on the same transport still answers, and
@@ -493,8 +493,8 @@ func TestMetadataAutoCreate(t *testing.T) {
 	}
 	wg.Wait()
 	b := encodeBatch("auto", 2, 1, 1, makeRecords(2, 3))
-	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil || b.Err != nil || b.BaseOffset != 0 {
-		t.Fatalf("produce to auto-created topic: %v / %v / %d", err, b.Err, b.BaseOffset)
+	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil || b.Err != nil || b.FirstPosition() != 0 {
+		t.Fatalf("produce to auto-created topic: %v / %v / %d", err, b.Err, b.FirstPosition())
 	}
 }
 
@@ -542,8 +542,8 @@ func TestProduceBrokerError(t *testing.T) {
 	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b0, b1}); err != nil {
 		t.Fatal(err)
 	}
-	if b0.Err != nil || b0.BaseOffset != 100 || b0.LogAppendTime != 777 {
-		t.Errorf("batch 0: err %v, base %d, append time %d; want nil, 100, 777", b0.Err, b0.BaseOffset, b0.LogAppendTime)
+	if b0.Err != nil || b0.FirstPosition() != 100 || b0.LogAppendTime != 777 {
+		t.Errorf("batch 0: err %v, base %d, append time %d; want nil, 100, 777", b0.Err, b0.FirstPosition(), b0.LogAppendTime)
 	}
 	var be *producer.BrokerError
 	if !errors.As(b1.Err, &be) {
@@ -552,13 +552,13 @@ func TestProduceBrokerError(t *testing.T) {
 	if be.Code != 6 || !be.Retriable || be.Name != "NOT_LEADER_OR_FOLLOWER" {
 		t.Errorf("batch 1: %+v, want code 6 NOT_LEADER_OR_FOLLOWER retriable", *be)
 	}
-	if b1.BaseOffset != -1 {
-		t.Errorf("failed batch BaseOffset %d, want -1", b1.BaseOffset)
+	if b1.FirstPosition() != -1 {
+		t.Errorf("failed batch BaseOffset %d, want -1", b1.FirstPosition())
 	}
 
 	// The control answered once; the retry succeeds.
-	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b1}); err != nil || b1.Err != nil || b1.BaseOffset != 0 {
-		t.Fatalf("retry: %v / %v / base %d", err, b1.Err, b1.BaseOffset)
+	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b1}); err != nil || b1.Err != nil || b1.FirstPosition() != 0 {
+		t.Fatalf("retry: %v / %v / base %d", err, b1.Err, b1.FirstPosition())
 	}
 
 	// A fault from kfake's own produce handling, on one partition only.
@@ -576,8 +576,8 @@ func TestProduceBrokerError(t *testing.T) {
 	if !errors.As(b0.Err, &be) || be.Code != 45 || be.Retriable || be.Name != "OUT_OF_ORDER_SEQUENCE_NUMBER" {
 		t.Errorf("faulted batch: %v, want non-retriable 45 OUT_OF_ORDER_SEQUENCE_NUMBER", b0.Err)
 	}
-	if b1.Err != nil || b1.BaseOffset != 2 {
-		t.Errorf("healthy batch: %v, base %d; want nil, 2", b1.Err, b1.BaseOffset)
+	if b1.Err != nil || b1.FirstPosition() != 2 {
+		t.Errorf("healthy batch: %v, base %d; want nil, 2", b1.Err, b1.FirstPosition())
 	}
 }
 
@@ -601,9 +601,16 @@ func TestBrokerErrorNames(t *testing.T) {
 		{32000, "UNKNOWN_ERROR_CODE_32000", false},  // a code kerr does not know keeps its number
 	} {
 		err := brokerError(tc.code)
-		be, ok := err.(*producer.BrokerError)
-		if !ok || be.Code != tc.code || be.Name != tc.name || be.Retriable != tc.retriable {
+		var be *producer.BrokerError
+		var se *producer.SystemError
+		if !errors.As(err, &be) || be.Code != tc.code || be.Name != tc.name || be.Retriable != tc.retriable {
 			t.Errorf("brokerError(%d) = %#v, want %s retriable %v", tc.code, err, tc.name, tc.retriable)
+		}
+		// The transport classifies it for the core: kind, retriable,
+		// and a metadata reload for the leader-moved codes.
+		wantMeta := tc.code == 3 || tc.code == 6
+		if !errors.As(err, &se) || se.Kind != "broker:"+tc.name || se.Retriable != tc.retriable || se.Metadata != wantMeta {
+			t.Errorf("brokerError(%d) classified %#v, want kind broker:%s retriable %v metadata %v", tc.code, se, tc.name, tc.retriable, wantMeta)
 		}
 	}
 	if brokerError(0) != nil {
@@ -615,7 +622,8 @@ func TestBrokerErrorNames(t *testing.T) {
 		if code == 0 || ke == nil || ke.Code != code {
 			continue
 		}
-		if be := brokerError(code).(*producer.BrokerError); be.Retriable != kerr.IsRetriable(ke) {
+		var be *producer.BrokerError
+		if errors.As(brokerError(code), &be); be.Retriable != kerr.IsRetriable(ke) {
 			t.Errorf("code %d %s: Retriable %v, kerr says %v", code, be.Name, be.Retriable, kerr.IsRetriable(ke))
 		}
 	}
@@ -635,11 +643,11 @@ func TestProduceIdempotentFields(t *testing.T) {
 		}
 		return b
 	}
-	if b := send(0, 3); b.Err != nil || b.BaseOffset != 0 {
-		t.Fatalf("seq 0: %v / %d", b.Err, b.BaseOffset)
+	if b := send(0, 3); b.Err != nil || b.FirstPosition() != 0 {
+		t.Fatalf("seq 0: %v / %d", b.Err, b.FirstPosition())
 	}
-	if b := send(3, 2); b.Err != nil || b.BaseOffset != 3 {
-		t.Fatalf("seq 3: %v / %d", b.Err, b.BaseOffset)
+	if b := send(3, 2); b.Err != nil || b.FirstPosition() != 3 {
+		t.Fatalf("seq 3: %v / %d", b.Err, b.FirstPosition())
 	}
 	// The broker checks the sequence we wrote: a gap is rejected.
 	var be *producer.BrokerError
@@ -749,7 +757,7 @@ func TestProduceConcurrent(t *testing.T) {
 						return
 					}
 					mu.Lock()
-					offsets[p] = append(offsets[p], b.BaseOffset)
+					offsets[p] = append(offsets[p], b.FirstPosition())
 					mu.Unlock()
 				}
 			})
@@ -809,8 +817,8 @@ func TestEmbeddedBlackhole(t *testing.T) {
 		if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil || b.Err != nil {
 			t.Fatalf("produce: %v / %v", err, b.Err)
 		}
-		if b.BaseOffset != int64(10*i) {
-			t.Errorf("blackholed base offset %d, want %d", b.BaseOffset, 10*i)
+		if b.FirstPosition() != int64(10*i) {
+			t.Errorf("blackholed base offset %d, want %d", b.FirstPosition(), 10*i)
 		}
 	}
 }

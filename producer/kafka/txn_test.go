@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/kafka/wire"
 )
 
 // brokerCode returns the Kafka error code err wraps, or 0.
@@ -147,7 +148,7 @@ func probeTxn(c *kfake.Cluster) *txnProbe {
 		for _, rt := range req.Topics {
 			for _, rp := range rt.Partitions {
 				if len(rp.Records) >= BatchHeaderSize {
-					p.attrs = append(p.attrs, int16(binary.BigEndian.Uint16(rp.Records[offAttributes:])))
+					p.attrs = append(p.attrs, int16(binary.BigEndian.Uint16(rp.Records[wire.OffAttributes:])))
 				}
 			}
 		}
@@ -258,7 +259,7 @@ func TestTransactions(t *testing.T) {
 		}
 	}
 	for i, a := range probe.attrs {
-		if a&attrTransactional == 0 {
+		if a&wire.AttrTransactional == 0 {
 			t.Errorf("batch %d: attributes %#x lack the transactional bit", i, a)
 		}
 	}
@@ -305,23 +306,22 @@ func TestProduceIdempotentErrors(t *testing.T) {
 		}
 		return b
 	}
-	if b := send(0); b.Err != nil || b.BaseOffset != 0 {
-		t.Fatalf("seq 0: %v, base %d", b.Err, b.BaseOffset)
+	if b := send(0); b.Err != nil || b.FirstPosition() != 0 {
+		t.Fatalf("seq 0: %v, base %d", b.Err, b.FirstPosition())
 	}
 	// A resend of an appended batch is deduplicated: the broker answers
 	// with the original offset and appends nothing.
-	if b := send(0); b.Err != nil || b.BaseOffset != 0 {
-		t.Fatalf("resent seq 0: %v, base %d; want the original offset 0", b.Err, b.BaseOffset)
+	if b := send(0); b.Err != nil || b.FirstPosition() != 0 {
+		t.Fatalf("resent seq 0: %v, base %d; want the original offset 0", b.Err, b.FirstPosition())
 	}
-	if b := send(2); b.Err != nil || b.BaseOffset != 2 {
-		t.Fatalf("seq 2: %v, base %d; want offset 2 (the resend appended nothing)", b.Err, b.BaseOffset)
+	if b := send(2); b.Err != nil || b.FirstPosition() != 2 {
+		t.Fatalf("seq 2: %v, base %d; want offset 2 (the resend appended nothing)", b.Err, b.FirstPosition())
 	}
 	for _, tc := range []struct {
 		code      *kerr.Error
 		name      string
 		retriable bool
 	}{
-		{kerr.DuplicateSequenceNumber, "DUPLICATE_SEQUENCE_NUMBER", false},            // older brokers' answer to a resend
 		{kerr.OutOfOrderSequenceNumber, "OUT_OF_ORDER_SEQUENCE_NUMBER", false},        // a sequence gap
 		{kerr.InvalidProducerEpoch, "INVALID_PRODUCER_EPOCH", false},                  // a fenced producer
 		{kerr.NotEnoughReplicasAfterAppend, "NOT_ENOUGH_REPLICAS_AFTER_APPEND", true}, // appended, then failed
@@ -335,16 +335,41 @@ func TestProduceIdempotentErrors(t *testing.T) {
 	}
 }
 
+// TestProduceDuplicateIsSuccess: DUPLICATE_SEQUENCE_NUMBER on an
+// idempotent batch (older brokers' answer to a resend of a batch they
+// have) is a success with no positions: the transport says so, not the
+// core.
+func TestProduceDuplicateIsSuccess(t *testing.T) {
+	t.Parallel()
+	const topic = "dup"
+	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
+	tr := newTransport(t, e, producer.AcksAll)
+	ctx := testCtx(t)
+	id, epoch, err := tr.InitProducerID(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Err: kerr.DuplicateSequenceNumber})
+	b := encodeBatch(topic, 0, 1, 1, makeRecords(0, 2))
+	b.ProducerID, b.ProducerEpoch, b.BaseSequence = id, epoch, 0
+	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Err != nil || len(b.Positions) != 0 {
+		t.Fatalf("duplicate: err %v, positions %v; want success with none", b.Err, b.Positions)
+	}
+}
+
 func TestSupportsCodec(t *testing.T) {
 	t.Parallel()
 	tr := &Transport{}
 	for _, c := range producer.Codecs {
 		want := c != producer.CodecZlib
-		if got := tr.SupportsCodec(c); got != want {
+		if got := supportsCodec(tr, c); got != want {
 			t.Errorf("SupportsCodec(%v) = %v, want %v", c, got, want)
 		}
 	}
-	if tr.SupportsCodec(5) || tr.SupportsCodec(-1) {
+	if supportsCodec(tr, 5) || supportsCodec(tr, -1) {
 		t.Error("SupportsCodec accepts a codec Kafka does not have")
 	}
 }

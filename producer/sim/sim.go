@@ -37,7 +37,7 @@
 // applied a request and then timed out.
 //
 // With acks none a request occupies its broker like any other but Produce
-// returns at once with no offsets (BaseOffset -1) and no errors.
+// returns at once with no positions and no errors.
 //
 // Partition p of every topic is led by broker p % Brokers; a batch sent to
 // another broker fails with NOT_LEADER_OR_FOLLOWER. Injected errors
@@ -46,10 +46,10 @@
 // after the batch was appended, as a real broker can; every other error
 // rejects the batch.
 //
-// The Transport implements producer.Transport, MetadataRefresher (a
-// no-op: leaders never move), TopicCreator, CodecSupporter (every codec,
-// zlib included: payloads are never decompressed), Idempotence and
-// Transactions. Idempotent batches are checked as a Kafka broker checks
+// The Transport implements producer.Transport; its Capabilities are
+// metadata refresh (a no-op: leaders never move), topic creation, every
+// codec (zlib included: payloads are never decompressed), Idempotence
+// and Transactions. Idempotent batches are checked as a Kafka broker checks
 // them (KIP-98): per partition and producer ID, a batch must carry the
 // next sequence number (OUT_OF_ORDER_SEQUENCE_NUMBER 45 otherwise), a
 // resend of one of the last five batches is answered
@@ -72,7 +72,7 @@ import (
 	"time"
 
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/kafka/wire"
 )
 
 // Stall is a window in which every broker answers nothing.
@@ -107,7 +107,7 @@ type Options struct {
 	// unlimited.
 	MaxRequestsPerSec float64
 	// ErrorRates maps Kafka error names (e.g. "NOT_LEADER_OR_FOLLOWER",
-	// see kafka.ErrorCode) to the probability in [0, 1] that a partition
+	// see wire.ErrorCode) to the probability in [0, 1] that a partition
 	// batch is answered with that error. The probabilities must sum to
 	// at most 1.
 	ErrorRates map[string]float64
@@ -305,7 +305,7 @@ func New(opts Options) (*Transport, error) {
 	sum := 0.0
 	for _, name := range names {
 		p := opts.ErrorRates[name]
-		code, ok := kafka.ErrorCode(name)
+		code, ok := wire.ErrorCode(name)
 		if !ok {
 			return nil, fmt.Errorf("sim: ErrorRates: unknown Kafka error name %q", name)
 		}
@@ -472,13 +472,13 @@ func (t *Transport) Leader(_ context.Context, topic string, partition int32) (in
 }
 
 // AppendRecord implements producer.Transport with Kafka's record format
-// v2 (kafka.AppendRecord).
+// v2 (wire.AppendRecord).
 func (t *Transport) AppendRecord(dst []byte, offsetDelta int32, timestampDelta int64, r *producer.Record) []byte {
-	return kafka.AppendRecord(dst, offsetDelta, timestampDelta, r)
+	return wire.AppendRecord(dst, offsetDelta, timestampDelta, r)
 }
 
-// BatchOverhead implements producer.Transport: kafka.BatchHeaderSize (61).
-func (t *Transport) BatchOverhead() int { return kafka.BatchHeaderSize }
+// BatchOverhead implements producer.Transport: wire.BatchHeaderSize (61).
+func (t *Transport) BatchOverhead() int { return wire.BatchHeaderSize }
 
 // Refresh implements producer.MetadataRefresher. Leaders never move, so
 // it only checks that the transport is open.
@@ -505,10 +505,21 @@ func (t *Transport) CreateTopic(_ context.Context, topic string, partitions int3
 	return nil
 }
 
-// SupportsCodec implements producer.CodecSupporter: every codec in
-// producer.Codecs, zlib included (payloads are never decompressed).
-func (t *Transport) SupportsCodec(c producer.Codec) bool {
-	return slices.Contains(producer.Codecs, c)
+// simCodecs is every codec in producer.Codecs, zlib included, standard
+// framing: payloads are never decompressed.
+var simCodecs = func() []producer.CodecSupport {
+	var cs []producer.CodecSupport
+	for _, c := range producer.Codecs {
+		cs = append(cs, producer.CodecSupport{Codec: c})
+	}
+	return cs
+}()
+
+// Capabilities implements producer.Transport: every codec (zlib
+// included), metadata refresh (a no-op), topic creation, the idempotent
+// producer and transactions.
+func (t *Transport) Capabilities() producer.Capabilities {
+	return producer.Capabilities{Codecs: simCodecs, Metadata: t, TopicCreator: t, Idempotence: t, Transactions: t}
 }
 
 // latency draws one service latency.
@@ -584,8 +595,10 @@ func (t *Transport) draw(rng *rand.Rand) int16 {
 // queue (see the package documentation) and Produce returns at its
 // completion time, or at once with acks none. The timeout argument is
 // ignored: ctx bounds the wait. Each batch gets WireBytes
-// and either BaseOffset (LogAppendTime is always -1: create time) or Err,
-// a *producer.BrokerError. Produce fails as a whole, with no batch
+// and either Positions (the records' offsets; LogAppendTime is always -1:
+// create time) or Err, classified by wire.Error (a *producer.SystemError
+// wrapping a *producer.BrokerError). A resend answered
+// DUPLICATE_SEQUENCE_NUMBER succeeds with Positions empty. Produce fails as a whole, with no batch
 // result meaningful, for an unknown broker, topic or acks, a nil batch,
 // two batches for one partition, a closed transport, or when ctx ends
 // before the completion time (the request's work is done nonetheless).
@@ -603,7 +616,7 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 		return nil
 	}
 	parts := make([]*partition, len(batches))
-	var wire int64
+	var wireBytes int64
 	for i, b := range batches {
 		if b == nil {
 			return fmt.Errorf("sim: produce: batch %d is nil", i)
@@ -621,14 +634,14 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 				return fmt.Errorf("sim: produce: batches %d and %d are both for %s/%d", k, i, b.Topic, b.Partition)
 			}
 		}
-		b.WireBytes = int32(kafka.BatchSize(b))
-		wire += int64(b.WireBytes)
+		b.WireBytes = int32(wire.BatchSize(b))
+		wireBytes += int64(b.WireBytes)
 	}
 
 	s := t.brokers[broker]
 	now := t.now()
 	s.mu.Lock()
-	done := t.schedule(s, now, wire)
+	done := t.schedule(s, now, wireBytes)
 	for i, b := range batches {
 		t.apply(s, broker, parts[i], b)
 	}
@@ -637,13 +650,13 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 	c := &t.stats
 	c.requests.Add(1)
 	c.batches.Add(int64(len(batches)))
-	c.bytes.Add(wire)
+	c.bytes.Add(wireBytes)
 	for _, b := range batches {
 		c.records.Add(int64(b.Records))
 	}
 	if acks == producer.AcksNone {
 		for _, b := range batches {
-			b.BaseOffset, b.LogAppendTime, b.Err = -1, -1, nil
+			b.Positions, b.LogAppendTime, b.Err = b.Positions[:0], -1, nil
 		}
 		return nil
 	}
@@ -658,10 +671,10 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 // NOT_LEADER_OR_FOLLOWER without touching p, whose state its leader's
 // mutex guards.
 func (t *Transport) apply(s *server, broker int32, p *partition, b *producer.Batch) {
-	b.BaseOffset, b.LogAppendTime, b.Err = -1, -1, nil
+	b.Positions, b.LogAppendTime, b.Err = b.Positions[:0], -1, nil
 	c := &t.stats
 	fail := func(code int16, injectedErr bool) {
-		b.Err = kafka.BrokerError(code)
+		b.Err = wire.Error(code)
 		c.errors.Add(1)
 		if injectedErr {
 			c.injected.Add(1)
@@ -671,7 +684,7 @@ func (t *Transport) apply(s *server, broker int32, p *partition, b *producer.Bat
 		fail(codeNotLeader, false)
 		return
 	}
-	if b.Records < 1 || !t.SupportsCodec(b.Codec) {
+	if b.Records < 1 || !slices.Contains(producer.Codecs, b.Codec) {
 		fail(codeCorruptMessage, false)
 		return
 	}
@@ -682,17 +695,25 @@ func (t *Transport) apply(s *server, broker int32, p *partition, b *producer.Bat
 		return
 	}
 	if b.ProducerID >= 0 {
-		if e := t.checkSequence(p, b); e != 0 {
+		if e := t.checkSequence(p, b); e == wire.CodeDuplicateSequence {
+			// A resend of a batch the partition has: a success
+			// with positions unknown, as the Kafka transport
+			// reports it.
+			return
+		} else if e != 0 {
 			fail(e, false)
 			return
 		}
 	}
-	b.BaseOffset = p.next
+	base := p.next
 	p.next += int64(b.Records)
 	c.appended.Add(int64(b.Records))
 	if code != 0 {
-		b.BaseOffset = -1
 		fail(code, true)
+		return
+	}
+	for r := int64(0); r < int64(b.Records); r++ {
+		b.Positions = append(b.Positions, base+r)
 	}
 }
 
@@ -816,7 +837,7 @@ func (t *Transport) AddPartitionsToTxn(_ context.Context, transactionalID string
 	defer t.txnMu.Unlock()
 	st, code := t.txn(transactionalID, id, epoch)
 	if code != 0 {
-		return fmt.Errorf("sim: AddPartitionsToTxn for %q: %w", transactionalID, kafka.BrokerError(code))
+		return fmt.Errorf("sim: AddPartitionsToTxn for %q: %w", transactionalID, wire.Error(code))
 	}
 	if !st.open {
 		st.open, st.parts, st.records = true, make(map[tp]bool), 0
@@ -841,7 +862,7 @@ func (t *Transport) EndTxn(_ context.Context, transactionalID string, id int64, 
 	defer t.txnMu.Unlock()
 	st, code := t.txn(transactionalID, id, epoch)
 	if code != 0 {
-		return fmt.Errorf("sim: EndTxn for %q: %w", transactionalID, kafka.BrokerError(code))
+		return fmt.Errorf("sim: EndTxn for %q: %w", transactionalID, wire.Error(code))
 	}
 	if st.open {
 		t.endLocked(st, commit)
@@ -866,7 +887,6 @@ var (
 	_ producer.Transport         = (*Transport)(nil)
 	_ producer.MetadataRefresher = (*Transport)(nil)
 	_ producer.TopicCreator      = (*Transport)(nil)
-	_ producer.CodecSupporter    = (*Transport)(nil)
 	_ producer.Idempotence       = (*Transport)(nil)
 	_ producer.Transactions      = (*Transport)(nil)
 )

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/kafka/wire"
 	"github.com/prodbench/prodbench/producer/sim"
 )
 
@@ -81,10 +81,10 @@ var zeros = make([]byte, 2<<20)
 // batch returns a batch of n records whose wire size is wire bytes
 // (header included; the simulator never decodes payloads, so they share
 // one zero buffer).
-func batch(topic string, p int32, n int32, wire int) *producer.Batch {
+func batch(topic string, p int32, n int32, wireSize int) *producer.Batch {
 	return &producer.Batch{
 		Topic: topic, Partition: p, Records: n,
-		Payload:    zeros[:wire-kafka.BatchHeaderSize],
+		Payload:    zeros[:wireSize-wire.BatchHeaderSize],
 		ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1,
 	}
 }
@@ -183,15 +183,15 @@ func TestTopicsAndMetadata(t *testing.T) {
 		t.Errorf("Refresh: %v", err)
 	}
 	for _, c := range producer.Codecs {
-		if !tr.SupportsCodec(c) {
+		if !supports(tr, c) {
 			t.Errorf("SupportsCodec(%v) = false", c)
 		}
 	}
-	if tr.SupportsCodec(7) {
+	if supports(tr, 7) {
 		t.Error("SupportsCodec(7) = true")
 	}
 	r := &producer.Record{Key: []byte("k"), Value: []byte("v"), Headers: []producer.Header{{Key: "h", Value: nil}}}
-	if !bytes.Equal(tr.AppendRecord(nil, 3, 4, r), kafka.AppendRecord(nil, 3, 4, r)) || tr.BatchOverhead() != 61 {
+	if !bytes.Equal(tr.AppendRecord(nil, 3, 4, r), wire.AppendRecord(nil, 3, 4, r)) || tr.BatchOverhead() != 61 {
 		t.Error("record format differs from Kafka's")
 	}
 	tr.Close()
@@ -212,11 +212,11 @@ func TestProduceOffsetsAndRequestErrors(t *testing.T) {
 	if err := tr.Produce(ctx, 0, producer.AcksAll, 0, []*producer.Batch{b0, b2}); err != nil {
 		t.Fatal(err)
 	}
-	if b0.Err != nil || b0.BaseOffset != 0 || b2.Err != nil || b2.BaseOffset != 0 || b0.WireBytes != 100 || b0.LogAppendTime != -1 {
+	if b0.Err != nil || b0.FirstPosition() != 0 || b2.Err != nil || b2.FirstPosition() != 0 || b0.WireBytes != 100 || b0.LogAppendTime != -1 {
 		t.Errorf("first batches: %+v / %+v", b0, b2)
 	}
-	if b := produce(t, tr, 0, batch("t", 0, 2, 100)); b.Err != nil || b.BaseOffset != 3 {
-		t.Errorf("second batch on t/0: err %v, base %d; want 3", b.Err, b.BaseOffset)
+	if b := produce(t, tr, 0, batch("t", 0, 2, 100)); b.Err != nil || b.FirstPosition() != 3 {
+		t.Errorf("second batch on t/0: err %v, base %d; want 3", b.Err, b.FirstPosition())
 	}
 	// Partition 1 is led by broker 1.
 	if b := produce(t, tr, 0, batch("t", 1, 1, 100)); code(b.Err) != 6 {
@@ -225,8 +225,8 @@ func TestProduceOffsetsAndRequestErrors(t *testing.T) {
 	// acks none: no wait, no offsets, but the log advances.
 	n := len(clk.waits)
 	bn := batch("t", 0, 4, 100)
-	if err := tr.Produce(ctx, 0, producer.AcksNone, 0, []*producer.Batch{bn}); err != nil || bn.BaseOffset != -1 || bn.Err != nil {
-		t.Errorf("acks none: %v, base %d, err %v", err, bn.BaseOffset, bn.Err)
+	if err := tr.Produce(ctx, 0, producer.AcksNone, 0, []*producer.Batch{bn}); err != nil || bn.FirstPosition() != -1 || bn.Err != nil {
+		t.Errorf("acks none: %v, base %d, err %v", err, bn.FirstPosition(), bn.Err)
 	}
 	if len(clk.waits) != n {
 		t.Error("acks none waited for the answer")
@@ -428,8 +428,8 @@ func TestErrorInjection(t *testing.T) {
 			if c == 0 || c == 7 { // timed out after the append
 				appended[b.Partition] += 2
 			}
-			if c == 0 && b.BaseOffset < 0 || c != 0 && b.BaseOffset != -1 {
-				t.Fatalf("batch with error %d has base offset %d", c, b.BaseOffset)
+			if c == 0 && b.FirstPosition() < 0 || c != 0 && b.FirstPosition() != -1 {
+				t.Fatalf("batch with error %d has base offset %d", c, b.FirstPosition())
 			}
 		}
 	}
@@ -509,8 +509,8 @@ func TestStallRealTime(t *testing.T) {
 	}
 	// A patient caller is answered when the stall ends.
 	start := time.Now()
-	if b := produce(t, tr, 0, batch("t", 0, 1, 100)); b.Err != nil || b.BaseOffset != 1 {
-		t.Errorf("after the stall: %v, base %d", b.Err, b.BaseOffset)
+	if b := produce(t, tr, 0, batch("t", 0, 1, 100)); b.Err != nil || b.FirstPosition() != 1 {
+		t.Errorf("after the stall: %v, base %d", b.Err, b.FirstPosition())
 	}
 	if el := time.Since(start); el < 300*time.Millisecond {
 		t.Errorf("answered after %v, inside the 400ms stall", el)
@@ -584,8 +584,8 @@ func TestIdempotence(t *testing.T) {
 	}{
 		{0, 0, 0, 3, 0, 0},  // first batch
 		{0, 0, 3, 2, 0, 3},  // next in sequence
-		{0, 0, 3, 2, 46, 0}, // resend of the last batch: DUPLICATE_SEQUENCE_NUMBER
-		{0, 0, 0, 3, 46, 0}, // resend of an older batch in the window
+		{0, 0, 3, 2, 0, -1}, // resend of the last batch: DUPLICATE_SEQUENCE_NUMBER, a success with no positions
+		{0, 0, 0, 3, 0, -1}, // resend of an older batch in the window: the same
 		{0, 0, 9, 1, 45, 0}, // a gap: OUT_OF_ORDER_SEQUENCE_NUMBER
 		{0, 0, 4, 2, 45, 0}, // overlapping, not a known batch
 		{0, 0, 5, 1, 0, 5},  // the expected sequence still works
@@ -598,8 +598,8 @@ func TestIdempotence(t *testing.T) {
 		b := send(tc.part, tc.epoch, tc.seq, tc.n)
 		if code(b.Err) != tc.wantCode {
 			t.Errorf("row %d: error %v, want code %d", i, b.Err, tc.wantCode)
-		} else if tc.wantCode == 0 && b.BaseOffset != tc.wantStart {
-			t.Errorf("row %d: base offset %d, want %d", i, b.BaseOffset, tc.wantStart)
+		} else if tc.wantCode == 0 && b.FirstPosition() != tc.wantStart {
+			t.Errorf("row %d: base offset %d, want %d", i, b.FirstPosition(), tc.wantStart)
 		}
 	}
 	if hw, _ := tr.HighWatermark("t", 0); hw != 8 {
@@ -669,4 +669,10 @@ func TestTransactions(t *testing.T) {
 	if st.Commits != 1 || st.CommittedRecords != 3 || st.Aborts != 2 || st.AbortedRecords != 6 {
 		t.Errorf("transaction stats %+v, want 1 commit of 3 records, 2 aborts of 6", st)
 	}
+}
+
+// supports reports whether tr's Capabilities list codec c.
+func supports(tr *sim.Transport, c producer.Codec) bool {
+	_, ok := tr.Capabilities().Codec(c)
+	return ok
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,197 @@ func RunEngine(t *testing.T, h Harness) {
 	t.Run("CallbackOnceAndOrder", func(t *testing.T) { callbackOnceAndOrder(t, h) })
 	t.Run("FlushWaits", func(t *testing.T) { flushWaits(t, h) })
 	t.Run("CloseLeavesNoGoroutine", func(t *testing.T) { closeLeavesNoGoroutine(t, h) })
+	t.Run("SendAfterCloseFailsClosed", func(t *testing.T) { sendAfterClose(t, h) })
+	t.Run("BackpressureAtPendingLimit", func(t *testing.T) { backpressure(t, h) })
+	t.Run("QueueFullKind", func(t *testing.T) { queueFullKind(t, h) })
+}
+
+// TransportHarness opens transports for RunTransport.
+type TransportHarness struct {
+	// Open returns a transport to a target that has topic with partitions
+	// partitions and lives for the whole subtest (the harness closes both
+	// with t.Cleanup).
+	Open func(t testing.TB, topic string, partitions int) producer.Transport
+	// Partitions is the partition count the suite uses; 0 means 3.
+	Partitions int
+}
+
+// RunTransport runs the engine suite over prodbench's producer core on the
+// transports h opens (every ack carrying a position from the transport),
+// plus the transport-level checks: Capabilities lists CodecNone or
+// nothing unknown, and a batch produced directly gets one position per
+// record or none.
+func RunTransport(t *testing.T, h TransportHarness) {
+	RunEngine(t, Harness{
+		Positions:  true,
+		Partitions: h.Partitions,
+		Open: func(t testing.TB, cfg producer.Config, topic string, partitions int) registry.Engine {
+			tr := h.Open(t, topic, partitions)
+			p, err := producer.New(cfg, tr)
+			if err != nil {
+				t.Fatalf("producer.New: %v", err)
+			}
+			return coreEngine{p, tr}
+		},
+	})
+	t.Run("Capabilities", func(t *testing.T) {
+		tr := h.Open(t, "conf-caps", 1)
+		caps := tr.Capabilities()
+		for _, c := range caps.Codecs {
+			if c.Framing == producer.FramingLZ4Block && c.Codec != producer.CodecLZ4 {
+				t.Errorf("codec %v with LZ4 block framing", c.Codec)
+			}
+		}
+		if _, ok := caps.Codec(producer.CodecNone); !ok {
+			t.Error("CodecNone not supported")
+		}
+		if caps.Transactions != nil && caps.Idempotence == nil {
+			t.Error("Transactions without Idempotence")
+		}
+	})
+}
+
+// coreEngine is the producer core over a transport; Close closes the
+// transport after the producer when it has a Close method, so that no
+// client goroutine is left.
+type coreEngine struct {
+	*producer.Producer
+	tr producer.Transport
+}
+
+func (e coreEngine) Close(ctx context.Context) error {
+	err := e.Producer.Close(ctx)
+	if c, ok := e.tr.(interface{ Close() }); ok {
+		c.Close()
+	}
+	return err
+}
+
+// sendAfterClose: a Send after Close fails at once with kind "closed",
+// its callback run exactly once.
+func sendAfterClose(t *testing.T, h Harness) {
+	e := h.Open(t, producer.DefaultConfig(), "conf-closed", h.Partitions)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := e.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	var calls atomic.Int32
+	errc := make(chan error, 2)
+	e.Send(ctx, &producer.Record{Topic: "conf-closed", Value: []byte("late")}, func(_ producer.Ack, err error) {
+		calls.Add(1)
+		errc <- err
+	})
+	// The callback runs before Send returns or later; wait for it with
+	// only a deadlock guard.
+	var got error
+	select {
+	case got = <-errc:
+	case <-ctx.Done():
+		t.Fatal("no callback for a Send after Close")
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d callbacks for a Send after Close, want 1", n)
+	}
+	if k := producer.ErrorKind(got); k != "closed" {
+		t.Fatalf("Send after Close: kind %q (%v), want closed", k, got)
+	}
+}
+
+// backpressure: with max_pending_messages N and block_if_queue_full,
+// the records whose Send has returned minus the callbacks run never
+// exceed N, and every record is acknowledged once.
+func backpressure(t *testing.T, h Harness) {
+	const limit, n = 8, 400
+	cfg := producer.DefaultConfig()
+	cfg.MaxPendingMessages = limit
+	cfg.BlockIfQueueFull = true
+	e := h.Open(t, cfg, "conf-backpressure", h.Partitions)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	returned, done, worst, failed := 0, 0, 0, 0
+	for i := 0; i < n; i++ {
+		r := &producer.Record{Topic: "conf-backpressure", Key: []byte(fmt.Sprintf("k%d", i%7)), Value: []byte("v")}
+		e.Send(ctx, r, func(_ producer.Ack, err error) {
+			mu.Lock()
+			done++
+			if err != nil {
+				failed++
+			}
+			mu.Unlock()
+		})
+		mu.Lock()
+		returned++
+		if out := returned - done; out > worst {
+			worst = out
+		}
+		mu.Unlock()
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if worst > limit {
+		t.Fatalf("%d records outstanding at once, above max_pending_messages %d", worst, limit)
+	}
+	if done != n || failed != 0 {
+		t.Fatalf("%d callbacks (%d failed) for %d records, want all successful", done, failed, n)
+	}
+}
+
+// queueFullKind: with max_pending_messages 1 and block_if_queue_full
+// false, every Send is acknowledged or fails with kind "queue_full" (none
+// is lost or counted otherwise); and a Send refused at once while the one
+// accepted record is still unacknowledged is refused as queue_full.
+func queueFullKind(t *testing.T, h Harness) {
+	cfg := producer.DefaultConfig()
+	cfg.MaxPendingMessages = 1
+	cfg.BlockIfQueueFull = false
+	e := h.Open(t, cfg, "conf-queuefull", h.Partitions)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	kinds := map[string]int{}
+	const n = 200
+	for i := 0; i < n; i++ {
+		var callMu sync.Mutex
+		var got error
+		called := false
+		e.Send(ctx, &producer.Record{Topic: "conf-queuefull", Value: []byte("v")}, func(_ producer.Ack, err error) {
+			callMu.Lock()
+			got, called = err, true
+			callMu.Unlock()
+			mu.Lock()
+			kinds[producer.ErrorKind(err)]++
+			mu.Unlock()
+		})
+		callMu.Lock()
+		failedAtOnce, err := called && got != nil, got
+		callMu.Unlock()
+		if failedAtOnce && producer.ErrorKind(err) != "queue_full" {
+			t.Fatalf("Send %d failed at once with kind %q (%v), want queue_full", i, producer.ErrorKind(err), err)
+		}
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for k, c := range kinds {
+		total += c
+		if k != "" && k != "queue_full" {
+			t.Errorf("%d records failed with kind %q, want only queue_full", c, k)
+		}
+	}
+	if total != n {
+		t.Fatalf("%d callbacks for %d Sends, want exactly one each", total, n)
+	}
+	if kinds[""] == 0 {
+		t.Fatal("no record acknowledged")
+	}
 }
 
 type ackLog struct {

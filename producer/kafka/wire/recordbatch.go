@@ -1,4 +1,9 @@
-package kafka
+// Package wire is Kafka's record-batch encoding (message format v2) and
+// Kafka's error codes with their classification, shared by the Kafka
+// transport (producer/kafka) and the simulator (producer/sim) so the
+// simulator does not depend on the transport. It imports only the producer
+// core's types and franz-go's kerr (for error names).
+package wire
 
 import (
 	"encoding/binary"
@@ -56,18 +61,24 @@ import (
 // (https://kafka.apache.org/documentation/#recordbatch).
 const BatchHeaderSize = 61
 
+// OffAttributes is the offset of the attributes field (int16) in a
+// RecordBatch v2 header.
+const OffAttributes = 21
+
 // Offsets into the RecordBatch v2 header.
 const (
 	offBatchLength = 8
 	offCRC         = 17
-	offAttributes  = 21
+	offAttributes  = OffAttributes
 	// batchLengthBase is batchLength for an empty records section: the
 	// header bytes after the batchLength field.
 	batchLengthBase = BatchHeaderSize - 12
 )
 
-// castagnoli is the CRC-32C table for RecordBatch checksums.
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// Castagnoli is the CRC-32C table for RecordBatch checksums.
+var Castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+var castagnoli = Castagnoli
 
 // varintLen returns the number of bytes of v as a zigzag varint.
 func varintLen(v int64) int {
@@ -199,9 +210,36 @@ func AppendBatch(dst []byte, b *producer.Batch) []byte {
 	return appendBatch(dst, b, false)
 }
 
-// attrTransactional is the transactional bit of a RecordBatch's
+// AttrTransactional is the transactional bit of a RecordBatch's
 // attributes (KIP-98).
-const attrTransactional = 0x10
+const AttrTransactional = 0x10
+
+// AppendTransactionalBatch is AppendBatch with the transactional attribute
+// bit set when b is idempotent (ProducerID >= 0), as a transactional
+// producer writes its batches (KIP-98).
+func AppendTransactionalBatch(dst []byte, b *producer.Batch) []byte {
+	return appendBatch(dst, b, true)
+}
+
+// CodecAttr returns the compression bits (attributes bits 0-2) of a
+// RecordBatch for c: none 0, gzip 1, snappy 2, lz4 3, zstd 4
+// (https://kafka.apache.org/documentation/#recordbatch), and false for a
+// codec Kafka does not define (producer.CodecZlib).
+func CodecAttr(c producer.Codec) (uint16, bool) {
+	switch c {
+	case producer.CodecNone:
+		return 0, true
+	case producer.CodecGzip:
+		return 1, true
+	case producer.CodecSnappy:
+		return 2, true
+	case producer.CodecLZ4:
+		return 3, true
+	case producer.CodecZstd:
+		return 4, true
+	}
+	return 0, false
+}
 
 // appendBatch is AppendBatch, setting the transactional attribute bit
 // when transactional is true and b is idempotent (ProducerID >= 0).
@@ -209,9 +247,12 @@ func appendBatch(dst []byte, b *producer.Batch, transactional bool) []byte {
 	if b == nil {
 		return dst
 	}
-	attrs := uint16(b.Codec) & 0x07
+	attrs, ok := CodecAttr(b.Codec)
+	if !ok {
+		attrs = uint16(b.Codec) & 0x07 // not Kafka's: written as is, the broker refuses it
+	}
 	if transactional && b.ProducerID >= 0 {
-		attrs |= attrTransactional
+		attrs |= AttrTransactional
 	}
 	dst = slices.Grow(dst, BatchSize(b))
 	start := len(dst)

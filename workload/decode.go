@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	suggestpkg "github.com/prodbench/prodbench/workload/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -227,7 +228,23 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) error {
 		return d.errf(n, path, "expected a mapping, got %s", describe(n))
 	}
 	names, index := fieldNames(v.Type())
-	seen := make(map[string]int, len(names))
+	return d.entries(n, path, "a field name", func(key, val *yaml.Node, k, fpath string) error {
+		j := slices.Index(names, k)
+		if j < 0 {
+			return d.errf(key, fpath, "unknown field (%s)", suggest(k, names))
+		}
+		d.lines[fpath] = lineOf(key, val)
+		return d.decode(val, v.Field(index[j]), fpath)
+	})
+}
+
+// entries calls fn for each entry of the mapping n (at path) in file
+// order, with the key node, the value node, the key's text and the
+// entry's path (path.key). Keys must be scalars (keyName says what they
+// name, for the error: "a field name"), neither merge keys nor repeated;
+// the first error, of entries or fn, is returned.
+func (d *decoder) entries(n *yaml.Node, path, keyName string, fn func(key, val *yaml.Node, k, fpath string) error) error {
+	seen := make(map[string]int, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		k, err := d.deref(key, path)
@@ -235,7 +252,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) error {
 			return err
 		}
 		if k.Kind != yaml.ScalarNode {
-			return d.errf(key, path, "a key must be a field name, got %s", describe(k))
+			return d.errf(key, path, "a key must be %s, got %s", keyName, describe(k))
 		}
 		if k.ShortTag() == "!!merge" {
 			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
@@ -245,12 +262,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) error {
 			return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
 		}
 		seen[k.Value] = max(1, key.Line)
-		j := slices.Index(names, k.Value)
-		if j < 0 {
-			return d.errf(key, fpath, "unknown field (%s)", suggest(k.Value, names))
-		}
-		d.lines[fpath] = lineOf(key, val)
-		if err := d.decode(val, v.Field(index[j]), fpath); err != nil {
+		if err := fn(key, val, k.Value, fpath); err != nil {
 			return err
 		}
 	}
@@ -277,43 +289,15 @@ func joinPath(path, key string) string {
 }
 
 // suggest returns `did you mean "x"?` for the known name closest to key
-// by edit distance, when close enough (at most max(2, len/3) edits), or
-// the list of known names.
+// by edit distance (suggest.Closest), when close enough (at most
+// max(2, len/3) edits), or the list of known names.
 func suggest(key string, known []string) string {
-	best, bestDist := "", -1
 	if len(key) <= 64 {
-		for _, k := range known {
-			d := editDistance(strings.ToLower(key), strings.ToLower(k))
-			if bestDist < 0 || d < bestDist {
-				best, bestDist = k, d
-			}
+		if best, d := suggestpkg.Closest(key, known); d >= 0 && d <= max(2, len(best)/3) {
+			return fmt.Sprintf("did you mean %q?", best)
 		}
-	}
-	if bestDist >= 0 && bestDist <= max(2, len(best)/3) {
-		return fmt.Sprintf("did you mean %q?", best)
 	}
 	return "want one of: " + strings.Join(known, ", ")
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // stringMap decodes a YAML mapping into v, a map with string keys. Keys
@@ -327,30 +311,17 @@ func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, path string) error {
 		return d.errf(n, path, "internal error: cannot decode into %s", v.Type())
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-	seen := make(map[string]int, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := n.Content[i], n.Content[i+1]
-		k, err := d.deref(key, path)
-		if err != nil {
-			return err
-		}
-		if k.Kind != yaml.ScalarNode {
-			return d.errf(key, path, "a key must be a name, got %s", describe(k))
-		}
-		if k.ShortTag() == "!!merge" {
-			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
-		}
-		fpath := joinPath(path, k.Value)
-		if first, dup := seen[k.Value]; dup {
-			return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
-		}
-		seen[k.Value] = max(1, key.Line)
+	err := d.entries(n, path, "a name", func(key, val *yaml.Node, k, fpath string) error {
 		d.lines[fpath] = lineOf(key, val)
 		e := reflect.New(v.Type().Elem()).Elem()
 		if err := d.decode(val, e, fpath); err != nil {
 			return err
 		}
-		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
+		m.SetMapIndex(reflect.ValueOf(k).Convert(v.Type().Key()), e)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	v.Set(m)
 	return nil

@@ -98,8 +98,14 @@ func TestShardsUnionIsTheWorkload(t *testing.T) {
 		{Distribution: DistributionHotspot, Count: 100, HotFraction: 0.1, HotShare: 0.9},
 		{Distribution: DistributionSequential, Format: "k-%d"},
 	}
+	// Every profile with zipf keys, and every key distribution with the
+	// poisson profile (the full product takes 4 times as long under
+	// -race and adds no path).
 	for _, rc := range rates {
 		for _, kc := range keys {
+			if rc.name != "poisson" && kc.Distribution != DistributionZipf {
+				continue
+			}
 			t.Run(rc.name+"/"+kc.Distribution, func(t *testing.T) {
 				t.Parallel()
 				mk := func() *Scenario {

@@ -255,7 +255,23 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) error {
 		return d.errf(n, path, "expected a mapping, got %s", describe(n))
 	}
 	names, index := fieldNames(v.Type())
-	seen := make(map[string]int, len(names))
+	return d.entries(n, path, "a field name", func(key, val *yaml.Node, k, fpath string) error {
+		j := slices.Index(names, k)
+		if j < 0 {
+			return d.errf(key, fpath, "unknown field (%s)", suggest(k, names))
+		}
+		d.lines[fpath] = lineOf(key, val)
+		return d.decode(val, v.Field(index[j]), fpath)
+	})
+}
+
+// entries calls fn for each entry of the mapping n (at path) in file
+// order, with the key node, the value node, the key's text and the
+// entry's path (path.key). Keys must be scalars (keyName says what they
+// name, for the error: "a field name"), neither merge keys nor repeated;
+// the first error, of entries or fn, is returned.
+func (d *decoder) entries(n *yaml.Node, path, keyName string, fn func(key, val *yaml.Node, k, fpath string) error) error {
+	seen := make(map[string]int, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		k, err := d.deref(key, path)
@@ -263,7 +279,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) error {
 			return err
 		}
 		if k.Kind != yaml.ScalarNode {
-			return d.errf(key, path, "a key must be a field name, got %s", describe(k))
+			return d.errf(key, path, "a key must be %s, got %s", keyName, describe(k))
 		}
 		if k.ShortTag() == "!!merge" {
 			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
@@ -273,12 +289,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) error {
 			return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
 		}
 		seen[k.Value] = max(1, key.Line)
-		j := slices.Index(names, k.Value)
-		if j < 0 {
-			return d.errf(key, fpath, "unknown field (%s)", suggest(k.Value, names))
-		}
-		d.lines[fpath] = lineOf(key, val)
-		if err := d.decode(val, v.Field(index[j]), fpath); err != nil {
+		if err := fn(key, val, k.Value, fpath); err != nil {
 			return err
 		}
 	}
@@ -319,30 +330,17 @@ func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, path string) error {
 		return d.errf(n, path, "internal error: cannot decode into %s", v.Type())
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-	seen := make(map[string]int, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := n.Content[i], n.Content[i+1]
-		k, err := d.deref(key, path)
-		if err != nil {
-			return err
-		}
-		if k.Kind != yaml.ScalarNode {
-			return d.errf(key, path, "a key must be a name, got %s", describe(k))
-		}
-		if k.ShortTag() == "!!merge" {
-			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
-		}
-		fpath := joinPath(path, k.Value)
-		if first, dup := seen[k.Value]; dup {
-			return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
-		}
-		seen[k.Value] = max(1, key.Line)
+	err := d.entries(n, path, "a name", func(key, val *yaml.Node, k, fpath string) error {
 		d.lines[fpath] = lineOf(key, val)
 		e := reflect.New(v.Type().Elem()).Elem()
 		if err := d.decode(val, e, fpath); err != nil {
 			return err
 		}
-		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
+		m.SetMapIndex(reflect.ValueOf(k).Convert(v.Type().Key()), e)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	v.Set(m)
 	return nil

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/report"
 )
 
 // Sender is what the engine drives: producer.Producer's Send. Tests pass
@@ -18,20 +17,61 @@ type Sender interface {
 	Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error))
 }
 
+// Observer is what Run records each message's outcome through; the
+// measurement side (report.Recorder) implements it, so that workload
+// depends on no report package. Times are Unix ns: intendedNs is the
+// message's intended send time (for a closed loop, its actual send
+// time), sentNs when it was handed to the Sender, ackNs when its callback
+// ran. bytes is the record's key + value + header keys and values. Every
+// record handed to the Sender gets one Sent and then exactly one Success
+// or Failure; a failure is never dropped. The methods are called
+// concurrently from the workers and the Sender's callbacks and must not
+// block; they should not allocate.
+type Observer interface {
+	// Sent counts one record handed to the Sender.
+	Sent(intendedNs int64, bytes int)
+	// Success records one acknowledged record: latency
+	// ackNs − intendedNs, service time ackNs − sentNs, schedule lag
+	// sentNs − intendedNs.
+	Success(intendedNs, sentNs, ackNs int64, bytes int)
+	// Failure counts one failed record of the given kind
+	// (producer.ErrorKind: "queue_full", "send_timeout",
+	// "nats:no_responders", ...).
+	Failure(intendedNs, sentNs, ackNs int64, kind string)
+}
+
 // RunOptions are the inputs of Run besides the scenario.
 type RunOptions struct {
 	// Sender receives every message. Required.
 	Sender Sender
-	// Recorder receives every sent, acked and failed message. Required.
-	Recorder *report.Recorder
-	// Start is the run's time zero: message i is due at
-	// Start + Schedule.Intended(i). Zero means time.Now() at Run.
+	// Recorder receives every sent, acked and failed record (a
+	// *report.Recorder, or any Observer). Required.
+	Recorder Observer
+	// Start is the run's time zero on the shared timeline: message i is
+	// due at Start + Schedule.Intended(i). Zero means time.Now() at Run.
+	// A Start in the future (a common start for shards, --start-at)
+	// makes the workers, and the ticks, wait until then; ctx ending
+	// meanwhile ends the run with nothing sent.
 	Start time.Time
-	// Interval is how often OnInterval is called. Default 1s.
+	// MaxStartDelay, when > 0, is how late Run may be called after
+	// Start: later, Run returns an error wrapping ErrStartPassed before
+	// sending anything (a shard that missed the common start would
+	// otherwise send its whole backlog at once). 0: no limit (the
+	// default; a Start in the past sends the overdue messages at once).
+	MaxStartDelay time.Duration
+	// Shard, when its Count is above 1, makes Run play one shard of the
+	// schedule (see Shard). The zero value plays the whole schedule.
+	Shard Shard
+	// Interval is the period of Tick, in wall-clock time from Start.
+	// Default 1s.
 	Interval time.Duration
-	// OnInterval, when set, gets each closed interval from one goroutine
-	// (the live progress line).
-	OnInterval func(report.Interval)
+	// Tick, when set, is called from one goroutine at Start + k·Interval
+	// (k = 1, 2, ...) while the run lasts, with that instant: intervals
+	// are aligned on the shared timeline, whatever the shard. The caller
+	// closes its interval there (report.Recorder.Tick) and may show
+	// progress. It is not called after Run returns; the caller closes
+	// the last partial interval itself (report.Recorder.Finish).
+	Tick func(now time.Time)
 	// Generators, when set, are used instead of building them from the
 	// scenario (benchmarks reuse them across runs).
 	Generators *Generators
@@ -41,15 +81,24 @@ type RunOptions struct {
 // records handed to the Sender: with topic selection fanout a message
 // counts once per topic.
 type RunInfo struct {
-	// Start and End bound the sending phase: End is when the last worker
-	// stopped (the schedule ran out or the run was interrupted).
+	// Start is the run's time zero (RunOptions.Start, or when Run began
+	// if that was zero). End is when the last worker stopped (the
+	// schedule ran out or the run was interrupted).
 	Start, End time.Time
+	// Began is when the workers were released: Start, or a little after
+	// it (the wake-up's lag) when Start was in the future, or when Run
+	// was called when Start had already passed. Began − Start is this
+	// process's start skew on the shared timeline.
+	Began time.Time
+	// Shard is the shard played (RunOptions.Shard; Count 0 read as 1).
+	Shard Shard
 	// Scheduled is the number of records the schedule holds for the
-	// scenario's length (duration and/or messages); for a closed loop
-	// without a message count, equal to Sent. Sent is how many were
-	// handed to the Sender.
+	// scenario's length (duration and/or messages) — of this shard,
+	// when sharded; for a closed loop without a message count, equal to
+	// Sent. Sent is how many were handed to the Sender.
 	Scheduled, Sent int64
-	// Interrupted is true when ctx ended before the schedule did.
+	// Interrupted is true when ctx ended before the schedule did
+	// (also while waiting for a future Start).
 	Interrupted bool
 	// ClosedLoop is true for the max profile: each worker sent its next
 	// message as soon as Send returned, and every message's intended send
@@ -63,6 +112,7 @@ type RunInfo struct {
 // that the hot path does not allocate.
 type message struct {
 	rec      producer.Record
+	index    int64 // global message index
 	intended int64 // Unix ns
 	sent     int64 // Unix ns, when Send was called
 	bytes    int
@@ -77,12 +127,13 @@ type engine struct {
 	gen      *Generators
 	topics   []string
 	fanout   bool
-	limit    int64         // message indices to send: Messages, or MaxInt64
+	shard    Shard
+	limit    int64         // global message indices to send: Messages, or MaxInt64
 	end      time.Duration // stop at messages due at or after end; 0: none
-	start    time.Time
-	base     int64 // start in Unix ns
+	start    time.Time     // opts.Start, on the monotonic clock
+	base     int64         // start in Unix ns
 	pool     sync.Pool
-	next     atomic.Int64 // next message index
+	next     atomic.Int64 // the shard's next message number k (global index shard.Global(k))
 	sent     atomic.Int64 // records handed to the Sender
 	finished atomic.Bool  // a worker reached the end of the schedule
 	ticker   *ticker      // open loop only
@@ -101,13 +152,19 @@ type engine struct {
 // Message i's size, key, payload, headers and topic come from the
 // generators (NewGenerators), functions of (seed, i). With topic
 // selection fanout message i is sent to every topic, as one record each.
+// With RunOptions.Shard, only the messages i ≡ Index (mod Count) are sent
+// (see Shard). A Start in the future is waited for first.
 // The run ends when the scenario's duration or message count is reached
 // (whichever is first) or ctx ends. Run does not wait for acks (flush the
 // producer for that) and does not allocate per message once warm. Errors
-// are configuration errors found before the first message.
+// are configuration errors (and ErrStartPassed) found before the first
+// message.
 func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 	if opts.Sender == nil || opts.Recorder == nil {
 		return RunInfo{}, fmt.Errorf("workload: Run needs a Sender and a Recorder")
+	}
+	if err := opts.Shard.Validate(); err != nil {
+		return RunInfo{}, fmt.Errorf("workload: %w", err)
 	}
 	if err := s.validate(); err != nil {
 		return RunInfo{}, err
@@ -122,11 +179,20 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
+	now := time.Now()
 	if opts.Start.IsZero() {
-		opts.Start = time.Now()
+		opts.Start = now
 	}
-	e := &engine{opts: opts, gen: gen, topics: gen.Topics.Names(), fanout: gen.Topics.Fanout(),
-		limit: math.MaxInt64, end: s.Duration.D(), start: opts.Start, base: opts.Start.UnixNano()}
+	if late := now.Sub(opts.Start); opts.MaxStartDelay > 0 && late > opts.MaxStartDelay {
+		return RunInfo{}, fmt.Errorf("workload: %w: the run was to start at %s, %v ago (more than %v): start again with a later start time",
+			ErrStartPassed, opts.Start.UTC().Format(time.RFC3339Nano), late.Round(time.Millisecond), opts.MaxStartDelay)
+	}
+	opts.Shard.Count = opts.Shard.count()
+	// Anchor Start on the monotonic clock (a Start parsed from
+	// --start-at has only a wall-clock reading), keeping its Unix ns.
+	start := now.Add(opts.Start.Sub(now))
+	e := &engine{opts: opts, gen: gen, topics: gen.Topics.Names(), fanout: gen.Topics.Fanout(), shard: opts.Shard,
+		limit: math.MaxInt64, end: s.Duration.D(), start: start, base: opts.Start.UnixNano()}
 	if s.Messages > 0 {
 		e.limit = s.Messages
 	}
@@ -137,12 +203,27 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 		m.done = m.onAck
 		return m
 	}
-	info := RunInfo{Start: opts.Start, ClosedLoop: gen.Schedule == nil}
+	info := RunInfo{Start: opts.Start, Shard: opts.Shard, ClosedLoop: gen.Schedule == nil}
+	info.Scheduled = e.scheduled()
 
 	tickDone := make(chan struct{})
 	stopTick := make(chan struct{})
 	go e.tick(stopTick, tickDone)
+	defer func() {
+		close(stopTick)
+		<-tickDone
+	}()
 
+	if !e.waitStart(ctx) {
+		info.Began = time.Now()
+		info.End = info.Began
+		info.Interrupted = true
+		if info.ClosedLoop && e.limit == math.MaxInt64 {
+			info.Scheduled = 0
+		}
+		return info, nil
+	}
+	info.Began = time.Now()
 	if gen.Schedule != nil {
 		e.ticker = newTicker()
 		defer e.ticker.close()
@@ -160,28 +241,55 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 		}()
 	}
 	wg.Wait()
-	close(stopTick)
-	<-tickDone
 	info.End = time.Now()
 	info.Sent = e.sent.Load()
 	info.Interrupted = ctx.Err() != nil && !e.finished.Load()
-	copies := int64(1)
-	if e.fanout {
-		copies = int64(len(e.topics))
-	}
-	switch {
-	case gen.Schedule != nil:
-		n := e.limit
-		if e.end > 0 {
-			n = min(n, gen.Schedule.Count(e.end))
-		}
-		info.Scheduled = n * copies
-	case e.limit < math.MaxInt64:
-		info.Scheduled = e.limit * copies
-	default:
+	if info.ClosedLoop && e.limit == math.MaxInt64 {
 		info.Scheduled = info.Sent
 	}
 	return info, nil
+}
+
+// scheduled returns the records the shard's schedule holds for the
+// scenario's length (a closed loop without a message count: 0, as it has
+// no schedule; Run then reports Sent).
+func (e *engine) scheduled() int64 {
+	n := e.limit
+	if e.gen.Schedule != nil && e.end > 0 {
+		n = min(n, e.gen.Schedule.Count(e.end))
+	}
+	if n == math.MaxInt64 {
+		return 0
+	}
+	n = e.shard.Share(n)
+	if e.fanout {
+		n *= int64(len(e.topics))
+	}
+	return n
+}
+
+// waitStart waits until e.start, returning false if ctx ends first. The
+// last shortWait is slept finely, so that shards released by one
+// --start-at begin within the platform's wake-up precision.
+func (e *engine) waitStart(ctx context.Context) bool {
+	done := ctx.Done()
+	if wait := time.Until(e.start) - shortWait; wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-done:
+			return false
+		}
+	}
+	for {
+		wait := time.Until(e.start)
+		if wait <= 0 {
+			break
+		}
+		fineSleep(min(wait, shortWait))
+	}
+	return ctx.Err() == nil
 }
 
 // now returns the current time in Unix ns on the monotonic clock, on the
@@ -194,7 +302,7 @@ func (e *engine) openLoop(ctx context.Context) {
 	t := time.NewTimer(time.Hour) // one per worker: no allocation per wait
 	defer t.Stop()
 	for {
-		i := e.next.Add(1) - 1
+		i := e.shard.Global(e.next.Add(1) - 1)
 		if i >= e.limit {
 			e.finished.Store(true)
 			return
@@ -254,7 +362,7 @@ func (e *engine) closedLoop(ctx context.Context) {
 			return
 		default:
 		}
-		i := e.next.Add(1) - 1
+		i := e.shard.Global(e.next.Add(1) - 1)
 		if i >= e.limit {
 			e.finished.Store(true)
 			return
@@ -285,6 +393,7 @@ func (e *engine) emit(ctx context.Context, i, intended int64, closed bool) {
 func (e *engine) send(ctx context.Context, i, intended int64, topic string, closed bool) {
 	m := e.pool.Get().(*message)
 	m.rec.Topic = topic
+	m.index = i
 	m.rec.Key = e.gen.Keys.Key(i, m.keyBuf)
 	m.rec.Value = e.gen.Payloads.Payload(i)
 	m.rec.Headers = e.gen.Headers.Headers(i, m.hdrs)
@@ -320,17 +429,22 @@ func (m *message) onAck(_ producer.Ack, err error) {
 	e.pool.Put(m)
 }
 
+// tick calls opts.Tick at start + k·Interval, k = 1, 2, ..., until stop
+// closes. A late timer is caught up boundary by boundary, so every call
+// closes one interval of the shared timeline.
 func (e *engine) tick(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	t := time.NewTicker(e.opts.Interval)
+	if e.opts.Tick == nil {
+		return
+	}
+	t := time.NewTimer(time.Hour)
 	defer t.Stop()
-	for {
+	for k := int64(1); ; k++ {
+		at := e.start.Add(time.Duration(k) * e.opts.Interval)
+		t.Reset(time.Until(at))
 		select {
-		case now := <-t.C:
-			iv := e.opts.Recorder.Tick(now)
-			if e.opts.OnInterval != nil {
-				e.opts.OnInterval(iv)
-			}
+		case <-t.C:
+			e.opts.Tick(at)
 		case <-stop:
 			return
 		}

@@ -57,19 +57,21 @@ func (nopSender) Send(_ context.Context, r *producer.Record, cb func(producer.Ac
 	cb(producer.Ack{Record: r, Topic: r.Topic, Offset: -1}, nil)
 }
 
-// runScenario runs s through snd from now and returns the info.
+// runScenario runs s through snd from now and returns the info and the
+// run's time zero.
 func runScenario(t testing.TB, ctx context.Context, s *Scenario, snd Sender) (RunInfo, time.Time) {
 	t.Helper()
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-	rec := report.NewRecorder(start, s.Warmup.D(), time.Second)
-	info, err := Run(ctx, s, RunOptions{Sender: snd, Recorder: rec, Start: start})
+	rec := report.NewRecorder(time.Now(), s.Warmup.D(), time.Second)
+	// Start zero: the run starts when Run has built its generators, so a
+	// slow setup on a loaded machine does not eat into a short run.
+	info, err := Run(ctx, s, RunOptions{Sender: snd, Recorder: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info, start
+	return info, info.Start
 }
 
 func codeScenario() *Scenario {
@@ -81,18 +83,22 @@ func codeScenario() *Scenario {
 	}
 }
 
-// TestRateAccuracy plays 200,000 msg/s constant for 3 s (20,000 msg/s
-// under the race detector) on a no-op transport and checks that
+// TestScheduleLagRateAccuracy plays 200,000 msg/s constant for 3 s
+// (20,000 msg/s under the race detector) on a no-op transport and checks
+// that
 //   - the intended send times are the profile's: the k-th earliest is
 //     exactly floor(k·1e9/rate) ns after the start;
 //   - no message is sent before it is due;
-//   - the generator keeps up: the messages sent within the run's elapsed
-//     window are at least 99% of what the schedule holds for that window
-//     (all 600,000 are sent, so the run may overrun its 3 s by at most
-//     1%, 30 ms).
+//   - without the race detector, the generator keeps up: the messages
+//     sent within the run's elapsed window are at least 99% of what the
+//     schedule holds for that window (all 600,000 are sent, so the run
+//     may overrun its 3 s by at most 1%, 30 ms). That is a speed bound,
+//     so it is checked only in make test's serial race-free pass (the
+//     name matches its TestScheduleLag pattern), not next to the other
+//     packages' tests under -race.
 //
 // The schedule lag (actual − intended send) is logged.
-func TestRateAccuracy(t *testing.T) {
+func TestScheduleLagRateAccuracy(t *testing.T) {
 	t.Parallel()
 	rate := 200_000.0
 	if raceEnabled {
@@ -125,7 +131,7 @@ func TestRateAccuracy(t *testing.T) {
 	}
 	elapsed := info.End.Sub(start)
 	expected := sched.Count(elapsed)
-	if got := float64(n) / float64(expected); got < 0.99 {
+	if got := float64(n) / float64(expected); got < 0.99 && !raceEnabled {
 		t.Errorf("sent %d messages in %v, the schedule holds %d for it: %.2f%%, want >= 99%%", n, elapsed, expected, 100*got)
 	}
 	slices.Sort(lags)
@@ -347,15 +353,19 @@ func TestRunDeterministic(t *testing.T) {
 // duration (not interrupted), at the duration, or when ctx ends.
 func TestRunLengthLimits(t *testing.T) {
 	t.Parallel()
+	// The count ends the run long before the hour: had the run gone on
+	// to the duration, the one-minute guard would have interrupted it.
 	s := codeScenario()
-	s.Duration, s.Messages, s.Rate.MessagesPerSecond = Duration(10*time.Second), 500, 100_000
-	info, start := runScenario(t, context.Background(), s, nopSender{})
-	if info.Sent != 500 || info.Scheduled != 500 || info.Interrupted || info.End.Sub(start) > time.Second {
+	s.Duration, s.Messages, s.Rate.MessagesPerSecond = Duration(time.Hour), 500, 100_000
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	info, _ := runScenario(t, ctx, s, nopSender{})
+	if info.Sent != 500 || info.Scheduled != 500 || info.Interrupted {
 		t.Errorf("messages 500 at 100k/s: info %+v", info)
 	}
 	s = codeScenario()
 	s.Duration, s.Messages = 0, 300 // 10k/s: the last is due at 29.9 ms
-	info, start = runScenario(t, context.Background(), s, nopSender{})
+	info, start := runScenario(t, context.Background(), s, nopSender{})
 	if info.Sent != 300 || info.End.Sub(start) < 29*time.Millisecond {
 		t.Errorf("messages only: info %+v after %v", info, info.End.Sub(start))
 	}
@@ -375,12 +385,13 @@ func allocScenario(messages int64) *Scenario {
 	return s
 }
 
-// TestRunAllocsPerMessage runs 100,000 messages (200,000 records) through
+// TestRunAllocsPerRecord runs 100,000 messages (200,000 records) through
 // the engine on a no-op sender and checks the heap allocations per record
 // are below 0.001 (the engine's fixed setup is a few dozen allocations;
 // per message there must be none). Not parallel: it reads global
-// allocation counters.
-func TestRunAllocsPerMessage(t *testing.T) {
+// allocation counters. The name matches make test's race-free pass,
+// where it runs (under -race it is skipped).
+func TestRunAllocsPerRecord(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items at random")
 	}

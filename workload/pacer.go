@@ -38,7 +38,7 @@ import (
 //     non-empty, so the scheduler never polled the network and left it
 //     to sysmon, every 10 ms: with GOMAXPROCS=1 the quickstart's latency
 //     p50 was 30-33 ms (CPU 2.1-3.0 s); with the timerfd it is 3.0-3.4 ms
-//     (CPU 4.1-4.6 s), as with two Ps (TestOneProcNetworkLatency).
+//     (CPU 4.1-4.6 s), as with two Ps (TestScheduleLagOneProcNetwork).
 //
 // Measured alternatives, quickstart (20,000 msg/s, 4 workers, in-process
 // broker) with GOMAXPROCS=2 on a 2-vCPU VM shared with other jobs, 3 runs

@@ -1,41 +1,16 @@
 package workload
 
 import (
-	"fmt"
-	"math"
 	"time"
 )
 
-// Rate profiles (Rate.Profile). Open-loop profiles fix every message's
-// intended send time in advance from the expected cumulative count
-// N(t) = ∫₀ᵗ rate(u) du: message i is due at the first t with N(t) > i
-// (so message 0 is due at 0 whenever the rate starts positive). See
-// NewSchedule.
-const (
-	// ProfileConstant sends MessagesPerSecond evenly spaced messages every
-	// second (kafka-producer-perf-test --throughput, OMB producerRate).
-	// The default.
-	ProfileConstant = "constant"
-	// ProfileRamp changes the rate linearly from From to To over Over,
-	// then holds To.
-	ProfileRamp = "ramp"
-	// ProfileSteps holds each step's rate for its duration in turn; after
-	// the last step the sequence starts again if Repeat, else the last
-	// step's rate holds.
-	ProfileSteps = "steps"
-	// ProfileSine varies the rate as Mean + Amplitude·sin(2πt/Period).
-	ProfileSine = "sine"
-	// ProfilePoisson sends at Poisson arrival times of mean rate Mean:
-	// independent, exponentially distributed gaps, drawn from the seed.
-	ProfilePoisson = "poisson"
-	// ProfileMax sends as fast as the producer accepts: each worker sends
-	// its next message as soon as Send returns (kafka-producer-perf-test
-	// --throughput -1). This is a closed loop — a slow producer lowers the
-	// send rate instead of adding latency — so each message's intended
-	// send time is its actual send time and the run is reported as
-	// closed loop (RunInfo.ClosedLoop).
-	ProfileMax = "max"
-)
+// Rate profiles (Rate.Profile) are ProfileConstant (the default),
+// ProfileRamp, ProfileSteps, ProfileSine, ProfilePoisson and ProfileMax,
+// one file each (profile_*.go; see rateProfile). Open-loop profiles fix
+// every message's intended send time in advance from the expected
+// cumulative count N(t) = ∫₀ᵗ rate(u) du: message i is due at the first t
+// with N(t) > i (so message 0 is due at 0 whenever the rate starts
+// positive). See NewSchedule.
 
 // MaxSteps is the largest number of steps a steps profile may have.
 const MaxSteps = 10_000
@@ -90,16 +65,6 @@ type Step struct {
 	For Duration `yaml:"for" json:"for"`
 }
 
-// rateProfiles are the rate union's variants.
-var rateProfiles = union{
-	{ProfileConstant, variant{required: []string{"messages_per_second"}}},
-	{ProfileRamp, variant{required: []string{"from", "to", "over"}}},
-	{ProfileSteps, variant{required: []string{"steps"}, optional: []string{"repeat"}}},
-	{ProfileSine, variant{required: []string{"mean", "amplitude", "period"}}},
-	{ProfilePoisson, variant{required: []string{"mean"}}},
-	{ProfileMax, variant{}},
-}
-
 // profile returns r.Profile with "" read as constant.
 func (r Rate) profile() string {
 	if r.Profile == "" {
@@ -130,45 +95,8 @@ func (s *Scenario) validateRate() *Error {
 	if err := s.checkVariant("rate", plain(r), "profile", "profile", r.profile(), vr); err != nil {
 		return err
 	}
-	switch r.profile() {
-	case ProfileConstant:
-		if err := s.checkRate("rate.messages_per_second", r.MessagesPerSecond, false); err != nil {
-			return err
-		}
-	case ProfileRamp:
-		if err := s.checkRate("rate.from", r.From, true); err != nil {
-			return err
-		}
-		if err := s.checkRate("rate.to", r.To, true); err != nil {
-			return err
-		}
-		if r.From == 0 && r.To == 0 {
-			return s.errorf("rate.to", "from and to must not both be 0")
-		}
-		if err := s.checkPositiveDuration("rate.over", r.Over); err != nil {
-			return err
-		}
-	case ProfileSteps:
-		if err := s.validateSteps(); err != nil {
-			return err
-		}
-	case ProfileSine:
-		if err := s.checkRate("rate.mean", r.Mean, false); err != nil {
-			return err
-		}
-		if !finite(r.Amplitude) || r.Amplitude < 0 || r.Amplitude > r.Mean {
-			return s.errorf("rate.amplitude", "must be between 0 and mean (%v) so the rate never goes negative, got %v", r.Mean, r.Amplitude)
-		}
-		if r.Mean+r.Amplitude > MaxRate {
-			return s.errorf("rate.amplitude", "mean + amplitude must be at most %v, got %v", float64(MaxRate), r.Mean+r.Amplitude)
-		}
-		if err := s.checkPositiveDuration("rate.period", r.Period); err != nil {
-			return err
-		}
-	case ProfilePoisson:
-		if err := s.checkRate("rate.mean", r.Mean, false); err != nil {
-			return err
-		}
+	if err := profiles[r.profile()].validate(s, r); err != nil {
+		return err
 	}
 	return s.validateReach()
 }
@@ -192,47 +120,15 @@ func (s *Scenario) checkRate(field string, x float64, zeroOK bool) *Error {
 	return nil
 }
 
-// validateSteps checks a steps profile.
-func (s *Scenario) validateSteps() *Error {
-	steps := s.Rate.Steps
-	if len(steps) == 0 || len(steps) > MaxSteps {
-		return s.errorf("rate.steps", "must have 1 to %d steps, got %d", MaxSteps, len(steps))
-	}
-	positive := false
-	for i, st := range steps {
-		p := fmt.Sprintf("rate.steps[%d]", i)
-		if err := s.checkRate(p+".rate", st.Rate, true); err != nil {
-			return err
-		}
-		if s.missing(p + ".for") {
-			return s.errorf(p+".for", "required (a duration, e.g. \"10s\")")
-		}
-		if err := s.checkPositiveDuration(p+".for", st.For); err != nil {
-			return err
-		}
-		positive = positive || st.Rate > 0
-	}
-	if !positive {
-		return s.errorf("rate.steps", "at least one step must have a positive rate")
-	}
-	return nil
-}
-
 // validateReach checks that a run limited by a message count alone ends:
 // the schedule must reach the last message within maxPlanDuration.
 func (s *Scenario) validateReach() *Error {
 	if s.Duration > 0 || s.Messages <= 0 || s.Rate.ClosedLoop() {
 		return nil
 	}
-	var end time.Duration
-	if s.Rate.profile() == ProfilePoisson {
-		end = time.Duration(math.Min(float64(s.Messages)/s.Rate.Mean*1e9, math.MaxInt64))
-	} else {
-		sched, err := NewSchedule(s.Rate, s.Seed)
-		if err != nil {
-			return s.errorf("rate", "%s", err.Error())
-		}
-		end = sched.Intended(s.Messages - 1)
+	end, err := profiles[s.Rate.profile()].reach(s.Rate, s.Seed, s.Messages)
+	if err != nil {
+		return s.errorf("rate", "%s", err.Error())
 	}
 	if end > maxPlanDuration {
 		return s.errorf("messages", "the rate profile would take longer than %v to send %d messages (set duration, or a higher rate)", maxPlanDuration, s.Messages)
@@ -263,40 +159,8 @@ func (r Rate) MeanRate(d time.Duration) float64 {
 // At returns the target rate at offset t from the start, in messages per
 // second: the profile's formula (for poisson, its mean; for max, 0).
 func (r Rate) At(t time.Duration) float64 {
-	sec := t.Seconds()
-	switch r.profile() {
-	case ProfileConstant:
-		return r.MessagesPerSecond
-	case ProfileRamp:
-		if t >= r.Over.D() || r.Over <= 0 {
-			return r.To
-		}
-		return r.From + (r.To-r.From)*sec/r.Over.D().Seconds()
-	case ProfileSteps:
-		if len(r.Steps) == 0 {
-			return 0
-		}
-		var total time.Duration
-		for _, st := range r.Steps {
-			total += st.For.D()
-		}
-		if t >= total && r.Repeat && total > 0 {
-			t %= total
-		}
-		for _, st := range r.Steps {
-			if t < st.For.D() {
-				return st.Rate
-			}
-			t -= st.For.D()
-		}
-		return r.Steps[len(r.Steps)-1].Rate
-	case ProfileSine:
-		if r.Period <= 0 {
-			return r.Mean
-		}
-		return r.Mean + r.Amplitude*math.Sin(2*math.Pi*sec/r.Period.D().Seconds())
-	case ProfilePoisson:
-		return r.Mean
+	if p, ok := profiles[r.profile()]; ok {
+		return p.at(r, t)
 	}
 	return 0
 }

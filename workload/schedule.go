@@ -57,53 +57,15 @@ const maxDuration = time.Duration(math.MaxInt64)
 // It returns an error for ProfileMax (a closed loop has no schedule), an
 // unknown profile or parameters Validate would reject.
 func NewSchedule(r Rate, seed int64) (Schedule, error) {
-	bad := func(field string, v any) error {
-		return fmt.Errorf("rate.%s: invalid value %v for profile %s", field, v, r.profile())
+	p, ok := profiles[r.profile()]
+	if !ok {
+		return nil, fmt.Errorf("rate.profile: unknown profile %s (want %s)", quote(r.Profile), rateProfiles.names())
 	}
-	okRate := func(x float64, zeroOK bool) bool {
-		return finite(x) && x <= MaxRate && (x > 0 || zeroOK && x == 0)
+	sched, err := p.schedule(r, seed)
+	if err == nil && sched == nil {
+		return nil, fmt.Errorf("rate.profile: %s is a closed loop and has no schedule", r.profile())
 	}
-	switch r.profile() {
-	case ProfileConstant:
-		mps := r.MessagesPerSecond
-		if !okRate(mps, false) {
-			return nil, fmt.Errorf("rate.messages_per_second: must be positive and at most %v, got %v", float64(MaxRate), mps)
-		}
-		if mps == math.Trunc(mps) {
-			return constantInt{rate: uint64(mps)}, nil
-		}
-		return constantFloat{rate: mps}, nil
-	case ProfileRamp:
-		switch {
-		case !okRate(r.From, true):
-			return nil, bad("from", r.From)
-		case !okRate(r.To, true) || r.From == 0 && r.To == 0:
-			return nil, bad("to", r.To)
-		case r.Over <= 0:
-			return nil, bad("over", r.Over)
-		}
-		return newRamp(r.From, r.To, r.Over.D()), nil
-	case ProfileSteps:
-		return newSteps(r.Steps, r.Repeat)
-	case ProfileSine:
-		switch {
-		case !okRate(r.Mean, false):
-			return nil, bad("mean", r.Mean)
-		case !finite(r.Amplitude) || r.Amplitude < 0 || r.Amplitude > r.Mean:
-			return nil, bad("amplitude", r.Amplitude)
-		case r.Period <= 0:
-			return nil, bad("period", r.Period)
-		}
-		return newSine(r.Mean, r.Amplitude, r.Period.D()), nil
-	case ProfilePoisson:
-		if !okRate(r.Mean, false) {
-			return nil, bad("mean", r.Mean)
-		}
-		return newPoisson(r.Mean, seed), nil
-	case ProfileMax:
-		return nil, fmt.Errorf("rate.profile: max is a closed loop and has no schedule")
-	}
-	return nil, fmt.Errorf("rate.profile: unknown profile %s (want %s)", quote(r.Profile), rateProfiles.names())
+	return sched, err
 }
 
 // secondsToDuration converts t seconds (>= 0) to a Duration, flooring to

@@ -95,26 +95,9 @@ func (sp *SweepParams) decodeNode(d *decoder, n *yaml.Node, path string) error {
 		return d.errf(n, path, "expected a mapping of field path to a list of values, got %s", describe(n))
 	}
 	var out SweepParams
-	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := n.Content[i], n.Content[i+1]
-		k, err := d.deref(key, path)
-		if err != nil {
-			return err
-		}
-		if k.Kind != yaml.ScalarNode {
-			return d.errf(key, path, "a key must be a field path, got %s", describe(k))
-		}
-		if k.ShortTag() == "!!merge" {
-			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
-		}
-		ppath := joinPath(path, k.Value)
-		if first, dup := seen[k.Value]; dup {
-			return d.errf(key, ppath, "duplicate key (first set at line %d)", first)
-		}
-		seen[k.Value] = max(1, key.Line)
+	err := d.entries(n, path, "a field path", func(key, val *yaml.Node, k, ppath string) error {
 		d.lines[ppath] = lineOf(key, val)
-		leaf, err := sweepLeafType(k.Value, d.targetKind)
+		leaf, err := sweepLeafType(k, d.targetKind)
 		if err != nil {
 			return d.errf(key, ppath, "%s", err.Error())
 		}
@@ -125,7 +108,7 @@ func (sp *SweepParams) decodeNode(d *decoder, n *yaml.Node, path string) error {
 		if list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
 			return d.errf(val, ppath, "expected a non-empty list of values, got %s", describe(list))
 		}
-		p := SweepParam{Path: k.Value}
+		p := SweepParam{Path: k}
 		for j, c := range list.Content {
 			vpath := ppath + "[" + strconv.Itoa(j) + "]"
 			d.lines[vpath] = lineOf(nil, c)
@@ -147,6 +130,10 @@ func (sp *SweepParams) decodeNode(d *decoder, n *yaml.Node, path string) error {
 			p.Values = append(p.Values, raw)
 		}
 		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	*sp = out
 	return nil

@@ -265,7 +265,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 	if o.Start != nil {
 		o.Start()
 	}
-	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.Engine, Recorder: rec, Start: start, OnInterval: live})
+	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.Engine, Recorder: rec, Start: start, Tick: func(now time.Time) { live(rec.Tick(now)) }})
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
 		return nil, fail(stderr, exitFailure, "run: %v", err)

@@ -5,6 +5,8 @@
 package units
 
 import (
+	"github.com/prodbench/prodbench/workload/suggest"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -364,41 +366,13 @@ func Describe(n *yaml.Node) string {
 }
 
 // Suggest returns `did you mean "x"?` for the known name closest to key
-// by edit distance, when close enough (at most max(2, len/3) edits), or
-// the list of known names.
+// by edit distance (suggest.Closest), when close enough (at most
+// max(2, len/3) edits), or the list of known names.
 func Suggest(key string, known []string) string {
-	best, bestDist := "", -1
 	if len(key) <= 64 {
-		for _, k := range known {
-			d := EditDistance(strings.ToLower(key), strings.ToLower(k))
-			if bestDist < 0 || d < bestDist {
-				best, bestDist = k, d
-			}
+		if best, d := suggest.Closest(key, known); d >= 0 && d <= max(2, len(best)/3) {
+			return fmt.Sprintf("did you mean %q?", best)
 		}
-	}
-	if bestDist >= 0 && bestDist <= max(2, len(best)/3) {
-		return fmt.Sprintf("did you mean %q?", best)
 	}
 	return "want one of: " + strings.Join(known, ", ")
-}
-
-// EditDistance is the Levenshtein distance between a and b, in bytes.
-func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

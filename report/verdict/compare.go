@@ -32,9 +32,9 @@ const (
 	// StatP99 is the 99th latency percentile, in ns; higher is worse.
 	StatP99 Stat = "p99"
 	// StatP999 is the 99.9th latency percentile, in ns; higher is worse.
-	StatP999 Stat = "p999"
+	StatP999 Stat = "p99.9"
 	// StatP9999 is the 99.99th latency percentile, in ns; higher is worse.
-	StatP9999 Stat = "p9999"
+	StatP9999 Stat = "p99.99"
 	// StatMax is the largest latency, in ns; higher is worse.
 	StatMax Stat = "max"
 	// StatMean is the mean latency, in ns; higher is worse.
@@ -165,8 +165,8 @@ func (l *Limit) UnmarshalText(text []byte) error {
 
 // ParseLimit parses "METRIC=PERCENT", the argument of --max-regression,
 // e.g. "throughput=5%", "p99=10%" or "error_rate=0.1%". METRIC is a Stat
-// (throughput, mb_per_s, p50, p90, p99, p999, p9999, max, mean,
-// error_rate) or the threshold spelling of one (p(99.9), avg, med);
+// (throughput, mb_per_s, p50, p90, p99, p99.9, p99.99, max, mean,
+// error_rate) or another spelling of one (p(99.9), p999, avg, med);
 // PERCENT is a non-negative decimal followed by %. Spaces around = are
 // allowed. The error is a *SyntaxError naming the column.
 func ParseLimit(s string) (Limit, error) {
@@ -179,7 +179,7 @@ func ParseLimit(s string) (Limit, error) {
 	}
 	st, ok := statOf(m)
 	if !ok {
-		return Limit{}, sc.errAt(start, "%s is not stored in results; compare p50, p90, p99, p999 or p9999", m)
+		return Limit{}, sc.errAt(start, "%s is not stored in results; compare p50, p90, p99, p99.9 or p99.99", m)
 	}
 	sc.skipSpace()
 	if sc.atEnd() || sc.s[sc.pos] != '=' {

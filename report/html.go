@@ -40,14 +40,8 @@ func writeRunHTML(w io.Writer, res *Result, plots []plotFile) error {
 		Heading: "prodbench: " + name,
 		Footer:  "MB = 10^6 bytes; record payload = key+value+headers. " + environmentString(res.Environment) + ".",
 	}
-	if res.Status == StatusInterrupted {
-		pg.Alerts = append(pg.Alerts, page.Alert{Class: "bad", Title: "Interrupted run.", Text: "Stopped before its planned end; numbers cover only the part that ran."})
-	}
-	if g := CheckGenerator(res); g.Saturated {
-		pg.Alerts = append(pg.Alerts, page.Alert{Class: "warn", Title: "Generator saturated:", Text: g.Reason + "."})
-	}
-	if res.ClosedLoop {
-		pg.Alerts = append(pg.Alerts, page.Alert{Class: "note", Title: "Closed loop:", Text: strings.TrimPrefix(ClosedLoopNote, "closed loop: ") + "."})
+	for _, n := range notices(res) {
+		pg.Alerts = append(pg.Alerts, page.Alert{Class: n.level, Title: n.title + ":", Text: n.text + "."})
 	}
 	intro := []string{}
 	if d := res.Scenario.Description; d != "" {
@@ -66,7 +60,7 @@ func writeRunHTML(w io.Writer, res *Result, plots []plotFile) error {
 			{"achieved rate (acked)", fmt.Sprintf("%.1f msg/s", finite(res.Throughput.MsgsPerSec))},
 			{"record payload throughput", fmt.Sprintf("%.3f MB/s", finite(res.Throughput.MBPerSec))},
 			{"wire throughput", fmt.Sprintf("%.3f MB/s", wireMBPerSec(res))},
-			{"sent / acked / failed", fmt.Sprintf("%d / %d / %d", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed)},
+			{"sent / acked / failed", fmt.Sprintf("%d / %d / %d (%s)", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed, failedShare(res))},
 		}),
 	})
 	if len(res.Counts.FailedByKind) > 0 {
@@ -83,6 +77,9 @@ func writeRunHTML(w io.Writer, res *Result, plots []plotFile) error {
 	}
 	if s := inFlightString(res); s != "" {
 		prod.Rows = append(prod.Rows, page.Texts("in flight", s))
+	}
+	for _, l := range verdictLines(res) {
+		prod.Rows = append(prod.Rows, page.Texts(l[0], l[1]))
 	}
 	for _, n := range clampNotes(res) {
 		prod.Rows = append(prod.Rows, page.Texts("note", n))

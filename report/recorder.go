@@ -40,6 +40,7 @@ const (
 	kindLatency = iota // ack - intended send time
 	kindService        // ack - actual send time
 	kindLag            // actual - intended send time
+	kindFailed         // failure report - intended send time, of failed messages
 	numKinds
 )
 
@@ -105,8 +106,8 @@ type kindCount struct {
 // start+warmup likewise.
 //
 // State is split into up to 8 shards (a power of two not above GOMAXPROCS),
-// chosen by hashing the message's timestamps; each shard holds nine
-// histograms of about 270 KB, so a Recorder uses at most about 20 MB.
+// chosen by hashing the message's timestamps; each shard holds twelve
+// histograms of about 270 KB, so a Recorder uses at most about 26 MB.
 type Recorder struct {
 	startNs    int64
 	warmupEnd  int64 // Unix ns; messages intended before this are warmup
@@ -235,7 +236,9 @@ func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 // intendedNs (Unix ns) decides whether the failure falls in warmup; sentNs is
 // when the message was handed to the producer, and its schedule lag
 // sentNs-intendedNs is recorded (clamped as in Success); ackNs, when the
-// failure was reported, is unused. Failures are never dropped. It allocates
+// failure was reported, gives the time to failure ackNs-intendedNs,
+// recorded in the failed-message histogram (Summary.Failed). Failures are
+// never dropped. It allocates
 // only the first time a kind is seen.
 func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
 	measured := intendedNs >= r.warmupEnd
@@ -245,10 +248,13 @@ func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
 		s.tFailed.Add(1)
 	}
 	lag := clampNs(sentNs - intendedNs)
+	toFail := clampNs(ackNs - intendedNs)
 	s.mu.Lock()
 	_ = s.ihist[kindLag].RecordValue(lag)
+	_ = s.ihist[kindFailed].RecordValue(toFail)
 	if measured {
 		_ = s.thist[kindLag].RecordValue(lag)
+		_ = s.thist[kindFailed].RecordValue(toFail)
 	}
 	s.mu.Unlock()
 	r.failMu.Lock()
@@ -295,6 +301,9 @@ type Interval struct {
 	// Lag holds the schedule lags (intended to actual send, ns) of the
 	// messages acked or failed in the interval. Never nil.
 	Lag *hdrhistogram.Histogram
+	// FailedHist holds the times from intended send to failure (ns) of
+	// the messages failed in the interval. Never nil.
+	FailedHist *hdrhistogram.Histogram
 }
 
 // Tick closes the current interval at now and returns its snapshot. Rates are
@@ -306,7 +315,7 @@ func (r *Recorder) Tick(now time.Time) Interval {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
 	if r.finished {
-		return Interval{Start: now, End: now, Histogram: NewHistogram(), Service: NewHistogram(), Lag: NewHistogram()}
+		return Interval{Start: now, End: now, Histogram: NewHistogram(), Service: NewHistogram(), Lag: NewHistogram(), FailedHist: NewHistogram()}
 	}
 	return r.tickLocked(now)
 }
@@ -335,7 +344,7 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 		}
 		s.spare = h
 	}
-	iv.Histogram, iv.Service, iv.Lag = hs[kindLatency], hs[kindService], hs[kindLag]
+	iv.Histogram, iv.Service, iv.Lag, iv.FailedHist = hs[kindLatency], hs[kindService], hs[kindLag], hs[kindFailed]
 	r.failMu.Lock()
 	for kind, k := range r.kinds {
 		if k.interval != 0 {
@@ -395,6 +404,7 @@ func encodeSet(hs histSet) *IntervalHistograms {
 		Latency: enc(hs[kindLatency]),
 		Service: enc(hs[kindService]),
 		Lag:     enc(hs[kindLag]),
+		Failed:  enc(hs[kindFailed]),
 	}
 }
 
@@ -432,6 +442,9 @@ type Summary struct {
 	// Lag holds the schedule lags (intended to actual send) of the acked
 	// and failed messages, in ns. Never nil.
 	Lag *hdrhistogram.Histogram
+	// FailedLatency holds the times from intended send to failure of the
+	// failed messages, in ns. Never nil.
+	FailedLatency *hdrhistogram.Histogram
 	// Batches sums the batches reported through Batch.
 	Batches BatchTotals
 	// InFlightSampled is true when some interval sampled the produce
@@ -493,7 +506,7 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		}
 		s.mu.Unlock()
 	}
-	sum.Histogram, sum.Service, sum.Lag = hs[kindLatency], hs[kindService], hs[kindLag]
+	sum.Histogram, sum.Service, sum.Lag, sum.FailedLatency = hs[kindLatency], hs[kindService], hs[kindLag], hs[kindFailed]
 	r.failMu.Lock()
 	for kind, k := range r.kinds {
 		if k.total != 0 {

@@ -341,7 +341,6 @@ func MachineMismatch(a, b Environment) string {
 		"): differences may be the machine, not the build"
 }
 
-
 // Shard identifies one shard of a distributed run, or, in a merged result,
 // the shards merged.
 type Shard struct {

@@ -317,6 +317,14 @@ type Comparison struct {
 	BaseN, CandN int
 	// Rows holds one Row per Stat, in Stats order.
 	Rows []Row
+	// Saturated is true when a run on either side had a saturated
+	// generator (report.Generator.Saturated) or did not complete: its
+	// figures may describe the generator or a broken run, not the build.
+	Saturated bool
+	// Warnings lists, in plain lines, saturated or incomplete runs and
+	// machine mismatches between the sides (report.MachineMismatch); every
+	// output format prints them first.
+	Warnings []string
 }
 
 // Regressed reports whether any metric regressed; `prodbench compare` then
@@ -375,6 +383,7 @@ func Compare(base, cand []*report.Result, limits []Limit, alpha float64) Compari
 		BaseN:  len(base),
 		CandN:  len(cand),
 	}
+	c.Saturated, c.Warnings = sideWarnings(base, cand)
 	for _, st := range Stats() {
 		bv, cv := values(st, base), values(st, cand)
 		r := Row{Stat: st, BaseN: len(bv), CandN: len(cv), Base: median(bv), Cand: median(cv), P: math.NaN()}
@@ -531,4 +540,36 @@ func delta(st Stat, b, c float64) float64 {
 		return math.Inf(int(math.Copysign(1, c)))
 	}
 	return (c - b) / math.Abs(b)
+}
+
+// sideWarnings returns whether a run of either side was saturated or not
+// complete, and the warnings: one per such run, and one per machine
+// mismatch between the first baseline run and each candidate machine.
+func sideWarnings(base, cand []*report.Result) (saturated bool, warnings []string) {
+	for _, side := range []struct {
+		name string
+		rs   []*report.Result
+	}{{"baseline", base}, {"candidate", cand}} {
+		for i, r := range side.rs {
+			g := report.CheckGenerator(r)
+			if g.Saturated {
+				saturated = true
+				warnings = append(warnings, fmt.Sprintf("%s run %d: GENERATOR SATURATED: %s", side.name, i+1, g.Reason))
+			}
+			if st, why := report.Judge(r); st != report.StatusComplete {
+				saturated = true
+				warnings = append(warnings, fmt.Sprintf("%s run %d: status %s: %s", side.name, i+1, st, why))
+			}
+		}
+	}
+	if len(base) > 0 {
+		seen := map[string]bool{}
+		for _, r := range cand {
+			if w := report.MachineMismatch(base[0].Environment, r.Environment); w != "" && !seen[w] {
+				seen[w] = true
+				warnings = append(warnings, w)
+			}
+		}
+	}
+	return saturated, warnings
 }

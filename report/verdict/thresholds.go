@@ -601,7 +601,7 @@ func Evaluate(ts []Threshold, m Metrics) (outcomes []Outcome, crossed bool) {
 
 // WriteOutcomes writes one line per outcome, e.g.
 //
-//	ok       p(99) < 20ms         observed 12.231ms
+//	ok       p99 < 20ms           observed 12.231ms
 //	CROSSED  throughput > 50000   observed 19997.2 msg/s
 //
 // It returns the first write error.

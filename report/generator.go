@@ -90,6 +90,13 @@ func CheckGenerator(res *Result) Generator {
 		}
 		return g
 	}
+	if res.Shard != nil {
+		for _, sh := range res.Shard.Merged {
+			if sh.Saturated {
+				behind = append(behind, fmt.Sprintf("shard %d: %s", sh.Index, strings.TrimPrefix(sh.Reason, "the load generator could not keep up: ")))
+			}
+		}
+	}
 	if len(behind) == 0 {
 		return g
 	}

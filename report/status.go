@@ -363,8 +363,15 @@ type Shard struct {
 	Missing []int `json:"missing,omitempty"`
 }
 
-// ShardStart is one merged shard's index and start time.
+// ShardStart is one merged shard's index, start time and generator
+// verdict.
 type ShardStart struct {
 	Index     int       `json:"index"`
 	StartedAt time.Time `json:"started_at"`
+	// Saturated and Reason are the shard's own generator verdict
+	// (CheckGenerator); one saturated shard flags the merged run.
+	Saturated bool   `json:"saturated"`
+	Reason    string `json:"reason,omitempty"`
+	// Backpressure is the shard's own backpressure verdict.
+	Backpressure bool `json:"backpressure"`
 }

@@ -200,10 +200,16 @@ func (r *Recorder) Sent(intendedNs int64, bytes int) {
 // latency both are counted in the Summary. bytes is the record payload size
 // (key+value+headers). It never allocates.
 func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
-	lat := ackNs - intendedNs
-	measured := intendedNs >= r.warmupEnd
 	s := r.shardFor(intendedNs, ackNs)
-	if measured {
+	s.mu.Lock()
+	r.successLocked(s, intendedNs, sentNs, ackNs, bytes)
+	s.mu.Unlock()
+}
+
+// successLocked records one ack into s, whose mu the caller holds.
+func (r *Recorder) successLocked(s *shard, intendedNs, sentNs, ackNs int64, bytes int) {
+	lat := ackNs - intendedNs
+	if intendedNs >= r.warmupEnd {
 		switch {
 		case lat < 0:
 			s.clampedNeg.Add(1)
@@ -212,23 +218,80 @@ func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 		}
 		s.tAcked.Add(1)
 		s.tAckedBytes.Add(int64(bytes))
-	}
-	lat = clampNs(lat)
-	svc := clampNs(ackNs - sentNs)
-	lag := clampNs(sentNs - intendedNs)
-	s.mu.Lock()
-	s.iAcked++
-	s.iAckedBytes += int64(bytes)
-	// Values are within [0, HighestLatencyNs], so RecordValue cannot fail.
-	_ = s.ihist[kindLatency].RecordValue(lat)
-	_ = s.ihist[kindService].RecordValue(svc)
-	_ = s.ihist[kindLag].RecordValue(lag)
-	if measured {
+		lat, svc, lag := clampNs(lat), clampNs(ackNs-sentNs), clampNs(sentNs-intendedNs)
+		// Values are within [0, HighestLatencyNs], so RecordValue cannot fail.
 		_ = s.thist[kindLatency].RecordValue(lat)
 		_ = s.thist[kindService].RecordValue(svc)
 		_ = s.thist[kindLag].RecordValue(lag)
 	}
-	s.mu.Unlock()
+	s.iAcked++
+	s.iAckedBytes += int64(bytes)
+	_ = s.ihist[kindLatency].RecordValue(clampNs(lat))
+	_ = s.ihist[kindService].RecordValue(clampNs(ackNs - sentNs))
+	_ = s.ihist[kindLag].RecordValue(clampNs(sentNs - intendedNs))
+}
+
+// Done is one acked message of a batch given to Lane.SuccessBatch.
+type Done struct {
+	// IntendedNs and SentNs are the message's intended and actual send
+	// times (Unix ns).
+	IntendedNs, SentNs int64
+	// Bytes is the record payload size (key+value+headers).
+	Bytes int
+}
+
+// Lane is one worker's view of a Recorder: the shard the worker records
+// into, so that workers contend on no shared lock or counter cache line
+// and a whole batch of acks takes the shard's lock once. Lanes are
+// returned by Recorder.Lane; a Lane may be used from any goroutine, but
+// one Lane per worker spreads the load.
+type Lane struct {
+	r *Recorder
+	s *shard
+}
+
+// Lane returns the lane of worker (0, 1, …): worker modulo the number of
+// shards. Negative workers use lane 0. It never allocates beyond the
+// returned value.
+func (r *Recorder) Lane(worker int) Lane {
+	if worker < 0 {
+		worker = 0
+	}
+	return Lane{r: r, s: &r.shards[worker%len(r.shards)]}
+}
+
+// Sent counts one message handed to the producer, as Recorder.Sent.
+func (l Lane) Sent(intendedNs int64, bytes int) {
+	l.s.iSent.Add(1)
+	if intendedNs >= l.r.warmupEnd {
+		l.s.tSent.Add(1)
+		l.s.tSentBytes.Add(int64(bytes))
+	}
+}
+
+// Success records one acked message, as Recorder.Success.
+func (l Lane) Success(intendedNs, sentNs, ackNs int64, bytes int) {
+	l.s.mu.Lock()
+	l.r.successLocked(l.s, intendedNs, sentNs, ackNs, bytes)
+	l.s.mu.Unlock()
+}
+
+// SuccessBatch records the acked messages of one batch, all acked at ackNs
+// (Unix ns; the ack time is read once per batch), under one lock. Each
+// message is recorded exactly as by Recorder.Success. It does not
+// allocate.
+func (l Lane) SuccessBatch(ackNs int64, msgs []Done) {
+	l.s.mu.Lock()
+	for i := range msgs {
+		m := &msgs[i]
+		l.r.successLocked(l.s, m.IntendedNs, m.SentNs, ackNs, m.Bytes)
+	}
+	l.s.mu.Unlock()
+}
+
+// Failure counts one failed send, as Recorder.Failure.
+func (l Lane) Failure(intendedNs, sentNs, ackNs int64, kind string) {
+	l.r.failureIn(l.s, intendedNs, sentNs, ackNs, kind)
 }
 
 // Failure counts one failed send of the given kind (for example "queue_full",
@@ -241,8 +304,12 @@ func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 // never dropped. It allocates
 // only the first time a kind is seen.
 func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
+	r.failureIn(r.shardFor(intendedNs, ackNs), intendedNs, sentNs, ackNs, kind)
+}
+
+// failureIn records one failure into shard s.
+func (r *Recorder) failureIn(s *shard, intendedNs, sentNs, ackNs int64, kind string) {
 	measured := intendedNs >= r.warmupEnd
-	s := r.shardFor(intendedNs, ackNs)
 	s.iFailed.Add(1)
 	if measured {
 		s.tFailed.Add(1)

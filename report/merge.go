@@ -126,12 +126,7 @@ func MergeWith(opts MergeOptions, results ...*Result) (*Result, error) {
 		m.Producer.Retries += r.Producer.Retries
 		m.Producer.Reconnects += r.Producer.Reconnects
 		m.Producer.Resends += r.Producer.Resends
-		for k, v := range r.AckedByPartition {
-			if m.AckedByPartition == nil {
-				m.AckedByPartition = map[string]int64{}
-			}
-			m.AckedByPartition[k] += v
-		}
+		addCounts(&m.AckedByPartition, r.AckedByPartition)
 		if r.TimerFloor.P99Ns >= m.TimerFloor.P99Ns {
 			m.TimerFloor = r.TimerFloor
 		}
@@ -269,18 +264,8 @@ func mergeIntervals(shards []*Result, start time.Time, intervalNs, warmupNs int6
 			row.Sent += iv.Sent
 			row.Acked += iv.Acked
 			row.Failed += iv.Failed
-			for kind, v := range iv.FailedByKind {
-				if row.FailedByKind == nil {
-					row.FailedByKind = map[string]int64{}
-				}
-				row.FailedByKind[kind] += v
-			}
-			for kind, v := range iv.SealedBy {
-				if row.SealedBy == nil {
-					row.SealedBy = map[string]int64{}
-				}
-				row.SealedBy[kind] += v
-			}
+			addCounts(&row.FailedByKind, iv.FailedByKind)
+			addCounts(&row.SealedBy, iv.SealedBy)
 			sl.bytesSum += finite(iv.MBPerSec) * float64(iv.EndNs-iv.StartNs) / 1e9
 			row.TargetMsgsPerSec += finite(iv.TargetMsgsPerSec)
 			row.Batches += iv.Batches
@@ -325,4 +310,14 @@ func mergeIntervals(shards []*Result, start time.Time, intervalNs, warmupNs int6
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// addCounts adds src's counts into *dst, making *dst when needed.
+func addCounts(dst *map[string]int64, src map[string]int64) {
+	for k, v := range src {
+		if *dst == nil {
+			*dst = map[string]int64{}
+		}
+		(*dst)[k] += v
+	}
 }

@@ -241,14 +241,7 @@ func latencyOverTimePlot(runs []plotRun) (*plot.Plot, error) {
 			}
 		}
 	}
-	if single {
-		if err := warmupLine(p, runs[0].res, yMax); err != nil {
-			return nil, err
-		}
-	}
-	finishPlot(p, empty, legendRoom)
-	p.X.Min = 0
-	return p, nil
+	return finishTimePlot(p, runs, single, empty, yMax)
 }
 
 // targetAt returns the target rate of row in msg/s: the row's own, else
@@ -304,14 +297,7 @@ func throughputPlot(runs []plotRun) (*plot.Plot, error) {
 			return nil, err
 		}
 	}
-	if single {
-		if err := warmupLine(p, runs[0].res, yMax); err != nil {
-			return nil, err
-		}
-	}
-	finishPlot(p, empty, legendRoom)
-	p.X.Min = 0
-	return p, nil
+	return finishTimePlot(p, runs, single, empty, yMax)
 }
 
 // recordsBins returns integer-aligned bins covering every run's recorded
@@ -427,6 +413,19 @@ func compressionPlot(runs []plotRun) (*plot.Plot, error) {
 			if err := plotkit.AddLine(p, fmt.Sprintf("whole run (%.3f)", whole), line, plotkit.Palette[3], plotkit.Dashed, 1.2, nil); err != nil {
 				return nil, err
 			}
+		}
+	}
+	finishPlot(p, empty, legendRoom)
+	p.X.Min = 0
+	return p, nil
+}
+
+// finishTimePlot finishes a plot over time: the end-of-warmup line of a
+// single run, the legend room and the x axis from 0.
+func finishTimePlot(p *plot.Plot, runs []plotRun, single, empty bool, yMax float64) (*plot.Plot, error) {
+	if single {
+		if err := warmupLine(p, runs[0].res, yMax); err != nil {
+			return nil, err
 		}
 	}
 	finishPlot(p, empty, legendRoom)

@@ -419,11 +419,7 @@ func heatmapFigures(m *Manifest, bestIdx int) []figure {
 	}
 	for i := range m.Points {
 		pt := &m.Points[i]
-		var parts []string
-		for _, o := range others {
-			parts = append(parts, shortPath(o)+"="+pt.Value(o))
-		}
-		key := strings.Join(parts, " ")
+		key := otherKey(pt, others)
 		s := byKey[key]
 		if s == nil {
 			s = &slice{key: key, lat: newGrid(xs, ys), tput: newGrid(xs, ys), recs: newGrid(xs, ys)}
@@ -506,11 +502,7 @@ func codecFigures(m *Manifest) ([]figure, error) {
 	byKey := map[string]*series{}
 	for i := range m.Points {
 		pt := &m.Points[i]
-		var parts []string
-		for _, o := range others {
-			parts = append(parts, shortPath(o)+"="+pt.Value(o))
-		}
-		key := strings.Join(parts, " ")
+		key := otherKey(pt, others)
 		s := byKey[key]
 		if s == nil {
 			s = &series{key: key, ratio: make([]float64, len(codecs)), wire: make([]float64, len(codecs)), n: make([]int, len(codecs))}
@@ -685,4 +677,14 @@ func capacityFigures(c *Capacity) ([]figure, error) {
 		{name: "capacity-latency", caption: "Latency against offered load: p50 and " + pn + " of each step, the SLO bound and the capacity found", draw: lat.Draw},
 		{name: "capacity-throughput", caption: "Achieved (acked) against offered throughput of each step", draw: tp.Draw},
 	}, nil
+}
+
+// otherKey names pt's values of the parameters others, "linger=5ms
+// compression=lz4", to group points by them.
+func otherKey(pt *Point, others []string) string {
+	parts := make([]string, 0, len(others))
+	for _, o := range others {
+		parts = append(parts, shortPath(o)+"="+pt.Value(o))
+	}
+	return strings.Join(parts, " ")
 }

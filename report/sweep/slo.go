@@ -235,7 +235,12 @@ type Evaluation struct {
 // pass is classified, in this order, as
 //
 //   - LimitIncomplete when it was interrupted;
-//   - LimitGenerator when the generator sent less than MinOfferedFraction
+//   - LimitErrors when its status is report.StatusFailed (nothing acked
+//     for a stretch);
+//   - LimitGenerator when report.CheckGenerator finds the generator
+//     saturated (not the system under test pushing back) and the service
+//     time met every missed objective, or the generator sent less than
+//     MinOfferedFraction
 //     of its schedule, or a latency objective was missed while the
 //     schedule lag p99 was above report.MaxScheduleLagP99Ns and the
 //     service time (actual send to ack) met every missed objective — the
@@ -294,13 +299,18 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 	if lagHigh {
 		ev.Notes = append(ev.Notes, fmt.Sprintf("schedule lag p99 %s ms is above %s ms", msString(m.LagP99Ns), msString(report.MaxScheduleLagP99Ns)))
 	}
-	ev.Pass = res.Status == report.StatusComplete && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall
+	gen := report.CheckGenerator(res)
+	ran := res.Status != report.StatusInterrupted && res.Status != ""
+	failed := res.Status == report.StatusFailed
+	ev.Pass = ran && !failed && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall && !gen.Saturated
 	if ev.Pass {
 		return ev, nil
 	}
 	switch {
-	case res.Status != report.StatusComplete:
+	case !ran:
 		ev.Limit, ev.Reason = LimitIncomplete, "the run did not complete (status "+orDash(res.Status)+")"
+	case failed:
+		ev.Limit, ev.Reason = LimitErrors, "the run failed: "+orDash(res.StatusReason)
 	case shortfall && (serviceMet || len(missed) == 0):
 		ev.Limit = LimitGenerator
 		ev.Reason = fmt.Sprintf("the load generator sent only %s msg/s of the %s msg/s scheduled (below %.0f%%)",
@@ -311,6 +321,8 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 		ev.Reason = fmt.Sprintf("the load generator fell behind its schedule (lag p99 %s ms, above %s ms): latency p%s %s ms missed the %s ms bound but the service time there, %s ms, met it",
 			msString(m.LagP99Ns), msString(report.MaxScheduleLagP99Ns), PercentileName(c.Percentile),
 			msString(c.LatencyNs), msString(c.MaxNs), msString(c.ServiceNs))
+	case gen.Saturated && (serviceMet || len(missed) == 0):
+		ev.Limit, ev.Reason = LimitGenerator, gen.Reason
 	case !errOK:
 		ev.Limit = LimitErrors
 		ev.Reason = fmt.Sprintf("error rate %s (%d of %d failed) is above the %s limit",

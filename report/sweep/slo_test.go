@@ -43,6 +43,7 @@ type runSpec struct {
 	compressed, uncompr int64
 	batches             int64
 	closedLoop          bool
+	floorP99            int64 // the platform's timer floor p99, ns
 }
 
 // result builds the report.Result of s, with encoded histograms.
@@ -60,6 +61,7 @@ func result(t *testing.T, s runSpec) *report.Result {
 		MeasuredNs:           int64(4 * time.Second),
 		Counts:               report.Counts{Sent: s.sent, Acked: acked, Failed: s.failed},
 		Throughput:           report.Throughput{MsgsPerSec: float64(acked) / 4},
+		TimerFloor:           report.TimerFloor{Samples: 100, P99Ns: s.floorP99},
 	}
 	if acked > 0 {
 		res.Latency = hist(t, 1000, s.latLo, s.latHi)
@@ -94,9 +96,14 @@ func TestEvaluateClassifies(t *testing.T) {
 		limit  string
 		reason []string
 	}{
-		// Everything within bounds, a little schedule lag: passes, with a note.
-		{"pass", runSpec{target: 1000, sent: 4000, latLo: ms(1), latHi: ms(20), svcLo: ms(1), svcHi: ms(19), lagHi: ms(2)},
+		// Everything within bounds, a little schedule lag within twice the
+		// platform's timer floor: passes, with a note.
+		{"pass", runSpec{target: 1000, sent: 4000, latLo: ms(1), latHi: ms(20), svcLo: ms(1), svcHi: ms(19), lagHi: ms(2), floorP99: ms(1.5)},
 			true, LimitNone, nil},
+		// The same lag on a machine with a 0.1 ms floor: the generator is
+		// saturated, and the step does not count as capacity (issue 15).
+		{"saturated generator", runSpec{target: 1000, sent: 4000, latLo: ms(1), latHi: ms(20), svcLo: ms(1), svcHi: ms(19), lagHi: ms(2), floorP99: ms(0.1)},
+			false, LimitGenerator, []string{"could not keep up", "schedule lag p99"}},
 		// p99 over the bound, the generator on time: the SLO.
 		{"slo", runSpec{target: 1000, sent: 4000, latLo: ms(1), latHi: ms(100), svcLo: ms(1), svcHi: ms(99), lagHi: ms(0.1)},
 			false, LimitSLO, []string{"p99", "> 50 ms"}},

@@ -75,6 +75,9 @@ type shard struct {
 	iAcked, iAckedBytes int64
 	ihist               histSet // current interval, guarded by mu
 	thist               histSet // whole run after warmup, guarded by mu
+	// kinds counts this shard's failures by kind, guarded by mu: no
+	// global lock on the failure path.
+	kinds map[string]*kindCount
 
 	// spare is an empty set swapped in for ihist at Tick. Only the ticking
 	// goroutine touches it (under Recorder.tickMu).
@@ -83,7 +86,8 @@ type shard struct {
 	_ [64]byte // keep neighbouring shards off this shard's cache lines
 }
 
-// kindCount counts failures of one kind. Guarded by Recorder.failMu.
+// kindCount counts failures of one kind in one shard. Guarded by the
+// shard's mu.
 type kindCount struct {
 	interval, total int64
 }
@@ -115,9 +119,6 @@ type Recorder struct {
 	interval   time.Duration
 	shards     []shard
 	shardShift uint // 64 - log2(len(shards))
-
-	failMu sync.Mutex
-	kinds  map[string]*kindCount
 
 	batches  batchStats
 	inFlight atomic.Pointer[func() int]
@@ -151,7 +152,6 @@ func NewRecorder(start time.Time, warmup, interval time.Duration) *Recorder {
 		interval:   interval,
 		shards:     make([]shard, n),
 		shardShift: uint(64 - bits.TrailingZeros(uint(n))),
-		kinds:      make(map[string]*kindCount),
 		batches:    newBatchStats(),
 		now:        func() int64 { return time.Now().UnixNano() },
 		lastTick:   start,
@@ -161,6 +161,7 @@ func NewRecorder(start time.Time, warmup, interval time.Duration) *Recorder {
 		s.ihist = newHistSet()
 		s.thist = newHistSet()
 		s.spare = newHistSet()
+		s.kinds = make(map[string]*kindCount)
 	}
 	return r
 }
@@ -323,18 +324,16 @@ func (r *Recorder) failureIn(s *shard, intendedNs, sentNs, ackNs int64, kind str
 		_ = s.thist[kindLag].RecordValue(lag)
 		_ = s.thist[kindFailed].RecordValue(toFail)
 	}
-	s.mu.Unlock()
-	r.failMu.Lock()
-	k := r.kinds[kind]
+	k := s.kinds[kind]
 	if k == nil {
 		k = &kindCount{}
-		r.kinds[kind] = k
+		s.kinds[kind] = k
 	}
 	k.interval++
 	if measured {
 		k.total++
 	}
-	r.failMu.Unlock()
+	s.mu.Unlock()
 }
 
 // SetInFlight sets the function Tick calls, once at the end of every
@@ -404,6 +403,15 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 		// tick may land in the interval after its message's ack.
 		iv.Sent += s.iSent.Swap(0)
 		iv.Failed += s.iFailed.Swap(0)
+		for kind, k := range s.kinds {
+			if k.interval != 0 {
+				if iv.FailedByKind == nil {
+					iv.FailedByKind = make(map[string]int64)
+				}
+				iv.FailedByKind[kind] += k.interval
+				k.interval = 0
+			}
+		}
 		s.mu.Unlock()
 		for k := range h {
 			hs[k].Merge(h[k])
@@ -412,17 +420,6 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 		s.spare = h
 	}
 	iv.Histogram, iv.Service, iv.Lag, iv.FailedHist = hs[kindLatency], hs[kindService], hs[kindLag], hs[kindFailed]
-	r.failMu.Lock()
-	for kind, k := range r.kinds {
-		if k.interval != 0 {
-			if iv.FailedByKind == nil {
-				iv.FailedByKind = make(map[string]int64)
-			}
-			iv.FailedByKind[kind] = k.interval
-			k.interval = 0
-		}
-	}
-	r.failMu.Unlock()
 
 	startNs, endNs := iv.Start.UnixNano(), now.UnixNano()
 	iv.StartNs = startNs - r.startNs
@@ -571,16 +568,14 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		for k := range hs {
 			hs[k].Merge(s.thist[k])
 		}
+		for kind, k := range s.kinds {
+			if k.total != 0 {
+				sum.FailedByKind[kind] += k.total
+			}
+		}
 		s.mu.Unlock()
 	}
 	sum.Histogram, sum.Service, sum.Lag, sum.FailedLatency = hs[kindLatency], hs[kindService], hs[kindLag], hs[kindFailed]
-	r.failMu.Lock()
-	for kind, k := range r.kinds {
-		if k.total != 0 {
-			sum.FailedByKind[kind] = k.total
-		}
-	}
-	r.failMu.Unlock()
 	r.batches.finish(&sum)
 	secs := sum.Measured.Seconds()
 	sum.MsgsPerSec = rate(float64(sum.Acked), secs)

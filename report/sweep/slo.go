@@ -237,10 +237,7 @@ type Evaluation struct {
 //   - LimitIncomplete when it was interrupted;
 //   - LimitErrors when its status is report.StatusFailed (nothing acked
 //     for a stretch);
-//   - LimitGenerator when report.CheckGenerator finds the generator
-//     saturated (not the system under test pushing back) and the service
-//     time met every missed objective, or the generator sent less than
-//     MinOfferedFraction
+//   - LimitGenerator when the generator sent less than MinOfferedFraction
 //     of its schedule, or a latency objective was missed while the
 //     schedule lag p99 was above report.MaxScheduleLagP99Ns and the
 //     service time (actual send to ack) met every missed objective — the
@@ -299,10 +296,9 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 	if lagHigh {
 		ev.Notes = append(ev.Notes, fmt.Sprintf("schedule lag p99 %s ms is above %s ms", msString(m.LagP99Ns), msString(report.MaxScheduleLagP99Ns)))
 	}
-	gen := report.CheckGenerator(res)
 	ran := res.Status != report.StatusInterrupted && res.Status != ""
 	failed := res.Status == report.StatusFailed
-	ev.Pass = ran && !failed && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall && !gen.Saturated
+	ev.Pass = ran && !failed && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall
 	if ev.Pass {
 		return ev, nil
 	}
@@ -321,8 +317,6 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 		ev.Reason = fmt.Sprintf("the load generator fell behind its schedule (lag p99 %s ms, above %s ms): latency p%s %s ms missed the %s ms bound but the service time there, %s ms, met it",
 			msString(m.LagP99Ns), msString(report.MaxScheduleLagP99Ns), PercentileName(c.Percentile),
 			msString(c.LatencyNs), msString(c.MaxNs), msString(c.ServiceNs))
-	case gen.Saturated && (serviceMet || len(missed) == 0):
-		ev.Limit, ev.Reason = LimitGenerator, gen.Reason
 	case !errOK:
 		ev.Limit = LimitErrors
 		ev.Reason = fmt.Sprintf("error rate %s (%d of %d failed) is above the %s limit",

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/prodbench/prodbench/report/page"
 )
 
 // File names written by Comparison.Write.
@@ -154,7 +156,7 @@ func (c *Comparison) writeHTML(w io.Writer, plots []plotFile) error {
 	for i, r := range c.Runs {
 		names[i] = r.Label
 	}
-	pg := htmlPage{
+	pg := page.Page{
 		Title:   "prodbench compare: " + strings.Join(names, " vs "),
 		Heading: "prodbench compare: " + strings.Join(names, " vs "),
 		Intro:   []string{fmt.Sprintf("Δ is the change against %s, the baseline. Latency is measured from each message's intended send time, service time from its actual send.", c.Runs[0].Label)},
@@ -162,17 +164,17 @@ func (c *Comparison) writeHTML(w io.Writer, plots []plotFile) error {
 		Links:   []string{CompareMarkdownFile, CompareJSONFile},
 	}
 	for _, l := range c.warnings() {
-		pg.Alerts = append(pg.Alerts, htmlAlert{"warn", "", l})
+		pg.Alerts = append(pg.Alerts, page.Alert{Class: "warn", Text: l})
 	}
 	head, rows := c.runRows()
-	pg.Tables = append(pg.Tables, htmlTable{Caption: "Runs", Head: head, Right: make([]bool, len(head)), Rows: rows})
+	pg.Tables = append(pg.Tables, page.Table{Caption: "Runs", Head: head, Right: make([]bool, len(head)), Rows: page.TextRows(rows)})
 	head, rows = c.table()
-	pg.Tables = append(pg.Tables, htmlTable{Caption: "Metrics", Head: head, Right: rightFrom(len(head), 2), Rows: rows})
+	pg.Tables = append(pg.Tables, page.Table{Caption: "Metrics", Head: head, Right: page.RightFrom(len(head), 2), Rows: page.TextRows(rows)})
 	for _, pl := range plots {
-		pg.Plots = append(pg.Plots, htmlPlot{Caption: pl.Title, Src: pngSrc(pl.PNG), Alt: pl.Title, File: pl.Name + ".svg"})
+		pg.Plots = append(pg.Plots, page.Plot{Caption: pl.Title, Src: page.PNGSrc(pl.PNG), File: pl.Name + ".svg"})
 	}
-	if err := pageTemplate.Execute(w, &pg); err != nil {
-		return fmt.Errorf("report: write html: %w", err)
+	if err := page.Write(w, &pg); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	return nil
 }

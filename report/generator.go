@@ -8,11 +8,18 @@ import (
 // Thresholds of CheckGenerator.
 const (
 	// MaxScheduleLagP99Ns is the highest schedule lag p99 (1 ms, in ns) of
-	// a generator that kept up with its schedule.
+	// a generator that kept up with its schedule; when the measured timer
+	// floor's p99 (Result.TimerFloor) is higher, twice the floor's p99 is
+	// the bound instead.
 	MaxScheduleLagP99Ns int64 = 1_000_000
-	// MinAchievedFraction is the lowest achieved/target rate ratio (99%)
-	// of a generator that kept up with its schedule.
+	// MinAchievedFraction is the lowest offered/target rate ratio (99%)
+	// of a generator that kept up with its schedule; offered counts every
+	// message handed to the producer (acked or failed).
 	MinAchievedFraction = 0.99
+	// MinBlockedFraction is the share of the measured window (1%) Send
+	// must have spent blocked on the pending limits (Result.SendBlockedNs)
+	// for the run to count as pushed back by the system under test.
+	MinBlockedFraction = 0.01
 )
 
 // ClosedLoopNote is the plain statement the reports print for a closed-loop
@@ -20,35 +27,83 @@ const (
 const ClosedLoopNote = "closed loop: each send waited for an earlier ack, so latency here is " +
 	"service time (from the actual send), not coordinated-omission-free"
 
-// CheckGenerator says whether the load generator of res could not keep up
-// with its schedule: the schedule lag p99 above MaxScheduleLagP99Ns, or the
-// achieved (acked) rate below MinAchievedFraction of a non-zero target. A
-// saturated generator makes a broker look slower than it is, so the reports
-// warn loudly. Closed-loop runs have no schedule and are never saturated;
-// a check without data (no lag samples, no measured window) does not fire.
-// A nil res gives the zero Generator.
+// backpressureKinds are failure kinds that mean the producer's pending
+// limits were full or a send waited too long: the system under test was
+// slow or down.
+var backpressureKinds = []string{"queue_full", "send_timeout"}
+
+// CheckGenerator tells apart the three reasons a run can fall behind its
+// schedule:
+//
+//   - the platform's timer floor: schedule lag within twice the measured
+//     wake-up jitter (Result.TimerFloor) is the machine, and only noted;
+//   - generator saturation (Saturated): the schedule lag p99 above
+//     max(MaxScheduleLagP99Ns, 2 × floor p99), or the offered rate (sent
+//     messages per second of the measured window) below
+//     MinAchievedFraction of the whole-run target, while Send was not
+//     blocked;
+//   - backpressure (Backpressure): Send spent at least MinBlockedFraction
+//     of the window blocked on the pending limits (Result.SendBlockedNs,
+//     supplied by the caller), or more than 1% of the messages failed as
+//     queue_full or send_timeout: the system under test pushed back, and
+//     the lag is its doing, not the generator's.
+//
+// Closed-loop runs have no schedule and are never flagged; a check without
+// data (no lag samples, no measured window) does not fire. A nil res gives
+// the zero Generator.
 func CheckGenerator(res *Result) Generator {
 	if res == nil || res.ClosedLoop {
 		return Generator{}
 	}
-	var reasons []string
-	if l := res.ScheduleLag; l.Count > 0 && l.P99Ns > MaxScheduleLagP99Ns {
-		reasons = append(reasons, fmt.Sprintf("schedule lag p99 %.3f ms is above %.0f ms",
-			float64(l.P99Ns)/1e6, float64(MaxScheduleLagP99Ns)/1e6))
+	var g Generator
+	var behind []string
+	bound := max(MaxScheduleLagP99Ns, 2*res.TimerFloor.P99Ns)
+	if l := res.ScheduleLag; l.Count > 0 && l.P99Ns > bound {
+		behind = append(behind, fmt.Sprintf("schedule lag p99 %.3f ms is above %.3f ms",
+			float64(l.P99Ns)/1e6, float64(bound)/1e6))
 	}
-	target, got := finite(res.TargetRateMsgsPerSec), finite(res.Throughput.MsgsPerSec)
-	if target > 0 && res.MeasuredNs > 0 && got < MinAchievedFraction*target {
-		reasons = append(reasons, fmt.Sprintf("achieved %.1f msg/s is below %.0f%% of the target %.1f msg/s",
-			got, MinAchievedFraction*100, target))
+	target := WholeRunTarget(res)
+	secs := float64(res.MeasuredNs) / 1e9
+	offered := rate(float64(res.Counts.Sent), secs)
+	if target > 0 && res.MeasuredNs > 0 && offered < MinAchievedFraction*target {
+		g.TargetMissed = true
+		behind = append(behind, fmt.Sprintf("offered %.1f msg/s is below %.0f%% of the target %.1f msg/s",
+			offered, MinAchievedFraction*100, target))
 	}
-	if len(reasons) == 0 {
-		return Generator{}
+	var bp []string
+	if res.MeasuredNs > 0 && float64(res.SendBlockedNs) >= MinBlockedFraction*float64(res.MeasuredNs) {
+		bp = append(bp, fmt.Sprintf("Send was blocked on the pending limits for %.3f s of the %.3f s window",
+			float64(res.SendBlockedNs)/1e9, secs))
 	}
-	return Generator{
-		Saturated: true,
-		Reason: "the load generator could not keep up: " + strings.Join(reasons, "; ") +
-			"; these numbers may describe the generator, not the system under test",
+	var bpFailed int64
+	for _, k := range backpressureKinds {
+		bpFailed += res.Counts.FailedByKind[k]
 	}
+	if bpFailed > 0 && ratio(bpFailed, res.Counts.Sent) > 0.01 {
+		bp = append(bp, fmt.Sprintf("%d messages failed as queue_full or send_timeout", bpFailed))
+	}
+	if len(bp) > 0 {
+		g.Backpressure = true
+		g.BackpressureReason = "the system under test pushed back: " + strings.Join(bp, "; ")
+		if len(behind) > 0 {
+			g.BackpressureReason += " (" + strings.Join(behind, "; ") + ")"
+		}
+		return g
+	}
+	if res.Shard != nil {
+		for _, sh := range res.Shard.Merged {
+			if sh.Saturated {
+				behind = append(behind, fmt.Sprintf("shard %d: %s", sh.Index, strings.TrimPrefix(sh.Reason, "the load generator could not keep up: ")))
+			}
+		}
+	}
+	if len(behind) == 0 {
+		return g
+	}
+	g.Saturated = true
+	g.Reason = "the load generator could not keep up: " + strings.Join(behind, "; ") +
+		"; these numbers may describe the generator, not the system under test"
+	return g
 }
 
 // wireMBPerSec returns the batch bytes on the wire of res in 10^6 bytes per

@@ -12,6 +12,7 @@ func TestCheckGenerator(t *testing.T) {
 	ok := func() *Result {
 		return &Result{
 			TargetRateMsgsPerSec: 1000, MeasuredNs: 1e9,
+			Counts:      Counts{Sent: 1000, Acked: 1000},
 			Throughput:  Throughput{MsgsPerSec: 1000},
 			ScheduleLag: Latency{Count: 100, P99Ns: 200_000},
 		}
@@ -28,19 +29,29 @@ func TestCheckGenerator(t *testing.T) {
 		// lag p99 exactly 1 ms is still fine
 		{"lag at limit", with(func(r *Result) { r.ScheduleLag.P99Ns = MaxScheduleLagP99Ns }), false, nil},
 		// lag p99 just above 1 ms
-		{"lag over", with(func(r *Result) { r.ScheduleLag.P99Ns = MaxScheduleLagP99Ns + 1 }), true, []string{"schedule lag p99 1.000 ms is above 1 ms"}},
+		{"lag over", with(func(r *Result) { r.ScheduleLag.P99Ns = MaxScheduleLagP99Ns + 1 }), true, []string{"schedule lag p99 1.000 ms is above 1.000 ms"}},
+		// lag within twice the platform's timer floor is the platform
+		{"lag within timer floor", with(func(r *Result) { r.ScheduleLag.P99Ns = 3e6; r.TimerFloor = TimerFloor{Samples: 100, P99Ns: 2e6} }), false, nil},
+		// lag above twice the floor is the generator
+		{"lag above timer floor", with(func(r *Result) { r.ScheduleLag.P99Ns = 5e6; r.TimerFloor = TimerFloor{Samples: 100, P99Ns: 2e6} }), true, []string{"above 4.000 ms"}},
+		// failures do not make the generator look slow: 20% failed, all offered
+		{"errors, not saturated", with(func(r *Result) { r.Counts.Acked = 800; r.Counts.Failed = 200; r.Throughput.MsgsPerSec = 800 }), false, nil},
+		// Send blocked: backpressure, not saturation
+		{"backpressure", with(func(r *Result) { r.Counts.Sent = 500; r.ScheduleLag.P99Ns = 27e9; r.SendBlockedNs = 4e8 }), false, nil},
+		// ramp: the whole-run target is what was due in the window
+		{"due in window", with(func(r *Result) { r.Counts.Sent = 1500; r.DueInWindow = 1500; r.TargetRateMsgsPerSec = 2250 }), false, nil},
 		// exactly 99% of the target is fine
-		{"rate at limit", with(func(r *Result) { r.Throughput.MsgsPerSec = 990 }), false, nil},
+		{"rate at limit", with(func(r *Result) { r.Counts.Sent = 990 }), false, nil},
 		// below 99% of the target
-		{"rate under", with(func(r *Result) { r.Throughput.MsgsPerSec = 989.9 }), true, []string{"achieved 989.9 msg/s is below 99% of the target 1000.0 msg/s"}},
+		{"rate under", with(func(r *Result) { r.Counts.Sent = 989 }), true, []string{"offered 989.0 msg/s is below 99% of the target 1000.0 msg/s"}},
 		// both reasons, joined
-		{"both", with(func(r *Result) { r.Throughput.MsgsPerSec = 10; r.ScheduleLag.P99Ns = 5e6 }), true, []string{"schedule lag", "; achieved 10.0"}},
+		{"both", with(func(r *Result) { r.Counts.Sent = 10; r.ScheduleLag.P99Ns = 5e6 }), true, []string{"schedule lag", "; offered 10.0"}},
 		// unthrottled runs have no rate target
-		{"unthrottled", with(func(r *Result) { r.TargetRateMsgsPerSec = 0; r.Throughput.MsgsPerSec = 1 }), false, nil},
+		{"unthrottled", with(func(r *Result) { r.TargetRateMsgsPerSec = 0; r.Counts.Sent = 1 }), false, nil},
 		// closed loop: no schedule, never saturated
-		{"closed loop", with(func(r *Result) { r.ClosedLoop = true; r.Throughput.MsgsPerSec = 1; r.ScheduleLag.P99Ns = 1e9 }), false, nil},
+		{"closed loop", with(func(r *Result) { r.ClosedLoop = true; r.Counts.Sent = 1; r.ScheduleLag.P99Ns = 1e9 }), false, nil},
 		// no measured window (ended in warmup): the rate check does not fire
-		{"no window", with(func(r *Result) { r.MeasuredNs = 0; r.Throughput.MsgsPerSec = 0 }), false, nil},
+		{"no window", with(func(r *Result) { r.MeasuredNs = 0; r.Counts.Sent = 0 }), false, nil},
 		// version 1 result: no lag data, the lag check does not fire
 		{"no lag data", with(func(r *Result) { r.ScheduleLag = Latency{P99Ns: 5e6} }), false, nil},
 		// nothing at all
@@ -88,22 +99,22 @@ func TestWarningsEverywhere(t *testing.T) {
 		// saturated: the reason everywhere, the boolean in JSON
 		{"saturated", map[string]string{
 			"summary":  "GENERATOR SATURATED: the load generator could not keep up: schedule lag p99 3.457 ms",
-			"markdown": "**Generator saturated:** the load generator could not keep up",
-			"html":     "Generator saturated:</strong> the load generator could not keep up: schedule lag p99 3.457 ms",
+			"markdown": "**GENERATOR SATURATED:** the load generator could not keep up",
+			"html":     "GENERATOR SATURATED:</strong> the load generator could not keep up: schedule lag p99 3.457 ms",
 			"json":     `"saturated": true`,
 		}, []string{"closed loop: each send"}},
 		// closed loop: the plain statement, never saturated
 		{"closedloop", map[string]string{
 			"summary":  "latency here is service time (from the actual send), not coordinated-omission-free",
-			"markdown": "Closed loop: each send waited for an earlier ack",
-			"html":     "Closed loop:</strong> each send waited",
+			"markdown": "**NOTE:** closed loop: each send waited for an earlier ack",
+			"html":     "NOTE:</strong> closed loop: each send waited",
 			"json":     `"closed_loop": true`,
 		}, []string{"SATURATED", "saturated:", `"saturated": true`}},
 		// complete and on target: no warnings at all
 		{"complete", map[string]string{"json": `"saturated": false`}, []string{"SATURATED", "aturated:", "closed loop: each", "INTERRUPTED", "Interrupted"}},
 		// interrupted
 		{"interrupted", map[string]string{
-			"summary": "!!! INTERRUPTED RUN", "markdown": "**INTERRUPTED RUN", "html": "Interrupted run.", "json": `"status": "interrupted"`,
+			"summary": "!!! STATUS: INTERRUPTED: stopped before its planned end", "markdown": "**STATUS: INTERRUPTED:** stopped before its planned end", "html": "STATUS: INTERRUPTED:</strong> stopped before its planned end", "json": `"status": "interrupted"`,
 		}, nil},
 	}
 	for _, tc := range tests {

@@ -66,11 +66,13 @@ func GobenchName(scenario string) string {
 	return b.String()
 }
 
-// WriteGobench writes runs in the Go benchmark format: the Unit metadata
-// lines (which units are better higher or lower) once, then for each run
-// its configuration lines (goos, goarch, commit, prodbench-version,
-// scenario, status, generator-saturated and, when labels[i] is not empty,
-// run: labels[i]) and one benchmark line: name (GobenchName), 1 iteration,
+// WriteGobench writes runs in the Go benchmark format: a comment header,
+// the Unit metadata lines (which units are better higher or lower) and the
+// file's configuration lines (goos, goarch, commit, prodbench-version of
+// the first run) once, then for each run a comment line with its scenario,
+// status and generator verdict (comments, so that benchstat does not split
+// the runs of one build into tables on them), its run: labels[i]
+// configuration line when labels[i] is not empty, and one benchmark line: name (GobenchName), 1 iteration,
 // then value-unit pairs: msgs/s (acked), MB/s (record payload), wire-MB/s,
 // failed-msgs, latency p50-ns … max-ns, and service-*/lag-* when recorded.
 // labels may be nil or shorter than runs. Pass `-col run` to benchstat to
@@ -78,13 +80,22 @@ func GobenchName(scenario string) string {
 // error.
 func WriteGobench(w io.Writer, runs []*Result, labels []string) error {
 	bw := bufio.NewWriter(w)
-	for _, u := range gobenchUnits {
-		fmt.Fprintf(bw, "Unit %s %s\n", u[0], u[1])
-	}
-	for i, res := range runs {
+	for _, res := range runs {
 		if res == nil {
 			return errors.New("report: nil result")
 		}
+	}
+	bw.WriteString("# prodbench results in the Go benchmark format; compare two builds with\n" +
+		"# `benchstat a.txt b.txt`. Per-run status lines are comments so they do not split the tables.\n")
+	for _, u := range gobenchUnits {
+		fmt.Fprintf(bw, "Unit %s %s\n", u[0], u[1])
+	}
+	if len(runs) > 0 {
+		e := runs[0].Environment
+		fmt.Fprintf(bw, "goos: %s\ngoarch: %s\n", configValue(e.OS), configValue(e.Arch))
+		fmt.Fprintf(bw, "commit: %s\nprodbench-version: %s\n", configValue(e.GitCommit), configValue(e.Version))
+	}
+	for i, res := range runs {
 		label := ""
 		if i < len(labels) {
 			label = labels[i]
@@ -104,11 +115,12 @@ func configValue(v string) string {
 }
 
 func writeGobenchRun(bw *bufio.Writer, res *Result, label string) {
-	e := res.Environment
-	fmt.Fprintf(bw, "\ngoos: %s\ngoarch: %s\n", configValue(e.OS), configValue(e.Arch))
-	fmt.Fprintf(bw, "commit: %s\nprodbench-version: %s\n", configValue(e.GitCommit), configValue(e.Version))
-	fmt.Fprintf(bw, "scenario: %s\nstatus: %s\n", configValue(res.Scenario.Name), configValue(res.Status))
-	fmt.Fprintf(bw, "generator-saturated: %t\n", CheckGenerator(res).Saturated)
+	status, _ := Judge(res)
+	if res.StatusReason != "" {
+		status = res.Status
+	}
+	fmt.Fprintf(bw, "\n# scenario %s, commit %s, status %s, generator-saturated %t\n",
+		configValue(res.Scenario.Name), configValue(res.Environment.GitCommit), configValue(status), CheckGenerator(res).Saturated)
 	if label != "" {
 		fmt.Fprintf(bw, "run: %s\n", configValue(label))
 	}

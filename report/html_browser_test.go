@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/prodbench/prodbench/report/page"
 )
 
 // chromiumPath returns the Chromium binary the browser tests use:
@@ -169,9 +170,9 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	for path, page := range map[string]string{
 		broken: `<!DOCTYPE html><html><head><title>b</title></head><body>` +
-			`<img ` + string(pngSrc(half)) + `>` +
+			`<img ` + string(page.PNGSrc(half)) + `>` +
 			`<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB">` + // cut inside the header
-			`<img ` + string(pngSrc(good.Bytes())) + `></body></html>`,
+			`<img ` + string(page.PNGSrc(good.Bytes())) + `></body></html>`,
 		scripted: `<!DOCTYPE html><html><head><title>s</title></head><body><p>x</p>` +
 			`<script>console.error("boom from the page"); throw new Error("kaboom");</script></body></html>`,
 	} {

@@ -24,14 +24,9 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
 	p("## prodbench: %s\n\n", mdEscape(orDash(res.Scenario.Name)))
-	if res.Status == StatusInterrupted {
-		p("> [!CAUTION]\n> **%s.**\n\n", interruptedNote)
-	}
-	if g := CheckGenerator(res); g.Saturated {
-		p("> [!WARNING]\n> **Generator saturated:** %s.\n\n", mdEscape(g.Reason))
-	}
-	if res.ClosedLoop {
-		p("> [!NOTE]\n> %s.\n\n", mdEscape(upperFirst(ClosedLoopNote)))
+	for _, n := range notices(res) {
+		kind := map[string]string{"bad": "CAUTION", "warn": "WARNING", "note": "NOTE"}[n.level]
+		p("> [!%s]\n> **%s:** %s.\n\n", kind, mdEscape(n.title), mdEscape(n.text))
 	}
 	var intro []string
 	if d := res.Scenario.Description; d != "" {
@@ -48,7 +43,7 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 	p("| achieved rate (acked) | %.1f msg/s |\n", finite(res.Throughput.MsgsPerSec))
 	p("| record payload throughput | %.3f MB/s |\n", finite(res.Throughput.MBPerSec))
 	p("| wire throughput | %.3f MB/s |\n", wireMBPerSec(res))
-	p("| sent / acked / failed | %d / %d / %d |\n\n", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed)
+	p("| sent / acked / failed | %d / %d / %d (%s) |\n\n", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed, failedShare(res))
 
 	if len(res.Counts.FailedByKind) > 0 {
 		p("| failure kind | count |\n| --- | ---: |\n")
@@ -97,6 +92,9 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 	}
 	if s := inFlightString(res); s != "" {
 		p("| in flight | %s |\n", s)
+	}
+	for _, l := range verdictLines(res) {
+		p("| %s | %s |\n", l[0], mdEscape(l[1]))
 	}
 	p("\n<sub>MB = 10^6 bytes; record payload = key+value+headers. %s.</sub>\n", mdEscape(environmentString(res.Environment)))
 	return bw.Flush()

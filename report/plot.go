@@ -1,27 +1,14 @@
 package report
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image/color"
-	"image/png"
 	"math"
-	"strconv"
 	"strings"
 
+	"github.com/prodbench/prodbench/report/plotkit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-)
-
-// Size of latency.png: 8 x 5 inches at the PNG canvas's 96 DPI, i.e.
-// 768 x 480 pixels.
-const (
-	plotWidth  = 8 * vg.Inch
-	plotHeight = 5 * vg.Inch
 )
 
 // Plot grid: points per decade of 1/(1-q) and the most nines plotted.
@@ -29,27 +16,6 @@ const (
 	plotStepsPerDecade = 24
 	plotMaxNines       = 9
 	plotMinNines       = 5 // x axis always reaches 99.999%
-)
-
-// palette is the tab10 colour cycle; run i of a comparison is palette[i%10].
-var palette = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255},
-	color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255},
-	color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255},
-	color.RGBA{R: 140, G: 86, B: 75, A: 255},
-	color.RGBA{R: 227, G: 119, B: 194, A: 255},
-	color.RGBA{R: 127, G: 127, B: 127, A: 255},
-	color.RGBA{R: 188, G: 189, B: 34, A: 255},
-	color.RGBA{R: 23, G: 190, B: 207, A: 255},
-}
-
-// Line dash patterns: solid, dashed, dotted.
-var (
-	solid  []vg.Length
-	dashed = []vg.Length{vg.Points(6), vg.Points(3)}
-	dotted = []vg.Length{vg.Points(1.5), vg.Points(2)}
 )
 
 // PlotLatency renders the percentile spectrum of res (latency and, when
@@ -80,66 +46,17 @@ func renderLatencyPNG(res *Result) ([]byte, error) {
 	return renderFormat(p, "png")
 }
 
-// newPlot returns a plot with the package's title, axis labels and a light
-// grid.
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{Y: 210}
-	grid.Horizontal.Color = color.Gray{Y: 210}
-	p.Add(grid)
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.X.Tick.Marker = niceTicker{}
-	p.Y.Tick.Marker = niceTicker{}
-	return p
-}
-
-// addLine adds pts to p as a line of colour c and dash pattern dash, named
-// in the legend. An empty pts adds nothing.
-func addLine(p *plot.Plot, name string, pts plotter.XYs, c color.Color, dash []vg.Length, width float64) error {
-	if len(pts) == 0 {
-		return nil
-	}
-	l, err := plotter.NewLine(pts)
-	if err != nil {
-		return fmt.Errorf("report: plot %q: %w", p.Title.Text, err)
-	}
-	l.Color = c
-	l.Dashes = dash
-	l.Width = vg.Points(width)
-	p.Add(l)
-	if name != "" {
-		p.Legend.Add(name, l)
-	}
-	return nil
-}
-
-// renderFormat renders p at the package size as "png" (96 DPI, fastest
-// deflate: rendering dominates the cost of a report, the files are only a
-// few percent larger) or "svg".
+// renderFormat renders p as "png" or "svg" at the plotkit size.
 func renderFormat(p *plot.Plot, format string) ([]byte, error) {
-	var buf bytes.Buffer
-	if format == "png" {
-		c := vgimg.New(plotWidth, plotHeight)
-		p.Draw(draw.New(c))
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		if err := enc.Encode(&buf, c.Image()); err != nil {
-			return nil, fmt.Errorf("report: plot %q: %w", p.Title.Text, err)
-		}
-		return buf.Bytes(), nil
+	render := plotkit.PNG
+	if format == "svg" {
+		render = plotkit.SVG
 	}
-	wt, err := p.WriterTo(plotWidth, plotHeight, format)
+	b, err := render(p.Draw)
 	if err != nil {
 		return nil, fmt.Errorf("report: plot %q: %w", p.Title.Text, err)
 	}
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("report: plot %q: %w", p.Title.Text, err)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // spectrum returns the points (x = 1/(1-q), y = latency in ms) of a
@@ -206,41 +123,4 @@ func ninesLabel(k int) string {
 	default:
 		return "99." + strings.Repeat("9", k-2) + "%"
 	}
-}
-
-// niceTicker places at most seven major ticks on "nice" values (1, 2 or 5
-// times a power of ten), labelled with just enough decimals, and four minor
-// ticks between them. gonum's default ticker labels large ranges poorly
-// (0.00 and 25000.00 only).
-type niceTicker struct{}
-
-// Ticks implements plot.Ticker.
-func (niceTicker) Ticks(lo, hi float64) []plot.Tick {
-	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
-	}
-	raw := (hi - lo) / 7
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := 10 * mag
-	for _, m := range []float64{1, 2, 5} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	scale := math.Pow10(max(0, int(-math.Floor(math.Log10(step)+1e-9))))
-	var ticks []plot.Tick
-	minor := step / 5
-	for i := math.Ceil(lo/minor - 1e-9); ; i++ {
-		v := i*minor + 0 // + 0 turns -0 into 0
-		if v > hi+minor*1e-6 {
-			break
-		}
-		t := plot.Tick{Value: v}
-		if k := v / step; math.Abs(k-math.Round(k)) < 1e-6 {
-			t.Label = strconv.FormatFloat(math.Round(v*scale)/scale, 'f', -1, 64)
-		}
-		ticks = append(ticks, t)
-	}
-	return ticks
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prodbench/prodbench/report/plotkit"
 )
 
 func TestPlotLatency(t *testing.T) {
@@ -186,7 +188,7 @@ func TestNiceTicker(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var labels []string
-		for _, tk := range (niceTicker{}).Ticks(tc.lo, tc.hi) {
+		for _, tk := range (plotkit.NiceTicker{}).Ticks(tc.lo, tc.hi) {
 			if tk.Value < tc.lo-1e-9 || tk.Value > tc.hi+1e-9 {
 				t.Errorf("[%v, %v]: tick %v outside the range", tc.lo, tc.hi, tk.Value)
 			}

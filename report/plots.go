@@ -6,6 +6,7 @@ import (
 	"math"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/prodbench/prodbench/report/plotkit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -133,7 +134,7 @@ func decode(res *Result, field, encoded string) (*hdrhistogram.Histogram, error)
 
 // spectrumPlot draws the percentile spectrum of latency and service time.
 func spectrumPlot(runs []plotRun) (*plot.Plot, error) {
-	p := newPlot("Latency percentile spectrum: "+subject(runs), "percentile (log scale of 1/(1-q))", "ms")
+	p := plotkit.New("Latency percentile spectrum: "+subject(runs), "percentile (log scale of 1/(1-q))", "ms")
 	maxX, maxY := 1.0, 0.0
 	empty := true
 	for i, r := range runs {
@@ -145,9 +146,9 @@ func spectrumPlot(runs []plotRun) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		cLat, cSvc := palette[0], palette[1]
+		cLat, cSvc := plotkit.Palette[0], plotkit.Palette[1]
 		if len(runs) > 1 {
-			cLat, cSvc = palette[i%len(palette)], palette[i%len(palette)]
+			cLat, cSvc = plotkit.Palette[i%len(plotkit.Palette)], plotkit.Palette[i%len(plotkit.Palette)]
 		}
 		for _, s := range []struct {
 			name string
@@ -155,8 +156,8 @@ func spectrumPlot(runs []plotRun) (*plot.Plot, error) {
 			c    color.Color
 			dash []vg.Length
 		}{
-			{"latency (intended send -> ack)", lat, cLat, solid},
-			{"service time (sent -> ack)", svc, cSvc, dashed},
+			{"latency (intended send -> ack)", lat, cLat, plotkit.Solid},
+			{"service time (sent -> ack)", svc, cSvc, plotkit.Dashed},
 		} {
 			pts := spectrum(s.h.TotalCount(), s.h.ValueAtQuantile)
 			for _, pt := range pts {
@@ -166,7 +167,7 @@ func spectrumPlot(runs []plotRun) (*plot.Plot, error) {
 			if len(pts) > 0 {
 				empty = false
 			}
-			if err := addLine(p, seriesName(runs, i, s.name), pts, s.c, s.dash, 1.5); err != nil {
+			if err := plotkit.AddLine(p, seriesName(runs, i, s.name), pts, s.c, s.dash, 1.5, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -184,20 +185,20 @@ func spectrumPlot(runs []plotRun) (*plot.Plot, error) {
 // seconds returns the end of row as seconds since the run's start.
 func seconds(row IntervalRow) float64 { return float64(row.EndNs) / 1e9 }
 
-// warmupLine adds a vertical dotted line at the end of res's warmup, up to
+// warmupLine adds a vertical plotkit.Dotted line at the end of res's warmup, up to
 // yMax, when there is a warmup.
 func warmupLine(p *plot.Plot, res *Result, yMax float64) error {
 	if res.WarmupNs <= 0 || !(yMax > 0) {
 		return nil
 	}
 	x := float64(res.WarmupNs) / 1e9
-	return addLine(p, "end of warmup", plotter.XYs{{X: x, Y: 0}, {X: x, Y: yMax}}, color.Gray{Y: 120}, dotted, 1)
+	return plotkit.AddLine(p, "end of warmup", plotter.XYs{{X: x, Y: 0}, {X: x, Y: yMax}}, color.Gray{Y: 120}, plotkit.Dotted, 1, nil)
 }
 
 // latencyOverTimePlot draws p50, p99 and max latency per interval; a
-// comparison draws p99 (solid) and p50 (dashed) per run.
+// comparison draws p99 (plotkit.Solid) and p50 (plotkit.Dashed) per run.
 func latencyOverTimePlot(runs []plotRun) (*plot.Plot, error) {
-	p := newPlot("Latency over time: "+subject(runs), "time since start (s)", "latency, intended send -> ack (ms)")
+	p := plotkit.New("Latency over time: "+subject(runs), "time since start (s)", "latency, intended send -> ack (ms)")
 	type series struct {
 		name string
 		get  func(IntervalRow) int64
@@ -211,15 +212,15 @@ func latencyOverTimePlot(runs []plotRun) (*plot.Plot, error) {
 		var ss []series
 		if single {
 			ss = []series{
-				{"max", func(row IntervalRow) int64 { return row.MaxNs }, palette[3], solid},
-				{"p99", func(row IntervalRow) int64 { return row.P99Ns }, palette[1], solid},
-				{"p50", func(row IntervalRow) int64 { return row.P50Ns }, palette[0], solid},
+				{"max", func(row IntervalRow) int64 { return row.MaxNs }, plotkit.Palette[3], plotkit.Solid},
+				{"p99", func(row IntervalRow) int64 { return row.P99Ns }, plotkit.Palette[1], plotkit.Solid},
+				{"p50", func(row IntervalRow) int64 { return row.P50Ns }, plotkit.Palette[0], plotkit.Solid},
 			}
 		} else {
-			c := palette[i%len(palette)]
+			c := plotkit.Palette[i%len(plotkit.Palette)]
 			ss = []series{
-				{"p99", func(row IntervalRow) int64 { return row.P99Ns }, c, solid},
-				{"p50", func(row IntervalRow) int64 { return row.P50Ns }, c, dashed},
+				{"p99", func(row IntervalRow) int64 { return row.P99Ns }, c, plotkit.Solid},
+				{"p50", func(row IntervalRow) int64 { return row.P50Ns }, c, plotkit.Dashed},
 			}
 		}
 		for _, s := range ss {
@@ -235,19 +236,12 @@ func latencyOverTimePlot(runs []plotRun) (*plot.Plot, error) {
 			if len(pts) > 0 {
 				empty = false
 			}
-			if err := addLine(p, seriesName(runs, i, s.name), pts, s.c, s.dash, 1.5); err != nil {
+			if err := plotkit.AddLine(p, seriesName(runs, i, s.name), pts, s.c, s.dash, 1.5, nil); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if single {
-		if err := warmupLine(p, runs[0].res, yMax); err != nil {
-			return nil, err
-		}
-	}
-	finishPlot(p, empty, legendRoom)
-	p.X.Min = 0
-	return p, nil
+	return finishTimePlot(p, runs, single, empty, yMax)
 }
 
 // targetAt returns the target rate of row in msg/s: the row's own, else
@@ -265,7 +259,7 @@ func targetAt(res *Result, row IntervalRow) float64 {
 // throughputPlot draws target and achieved msg/s per interval (and, for one
 // run, the sent rate).
 func throughputPlot(runs []plotRun) (*plot.Plot, error) {
-	p := newPlot("Throughput over time: "+subject(runs), "time since start (s)", "messages per second")
+	p := plotkit.New("Throughput over time: "+subject(runs), "time since start (s)", "messages per second")
 	single := len(runs) == 1
 	yMax := 0.0
 	empty := true
@@ -289,28 +283,21 @@ func throughputPlot(runs []plotRun) (*plot.Plot, error) {
 		if len(achieved) > 0 {
 			empty = false
 		}
-		cAch, cTgt := palette[i%len(palette)], palette[i%len(palette)]
+		cAch, cTgt := plotkit.Palette[i%len(plotkit.Palette)], plotkit.Palette[i%len(plotkit.Palette)]
 		if single {
-			cAch, cTgt = palette[0], palette[3]
-			if err := addLine(p, "sent", sent, palette[2], dotted, 1.2); err != nil {
+			cAch, cTgt = plotkit.Palette[0], plotkit.Palette[3]
+			if err := plotkit.AddLine(p, "sent", sent, plotkit.Palette[2], plotkit.Dotted, 1.2, nil); err != nil {
 				return nil, err
 			}
 		}
-		if err := addLine(p, seriesName(runs, i, "target"), target, cTgt, dashed, 1.5); err != nil {
+		if err := plotkit.AddLine(p, seriesName(runs, i, "target"), target, cTgt, plotkit.Dashed, 1.5, nil); err != nil {
 			return nil, err
 		}
-		if err := addLine(p, seriesName(runs, i, "achieved (acked)"), achieved, cAch, solid, 1.5); err != nil {
-			return nil, err
-		}
-	}
-	if single {
-		if err := warmupLine(p, runs[0].res, yMax); err != nil {
+		if err := plotkit.AddLine(p, seriesName(runs, i, "achieved (acked)"), achieved, cAch, plotkit.Solid, 1.5, nil); err != nil {
 			return nil, err
 		}
 	}
-	finishPlot(p, empty, legendRoom)
-	p.X.Min = 0
-	return p, nil
+	return finishTimePlot(p, runs, single, empty, yMax)
 }
 
 // recordsBins returns integer-aligned bins covering every run's recorded
@@ -354,7 +341,7 @@ func binPercents(h *hdrhistogram.Histogram, lo, width int64, n int) []float64 {
 // batchRecordsPlot draws the distribution of records per batch: bars for
 // one run, step lines for a comparison.
 func batchRecordsPlot(runs []plotRun) (*plot.Plot, error) {
-	p := newPlot("Records per batch: "+subject(runs), "records per batch", "% of batches")
+	p := plotkit.New("Records per batch: "+subject(runs), "records per batch", "% of batches")
 	p.Legend.Left = false
 	hs := make([]*hdrhistogram.Histogram, len(runs))
 	for i, r := range runs {
@@ -370,7 +357,7 @@ func batchRecordsPlot(runs []plotRun) (*plot.Plot, error) {
 			continue
 		}
 		pct := binPercents(h, lo, width, n)
-		c := palette[i%len(palette)]
+		c := plotkit.Palette[i%len(plotkit.Palette)]
 		if len(runs) == 1 {
 			bins := make([]plotter.HistogramBin, n)
 			for k := range bins {
@@ -404,7 +391,7 @@ func batchRecordsPlot(runs []plotRun) (*plot.Plot, error) {
 // compressionPlot draws the compression ratio per interval (and, for one
 // run, the whole run's).
 func compressionPlot(runs []plotRun) (*plot.Plot, error) {
-	p := newPlot("Compression ratio: "+subject(runs), "time since start (s)", "uncompressed record bytes / wire bytes")
+	p := plotkit.New("Compression ratio: "+subject(runs), "time since start (s)", "uncompressed record bytes / wire bytes")
 	empty := true
 	for i, r := range runs {
 		var pts plotter.XYs
@@ -417,15 +404,28 @@ func compressionPlot(runs []plotRun) (*plot.Plot, error) {
 			continue
 		}
 		empty = false
-		c := palette[i%len(palette)]
-		if err := addLine(p, seriesName(runs, i, "per interval"), pts, c, solid, 1.5); err != nil {
+		c := plotkit.Palette[i%len(plotkit.Palette)]
+		if err := plotkit.AddLine(p, seriesName(runs, i, "per interval"), pts, c, plotkit.Solid, 1.5, nil); err != nil {
 			return nil, err
 		}
 		if whole := finite(r.res.Batches.CompressionRatio); len(runs) == 1 && whole > 0 {
 			line := plotter.XYs{{X: pts[0].X, Y: whole}, {X: pts[len(pts)-1].X, Y: whole}}
-			if err := addLine(p, fmt.Sprintf("whole run (%.3f)", whole), line, palette[3], dashed, 1.2); err != nil {
+			if err := plotkit.AddLine(p, fmt.Sprintf("whole run (%.3f)", whole), line, plotkit.Palette[3], plotkit.Dashed, 1.2, nil); err != nil {
 				return nil, err
 			}
+		}
+	}
+	finishPlot(p, empty, legendRoom)
+	p.X.Min = 0
+	return p, nil
+}
+
+// finishTimePlot finishes a plot over time: the end-of-warmup line of a
+// single run, the legend room and the x axis from 0.
+func finishTimePlot(p *plot.Plot, runs []plotRun, single, empty bool, yMax float64) (*plot.Plot, error) {
+	if single {
+		if err := warmupLine(p, runs[0].res, yMax); err != nil {
+			return nil, err
 		}
 	}
 	finishPlot(p, empty, legendRoom)

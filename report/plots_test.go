@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/prodbench/prodbench/report/plotkit"
 )
 
 // ink counts the pixels of img whose colour is within a small distance of
@@ -106,7 +108,7 @@ func TestRenderPlots(t *testing.T) {
 				}
 				// A plot with data draws its series in the palette's
 				// first colours; an empty one draws no series at all.
-				ink := ink(img, palette[:4])
+				ink := ink(img, plotkit.Palette[:4])
 				if tc.noData[b.name] && ink > 50 {
 					t.Errorf("%s.png: %d pixels of data ink on a no-data plot", f.Name, ink)
 				}

@@ -40,6 +40,7 @@ const (
 	kindLatency = iota // ack - intended send time
 	kindService        // ack - actual send time
 	kindLag            // actual - intended send time
+	kindFailed         // failure report - intended send time, of failed messages
 	numKinds
 )
 
@@ -74,6 +75,9 @@ type shard struct {
 	iAcked, iAckedBytes int64
 	ihist               histSet // current interval, guarded by mu
 	thist               histSet // whole run after warmup, guarded by mu
+	// kinds counts this shard's failures by kind, guarded by mu: no
+	// global lock on the failure path.
+	kinds map[string]*kindCount
 
 	// spare is an empty set swapped in for ihist at Tick. Only the ticking
 	// goroutine touches it (under Recorder.tickMu).
@@ -82,7 +86,8 @@ type shard struct {
 	_ [64]byte // keep neighbouring shards off this shard's cache lines
 }
 
-// kindCount counts failures of one kind. Guarded by Recorder.failMu.
+// kindCount counts failures of one kind in one shard. Guarded by the
+// shard's mu.
 type kindCount struct {
 	interval, total int64
 }
@@ -105,8 +110,8 @@ type kindCount struct {
 // start+warmup likewise.
 //
 // State is split into up to 8 shards (a power of two not above GOMAXPROCS),
-// chosen by hashing the message's timestamps; each shard holds nine
-// histograms of about 270 KB, so a Recorder uses at most about 20 MB.
+// chosen by hashing the message's timestamps; each shard holds twelve
+// histograms of about 270 KB, so a Recorder uses at most about 26 MB.
 type Recorder struct {
 	startNs    int64
 	warmupEnd  int64 // Unix ns; messages intended before this are warmup
@@ -114,9 +119,6 @@ type Recorder struct {
 	interval   time.Duration
 	shards     []shard
 	shardShift uint // 64 - log2(len(shards))
-
-	failMu sync.Mutex
-	kinds  map[string]*kindCount
 
 	batches  batchStats
 	inFlight atomic.Pointer[func() int]
@@ -150,7 +152,6 @@ func NewRecorder(start time.Time, warmup, interval time.Duration) *Recorder {
 		interval:   interval,
 		shards:     make([]shard, n),
 		shardShift: uint(64 - bits.TrailingZeros(uint(n))),
-		kinds:      make(map[string]*kindCount),
 		batches:    newBatchStats(),
 		now:        func() int64 { return time.Now().UnixNano() },
 		lastTick:   start,
@@ -160,6 +161,7 @@ func NewRecorder(start time.Time, warmup, interval time.Duration) *Recorder {
 		s.ihist = newHistSet()
 		s.thist = newHistSet()
 		s.spare = newHistSet()
+		s.kinds = make(map[string]*kindCount)
 	}
 	return r
 }
@@ -199,10 +201,16 @@ func (r *Recorder) Sent(intendedNs int64, bytes int) {
 // latency both are counted in the Summary. bytes is the record payload size
 // (key+value+headers). It never allocates.
 func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
-	lat := ackNs - intendedNs
-	measured := intendedNs >= r.warmupEnd
 	s := r.shardFor(intendedNs, ackNs)
-	if measured {
+	s.mu.Lock()
+	r.successLocked(s, intendedNs, sentNs, ackNs, bytes)
+	s.mu.Unlock()
+}
+
+// successLocked records one ack into s, whose mu the caller holds.
+func (r *Recorder) successLocked(s *shard, intendedNs, sentNs, ackNs int64, bytes int) {
+	lat := ackNs - intendedNs
+	if intendedNs >= r.warmupEnd {
 		switch {
 		case lat < 0:
 			s.clampedNeg.Add(1)
@@ -211,23 +219,80 @@ func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 		}
 		s.tAcked.Add(1)
 		s.tAckedBytes.Add(int64(bytes))
-	}
-	lat = clampNs(lat)
-	svc := clampNs(ackNs - sentNs)
-	lag := clampNs(sentNs - intendedNs)
-	s.mu.Lock()
-	s.iAcked++
-	s.iAckedBytes += int64(bytes)
-	// Values are within [0, HighestLatencyNs], so RecordValue cannot fail.
-	_ = s.ihist[kindLatency].RecordValue(lat)
-	_ = s.ihist[kindService].RecordValue(svc)
-	_ = s.ihist[kindLag].RecordValue(lag)
-	if measured {
+		lat, svc, lag := clampNs(lat), clampNs(ackNs-sentNs), clampNs(sentNs-intendedNs)
+		// Values are within [0, HighestLatencyNs], so RecordValue cannot fail.
 		_ = s.thist[kindLatency].RecordValue(lat)
 		_ = s.thist[kindService].RecordValue(svc)
 		_ = s.thist[kindLag].RecordValue(lag)
 	}
-	s.mu.Unlock()
+	s.iAcked++
+	s.iAckedBytes += int64(bytes)
+	_ = s.ihist[kindLatency].RecordValue(clampNs(lat))
+	_ = s.ihist[kindService].RecordValue(clampNs(ackNs - sentNs))
+	_ = s.ihist[kindLag].RecordValue(clampNs(sentNs - intendedNs))
+}
+
+// Done is one acked message of a batch given to Lane.SuccessBatch.
+type Done struct {
+	// IntendedNs and SentNs are the message's intended and actual send
+	// times (Unix ns).
+	IntendedNs, SentNs int64
+	// Bytes is the record payload size (key+value+headers).
+	Bytes int
+}
+
+// Lane is one worker's view of a Recorder: the shard the worker records
+// into, so that workers contend on no shared lock or counter cache line
+// and a whole batch of acks takes the shard's lock once. Lanes are
+// returned by Recorder.Lane; a Lane may be used from any goroutine, but
+// one Lane per worker spreads the load.
+type Lane struct {
+	r *Recorder
+	s *shard
+}
+
+// Lane returns the lane of worker (0, 1, …): worker modulo the number of
+// shards. Negative workers use lane 0. It never allocates beyond the
+// returned value.
+func (r *Recorder) Lane(worker int) Lane {
+	if worker < 0 {
+		worker = 0
+	}
+	return Lane{r: r, s: &r.shards[worker%len(r.shards)]}
+}
+
+// Sent counts one message handed to the producer, as Recorder.Sent.
+func (l Lane) Sent(intendedNs int64, bytes int) {
+	l.s.iSent.Add(1)
+	if intendedNs >= l.r.warmupEnd {
+		l.s.tSent.Add(1)
+		l.s.tSentBytes.Add(int64(bytes))
+	}
+}
+
+// Success records one acked message, as Recorder.Success.
+func (l Lane) Success(intendedNs, sentNs, ackNs int64, bytes int) {
+	l.s.mu.Lock()
+	l.r.successLocked(l.s, intendedNs, sentNs, ackNs, bytes)
+	l.s.mu.Unlock()
+}
+
+// SuccessBatch records the acked messages of one batch, all acked at ackNs
+// (Unix ns; the ack time is read once per batch), under one lock. Each
+// message is recorded exactly as by Recorder.Success. It does not
+// allocate.
+func (l Lane) SuccessBatch(ackNs int64, msgs []Done) {
+	l.s.mu.Lock()
+	for i := range msgs {
+		m := &msgs[i]
+		l.r.successLocked(l.s, m.IntendedNs, m.SentNs, ackNs, m.Bytes)
+	}
+	l.s.mu.Unlock()
+}
+
+// Failure counts one failed send, as Recorder.Failure.
+func (l Lane) Failure(intendedNs, sentNs, ackNs int64, kind string) {
+	l.r.failureIn(l.s, intendedNs, sentNs, ackNs, kind)
 }
 
 // Failure counts one failed send of the given kind (for example "queue_full",
@@ -235,33 +300,40 @@ func (r *Recorder) Success(intendedNs, sentNs, ackNs int64, bytes int) {
 // intendedNs (Unix ns) decides whether the failure falls in warmup; sentNs is
 // when the message was handed to the producer, and its schedule lag
 // sentNs-intendedNs is recorded (clamped as in Success); ackNs, when the
-// failure was reported, is unused. Failures are never dropped. It allocates
+// failure was reported, gives the time to failure ackNs-intendedNs,
+// recorded in the failed-message histogram (Summary.Failed). Failures are
+// never dropped. It allocates
 // only the first time a kind is seen.
 func (r *Recorder) Failure(intendedNs, sentNs, ackNs int64, kind string) {
+	r.failureIn(r.shardFor(intendedNs, ackNs), intendedNs, sentNs, ackNs, kind)
+}
+
+// failureIn records one failure into shard s.
+func (r *Recorder) failureIn(s *shard, intendedNs, sentNs, ackNs int64, kind string) {
 	measured := intendedNs >= r.warmupEnd
-	s := r.shardFor(intendedNs, ackNs)
 	s.iFailed.Add(1)
 	if measured {
 		s.tFailed.Add(1)
 	}
 	lag := clampNs(sentNs - intendedNs)
+	toFail := clampNs(ackNs - intendedNs)
 	s.mu.Lock()
 	_ = s.ihist[kindLag].RecordValue(lag)
+	_ = s.ihist[kindFailed].RecordValue(toFail)
 	if measured {
 		_ = s.thist[kindLag].RecordValue(lag)
+		_ = s.thist[kindFailed].RecordValue(toFail)
 	}
-	s.mu.Unlock()
-	r.failMu.Lock()
-	k := r.kinds[kind]
+	k := s.kinds[kind]
 	if k == nil {
 		k = &kindCount{}
-		r.kinds[kind] = k
+		s.kinds[kind] = k
 	}
 	k.interval++
 	if measured {
 		k.total++
 	}
-	r.failMu.Unlock()
+	s.mu.Unlock()
 }
 
 // SetInFlight sets the function Tick calls, once at the end of every
@@ -295,6 +367,9 @@ type Interval struct {
 	// Lag holds the schedule lags (intended to actual send, ns) of the
 	// messages acked or failed in the interval. Never nil.
 	Lag *hdrhistogram.Histogram
+	// FailedHist holds the times from intended send to failure (ns) of
+	// the messages failed in the interval. Never nil.
+	FailedHist *hdrhistogram.Histogram
 }
 
 // Tick closes the current interval at now and returns its snapshot. Rates are
@@ -306,7 +381,7 @@ func (r *Recorder) Tick(now time.Time) Interval {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
 	if r.finished {
-		return Interval{Start: now, End: now, Histogram: NewHistogram(), Service: NewHistogram(), Lag: NewHistogram()}
+		return Interval{Start: now, End: now, Histogram: NewHistogram(), Service: NewHistogram(), Lag: NewHistogram(), FailedHist: NewHistogram()}
 	}
 	return r.tickLocked(now)
 }
@@ -328,6 +403,15 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 		// tick may land in the interval after its message's ack.
 		iv.Sent += s.iSent.Swap(0)
 		iv.Failed += s.iFailed.Swap(0)
+		for kind, k := range s.kinds {
+			if k.interval != 0 {
+				if iv.FailedByKind == nil {
+					iv.FailedByKind = make(map[string]int64)
+				}
+				iv.FailedByKind[kind] += k.interval
+				k.interval = 0
+			}
+		}
 		s.mu.Unlock()
 		for k := range h {
 			hs[k].Merge(h[k])
@@ -335,18 +419,7 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 		}
 		s.spare = h
 	}
-	iv.Histogram, iv.Service, iv.Lag = hs[kindLatency], hs[kindService], hs[kindLag]
-	r.failMu.Lock()
-	for kind, k := range r.kinds {
-		if k.interval != 0 {
-			if iv.FailedByKind == nil {
-				iv.FailedByKind = make(map[string]int64)
-			}
-			iv.FailedByKind[kind] = k.interval
-			k.interval = 0
-		}
-	}
-	r.failMu.Unlock()
+	iv.Histogram, iv.Service, iv.Lag, iv.FailedHist = hs[kindLatency], hs[kindService], hs[kindLag], hs[kindFailed]
 
 	startNs, endNs := iv.Start.UnixNano(), now.UnixNano()
 	iv.StartNs = startNs - r.startNs
@@ -395,6 +468,7 @@ func encodeSet(hs histSet) *IntervalHistograms {
 		Latency: enc(hs[kindLatency]),
 		Service: enc(hs[kindService]),
 		Lag:     enc(hs[kindLag]),
+		Failed:  enc(hs[kindFailed]),
 	}
 }
 
@@ -432,6 +506,9 @@ type Summary struct {
 	// Lag holds the schedule lags (intended to actual send) of the acked
 	// and failed messages, in ns. Never nil.
 	Lag *hdrhistogram.Histogram
+	// FailedLatency holds the times from intended send to failure of the
+	// failed messages, in ns. Never nil.
+	FailedLatency *hdrhistogram.Histogram
 	// Batches sums the batches reported through Batch.
 	Batches BatchTotals
 	// InFlightSampled is true when some interval sampled the produce
@@ -491,16 +568,14 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		for k := range hs {
 			hs[k].Merge(s.thist[k])
 		}
+		for kind, k := range s.kinds {
+			if k.total != 0 {
+				sum.FailedByKind[kind] += k.total
+			}
+		}
 		s.mu.Unlock()
 	}
-	sum.Histogram, sum.Service, sum.Lag = hs[kindLatency], hs[kindService], hs[kindLag]
-	r.failMu.Lock()
-	for kind, k := range r.kinds {
-		if k.total != 0 {
-			sum.FailedByKind[kind] = k.total
-		}
-	}
-	r.failMu.Unlock()
+	sum.Histogram, sum.Service, sum.Lag, sum.FailedLatency = hs[kindLatency], hs[kindService], hs[kindLag], hs[kindFailed]
 	r.batches.finish(&sum)
 	secs := sum.Measured.Seconds()
 	sum.MsgsPerSec = rate(float64(sum.Acked), secs)

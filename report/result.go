@@ -21,8 +21,12 @@ import (
 // package. It changes whenever a field is added, changes meaning or is
 // removed. Version 2 added service time, schedule lag, per-interval
 // histograms, batch details, in-flight requests, closed_loop and generator.
-// ReadResult reads versions 1 and 2.
-const SchemaVersion = 2
+// Version 3 added status_reason, degraded and failed statuses, the error
+// budget, threshold verdicts, failed-message latency, send blocked time,
+// due-in-window, the timer floor, producer counters, acked counts per
+// partition, key skew, the CPU model and the shard block. ReadResult reads
+// versions 1 to 3.
+const SchemaVersion = 3
 
 // Status values of Result.Status.
 const (
@@ -43,8 +47,12 @@ var Version = "dev"
 type Result struct {
 	// SchemaVersion is SchemaVersion when written by this package.
 	SchemaVersion int `json:"schema_version"`
-	// Status is StatusComplete or StatusInterrupted.
+	// Status is StatusComplete, StatusDegraded, StatusFailed or
+	// StatusInterrupted, as decided by Judge (MarshalResult and Finalize
+	// apply it; the caller only sets StatusInterrupted).
 	Status string `json:"status"`
+	// StatusReason explains Status in one line. Schema 3.
+	StatusReason string `json:"status_reason,omitempty"`
 	// StartedAt and EndedAt bound the run (RFC 3339 with nanoseconds, UTC).
 	StartedAt time.Time `json:"started_at"`
 	EndedAt   time.Time `json:"ended_at"`
@@ -66,6 +74,37 @@ type Result struct {
 	// schedule. MarshalResult computes it (see CheckGenerator); a value set
 	// by the caller is ignored.
 	Generator Generator `json:"generator"`
+	// ErrorBudget is the error-budget verdict; the caller may set
+	// ErrorBudget.MaxErrorRate (NewResult: DefaultMaxErrorRate, 0
+	// disables), MarshalResult computes the rest (CheckErrorBudget).
+	ErrorBudget ErrorBudget `json:"error_budget"`
+	// Thresholds lists the threshold verdicts, in the order given; the
+	// caller fills them (verdict.Record). Omitted when none.
+	Thresholds []ThresholdVerdict `json:"thresholds,omitempty"`
+	// SendBlockedNs is the total time, summed over workers, that Send
+	// spent blocked on the producer's pending limits during the measured
+	// window, in ns; the caller fills it. See CheckGenerator.
+	SendBlockedNs int64 `json:"send_blocked_ns"`
+	// DueInWindow is the number of messages the schedule had due in the
+	// measured window (intended send time in [start+warmup, end)); the
+	// caller fills it, 0 means unknown. See WholeRunTarget.
+	DueInWindow int64 `json:"due_in_window"`
+	// TimerFloor is the platform's timer wake-up jitter measured before the
+	// run (MeasureTimerFloor); the caller fills it.
+	TimerFloor TimerFloor `json:"timer_floor"`
+	// Producer holds the producer's retries, reconnects and resends; the
+	// caller fills it.
+	Producer ProducerCounters `json:"producer"`
+	// AckedByPartition counts acked messages by "topic/partition"; the
+	// caller fills it. Omitted when empty.
+	AckedByPartition map[string]int64 `json:"acked_by_partition,omitempty"`
+	// KeySkew describes how unevenly messages spread over keys (NewKeySkew);
+	// the caller fills it. Omitted when nil.
+	KeySkew *KeySkew `json:"key_skew,omitempty"`
+	// Shard identifies the shard of a distributed run (run --shard I/N) or
+	// describes the shards of a merged result (Merge). Omitted for a
+	// single-process run.
+	Shard *Shard `json:"shard,omitempty"`
 	// WarmupNs is the warmup period excluded from the totals, in ns.
 	WarmupNs int64 `json:"warmup_ns"`
 	// MeasuredNs is the measured window after warmup, in ns.
@@ -85,6 +124,9 @@ type Result struct {
 	// ScheduleLag holds schedule lag statistics (intended to actual send)
 	// of the acked and failed messages. Schema 2; zero in version 1 files.
 	ScheduleLag Latency `json:"schedule_lag"`
+	// FailedLatency holds the times from intended send to failure of the
+	// failed messages, beside the acked Latency. Schema 3.
+	FailedLatency Latency `json:"failed_latency"`
 	// Batches holds producer batch statistics, from Recorder.Batch.
 	Batches Batches `json:"batches"`
 	// InFlight summarises the produce requests in flight sampled at each
@@ -113,6 +155,10 @@ type Environment struct {
 	GitCommit string `json:"git_commit"`
 	// GoVersion is runtime.Version() of the benchmark binary.
 	GoVersion string `json:"go_version"`
+	// CPUModel is the CPU's model name (/proc/cpuinfo), or "unknown".
+	// Schema 3. With NumCPU, GoVersion and GOMAXPROCS it is the machine
+	// block MachineMismatch compares.
+	CPUModel string `json:"cpu_model,omitempty"`
 	// NumCPU is runtime.NumCPU(); GOMAXPROCS is runtime.GOMAXPROCS(0).
 	NumCPU     int `json:"num_cpu"`
 	GOMAXPROCS int `json:"gomaxprocs"`
@@ -163,6 +209,15 @@ type Generator struct {
 	Saturated bool `json:"saturated"`
 	// Reason explains Saturated in one sentence; empty when false.
 	Reason string `json:"reason,omitempty"`
+	// Backpressure is true when the system under test pushed back: Send
+	// blocked on the pending limits, or queue_full / send_timeout
+	// failures (see CheckGenerator). Saturated is then false.
+	Backpressure bool `json:"backpressure"`
+	// BackpressureReason explains Backpressure; empty when false.
+	BackpressureReason string `json:"backpressure_reason,omitempty"`
+	// TargetMissed is true when fewer messages were offered than
+	// MinAchievedFraction of the whole-run target.
+	TargetMissed bool `json:"target_missed"`
 }
 
 // InFlight summarises the produce requests in flight, sampled at the end
@@ -318,6 +373,9 @@ type IntervalHistograms struct {
 	Service string `json:"service"`
 	// Lag is intended to actual send, of the acked and failed messages.
 	Lag string `json:"lag"`
+	// Failed is intended send to failure, of the failed messages. Schema
+	// 3; empty before.
+	Failed string `json:"failed,omitempty"`
 }
 
 // NewBatches returns Batches for count batches holding records records of
@@ -384,6 +442,10 @@ func NewResult(s Summary) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	failed, err := LatencyFromHistogram(s.FailedLatency)
+	if err != nil {
+		return nil, err
+	}
 	batches, err := batchesFromTotals(s.Batches)
 	if err != nil {
 		return nil, err
@@ -425,10 +487,12 @@ func NewResult(s Summary) (*Result, error) {
 			MBPerSec:     finite(s.MBPerSec),
 			WireMBPerSec: rate(float64(s.Batches.WireBytes)/1e6, s.Measured.Seconds()),
 		},
-		Latency:     lat,
-		ServiceTime: svc,
-		ScheduleLag: lag,
-		Batches:     batches,
+		Latency:       lat,
+		ServiceTime:   svc,
+		ScheduleLag:   lag,
+		FailedLatency: failed,
+		ErrorBudget:   ErrorBudget{MaxErrorRate: DefaultMaxErrorRate},
+		Batches:       batches,
 		InFlight: InFlight{
 			Sampled: s.InFlightSampled,
 			Mean:    finite(s.InFlightMean),
@@ -503,11 +567,16 @@ func MarshalResult(res *Result) ([]byte, error) {
 	}
 	c := *res
 	c.SchemaVersion = SchemaVersion
-	c.Generator = CheckGenerator(res)
+	Finalize(&c)
 	c.Throughput.WireMBPerSec = wireMBPerSec(res)
 	c.StartedAt = c.StartedAt.UTC()
 	c.EndedAt = c.EndedAt.UTC()
-	c.TargetRateMsgsPerSec = finite(c.TargetRateMsgsPerSec)
+	c.ErrorBudget.ErrorRate = finite(c.ErrorBudget.ErrorRate)
+	if c.KeySkew != nil {
+		k := *c.KeySkew
+		k.Top10Share = finite(k.Top10Share)
+		c.KeySkew = &k
+	}
 	c.Throughput.MsgsPerSec = finite(c.Throughput.MsgsPerSec)
 	c.Throughput.MBPerSec = finite(c.Throughput.MBPerSec)
 	c.Batches.CompressionRatio = finite(c.Batches.CompressionRatio)
@@ -571,6 +640,7 @@ func CollectEnvironment() Environment {
 	return Environment{
 		GitCommit:  gitCommit(),
 		GoVersion:  runtime.Version(),
+		CPUModel:   cpuModel(),
 		NumCPU:     runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Hostname:   host,

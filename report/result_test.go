@@ -348,9 +348,9 @@ func TestReadResultV1(t *testing.T) {
 	if h, err := DecodeHistogram(res.Latency.Histogram); err != nil || h.TotalCount() != 15984 {
 		t.Errorf("v1 histogram: %v", err)
 	}
-	// Written again, it becomes schema 2.
+	// Written again, it becomes schema 3.
 	js, err := MarshalResult(res)
-	if err != nil || !strings.Contains(string(js), `"schema_version": 2`) {
+	if err != nil || !strings.Contains(string(js), `"schema_version": 3`) {
 		t.Errorf("re-marshalled v1: %v", err)
 	}
 }
@@ -359,7 +359,7 @@ func TestReadResultV1(t *testing.T) {
 func TestResultV2Fields(t *testing.T) {
 	t.Parallel()
 	res := sampleResult(t)
-	if res.SchemaVersion != 2 {
+	if res.SchemaVersion != 3 {
 		t.Errorf("schema %d", res.SchemaVersion)
 	}
 	if res.ServiceTime.Count != res.Counts.Acked || res.ScheduleLag.Count != res.Counts.Acked+res.Counts.Failed {

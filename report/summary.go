@@ -25,14 +25,15 @@ func WriteSummary(w io.Writer, res *Result) error {
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
 	interrupted := res.Status == StatusInterrupted
-	if interrupted {
-		p("!!! %s !!!\n", interruptedNote)
-	}
-	if g := CheckGenerator(res); g.Saturated {
-		p("!!! GENERATOR SATURATED: %s !!!\n", g.Reason)
-	}
-	if res.ClosedLoop {
-		p("NOTE: %s.\n", ClosedLoopNote)
+	for _, n := range notices(res) {
+		switch {
+		case n.level == "note" && n.title == "NOTE":
+			p("NOTE: %s.\n", n.text)
+		case n.level == "note":
+			p("%s: %s\n", n.title, n.text)
+		default:
+			p("!!! %s: %s !!!\n", n.title, n.text)
+		}
 	}
 	p("scenario:    %s\n", orDash(res.Scenario.Name))
 	if res.Scenario.Description != "" {
@@ -54,7 +55,7 @@ func WriteSummary(w io.Writer, res *Result) error {
 	p("rate:        target %s, achieved %.1f msg/s (acked)\n", targetString(res), finite(res.Throughput.MsgsPerSec))
 	p("throughput:  %.3f MB/s of acked record payload (MB = 10^6 B, key+value+headers), %.3f MB/s on the wire\n",
 		finite(res.Throughput.MBPerSec), wireMBPerSec(res))
-	p("messages:    sent %d, acked %d, failed %d\n", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed)
+	p("messages:    sent %d, acked %d, failed %d (%s)\n", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed, failedShare(res))
 	if len(res.Counts.FailedByKind) > 0 {
 		p("failures by kind:\n")
 		keys := sortedKeys(res.Counts.FailedByKind)
@@ -79,6 +80,9 @@ func WriteSummary(w io.Writer, res *Result) error {
 	}
 	if s := inFlightString(res); s != "" {
 		p("in flight:   %s\n", s)
+	}
+	for _, l := range verdictLines(res) {
+		p("%-12s %s\n", l[0]+":", l[1])
 	}
 	p("environment: %s\n", environmentString(res.Environment))
 	return bw.Flush()

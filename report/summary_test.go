@@ -121,7 +121,7 @@ func TestSummaryContents(t *testing.T) {
 	if err := WriteSummary(&a, res); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(a.String(), "!!! INTERRUPTED") {
+	if !strings.HasPrefix(a.String(), "!!! STATUS: INTERRUPTED: stopped before its planned end") {
 		t.Errorf("interrupted run not flagged on the first line:\n%s", a.String())
 	}
 }

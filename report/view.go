@@ -19,11 +19,15 @@ type timingColumn struct {
 // timingColumns returns the latency, service time and schedule lag columns
 // of res.
 func timingColumns(res *Result) []timingColumn {
-	return []timingColumn{
+	cols := []timingColumn{
 		{"latency", "intended -> ack", res.Latency},
 		{"service time", "sent -> ack", res.ServiceTime},
 		{"schedule lag", "intended -> sent", res.ScheduleLag},
 	}
+	if res.FailedLatency.Count > 0 {
+		cols = append(cols, timingColumn{"failed", "intended -> failure", res.FailedLatency})
+	}
+	return cols
 }
 
 // recorded reports whether the column holds data: a version 1 result has no
@@ -146,4 +150,87 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// notice is one line a report opens with: level "bad", "warn" or "note",
+// a title in capitals and the text.
+type notice struct{ level, title, text string }
+
+// notices returns what every report of res opens with, in order: the run
+// status and its reason, then the generator / backpressure / timer-floor
+// and closed-loop notes and crossed thresholds.
+func notices(res *Result) []notice {
+	status, reason := res.Status, res.StatusReason
+	if reason == "" || status == "" {
+		status, reason = Judge(res)
+	}
+	lvl := map[string]string{StatusComplete: "note", StatusDegraded: "warn", StatusFailed: "bad", StatusInterrupted: "bad"}[status]
+	if lvl == "" {
+		lvl = "warn"
+	}
+	out := []notice{{lvl, "STATUS: " + strings.ToUpper(orDash(status)), reason}}
+	g := CheckGenerator(res)
+	if g.Saturated {
+		out = append(out, notice{"warn", "GENERATOR SATURATED", g.Reason})
+	}
+	if g.Backpressure {
+		out = append(out, notice{"warn", "SYSTEM UNDER TEST PUSHED BACK", g.BackpressureReason})
+	}
+	if n := res.TimerFloor.Note(); n != "" {
+		out = append(out, notice{"note", "NOTE", n})
+	}
+	if res.ClosedLoop {
+		out = append(out, notice{"note", "NOTE", ClosedLoopNote})
+	}
+	var crossed []string
+	for _, t := range res.Thresholds {
+		if !t.OK {
+			crossed = append(crossed, t.Threshold+" (observed "+t.Observed+")")
+		}
+	}
+	if len(crossed) > 0 {
+		out = append(out, notice{"bad", "THRESHOLDS CROSSED", strings.Join(crossed, "; ")})
+	}
+	return out
+}
+
+// verdictLines returns the label/value lines of the verdicts and the
+// producer's own figures: error budget, thresholds, retries, reconnects,
+// resends, acked per partition and key skew.
+func verdictLines(res *Result) [][2]string {
+	b := CheckErrorBudget(res)
+	budget := "off (max_error_rate 0)"
+	if b.MaxErrorRate > 0 {
+		verdict := "within"
+		if b.Exceeded {
+			verdict = "EXCEEDED"
+		}
+		budget = fmt.Sprintf("%s: %.3f%% failed, budget %s", verdict, 100*b.ErrorRate, pctString(b.MaxErrorRate))
+	}
+	out := [][2]string{{"error budget", budget}}
+	for _, t := range res.Thresholds {
+		v := "ok"
+		if !t.OK {
+			v = "CROSSED"
+		}
+		out = append(out, [2]string{"threshold", fmt.Sprintf("%s %s, observed %s", v, t.Threshold, t.Observed)})
+	}
+	pr := res.Producer
+	out = append(out, [2]string{"retries", fmt.Sprintf("%d retries, %d reconnects, %d resends", pr.Retries, pr.Reconnects, pr.Resends)})
+	if len(res.AckedByPartition) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(res.AckedByPartition) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, res.AckedByPartition[k]))
+		}
+		out = append(out, [2]string{"partitions", "acked " + strings.Join(parts, ", ")})
+	}
+	if k := res.KeySkew; k != nil {
+		out = append(out, [2]string{"key skew", fmt.Sprintf("top-10 keys carry %.1f%% of %d distinct keys' messages", 100*finite(k.Top10Share), k.DistinctKeys)})
+	}
+	return out
+}
+
+// failedShare returns "x.xxx% of sent" for the failed count of res.
+func failedShare(res *Result) string {
+	return fmt.Sprintf("%.3f%% failed", 100*errorRate(res.Counts))
 }

@@ -1,12 +1,10 @@
 package sweep
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -191,17 +189,9 @@ func (c *Capacity) Conclude() {
 // ReadCapacity reads dir/capacity.json. It fails, naming the file, when
 // it cannot be read or parsed or has another schema version.
 func ReadCapacity(dir string) (*Capacity, error) {
-	path := filepath.Join(dir, CapacityFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sweep: %w", err)
-	}
 	var c Capacity
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("sweep: parse %s: %w", path, err)
-	}
-	if c.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("sweep: %s has schema_version %d, want %d", path, c.SchemaVersion, SchemaVersion)
+	if err := readDoc(dir, CapacityFile, &c, &c.SchemaVersion); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
@@ -220,28 +210,16 @@ func WriteCapacity(dir string, c *Capacity) error {
 	if err != nil {
 		return err
 	}
-	files, err := renderFigures(figs)
-	if err != nil {
-		return err
-	}
-	var md, page bytes.Buffer
-	if err := WriteCapacityMarkdown(&md, c); err != nil {
-		return err
-	}
-	if err := writeCapacityHTML(&page, c, figs, files); err != nil {
-		return err
-	}
 	js, err := marshal(c)
 	if err != nil {
 		return err
 	}
-	files = append(files, namedFile{CapacityMarkdownFile, md.Bytes()}, namedFile{CapacityHTMLFile, page.Bytes()}, namedFile{CapacityFile, js})
-	for _, f := range files {
-		if err := report.WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeReport(dir, figs,
+		CapacityMarkdownFile, func(w io.Writer) error { return WriteCapacityMarkdown(w, c) },
+		CapacityHTMLFile, func(w io.Writer, figs []figure, files []namedFile) error {
+			return writeCapacityHTML(w, c, figs, files)
+		},
+		namedFile{CapacityFile, js})
 }
 
 // WriteCapacityJSON concludes c and writes dir/capacity.json alone,

@@ -1,15 +1,14 @@
 package sweep
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
-	"image/png"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/prodbench/prodbench/report/plotkit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/palette"
@@ -18,15 +17,10 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Plot size: 8 x 5 inches, 768 x 480 pixels at the PNG canvas's 96 DPI,
-// as the single-run plots of package report.
+// Heatmap layout.
 const (
-	figWidth  = 8 * vg.Inch
-	figHeight = 5 * vg.Inch
 	barWidth  = 1.3 * vg.Inch // the colour bar beside a heatmap
 	maxSlices = 6             // heatmaps / codec series drawn per sweep
 )
@@ -41,98 +35,13 @@ type figure struct {
 func renderFigures(figs []figure) ([]namedFile, error) {
 	var out []namedFile
 	for _, f := range figs {
-		img := vgimg.New(figWidth, figHeight)
-		dc := draw.New(img)
-		dc.SetColor(color.White)
-		dc.Fill(dc.Rectangle.Path())
-		f.draw(dc)
-		var pngBuf bytes.Buffer
-		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&pngBuf, img.Image()); err != nil {
-			return nil, fmt.Errorf("sweep: plot %s: %w", f.name, err)
+		pngData, svgData, err := plotkit.Render(f.name, f.draw, true)
+		if err != nil {
+			return nil, fmt.Errorf("sweep: %w", err)
 		}
-		svg := vgsvg.New(figWidth, figHeight)
-		f.draw(draw.New(svg))
-		var svgBuf bytes.Buffer
-		if _, err := svg.WriteTo(&svgBuf); err != nil {
-			return nil, fmt.Errorf("sweep: plot %s: %w", f.name, err)
-		}
-		out = append(out, namedFile{f.name + ".png", pngBuf.Bytes()}, namedFile{f.name + ".svg", svgBuf.Bytes()})
+		out = append(out, namedFile{f.name + ".png", pngData}, namedFile{f.name + ".svg", svgData})
 	}
 	return out, nil
-}
-
-// palette10 is the tab10 colour cycle, as in package report.
-var palette10 = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255},
-	color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255},
-	color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255},
-	color.RGBA{R: 140, G: 86, B: 75, A: 255},
-}
-
-var (
-	dashed = []vg.Length{vg.Points(6), vg.Points(3)}
-	dotted = []vg.Length{vg.Points(1.5), vg.Points(2)}
-)
-
-// newPlot returns a plot with title, axis labels, a light grid and the
-// legend at the top left.
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	g := plotter.NewGrid()
-	g.Vertical.Color = color.Gray{Y: 210}
-	g.Horizontal.Color = color.Gray{Y: 210}
-	p.Add(g)
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.X.Tick.Marker = niceTicker{}
-	p.Y.Tick.Marker = niceTicker{}
-	return p
-}
-
-// addLine adds pts as a line (and, with glyphs, points), named in the
-// legend when name is set. Empty pts add nothing.
-func addLine(p *plot.Plot, name string, pts plotter.XYs, c color.Color, dash []vg.Length, glyph draw.GlyphDrawer) error {
-	if len(pts) == 0 {
-		return nil
-	}
-	l, s, err := plotter.NewLinePoints(pts)
-	if err != nil {
-		return fmt.Errorf("sweep: plot %q: %w", p.Title.Text, err)
-	}
-	l.Color, l.Dashes, l.Width = c, dash, vg.Points(1.5)
-	p.Add(l)
-	thumbs := []plot.Thumbnailer{l}
-	if glyph != nil {
-		s.Color, s.Shape, s.Radius = c, glyph, vg.Points(3)
-		p.Add(s)
-		thumbs = append(thumbs, s)
-	}
-	if name != "" {
-		p.Legend.Add(name, thumbs...)
-	}
-	return nil
-}
-
-// addScatter adds pts as points of shape and colour c, named in the legend.
-func addScatter(p *plot.Plot, name string, pts plotter.XYs, c color.Color, shape draw.GlyphDrawer, radius float64) error {
-	if len(pts) == 0 {
-		return nil
-	}
-	s, err := plotter.NewScatter(pts)
-	if err != nil {
-		return fmt.Errorf("sweep: plot %q: %w", p.Title.Text, err)
-	}
-	s.Color, s.Shape, s.Radius = c, shape, vg.Points(radius)
-	p.Add(s)
-	if name != "" {
-		p.Legend.Add(name, s)
-	}
-	return nil
 }
 
 // addLabels writes labels next to pts.
@@ -170,7 +79,7 @@ func sweepFigures(m *Manifest) ([]figure, error) {
 	}
 	pn := "p" + PercentileName(m.SLO.RankPercentile())
 	figs := []figure{{name: "sweep-throughput-latency",
-		caption: "Throughput against " + pn + " latency, one dot per point (numbers as in the table); the SLO bound dashed",
+		caption: "Throughput against " + pn + " latency, one dot per point (numbers as in the table); the SLO bound plotkit.Dashed",
 		draw:    scatter.Draw}}
 	if hasParam(m, ParamLinger) && hasParam(m, ParamBatchBytes) {
 		hs := heatmapFigures(m, bestIdx)
@@ -201,7 +110,7 @@ func hasParam(m *Manifest, path string) bool {
 // crosses, the best as a large ring; the SLO bound as a vertical line.
 func throughputLatencyPlot(m *Manifest, bestIdx int) (*plot.Plot, error) {
 	pn := "p" + PercentileName(m.SLO.RankPercentile())
-	p := newPlot("Throughput vs "+pn+" latency: "+orDash(m.Scenario), pn+" latency, intended send -> ack (ms)", "achieved throughput (msg/s, acked)")
+	p := plotkit.New("Throughput vs "+pn+" latency: "+orDash(m.Scenario), pn+" latency, intended send -> ack (ms)", "achieved throughput (msg/s, acked)")
 	var pass, fail, best, all plotter.XYs
 	var labels []string
 	minX, maxX, maxY := math.Inf(1), 0.0, 0.0
@@ -224,13 +133,13 @@ func throughputLatencyPlot(m *Manifest, bestIdx int) (*plot.Plot, error) {
 			best = append(best, xy)
 		}
 	}
-	if err := addScatter(p, "best", best, palette10[2], draw.CircleGlyph{}, 9); err != nil {
+	if err := plotkit.AddScatter(p, "best", best, plotkit.Palette[2], draw.CircleGlyph{}, 9); err != nil {
 		return nil, err
 	}
-	if err := addScatter(p, "meets the SLO", pass, palette10[0], draw.CircleGlyph{}, 4); err != nil {
+	if err := plotkit.AddScatter(p, "meets the SLO", pass, plotkit.Palette[0], draw.CircleGlyph{}, 4); err != nil {
 		return nil, err
 	}
-	if err := addScatter(p, "misses the SLO", fail, palette10[3], draw.CrossGlyph{}, 5); err != nil {
+	if err := plotkit.AddScatter(p, "misses the SLO", fail, plotkit.Palette[3], draw.CrossGlyph{}, 5); err != nil {
 		return nil, err
 	}
 	if err := addLabels(p, all, labels); err != nil {
@@ -241,7 +150,7 @@ func throughputLatencyPlot(m *Manifest, bestIdx int) (*plot.Plot, error) {
 		x := float64(bound) / 1e6
 		minX, maxX = math.Min(minX, x), math.Max(maxX, x)
 		top := math.Max(maxY, 1) * headroom
-		if err := addLine(p, "SLO: "+pn+" <= "+msString(bound)+" ms", plotter.XYs{{X: x, Y: 0}, {X: x, Y: top}}, palette10[3], dashed, nil); err != nil {
+		if err := plotkit.AddLine(p, "SLO: "+pn+" <= "+msString(bound)+" ms", plotter.XYs{{X: x, Y: 0}, {X: x, Y: top}}, plotkit.Palette[3], plotkit.Dashed, 1.5, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -444,7 +353,7 @@ func (logValueTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	if len(ticks) < 2 {
-		return niceTicker{}.Ticks(lo, hi)
+		return plotkit.NiceTicker{}.Ticks(lo, hi)
 	}
 	return ticks
 }
@@ -466,7 +375,7 @@ func heatmapDraw(title, xLabel, yLabel, unit string, g *grid, cmap palette.Color
 		bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
 		bar.HideX()
 		bar.Y.Label.Text = unit
-		bar.Y.Tick.Marker = niceTicker{}
+		bar.Y.Tick.Marker = plotkit.NiceTicker{}
 		if log {
 			bar.Y.Tick.Marker = logValueTicks{}
 			bar.Y.Label.Text = unit + ", log scale"
@@ -510,11 +419,7 @@ func heatmapFigures(m *Manifest, bestIdx int) []figure {
 	}
 	for i := range m.Points {
 		pt := &m.Points[i]
-		var parts []string
-		for _, o := range others {
-			parts = append(parts, shortPath(o)+"="+pt.Value(o))
-		}
-		key := strings.Join(parts, " ")
+		key := otherKey(pt, others)
 		s := byKey[key]
 		if s == nil {
 			s = &slice{key: key, lat: newGrid(xs, ys), tput: newGrid(xs, ys), recs: newGrid(xs, ys)}
@@ -597,11 +502,7 @@ func codecFigures(m *Manifest) ([]figure, error) {
 	byKey := map[string]*series{}
 	for i := range m.Points {
 		pt := &m.Points[i]
-		var parts []string
-		for _, o := range others {
-			parts = append(parts, shortPath(o)+"="+pt.Value(o))
-		}
-		key := strings.Join(parts, " ")
+		key := otherKey(pt, others)
 		s := byKey[key]
 		if s == nil {
 			s = &series{key: key, ratio: make([]float64, len(codecs)), wire: make([]float64, len(codecs)), n: make([]int, len(codecs))}
@@ -633,7 +534,7 @@ func codecFigures(m *Manifest) ([]figure, error) {
 		ss = []*series{mean}
 	}
 	build := func(title, yLabel string, get func(*series) []float64) (*plot.Plot, error) {
-		p := newPlot(title, "producer.compression", yLabel)
+		p := plotkit.New(title, "producer.compression", yLabel)
 		p.X.Tick.Marker = categoryTicks(codecs)
 		w := vg.Points(math.Max(8, 60/float64(len(ss))))
 		maxY := 0.0
@@ -649,7 +550,7 @@ func codecFigures(m *Manifest) ([]figure, error) {
 			if err != nil {
 				return nil, fmt.Errorf("sweep: plot %q: %w", title, err)
 			}
-			b.Color = palette10[i%len(palette10)]
+			b.Color = plotkit.Palette[i%len(plotkit.Palette)]
 			b.LineStyle.Width = 0
 			b.Offset = w * vg.Length(float64(i)-float64(len(ss)-1)/2)
 			p.Add(b)
@@ -689,7 +590,7 @@ func capacityFigures(c *Capacity) ([]figure, error) {
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].RateMsgsPerSec < steps[j].RateMsgsPerSec })
 	pn := "p" + PercentileName(c.SLO.RankPercentile())
-	lat := newPlot("Latency vs offered load: "+orDash(c.Scenario), "offered load (msg/s, constant rate)", "latency, intended send -> ack (ms)")
+	lat := plotkit.New("Latency vs offered load: "+orDash(c.Scenario), "offered load (msg/s, constant rate)", "latency, intended send -> ack (ms)")
 	var p50, pr, fails plotter.XYs
 	minY, maxY, maxX := math.Inf(1), 0.0, 0.0
 	for _, s := range steps {
@@ -722,23 +623,23 @@ func capacityFigures(c *Capacity) ([]figure, error) {
 	if logY {
 		bottom = minY / 1.5
 	}
-	if err := addLine(lat, pn, pr, palette10[1], nil, draw.CircleGlyph{}); err != nil {
+	if err := plotkit.AddLine(lat, pn, pr, plotkit.Palette[1], nil, 1.5, draw.CircleGlyph{}); err != nil {
 		return nil, err
 	}
-	if err := addLine(lat, "p50", p50, palette10[0], nil, draw.CircleGlyph{}); err != nil {
+	if err := plotkit.AddLine(lat, "p50", p50, plotkit.Palette[0], nil, 1.5, draw.CircleGlyph{}); err != nil {
 		return nil, err
 	}
-	if err := addScatter(lat, "step missed the SLO", fails, palette10[3], draw.CrossGlyph{}, 6); err != nil {
+	if err := plotkit.AddScatter(lat, "step missed the SLO", fails, plotkit.Palette[3], draw.CrossGlyph{}, 6); err != nil {
 		return nil, err
 	}
 	xMax := math.Max(maxX*1.08, 1)
 	if bound > 0 {
-		if err := addLine(lat, "SLO: "+pn+" <= "+msString(int64(bound*1e6))+" ms", plotter.XYs{{X: 0, Y: bound}, {X: xMax, Y: bound}}, palette10[3], dashed, nil); err != nil {
+		if err := plotkit.AddLine(lat, "SLO: "+pn+" <= "+msString(int64(bound*1e6))+" ms", plotter.XYs{{X: 0, Y: bound}, {X: xMax, Y: bound}}, plotkit.Palette[3], plotkit.Dashed, 1.5, nil); err != nil {
 			return nil, err
 		}
 	}
 	if c.Found && c.KneeMsgsPerSec > 0 {
-		if err := addLine(lat, "capacity "+rateString(c.KneeMsgsPerSec)+" msg/s", plotter.XYs{{X: c.KneeMsgsPerSec, Y: math.Max(bottom, 1e-3)}, {X: c.KneeMsgsPerSec, Y: top}}, palette10[2], dotted, nil); err != nil {
+		if err := plotkit.AddLine(lat, "capacity "+rateString(c.KneeMsgsPerSec)+" msg/s", plotter.XYs{{X: c.KneeMsgsPerSec, Y: math.Max(bottom, 1e-3)}, {X: c.KneeMsgsPerSec, Y: top}}, plotkit.Palette[2], plotkit.Dotted, 1.5, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -752,21 +653,21 @@ func capacityFigures(c *Capacity) ([]figure, error) {
 		lat.Y.Min, lat.Y.Max = 0, math.Max(top, 1e-3)
 	}
 
-	tp := newPlot("Achieved vs offered throughput: "+orDash(c.Scenario), "offered load (msg/s, constant rate)", "achieved throughput (msg/s, acked)")
+	tp := plotkit.New("Achieved vs offered throughput: "+orDash(c.Scenario), "offered load (msg/s, constant rate)", "achieved throughput (msg/s, acked)")
 	var got plotter.XYs
 	tMax := 0.0
 	for _, s := range steps {
 		got = append(got, plotter.XY{X: s.RateMsgsPerSec, Y: s.Evaluation.Metrics.MsgsPerSec})
 		tMax = math.Max(tMax, math.Max(s.RateMsgsPerSec, s.Evaluation.Metrics.MsgsPerSec))
 	}
-	if err := addLine(tp, "offered (y = x)", plotter.XYs{{X: 0, Y: 0}, {X: xMax, Y: xMax}}, color.Gray{Y: 140}, dashed, nil); err != nil {
+	if err := plotkit.AddLine(tp, "offered (y = x)", plotter.XYs{{X: 0, Y: 0}, {X: xMax, Y: xMax}}, color.Gray{Y: 140}, plotkit.Dashed, 1.5, nil); err != nil {
 		return nil, err
 	}
-	if err := addLine(tp, "achieved (acked)", got, palette10[0], nil, draw.CircleGlyph{}); err != nil {
+	if err := plotkit.AddLine(tp, "achieved (acked)", got, plotkit.Palette[0], nil, 1.5, draw.CircleGlyph{}); err != nil {
 		return nil, err
 	}
 	if c.Found && c.KneeMsgsPerSec > 0 {
-		if err := addLine(tp, "capacity "+rateString(c.KneeMsgsPerSec)+" msg/s", plotter.XYs{{X: c.KneeMsgsPerSec, Y: 0}, {X: c.KneeMsgsPerSec, Y: math.Max(tMax, 1) * 1.3}}, palette10[2], dotted, nil); err != nil {
+		if err := plotkit.AddLine(tp, "capacity "+rateString(c.KneeMsgsPerSec)+" msg/s", plotter.XYs{{X: c.KneeMsgsPerSec, Y: 0}, {X: c.KneeMsgsPerSec, Y: math.Max(tMax, 1) * 1.3}}, plotkit.Palette[2], plotkit.Dotted, 1.5, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -778,38 +679,12 @@ func capacityFigures(c *Capacity) ([]figure, error) {
 	}, nil
 }
 
-// niceTicker places at most seven major ticks on 1, 2 or 5 times a power
-// of ten, labelled with just enough decimals, and four minor ticks between
-// them (package report's ticker).
-type niceTicker struct{}
-
-// Ticks implements plot.Ticker.
-func (niceTicker) Ticks(lo, hi float64) []plot.Tick {
-	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
+// otherKey names pt's values of the parameters others, "linger=5ms
+// compression=lz4", to group points by them.
+func otherKey(pt *Point, others []string) string {
+	parts := make([]string, 0, len(others))
+	for _, o := range others {
+		parts = append(parts, shortPath(o)+"="+pt.Value(o))
 	}
-	raw := (hi - lo) / 7
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := 10 * mag
-	for _, m := range []float64{1, 2, 5} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	scale := math.Pow10(max(0, int(-math.Floor(math.Log10(step)+1e-9))))
-	var ticks []plot.Tick
-	minor := step / 5
-	for i := math.Ceil(lo/minor - 1e-9); ; i++ {
-		v := i*minor + 0
-		if v > hi+minor*1e-6 {
-			break
-		}
-		t := plot.Tick{Value: v}
-		if k := v / step; math.Abs(k-math.Round(k)) < 1e-6 {
-			t.Label = strconv.FormatFloat(math.Round(v*scale)/scale, 'f', -1, 64)
-		}
-		ticks = append(ticks, t)
-	}
-	return ticks
+	return strings.Join(parts, " ")
 }

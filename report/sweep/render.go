@@ -2,15 +2,15 @@ package sweep
 
 import (
 	"bufio"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"path"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prodbench/prodbench/report/page"
 )
 
 // This file renders the sweep and capacity reports as Markdown (for pull
@@ -26,18 +26,11 @@ type table struct {
 	rows    [][]cell
 }
 
-// cell is one table cell; href links it in HTML.
-type cell struct {
-	Text, Href string
-}
+// cell is one table cell; Href links it in HTML.
+type cell = page.Cell
 
-func textCells(ss ...string) []cell {
-	out := make([]cell, len(ss))
-	for i, s := range ss {
-		out[i] = cell{Text: s}
-	}
-	return out
-}
+// textCells returns one unlinked cell per string.
+var textCells = page.Texts
 
 // paramHeads returns the table headers of the swept parameters: each
 // path's last segment, or the whole path where two would collide.
@@ -409,105 +402,26 @@ func mdCode(s string) string {
 	return fence + pad + s + pad + fence
 }
 
-// htmlPage is the view model of a sweep or capacity page.
-type htmlPage struct {
-	Title  string
-	Intro  []string
-	Alerts []htmlAlert
-	Tables []htmlTable
-	Plots  []htmlPlot
-	Links  []string
-	Footer string
+func toHTMLTable(t table) page.Table {
+	return page.Table{Caption: t.caption, Head: t.head, Right: t.right, Rows: t.rows}
 }
-
-type htmlAlert struct{ Class, Title, Text string }
-
-type htmlTable struct {
-	Caption string
-	Head    []string
-	Right   []bool
-	Rows    [][]cell
-}
-
-type htmlPlot struct {
-	Caption string
-	Src     template.HTMLAttr
-	File    string
-}
-
-// HasHead reports whether some header cell is not empty; a table of label
-// and value pairs has none.
-func (t htmlTable) HasHead() bool {
-	for _, h := range t.Head {
-		if h != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func toHTMLTable(t table) htmlTable {
-	return htmlTable{Caption: t.caption, Head: t.head, Right: t.right, Rows: t.rows}
-}
-
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-<style>
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #1b1f24; }
-h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #d0d7de; }
-.intro { color: #57606a; margin: .2em 0; }
-.alert { border-left: 5px solid; padding: .6em 1em; margin: 1em 0; border-radius: 4px; }
-.alert.tip { border-color: #1a7f37; background: #dafbe1; } .alert.warn { border-color: #d4a72c; background: #fff8c5; } .alert.bad { border-color: #cf222e; background: #ffebe9; } .alert.note { border-color: #0969da; background: #ddf4ff; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: .8em 0; font-variant-numeric: tabular-nums; font-size: .9em; }
-td, th { white-space: nowrap; }
-caption { text-align: left; font-weight: 600; padding: .3em 0; }
-th, td { border: 1px solid #d0d7de; padding: .25em .5em; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; } td.r, th.r { text-align: right; }
-figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #d0d7de; }
-figcaption { color: #57606a; font-size: .9em; }
-footer { margin-top: 2em; color: #57606a; font-size: .85em; }
-</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-{{range .Intro}}<p class="intro">{{.}}</p>
-{{end}}{{range .Alerts}}<div class="alert {{.Class}}" role="alert"><strong>{{.Title}}</strong> {{.Text}}</div>
-{{end}}{{range $t := .Tables}}<div class="scroll"><table>{{if $t.Caption}}<caption>{{$t.Caption}}</caption>{{end}}
-{{if $t.HasHead}}<thead><tr>{{range $i, $h := $t.Head}}<th{{if index $t.Right $i}} class="r"{{end}}>{{$h}}</th>{{end}}</tr></thead>{{end}}
-<tbody>{{range $t.Rows}}<tr>{{range $i, $c := .}}<td{{if index $t.Right $i}} class="r"{{end}}>{{if $c.Href}}<a href="{{$c.Href}}">{{$c.Text}}</a>{{else}}{{$c.Text}}{{end}}</td>{{end}}</tr>
-{{end}}</tbody></table></div>
-{{end}}{{if .Plots}}<h2>Plots</h2>
-{{range .Plots}}<figure><img {{.Src}} alt="{{.Caption}}" width="768" height="480"><figcaption>{{.Caption}} (<a href="{{.File}}">SVG</a>)</figcaption></figure>
-{{end}}{{end}}{{if .Links}}<h2>Files</h2>
-<p>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l}}">{{$l}}</a>{{end}}</p>
-{{end}}<footer>{{.Footer}}</footer>
-</body>
-</html>
-`))
 
 // htmlPlots returns the page figures of figs, with their PNGs from files.
-func htmlPlots(figs []figure, files []namedFile) []htmlPlot {
+func htmlPlots(figs []figure, files []namedFile) []page.Plot {
 	pngs := map[string][]byte{}
 	for _, f := range files {
 		pngs[f.name] = f.data
 	}
-	var out []htmlPlot
+	var out []page.Plot
 	for _, f := range figs {
-		src := template.HTMLAttr(`src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(pngs[f.name+".png"]) + `"`)
-		out = append(out, htmlPlot{Caption: f.caption, Src: src, File: f.name + ".svg"})
+		out = append(out, page.Plot{Caption: f.caption, Src: page.PNGSrc(pngs[f.name+".png"]), File: f.name + ".svg"})
 	}
 	return out
 }
 
 // writeSweepHTML writes sweep.html.
 func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) error {
-	pg := htmlPage{Title: "prodbench sweep: " + orDash(m.Scenario), Intro: sweepIntro(m),
+	pg := page.Page{Title: "prodbench sweep: " + orDash(m.Scenario), Intro: sweepIntro(m),
 		Footer: "Latency is from each message's intended send time to its ack; throughput is acked messages per second of each run's measured window; errors are failed / sent. MB = 10^6 bytes. Point numbers link to each run's report."}
 	if m.File != "" {
 		pg.Intro = append(pg.Intro, "scenario file "+m.File)
@@ -516,41 +430,41 @@ func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) 
 	bestIdx := -1
 	if best != nil {
 		bestIdx = best.Index
-		pg.Alerts = append(pg.Alerts, htmlAlert{"tip", fmt.Sprintf("Best: #%d, %s.", best.Index, m.Points[best.Index].ShortLabel()), best.Reason})
+		pg.Alerts = append(pg.Alerts, page.Alert{Class: "tip", Title: fmt.Sprintf("Best: #%d, %s.", best.Index, m.Points[best.Index].ShortLabel()), Text: best.Reason})
 	} else {
-		pg.Alerts = append(pg.Alerts, htmlAlert{"warn", "No best point:", why + "."})
+		pg.Alerts = append(pg.Alerts, page.Alert{Class: "warn", Title: "No best point:", Text: why + "."})
 	}
 	if n := len(m.Points) - m.Done(); n > 0 {
-		pg.Alerts = append(pg.Alerts, htmlAlert{"note", "Incomplete sweep:", fmt.Sprintf("%d of %d points have not completed; run prodbench sweep again with the same --out to resume.", n, len(m.Points))})
+		pg.Alerts = append(pg.Alerts, page.Alert{Class: "note", Title: "Incomplete sweep:", Text: fmt.Sprintf("%d of %d points have not completed; run prodbench sweep again with the same --out to resume.", n, len(m.Points))})
 	}
-	pg.Tables = []htmlTable{toHTMLTable(pointsTable(m, bestIdx, true))}
+	pg.Tables = []page.Table{toHTMLTable(pointsTable(m, bestIdx, true))}
 	pg.Plots = htmlPlots(figs, files)
 	pg.Links = []string{ManifestFile, MarkdownFile}
-	if err := pageTemplate.Execute(w, &pg); err != nil {
-		return fmt.Errorf("sweep: write html: %w", err)
+	if err := page.Write(w, &pg); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	return nil
 }
 
 // writeCapacityHTML writes capacity.html.
 func writeCapacityHTML(w io.Writer, c *Capacity, figs []figure, files []namedFile) error {
-	pg := htmlPage{Title: "prodbench capacity: " + orDash(c.Scenario), Intro: capacityIntro(c),
+	pg := page.Page{Title: "prodbench capacity: " + orDash(c.Scenario), Intro: capacityIntro(c),
 		Footer: "Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack. MB = 10^6 bytes. Step numbers link to each run's report."}
 	if c.File != "" {
 		pg.Intro = append(pg.Intro, "scenario file "+c.File)
 	}
 	kind, title := capacityAlert(c)
 	class := map[string]string{"caution": "bad", "warning": "warn", "note": "note", "tip": "tip"}[kind]
-	pg.Alerts = []htmlAlert{{class, title, c.Verdict}}
+	pg.Alerts = []page.Alert{{Class: class, Title: title, Text: c.Verdict}}
 	sum := table{caption: "Result", head: []string{"", ""}, right: []bool{false, true}}
 	for _, r := range capacitySummary(c) {
 		sum.rows = append(sum.rows, textCells(r[0], r[1]))
 	}
-	pg.Tables = []htmlTable{toHTMLTable(sum), toHTMLTable(stepsTable(c, true))}
+	pg.Tables = []page.Table{toHTMLTable(sum), toHTMLTable(stepsTable(c, true))}
 	pg.Plots = htmlPlots(figs, files)
 	pg.Links = []string{CapacityFile, CapacityMarkdownFile}
-	if err := pageTemplate.Execute(w, &pg); err != nil {
-		return fmt.Errorf("sweep: write html: %w", err)
+	if err := page.Write(w, &pg); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	return nil
 }

@@ -235,6 +235,8 @@ type Evaluation struct {
 // pass is classified, in this order, as
 //
 //   - LimitIncomplete when it was interrupted;
+//   - LimitErrors when its status is report.StatusFailed (nothing acked
+//     for a stretch);
 //   - LimitGenerator when the generator sent less than MinOfferedFraction
 //     of its schedule, or a latency objective was missed while the
 //     schedule lag p99 was above report.MaxScheduleLagP99Ns and the
@@ -294,13 +296,17 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 	if lagHigh {
 		ev.Notes = append(ev.Notes, fmt.Sprintf("schedule lag p99 %s ms is above %s ms", msString(m.LagP99Ns), msString(report.MaxScheduleLagP99Ns)))
 	}
-	ev.Pass = res.Status == report.StatusComplete && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall
+	ran := res.Status != report.StatusInterrupted && res.Status != ""
+	failed := res.Status == report.StatusFailed
+	ev.Pass = ran && !failed && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall
 	if ev.Pass {
 		return ev, nil
 	}
 	switch {
-	case res.Status != report.StatusComplete:
+	case !ran:
 		ev.Limit, ev.Reason = LimitIncomplete, "the run did not complete (status "+orDash(res.Status)+")"
+	case failed:
+		ev.Limit, ev.Reason = LimitErrors, "the run failed: "+orDash(res.StatusReason)
 	case shortfall && (serviceMet || len(missed) == 0):
 		ev.Limit = LimitGenerator
 		ev.Reason = fmt.Sprintf("the load generator sent only %s msg/s of the %s msg/s scheduled (below %.0f%%)",

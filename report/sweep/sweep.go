@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -279,19 +280,29 @@ func relLower(a, b float64) string {
 // ReadManifest reads dir/sweep.json. It fails, naming the file, when it
 // cannot be read or parsed or has another schema version.
 func ReadManifest(dir string) (*Manifest, error) {
-	path := filepath.Join(dir, ManifestFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sweep: %w", err)
-	}
 	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("sweep: parse %s: %w", path, err)
-	}
-	if m.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("sweep: %s has schema_version %d, want %d", path, m.SchemaVersion, SchemaVersion)
+	if err := readDoc(dir, ManifestFile, &m, &m.SchemaVersion); err != nil {
+		return nil, err
 	}
 	return &m, nil
+}
+
+// readDoc reads the JSON document dir/file into v, whose schema version
+// field is version. It fails, naming the file, when it cannot be read or
+// parsed or has another schema version than SchemaVersion.
+func readDoc(dir, file string, v any, version *int) error {
+	path := filepath.Join(dir, file)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("sweep: parse %s: %w", path, err)
+	}
+	if *version != SchemaVersion {
+		return fmt.Errorf("sweep: %s has schema_version %d, want %d", path, *version, SchemaVersion)
+	}
+	return nil
 }
 
 // WriteManifest writes m as dir/sweep.json atomically, setting UpdatedAt
@@ -321,24 +332,41 @@ func Write(dir string, m *Manifest) error {
 	if err != nil {
 		return err
 	}
+	err = writeReport(dir, figs,
+		MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, m) },
+		HTMLFile, func(w io.Writer, figs []figure, files []namedFile) error {
+			return writeSweepHTML(w, m, figs, files)
+		})
+	if err != nil {
+		return err
+	}
+	return WriteManifest(dir, m)
+}
+
+// writeReport renders figs (PNG and SVG), the Markdown page mdFile with md
+// and the HTML page htmlFile with html, then writes them and last into dir,
+// each atomically, last files at the end. Nothing is written when
+// rendering fails.
+func writeReport(dir string, figs []figure, mdFile string, md func(io.Writer) error,
+	htmlFile string, html func(io.Writer, []figure, []namedFile) error, last ...namedFile) error {
 	files, err := renderFigures(figs)
 	if err != nil {
 		return err
 	}
-	var md, page bytes.Buffer
-	if err := WriteMarkdown(&md, m); err != nil {
+	var mdBuf, pageBuf bytes.Buffer
+	if err := md(&mdBuf); err != nil {
 		return err
 	}
-	if err := writeSweepHTML(&page, m, figs, files); err != nil {
+	if err := html(&pageBuf, figs, files); err != nil {
 		return err
 	}
-	files = append(files, namedFile{MarkdownFile, md.Bytes()}, namedFile{HTMLFile, page.Bytes()})
-	for _, f := range files {
+	files = append(files, namedFile{mdFile, mdBuf.Bytes()}, namedFile{htmlFile, pageBuf.Bytes()})
+	for _, f := range append(files, last...) {
 		if err := report.WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
 	}
-	return WriteManifest(dir, m)
+	return nil
 }
 
 // marshal returns v as indented JSON with a trailing newline.

@@ -32,9 +32,9 @@ const (
 	// StatP99 is the 99th latency percentile, in ns; higher is worse.
 	StatP99 Stat = "p99"
 	// StatP999 is the 99.9th latency percentile, in ns; higher is worse.
-	StatP999 Stat = "p999"
+	StatP999 Stat = "p99.9"
 	// StatP9999 is the 99.99th latency percentile, in ns; higher is worse.
-	StatP9999 Stat = "p9999"
+	StatP9999 Stat = "p99.99"
 	// StatMax is the largest latency, in ns; higher is worse.
 	StatMax Stat = "max"
 	// StatMean is the mean latency, in ns; higher is worse.
@@ -165,8 +165,8 @@ func (l *Limit) UnmarshalText(text []byte) error {
 
 // ParseLimit parses "METRIC=PERCENT", the argument of --max-regression,
 // e.g. "throughput=5%", "p99=10%" or "error_rate=0.1%". METRIC is a Stat
-// (throughput, mb_per_s, p50, p90, p99, p999, p9999, max, mean,
-// error_rate) or the threshold spelling of one (p(99.9), avg, med);
+// (throughput, mb_per_s, p50, p90, p99, p99.9, p99.99, max, mean,
+// error_rate) or another spelling of one (p(99.9), p999, avg, med);
 // PERCENT is a non-negative decimal followed by %. Spaces around = are
 // allowed. The error is a *SyntaxError naming the column.
 func ParseLimit(s string) (Limit, error) {
@@ -179,7 +179,7 @@ func ParseLimit(s string) (Limit, error) {
 	}
 	st, ok := statOf(m)
 	if !ok {
-		return Limit{}, sc.errAt(start, "%s is not stored in results; compare p50, p90, p99, p999 or p9999", m)
+		return Limit{}, sc.errAt(start, "%s is not stored in results; compare p50, p90, p99, p99.9 or p99.99", m)
 	}
 	sc.skipSpace()
 	if sc.atEnd() || sc.s[sc.pos] != '=' {
@@ -317,6 +317,14 @@ type Comparison struct {
 	BaseN, CandN int
 	// Rows holds one Row per Stat, in Stats order.
 	Rows []Row
+	// Saturated is true when a run on either side had a saturated
+	// generator (report.Generator.Saturated) or did not complete: its
+	// figures may describe the generator or a broken run, not the build.
+	Saturated bool
+	// Warnings lists, in plain lines, saturated or incomplete runs and
+	// machine mismatches between the sides (report.MachineMismatch); every
+	// output format prints them first.
+	Warnings []string
 }
 
 // Regressed reports whether any metric regressed; `prodbench compare` then
@@ -375,6 +383,7 @@ func Compare(base, cand []*report.Result, limits []Limit, alpha float64) Compari
 		BaseN:  len(base),
 		CandN:  len(cand),
 	}
+	c.Saturated, c.Warnings = sideWarnings(base, cand)
 	for _, st := range Stats() {
 		bv, cv := values(st, base), values(st, cand)
 		r := Row{Stat: st, BaseN: len(bv), CandN: len(cv), Base: median(bv), Cand: median(cv), P: math.NaN()}
@@ -531,4 +540,36 @@ func delta(st Stat, b, c float64) float64 {
 		return math.Inf(int(math.Copysign(1, c)))
 	}
 	return (c - b) / math.Abs(b)
+}
+
+// sideWarnings returns whether a run of either side was saturated or not
+// complete, and the warnings: one per such run, and one per machine
+// mismatch between the first baseline run and each candidate machine.
+func sideWarnings(base, cand []*report.Result) (saturated bool, warnings []string) {
+	for _, side := range []struct {
+		name string
+		rs   []*report.Result
+	}{{"baseline", base}, {"candidate", cand}} {
+		for i, r := range side.rs {
+			g := report.CheckGenerator(r)
+			if g.Saturated {
+				saturated = true
+				warnings = append(warnings, fmt.Sprintf("%s run %d: GENERATOR SATURATED: %s", side.name, i+1, g.Reason))
+			}
+			if st, why := report.Judge(r); st != report.StatusComplete {
+				saturated = true
+				warnings = append(warnings, fmt.Sprintf("%s run %d: status %s: %s", side.name, i+1, st, why))
+			}
+		}
+	}
+	if len(base) > 0 {
+		seen := map[string]bool{}
+		for _, r := range cand {
+			if w := report.MachineMismatch(base[0].Environment, r.Environment); w != "" && !seen[w] {
+				seen[w] = true
+				warnings = append(warnings, w)
+			}
+		}
+	}
+	return saturated, warnings
 }

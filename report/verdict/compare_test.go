@@ -65,7 +65,7 @@ func TestParseLimitErrors(t *testing.T) {
 		{"throughput=-5%", 12, `bad percentage "-5%"`},                     // negative
 		{"throughput=5%%", 12, `bad percentage "5%%"`},                     // junk
 		{"throughput=5% p99=10%", 15, `unexpected "p99=10%"`},              // two in one
-		{"p(95)=5%", 1, "p(95) is not stored in results"},                  // not a stored percentile
+		{"p(95)=5%", 1, "p95 is not stored in results"},                    // not a stored percentile
 		{"latency=5%", 1, `unknown metric "latency"`},                      // unknown
 		{"thruput=5%", 1, `did you mean "throughput"?`},                    // typo
 		{"error_rate=101%", 12, "error_rate limit 101% is more than 100%"}, // over 100 points

@@ -16,10 +16,10 @@
 //
 // METRIC is one of
 //
-//	p(N)        latency percentile N, 0 < N < 100: p(50), p(99), p(99.9), p(99.99)
-//	p50 p90 p95 p99 p999 p9999
-//	            aliases of p(50), p(90), p(95), p(99), p(99.9), p(99.99)
-//	med         alias of p(50) (k6's name)
+//	pN          latency percentile N, 0 < N < 100: p50, p99, p99.9, p99.99 (the
+//	            name every report prints; the k6 spelling p(N) is read too)
+//	p999 p9999  aliases of p99.9 and p99.99
+//	med         alias of p50 (k6's name)
 //	max         largest latency
 //	mean        mean latency (avg is an alias, k6's name)
 //	throughput  acked messages per second over the measured window
@@ -27,15 +27,15 @@
 //	error_rate  failed / sent messages (0 when nothing was sent and nothing failed)
 //
 // Latency runs from a message's intended send time to its ack (see package
-// report). p(50), p(90), p(99), p(99.9) and p(99.99) are read from the
-// result's stored percentiles; any other p(N) is computed from the result's
+// report). p50, p90, p99, p99.9 and p99.99 are read from the
+// result's stored percentiles; any other pN is computed from the result's
 // encoded HdrHistogram (3 significant digits).
 //
 // OP is <, <=, > or >=.
 //
 // VALUE depends on the metric:
 //
-//   - latency (p(N), max, mean): a Go duration with its unit, e.g. 20ms,
+//   - latency (pN, max, mean): a Go duration with its unit, e.g. 20ms,
 //     1.5s, 500us (units ns, us or µs, ms, s, m, h). A bare number is an
 //     error: k6 reads it as milliseconds, prodbench asks you to say so.
 //   - throughput and mb_per_s: a plain non-negative decimal number, e.g.
@@ -45,8 +45,8 @@
 //
 // Examples:
 //
-//	p(99) < 20ms
-//	p(99.9) < 100ms
+//	p99 < 20ms
+//	p99.9 < 100ms
 //	max <= 1s
 //	throughput > 50000
 //	mb_per_s >= 40
@@ -66,8 +66,8 @@
 // # Comparing builds
 //
 // Compare sets the repetitions of a baseline build against those of a
-// candidate, metric by metric (throughput, mb_per_s, p50, p90, p99, p999,
-// p9999, max, mean, error_rate). For each metric it reports the medians of
+// candidate, metric by metric (throughput, mb_per_s, p50, p90, p99, p99.9,
+// p99.99, max, mean, error_rate). For each metric it reports the medians of
 // both sides, the change of the candidate against the baseline, a two-sided
 // Mann-Whitney U test p-value and a verdict, as benchstat does
 // (golang.org/x/perf/cmd/benchstat):

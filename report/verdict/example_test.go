@@ -29,15 +29,15 @@ func ExampleParseThreshold() {
 		fmt.Println(t)
 	}
 	// Output:
-	// p(99) < 20ms
-	// p(99.9) < 100ms
+	// p99 < 20ms
+	// p99.9 < 100ms
 	// max <= 1.5ms
 	// throughput > 50000
 	// mb_per_s >= 40
 	// error_rate <= 0.1%
 	// threshold "p(99) < 20": column 9: latency needs a unit, e.g. 20ms
 	// threshold "p(99.9) < 100 ms": column 15: no space between a number and its unit: write 100ms
-	// threshold "thruput > 50000": column 1: unknown metric "thruput" (did you mean "throughput"?); want p(N), max, mean, throughput, mb_per_s or error_rate
+	// threshold "thruput > 50000": column 1: unknown metric "thruput" (did you mean "throughput"?); want pN (p99, p99.9), max, mean, throughput, mb_per_s or error_rate
 	// threshold "error_rate < 5": column 14: error_rate fraction 5 is more than 1; write 5% for a percentage
 }
 
@@ -58,7 +58,7 @@ func ExampleEvaluate() {
 		fmt.Println("exit code", verdict.ExitThresholdsCrossed)
 	}
 	// Output:
-	// ok       p(99) < 20ms         observed 12.231ms
+	// ok       p99 < 20ms           observed 12.231ms
 	// CROSSED  throughput > 50000   observed 19997.2 msg/s
 	// ok       error_rate < 0.1%    observed 0.000%
 	// exit code 99
@@ -101,8 +101,8 @@ func ExampleWriteTable() {
 	// p50               2.008ms        2.804ms   +39.64%    0.008  worse
 	// p90               3.514ms        4.907ms   +39.64%    0.008  worse
 	// p99               5.020ms        7.010ms   +39.64%    0.008  regression
-	// p999              9.036ms       12.618ms   +39.64%    0.008  worse
-	// p9999            14.056ms       19.628ms   +39.64%    0.008  worse
+	// p99.9             9.036ms       12.618ms   +39.64%    0.008  worse
+	// p99.99           14.056ms       19.628ms   +39.64%    0.008  worse
 	// max              25.100ms       35.050ms   +39.64%    0.008  worse
 	// mean              2.259ms        3.155ms   +39.64%    0.008  worse
 	// error_rate         0.000%         0.000%  +0.000pp    1.000  ~
@@ -131,13 +131,13 @@ func ExampleWriteTable_markdown() {
 	// | p50 | 2.000ms | 2.080ms | +4.00% | - | ~ |
 	// | p90 | 3.500ms | 3.640ms | +4.00% | - | ~ |
 	// | p99 | 5.000ms | 5.200ms | +4.00% | - | ok |
-	// | p999 | 9.000ms | 9.360ms | +4.00% | - | ~ |
-	// | p9999 | 14.000ms | 14.560ms | +4.00% | - | ok |
+	// | p99.9 | 9.000ms | 9.360ms | +4.00% | - | ~ |
+	// | p99.99 | 14.000ms | 14.560ms | +4.00% | - | ok |
 	// | max | 25.000ms | 26.000ms | +4.00% | - | ~ |
 	// | mean | 2.250ms | 2.340ms | +4.00% | - | ~ |
 	// | error_rate | 0.000% | 0.000% | +0.000pp | - | ~ |
 	//
-	// - baseline 1 run, candidate 1 run; alpha 0.05; limits throughput=5%, p99=10%, p9999=50%
+	// - baseline 1 run, candidate 1 run; alpha 0.05; limits throughput=5%, p99=10%, p99.99=50%
 	// - one run on each side: no significance test; a change beyond its limit is a regression, but noise alone can cross it: repeat each build 5 or more times when the result gates a merge
 	// regressed: true
 }

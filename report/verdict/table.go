@@ -128,6 +128,9 @@ func notes(c Comparison) []string {
 	}
 	out := []string{fmt.Sprintf("baseline %s, candidate %s; alpha %g; limits %s",
 		plural(c.BaseN, "run"), plural(c.CandN, "run"), c.Alpha, strings.Join(limits, ", "))}
+	for _, w := range c.Warnings {
+		out = append(out, "WARNING: "+w)
+	}
 	insufficient := false
 	for _, r := range c.Rows {
 		insufficient = insufficient || r.Verdict == VerdictInsufficient

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // MetricKind is what a Metric measures.
@@ -41,13 +43,14 @@ type Metric struct {
 	Percentile float64
 }
 
-// String returns the metric in canonical threshold syntax: p(99), p(99.9),
-// max, mean, throughput, mb_per_s or error_rate; "invalid" for an invalid
-// Metric.
+// String returns the metric by the one name every report uses: p99,
+// p99.9 (the percentile's digits after "p"), max, mean, throughput,
+// mb_per_s or error_rate; "invalid" for an invalid Metric. The parser
+// reads it back, and also reads the k6 spelling p(99).
 func (m Metric) String() string {
 	switch m.Kind {
 	case MetricPercentile:
-		return "p(" + strconv.FormatFloat(m.Percentile, 'f', -1, 64) + ")"
+		return "p" + strconv.FormatFloat(m.Percentile, 'f', -1, 64)
 	case MetricMax:
 		return "max"
 	case MetricMean:
@@ -231,6 +234,8 @@ func (sc *scanner) next() string {
 }
 
 // isWordByte reports whether b may appear in a metric name.
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
 func isWordByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
 }
@@ -270,7 +275,7 @@ var metricNames = map[string]Metric{
 	"error_rate": {Kind: MetricErrorRate},
 }
 
-const metricList = "p(N), max, mean, throughput, mb_per_s or error_rate"
+const metricList = "pN (p99, p99.9), max, mean, throughput, mb_per_s or error_rate"
 
 // decimal matches the plain numbers of the language: digits with an
 // optional fraction and exponent, no sign.
@@ -295,7 +300,7 @@ func (sc *scanner) metric() (Metric, error) {
 	name := sc.word()
 	if name == "" {
 		if sc.atEnd() {
-			return Metric{}, sc.errAt(start, "empty; want METRIC OP VALUE, e.g. p(99) < 20ms")
+			return Metric{}, sc.errAt(start, "empty; want METRIC OP VALUE, e.g. p99 < 20ms")
 		}
 		return Metric{}, sc.errAt(start, "want a metric (%s), got %s", metricList, sc.next())
 	}
@@ -317,8 +322,20 @@ func (sc *scanner) metric() (Metric, error) {
 		}
 		return Metric{Kind: MetricPercentile, Percentile: q}, nil
 	}
-	if m, ok := metricNames[name]; ok {
+	if m, ok := metricNames[name]; ok && (sc.pos >= len(sc.s) || sc.s[sc.pos] != '.') {
 		return m, nil
+	}
+	if len(name) > 1 && name[0] == 'p' && strings.Trim(name[1:], "0123456789") == "" &&
+		sc.pos+1 < len(sc.s) && sc.s[sc.pos] == '.' && isDigit(sc.s[sc.pos+1]) {
+		// pN.N, the name the reports print (p99.9).
+		sc.pos++
+		frac := sc.word()
+		num := name[1:] + "." + frac
+		q, ok := parseDecimal(num)
+		if !ok || !(q > 0 && q < 100) {
+			return Metric{}, sc.errAt(start+1, "percentile %s is not between 0 and 100 exclusive (max is the largest latency)", num)
+		}
+		return Metric{Kind: MetricPercentile, Percentile: q}, nil
 	}
 	if lower := strings.ToLower(name); lower != name {
 		if _, known := metricNames[lower]; known || lower == "p" {
@@ -326,7 +343,10 @@ func (sc *scanner) metric() (Metric, error) {
 		}
 	}
 	if len(name) > 1 && name[0] == 'p' && strings.Trim(name[1:], "0123456789") == "" {
-		return Metric{}, sc.errAt(start, "unknown metric %q; write the percentile as p(N), e.g. p(%s)", name, name[1:])
+		if q, ok := parseDecimal(name[1:]); ok && q > 0 && q < 100 {
+			return Metric{Kind: MetricPercentile, Percentile: q}, nil
+		}
+		return Metric{}, sc.errAt(start, "unknown metric %q; write the percentile as pN or p(N), e.g. p99.9", name)
 	}
 	if s := suggest(name); s != "" {
 		return Metric{}, sc.errAt(start, "unknown metric %q (did you mean %q?); want %s", name, s, metricList)
@@ -342,32 +362,11 @@ func suggest(name string) string {
 		bestD = 4
 	}
 	for _, n := range []string{"max", "mean", "throughput", "mb_per_s", "error_rate", "avg", "med"} {
-		if d := editDistance(strings.ToLower(name), n); d < bestD {
+		if d := levenshtein.ComputeDistance(strings.ToLower(name), n); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // op reads OP.
@@ -602,7 +601,7 @@ func Evaluate(ts []Threshold, m Metrics) (outcomes []Outcome, crossed bool) {
 
 // WriteOutcomes writes one line per outcome, e.g.
 //
-//	ok       p(99) < 20ms         observed 12.231ms
+//	ok       p99 < 20ms           observed 12.231ms
 //	CROSSED  throughput > 50000   observed 19997.2 msg/s
 //
 // It returns the first write error.

@@ -23,28 +23,28 @@ func TestParseThreshold(t *testing.T) {
 		canon string
 	}{
 		// The issue's five examples.
-		{"p(99) < 20ms", Threshold{pct(99), OpLess, 20 * ms}, "p(99) < 20ms"},
-		{"p(99.9) < 100ms", Threshold{pct(99.9), OpLess, 100 * ms}, "p(99.9) < 100ms"},
+		{"p(99) < 20ms", Threshold{pct(99), OpLess, 20 * ms}, "p99 < 20ms"},
+		{"p(99.9) < 100ms", Threshold{pct(99.9), OpLess, 100 * ms}, "p99.9 < 100ms"},
 		{"throughput > 50000", Threshold{Metric{Kind: MetricThroughput}, OpGreater, 50000}, "throughput > 50000"},
 		{"mb_per_s > 40", Threshold{Metric{Kind: MetricMBPerSec}, OpGreater, 40}, "mb_per_s > 40"},
 		{"error_rate < 0.1%", Threshold{Metric{Kind: MetricErrorRate}, OpLess, 0.001}, "error_rate < 0.1%"},
 		// No spaces at all, k6 style.
-		{"p(99)<20ms", Threshold{pct(99), OpLess, 20 * ms}, "p(99) < 20ms"},
+		{"p(99)<20ms", Threshold{pct(99), OpLess, 20 * ms}, "p99 < 20ms"},
 		// Tabs and surrounding spaces are skipped.
 		{"\t max  <=\t1.5s ", Threshold{Metric{Kind: MetricMax}, OpLessEq, 1.5e9}, "max <= 1.5s"},
 		// Four nines, >=, microseconds spelled us and µs.
-		{"p(99.99) >= 500us", Threshold{pct(99.99), OpGreaterEq, 500e3}, "p(99.99) >= 500us"},
+		{"p(99.99) >= 500us", Threshold{pct(99.99), OpGreaterEq, 500e3}, "p99.99 >= 500us"},
 		{"mean < 250µs", Threshold{Metric{Kind: MetricMean}, OpLess, 250e3}, "mean < 250us"},
 		// Aliases resolve to canonical names.
-		{"p999 < 1s", Threshold{pct(99.9), OpLess, 1e9}, "p(99.9) < 1s"},
-		{"p50 < 2ms", Threshold{pct(50), OpLess, 2 * ms}, "p(50) < 2ms"},
-		{"med < 2ms", Threshold{pct(50), OpLess, 2 * ms}, "p(50) < 2ms"},
+		{"p999 < 1s", Threshold{pct(99.9), OpLess, 1e9}, "p99.9 < 1s"},
+		{"p50 < 2ms", Threshold{pct(50), OpLess, 2 * ms}, "p50 < 2ms"},
+		{"med < 2ms", Threshold{pct(50), OpLess, 2 * ms}, "p50 < 2ms"},
 		{"avg < 3ms", Threshold{Metric{Kind: MetricMean}, OpLess, 3 * ms}, "mean < 3ms"},
 		// A percentile outside the stored set.
-		{"p(95) < 12.5ms", Threshold{pct(95), OpLess, 12.5 * ms}, "p(95) < 12.5ms"},
+		{"p(95) < 12.5ms", Threshold{pct(95), OpLess, 12.5 * ms}, "p95 < 12.5ms"},
 		// Minutes become seconds; sub-millisecond fractions stay exact.
 		{"max < 1m", Threshold{Metric{Kind: MetricMax}, OpLess, 60e9}, "max < 60s"},
-		{"p(90) < 1.234567ms", Threshold{pct(90), OpLess, 1234567}, "p(90) < 1.234567ms"},
+		{"p(90) < 1.234567ms", Threshold{pct(90), OpLess, 1234567}, "p90 < 1.234567ms"},
 		{"max < 7ns", Threshold{Metric{Kind: MetricMax}, OpLess, 7}, "max < 7ns"},
 		// Zero duration with a unit is fine.
 		{"max < 0s", Threshold{Metric{Kind: MetricMax}, OpLess, 0}, "max < 0ns"},
@@ -89,12 +89,12 @@ func TestParseThresholdErrors(t *testing.T) {
 		{"   ", 4, "empty; want METRIC OP VALUE"},
 		// Unknown metric, with and without a suggestion.
 		{"throughtput > 5", 1, `unknown metric "throughtput" (did you mean "throughput"?)`},
-		{"latency < 5ms", 1, `unknown metric "latency"; want p(N)`},
-		{"  p75 < 5ms", 3, `write the percentile as p(N), e.g. p(75)`},
+		{"latency < 5ms", 1, `unknown metric "latency"; want pN`},
+		{"  p100 < 5ms", 3, `write the percentile as pN or p(N), e.g. p99.9`},
 		{"P99 < 5ms", 1, "metric names are lower case: write p99"},
 		{"min < 1ms", 1, `unknown metric "min"`},
 		// Not a metric at all.
-		{"< 5ms", 1, `want a metric (p(N), max, mean, throughput, mb_per_s or error_rate), got '<'`},
+		{"< 5ms", 1, `want a metric (pN (p99, p99.9), max, mean, throughput, mb_per_s or error_rate), got '<'`},
 		// Percentile problems point inside p(...).
 		{"p(100) < 5ms", 3, "not between 0 and 100 exclusive (max is the largest latency)"},
 		{"p(0) < 5ms", 3, "not between 0 and 100"},
@@ -111,7 +111,7 @@ func TestParseThresholdErrors(t *testing.T) {
 		{"p(99) < 20 ms", 12, "no space between a number and its unit: write 20ms"},
 		{"p(99) < 20ms 5", 14, `unexpected "5" after the value`},
 		{"p(99) < 20parsecs", 9, `bad duration "20parsecs"`},
-		{"p(99) < -5ms", 9, "p(99) must not be negative"},
+		{"p(99) < -5ms", 9, "p99 must not be negative"},
 		{"throughput > 50k", 14, "throughput is a plain number of acked messages per second, e.g. 50000"},
 		{"mb_per_s > 4MB", 12, "mb_per_s is a plain number of MB (10^6 B) per second"},
 		{"throughput > 50000 msg/s", 20, "throughput takes a plain number without a unit: write 50000"},
@@ -357,7 +357,7 @@ func TestEvaluate(t *testing.T) {
 	if err := WriteOutcomes(&b, outs); err != nil {
 		t.Fatal(err)
 	}
-	want := "ok       p(99) < 20ms         observed 0.990ms\n" +
+	want := "ok       p99 < 20ms           observed 0.990ms\n" +
 		"CROSSED  throughput > 50000   observed 1000.0 msg/s\n" +
 		"ok       error_rate < 0.1%    observed 0.000%\n"
 	if b.String() != want {
@@ -381,7 +381,7 @@ func TestThresholdText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := json.Marshal(ts)
-	if err != nil || string(out) != `["p(99) \u003c 20ms","error_rate \u003c 0.1%"]` {
+	if err != nil || string(out) != `["p99 \u003c 20ms","error_rate \u003c 0.1%"]` {
 		t.Errorf("Marshal = %s, %v", out, err)
 	}
 	err = json.Unmarshal([]byte(`["p(99) < 20"]`), &ts)
@@ -470,4 +470,26 @@ func FuzzParseThreshold(f *testing.F) {
 			t.Fatalf("MarshalText of parsed %q: %v", s, err)
 		}
 	})
+}
+
+// TestMetricNameRoundTrip: a metric prints by the one name the reports use
+// (p99, p99.9) and that name parses back to the same metric.
+func TestMetricNameRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"p(99.9) < 1ms", "p99.9 < 1ms", "p999 < 1ms", "p(75) < 1ms", "p75 < 1ms", "p(99.99) < 1ms", "p50<1ms"} {
+		th, err := ParseThreshold(in)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		back, err := ParseThreshold(th.String())
+		if err != nil || back != th {
+			t.Errorf("%q printed as %q parses back to %v, %v", in, th.String(), back, err)
+		}
+		if strings.Contains(th.String(), "(") {
+			t.Errorf("%q prints as %q, want the pN name", in, th.String())
+		}
+	}
+	if StatP999 != "p99.9" || StatP9999 != "p99.99" {
+		t.Errorf("compare names %q %q, want p99.9 p99.99", StatP999, StatP9999)
+	}
 }

@@ -90,7 +90,7 @@ const (
 var (
 	keyError = []byte(`"error"`)
 	keySeq   = []byte(`"seq":`)
-	keyDup   = []byte(`"duplicate":true`)
+	keyDup   = []byte(`"duplicate"`)
 )
 
 // parseAck reads a PubAck: {"stream":"S","seq":N[,"duplicate":true]} or
@@ -121,7 +121,7 @@ func parseAck(b []byte) (seq uint64, dup bool, err error) {
 	if n == 0 {
 		return 0, false, &producer.SystemError{Kind: "nats:bad_ack", Err: fmt.Errorf("PubAck with a bad seq: %q", b)}
 	}
-	return seq, bytes.Contains(b, keyDup), nil
+	return seq, isDup(b), nil
 }
 
 // classify maps a JetStream API error to its failure kind.
@@ -149,4 +149,18 @@ func classify(a *apiError) error {
 		return &producer.SystemError{Kind: "nats:store_failed", Err: err}
 	}
 	return &producer.SystemError{Kind: fmt.Sprintf("nats:api:%d", a.ErrCode), Err: err}
+}
+
+// isDup reports "duplicate": true (the server writes a space after the
+// colon; encoding/json would not).
+func isDup(b []byte) bool {
+	i := bytes.Index(b, keyDup)
+	if i < 0 {
+		return false
+	}
+	r := b[i+len(keyDup):]
+	for len(r) > 0 && (r[0] == ':' || r[0] == ' ') {
+		r = r[1:]
+	}
+	return bytes.HasPrefix(r, []byte("true"))
 }

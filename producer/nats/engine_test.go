@@ -283,6 +283,8 @@ func TestQueueFullAndErrors(t *testing.T) {
 	pc := producer.DefaultConfig()
 	pc.MaxPendingMessages = 1
 	pc.BlockIfQueueFull = false
+	pc.RequestTimeout = 200 * time.Millisecond // the stuck record fails at Close, with nats:timeout
+	pc.Retries = 0
 	e := openOn(t, emb, &Config{}, pc, registry.Topic{Name: "qf", Partitions: 1})
 	res := newResult()
 	e.dropAck = func(*producer.Record, int) bool { return true } // the one slot stays busy

@@ -18,12 +18,15 @@ build:
 run: build
 	./$(BIN) run $(SCENARIO)
 
-# The test command CI runs (.ci/run): vet, gofmt, every test with the race
+# The test command CI runs (.ci/run): vet, go mod tidy -diff (must be
+# empty), gofmt, every test (the import-rule test among them: producer/registry
+# TestLayering) with the race
 # detector, then, one package at a time, the tests that need a race-free
 # build (allocation counts, pacer precision, batch sizes of the linger
 # sweep; the 48-run regression verdict, too slow under -race).
 test:
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 8m ./...

@@ -1,6 +1,8 @@
 package workload
 
 import (
+	"github.com/prodbench/prodbench/workload/units"
+
 	"fmt"
 	"reflect"
 	"slices"
@@ -18,7 +20,7 @@ const maxNodes = 100_000
 // scalarDecoder is implemented by types that decode themselves from one
 // YAML node (Size, Duration). The error carries neither line nor field.
 type scalarDecoder interface {
-	decodeScalar(n *yaml.Node) error
+	DecodeScalar(n *yaml.Node) error
 }
 
 // nodeDecoder is implemented by types that take either a scalar or a
@@ -37,6 +39,32 @@ type decoder struct {
 	file  string
 	lines map[string]int // dotted field path -> line
 	nodes int            // nodes visited so far
+	// targetKind is the document's target.kind, read before decoding, so
+	// that sweep parameters under target. resolve in that system's block.
+	targetKind string
+}
+
+// targetType is the type of Scenario.Target's block.
+var targetType = reflect.TypeOf(Target{})
+
+// prescanTargetKind returns the value of target.kind in the root mapping,
+// or "".
+func prescanTargetKind(root *yaml.Node) string {
+	if root == nil || root.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "target" || root.Content[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		t := root.Content[i+1]
+		for j := 0; j+1 < len(t.Content); j += 2 {
+			if t.Content[j].Value == "kind" && t.Content[j+1].Kind == yaml.ScalarNode {
+				return t.Content[j+1].Value
+			}
+		}
+	}
+	return ""
 }
 
 // errf returns an *Error at line of n for field path. An error about the
@@ -80,7 +108,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
 			return nd.decodeNode(d, n, path)
 		}
 		if sd, ok := v.Addr().Interface().(scalarDecoder); ok {
-			if err := sd.decodeScalar(n); err != nil {
+			if err := sd.DecodeScalar(n); err != nil {
 				return d.errf(at, path, "%s", err.Error())
 			}
 			return nil
@@ -276,45 +304,9 @@ func joinPath(path, key string) string {
 	return path + "." + key
 }
 
-// suggest returns `did you mean "x"?` for the known name closest to key
-// by edit distance, when close enough (at most max(2, len/3) edits), or
-// the list of known names.
-func suggest(key string, known []string) string {
-	best, bestDist := "", -1
-	if len(key) <= 64 {
-		for _, k := range known {
-			d := editDistance(strings.ToLower(key), strings.ToLower(k))
-			if bestDist < 0 || d < bestDist {
-				best, bestDist = k, d
-			}
-		}
-	}
-	if bestDist >= 0 && bestDist <= max(2, len(best)/3) {
-		return fmt.Sprintf("did you mean %q?", best)
-	}
-	return "want one of: " + strings.Join(known, ", ")
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// suggest returns `did you mean "x"?` or the list of known names; see
+// units.Suggest.
+func suggest(key string, known []string) string { return units.Suggest(key, known) }
 
 // stringMap decodes a YAML mapping into v, a map with string keys. Keys
 // must be scalars and distinct; each entry's line is recorded under

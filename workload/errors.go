@@ -1,9 +1,10 @@
 package workload
 
 import (
+	"github.com/prodbench/prodbench/workload/units"
+
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -63,54 +64,11 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
-// quote returns s Go-quoted, shortened to about 40 bytes so a huge value
-// cannot flood an error message.
-func quote(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return strconv.Quote(s)
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "..."
-}
+// quote returns s Go-quoted, shortened; see units.Quote.
+func quote(s string) string { return units.Quote(s) }
 
-// clip shortens an unquoted token for an error message.
-func clip(s string) string {
-	if len(s) <= 40 && strconv.Quote(s) == `"`+s+`"` && !strings.Contains(s, " ") {
-		return s
-	}
-	return quote(s)
-}
-
-// describe names what a node holds, for "expected X, got Y" messages.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.DocumentNode:
-		return "a document"
-	}
-	switch n.ShortTag() {
-	case "!!null":
-		return "nothing (null)"
-	case "!!str":
-		return "string " + quote(n.Value)
-	case "!!int":
-		return "integer " + clip(n.Value)
-	case "!!float":
-		return "number " + clip(n.Value)
-	case "!!bool":
-		return "boolean " + clip(n.Value)
-	}
-	return fmt.Sprintf("%s %s", quote(n.ShortTag()), quote(n.Value))
-}
+// describe names what a node holds; see units.Describe.
+func describe(n *yaml.Node) string { return units.Describe(n) }
 
 // yamlLineRE splits a yaml.v3 syntax error into its line and message.
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

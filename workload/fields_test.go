@@ -140,12 +140,12 @@ func TestFieldErrors(t *testing.T) {
 		{"auto partitions", "", "producer:\n  auto_create_partitions: 0", `x.yaml:12: producer.auto_create_partitions: must be between 1 and 2147483647, got 0`},
 		{"bool type", "", "producer:\n  batching: yes please", `x.yaml:12: producer.batching: expected true or false, got string "yes please"`},
 		// --- engine
-		{"engine", "", "engine: librdkafka", `x.yaml:11: engine: unknown engine "librdkafka" (want native or franz-go)`},
+		{"engine", "", "engine: librdkafka", `x.yaml:11: engine: target kind kafka has no engine "librdkafka" (want one of [native franz-go])`},
 		// --- target
-		{"target kind", "", "target: {kind: pulsar}", `x.yaml:11: target.kind: unknown kind "pulsar" (want kafka or sim)`},
-		{"target broker", "", "target:\n  brokers: [\"localhost:9092\", \"nohost\"]", `x.yaml:12: target.brokers[1]: want host:port, got "nohost"`},
-		{"sim on kafka", "", "target: {sim: {brokers: 2}}", `x.yaml:11: target.sim: only used with kind sim`},
-		{"brokers on sim", "", "target: {kind: sim, brokers: [\"a:1\"]}", `x.yaml:11: target.brokers: only used with kind kafka (the simulator's size is sim.brokers)`},
+		{"target kind", "", "target: {kind: plusar}", `x.yaml:11: target.kind: unknown kind "plusar" (want one of: kafka, sim)`},
+		{"target broker", "", "target:\n  brokers: [\"localhost:9092\", \"nohost\"]", `x.yaml:12: target.brokers[1]: want host:port with a port from 1 to 65535, got "nohost"`},
+		{"sim on kafka", "", "target: {sim: {brokers: 2}}", `x.yaml:11: target.sim: unknown field (want one of: brokers)`},
+		{"brokers on sim", "", "target: {kind: sim, brokers: [\"a:1\"]}", `x.yaml:11: target.brokers: unknown field (want one of: sim)`},
 		{"sim error name", "", "target:\n  kind: sim\n  sim:\n    errors:\n      NOT_LEADER_OR_FOLOWER: 0.1", `x.yaml:15: target.sim.errors.NOT_LEADER_OR_FOLOWER: unknown Kafka error name (did you mean "NOT_LEADER_OR_FOLLOWER"?)`},
 		{"sim error unknown", "", "target: {kind: sim, sim: {errors: {BROKEN: 0.1}}}", `x.yaml:11: target.sim.errors.BROKEN: unknown Kafka error name (want a Kafka protocol error name such as NOT_LEADER_OR_FOLLOWER or REQUEST_TIMED_OUT)`},
 		{"sim error prob", "", "target:\n  kind: sim\n  sim:\n    errors: {REQUEST_TIMED_OUT: 1.5}", `x.yaml:14: target.sim.errors.REQUEST_TIMED_OUT: must be between 0 and 1, got 1.5`},

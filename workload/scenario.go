@@ -53,16 +53,6 @@ const (
 	TopicSelectionFanout = "fanout"
 )
 
-// Engines (Scenario.Engine): which producer implementation runs the
-// scenario.
-const (
-	// EngineNative is prodbench's own producer core (package producer).
-	// The default.
-	EngineNative = "native"
-	// EngineFranzGo is franz-go's kgo producer, as a reference client.
-	EngineFranzGo = "franz-go"
-)
-
 // Scenario is one benchmark run's workload, as read from a YAML scenario
 // file (see scenarios/*.yaml and the README's field table). Parse and Load
 // return validated scenarios with defaults applied; the YAML and JSON
@@ -118,11 +108,12 @@ type Scenario struct {
 	// Producer holds producer options; unset ones keep
 	// producer.DefaultConfig's values. See ProducerConfig.
 	Producer Producer `yaml:"producer,omitempty" json:"producer"`
-	// Engine is the producer implementation: EngineNative ("native", the
-	// default) or EngineFranzGo ("franz-go"). "" means native.
+	// Engine is the producer implementation, one of the target system's
+	// engines (for Kafka: "native", prodbench's own core, the default, or
+	// "franz-go"). "" means the system's default.
 	Engine string `yaml:"engine,omitempty" json:"engine,omitempty"`
-	// Target is where messages go; nil means kind kafka on an embedded
-	// broker.
+	// Target is where messages go, a registered target system; nil means
+	// DefaultTargetKind (Kafka) on its embedded stand-in.
 	Target *Target `yaml:"target,omitempty" json:"target,omitempty"`
 	// Thresholds are pass/fail conditions on the result, one expression
 	// per item, e.g. "p(99) < 20ms" or "error_rate < 0.1%". They are
@@ -183,7 +174,7 @@ func Parse(file string, data []byte) (s *Scenario, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{file: file, lines: map[string]int{"": max(1, root.Line)}}
+	d := &decoder{file: file, lines: map[string]int{"": max(1, root.Line)}, targetKind: prescanTargetKind(root)}
 	s = &Scenario{File: file}
 	if err := d.decode(root, reflect.ValueOf(s).Elem(), ""); err != nil {
 		return nil, err
@@ -210,8 +201,8 @@ func (s *Scenario) applyDefaults() {
 			s.Topics[i].Weight = 1
 		}
 	}
-	if s.Engine == "" {
-		s.Engine = EngineNative
+	if sys, _, err := s.TargetSystem(); err == nil && s.Engine == "" {
+		s.Engine = sys.DefaultEngine()
 	}
 	if s.Rate.Profile == "" {
 		s.Rate.Profile = ProfileConstant
@@ -226,7 +217,7 @@ func (s *Scenario) applyDefaults() {
 		s.Headers.ValueSize = FixedSize(0)
 	}
 	if s.Target != nil && s.Target.Kind == "" {
-		s.Target.Kind = TargetKafka
+		s.Target.Kind = DefaultTargetKind
 	}
 	if s.Sweep != nil && s.Sweep.Mode == "" {
 		s.Sweep.Mode = SweepProduct
@@ -315,7 +306,6 @@ func (s *Scenario) validate() *Error {
 		s.validateKeys,
 		s.validateHeaders,
 		s.validateProducer,
-		s.validateEngine,
 		s.validateTarget,
 		s.validateThresholds,
 		s.validateSLO,
@@ -371,15 +361,6 @@ func (s *Scenario) validateName(field, name string, maxLen int) *Error {
 		}
 	}
 	return nil
-}
-
-// validateEngine checks engine.
-func (s *Scenario) validateEngine() *Error {
-	switch s.Engine {
-	case "", EngineNative, EngineFranzGo:
-		return nil
-	}
-	return s.errorf("engine", "unknown engine %s (want %s or %s)", quote(s.Engine), EngineNative, EngineFranzGo)
 }
 
 // validateThresholds checks that every threshold is a non-empty string.

@@ -49,7 +49,7 @@ func TestLoadQuickstart(t *testing.T) {
 		Rate:           Rate{Profile: ProfileConstant, MessagesPerSecond: 20000},
 		Message:        Message{Size: FixedSize(512), Payload: Payload{Kind: PayloadRandom}},
 		Keys:           Keys{Distribution: DistributionUniform, Count: 1000},
-		Engine:         EngineNative,
+		Engine:         "native",
 		Producer: Producer{
 			Acks:             ptr("all"),
 			Linger:           ptr(Duration(5 * time.Millisecond)),
@@ -110,7 +110,7 @@ func TestQuickstartPlainYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The defaults Parse fills in.
-	plain.Rate.Profile, plain.TopicSelection, plain.Engine = ProfileConstant, TopicSelectionWeighted, EngineNative
+	plain.Rate.Profile, plain.TopicSelection, plain.Engine = ProfileConstant, TopicSelectionWeighted, "native"
 	plain.Message.Payload.Kind, plain.Topics[0].Weight = PayloadRandom, 1
 	if got := stripped(s); !reflect.DeepEqual(got, plain) {
 		t.Errorf("Parse =\n%+v\nyaml.v3 =\n%+v", got, plain)
@@ -164,7 +164,7 @@ func TestDefaults(t *testing.T) {
 	if s.Workers != DefaultWorkers || s.Warmup != 0 || s.Seed != 0 || s.Messages != 0 ||
 		s.Rate.Profile != ProfileConstant || s.Keys.Distribution != DistributionNone ||
 		s.Message.Payload.Kind != PayloadRandom || s.TopicSelection != TopicSelectionWeighted ||
-		s.Topics[0].Weight != 1 || s.Engine != EngineNative || s.Headers != nil || s.Target != nil ||
+		s.Topics[0].Weight != 1 || s.Engine != "native" || s.Headers != nil || s.Target != nil ||
 		s.SLO != nil || s.Sweep != nil || s.Thresholds != nil || s.Producer != (Producer{}) {
 		t.Errorf("defaults not applied: %+v", stripped(s))
 	}

@@ -111,7 +111,7 @@ type sizeSpecFields SizeSpec
 func (sp *SizeSpec) decodeNode(d *decoder, n *yaml.Node, path string) error {
 	if n.Kind == yaml.ScalarNode {
 		var v Size
-		if err := v.decodeScalar(n); err != nil {
+		if err := v.DecodeScalar(n); err != nil {
 			return d.errf(n, path, "%s", err.Error())
 		}
 		*sp = FixedSize(v)

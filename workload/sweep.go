@@ -1,6 +1,8 @@
 package workload
 
 import (
+	"github.com/prodbench/prodbench/producer/registry"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -112,7 +114,7 @@ func (sp *SweepParams) decodeNode(d *decoder, n *yaml.Node, path string) error {
 		}
 		seen[k.Value] = max(1, key.Line)
 		d.lines[ppath] = lineOf(key, val)
-		leaf, err := sweepLeafType(k.Value)
+		leaf, err := sweepLeafType(k.Value, d.targetKind)
 		if err != nil {
 			return d.errf(key, ppath, "%s", err.Error())
 		}
@@ -201,7 +203,10 @@ func (sp *SweepParams) UnmarshalJSON(data []byte) error {
 
 // sweepLeafType resolves a field path against the Scenario type and
 // returns the type of the field it names, which must be a scalar field.
-func sweepLeafType(path string) (reflect.Type, error) {
+//
+// kind is the scenario's target kind: paths under "target." other than
+// target.kind and target.url resolve in that system's block.
+func sweepLeafType(path, kind string) (reflect.Type, error) {
 	if path == "sweep" || strings.HasPrefix(path, "sweep.") {
 		return nil, fmt.Errorf("a sweep cannot sweep itself")
 	}
@@ -210,6 +215,17 @@ func sweepLeafType(path string) (reflect.Type, error) {
 	for rest != "" {
 		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
+		}
+		if t == targetType && rest != "kind" && rest != "url" {
+			if kind == "" {
+				kind = DefaultTargetKind
+			}
+			sys, ok := registry.Lookup(kind)
+			if !ok {
+				return nil, fmt.Errorf("unknown field path %s: target kind %s is not registered", quote(path), quote(kind))
+			}
+			t = reflect.TypeOf(sys.NewConfig())
+			continue
 		}
 		switch {
 		case strings.HasPrefix(rest, "["):
@@ -314,7 +330,11 @@ func (s *Scenario) validateSweep() *Error {
 	points := 1
 	for _, p := range w.Params {
 		field := joinPath("sweep.params", p.Path)
-		if _, err := sweepLeafType(p.Path); err != nil {
+		kind := ""
+		if s.Target != nil {
+			kind = s.Target.Kind
+		}
+		if _, err := sweepLeafType(p.Path, kind); err != nil {
 			return s.errorf(field, "%s", err.Error())
 		}
 		if len(p.Values) == 0 {
@@ -433,11 +453,23 @@ func (s *Scenario) applyValue(path string, node *yaml.Node, line int) *Error {
 	rest := path
 	var setMap func(reflect.Value) // completes a map entry after decoding
 	for rest != "" {
-		for v.Kind() == reflect.Pointer {
+		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+			if v.Kind() == reflect.Interface {
+				v = v.Elem()
+				continue
+			}
 			if v.IsNil() {
 				v.Set(reflect.New(v.Type().Elem()))
 			}
 			v = v.Elem()
+		}
+		if v.Type() == targetType && rest != "kind" && rest != "url" {
+			t := v.Addr().Interface().(*Target)
+			if t.Config == nil {
+				return s.errorf(path, "unknown field path")
+			}
+			v = reflect.ValueOf(t.Config)
+			continue
 		}
 		switch {
 		case strings.HasPrefix(rest, "["):
@@ -535,6 +567,13 @@ func deepCopy(dst, src reflect.Value) {
 			m.SetMapIndex(it.Key(), v)
 		}
 		dst.Set(m)
+	case reflect.Interface:
+		if src.IsNil() {
+			return
+		}
+		e := reflect.New(src.Elem().Type()).Elem()
+		deepCopy(e, src.Elem())
+		dst.Set(e)
 	default:
 		dst.Set(src)
 	}

@@ -50,12 +50,12 @@ func TestPointsProduct(t *testing.T) {
 	p0 := pts[0].Scenario
 	p0.Topics[0].Name = "changed"
 	*p0.Producer.Acks = "none"
-	p0.Target.Sim.Errors["REQUEST_TIMED_OUT"] = 0.5
-	p0.Target.Sim.Stalls[0].At = 0
+	simOf(p0).Errors["REQUEST_TIMED_OUT"] = 0.5
+	simOf(p0).Stalls[0].At = 0
 	p0.Thresholds[0] = "changed"
 	for _, other := range []*Scenario{s, pts[1].Scenario} {
-		if other.Topics[0].Name != "orders" || *other.Producer.Acks != "all" || other.Target.Sim.Errors["REQUEST_TIMED_OUT"] != 0.001 ||
-			other.Target.Sim.Stalls[0].At != Duration(3*time.Second) || other.Thresholds[0] != "p(99) < 20ms" {
+		if other.Topics[0].Name != "orders" || *other.Producer.Acks != "all" || simOf(other).Errors["REQUEST_TIMED_OUT"] != 0.001 ||
+			simOf(other).Stalls[0].At != Duration(3*time.Second) || other.Thresholds[0] != "p(99) < 20ms" {
 			t.Fatalf("a change to point 0 leaked: %+v", other)
 		}
 	}
@@ -116,7 +116,7 @@ sweep:
 	}
 	p := pts[1].Scenario
 	if !reflect.DeepEqual(p.Message.Size, FixedSize(1024)) || p.Topics[0].Partitions != 3 || *p.Producer.Idempotent ||
-		p.Target.Sim.Errors["REQUEST_TIMED_OUT"] != 0.2 || *p.SLO.MaxErrorRate != 0.5 || s.SLO != nil || s.Target.Sim != nil {
+		simOf(p).Errors["REQUEST_TIMED_OUT"] != 0.2 || *p.SLO.MaxErrorRate != 0.5 || s.SLO != nil || simOf(s) != nil {
 		t.Errorf("point 1 = %+v", p)
 	}
 	if got := pts[0].Label; !strings.Contains(got, "message.size=100B") || !strings.Contains(got, "slo.max_error_rate=0.01") {

@@ -1,215 +1,240 @@
 package workload
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
-	"net"
+	"reflect"
 	"slices"
-	"strconv"
-	"strings"
-	"sync"
 
-	"github.com/twmb/franz-go/pkg/kerr"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/registry"
 )
 
-// Target kinds (Target.Kind).
-const (
-	// TargetKafka produces to Kafka brokers: Brokers, or an embedded
-	// in-process broker when Brokers is empty. The default.
-	TargetKafka = "kafka"
-	// TargetSim produces to the in-process broker simulator, configured
-	// by Sim.
-	TargetSim = "sim"
-)
+// DefaultTargetKind is the target system of a scenario without a target
+// block: Kafka, on an embedded broker.
+const DefaultTargetKind = "kafka"
 
-// Target limits.
-const (
-	// MaxSimBrokers is the most brokers a simulated cluster may have.
-	MaxSimBrokers = 1000
-	// MaxStalls is the most stalls a simulation may list.
-	MaxStalls = 10_000
-)
-
-// Target is where a scenario's messages go:
+// Target is where a scenario's messages go. Its kind names a target
+// system registered in producer/registry; every other field of the block
+// belongs to that system, which decodes and validates it:
 //
 //	target: {kind: kafka}                                     # embedded broker
 //	target: {kind: kafka, brokers: ["10.0.0.1:9092", "10.0.0.2:9092"]}
+//	target: {kind: nats, url: "nats://h1:4222"}
 //	target:
 //	  kind: sim
-//	  sim:
-//	    brokers: 3
-//	    latency: {median: 1ms, p99: 5ms}
-//	    bandwidth: 100MB                   # bytes per second
-//	    max_requests_per_second: 20000
-//	    errors: {NOT_LEADER_OR_FOLLOWER: 0.01}
-//	    stalls: [{at: 3s, for: 500ms}]
+//	  sim: {brokers: 3, latency: {median: 1ms, p99: 5ms}}
+//
+// Workload names no system: an unknown kind is an error listing the
+// registered ones.
 type Target struct {
-	// Kind is TargetKafka (also meant by "") or TargetSim.
+	// Kind is the registered system's kind; "" means DefaultTargetKind.
 	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
-	// Brokers are Kafka bootstrap brokers as host:port; empty means an
-	// embedded broker. Kafka only.
-	Brokers []string `yaml:"brokers,omitempty" json:"brokers,omitempty"`
-	// Sim configures the simulator; nil means its defaults. Sim only.
-	Sim *SimTarget `yaml:"sim,omitempty" json:"sim,omitempty"`
+	// URL, when set, is the target's address in the system's URL form
+	// (kafka://h1:9092,h2:9092, nats://h:4222, ...), applied to Config by
+	// the system as --target is. Optional.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Config is the system's own block: a pointer of the type its
+	// registry.System.NewConfig returns, holding every field of the block
+	// besides kind and url. Never nil after Parse.
+	Config any `yaml:"-" json:"-"`
 }
 
-// SimTarget configures the in-process broker simulator. Every field is
-// optional; the zero value is one broker that answers at once.
-type SimTarget struct {
-	// Brokers is the number of simulated brokers (partitions are spread
-	// over them), 1 to MaxSimBrokers. Default 1 (0 in code also means 1).
-	Brokers int `yaml:"brokers,omitempty" json:"brokers,omitempty"`
-	// Latency is the service time of each produce request, lognormal with
-	// the given median and 99th percentile (equal: fixed). Default 0.
-	Latency SimLatency `yaml:"latency,omitempty" json:"latency"`
-	// Bandwidth caps each broker's intake in bytes per second (a Size
-	// per second, e.g. 100MB); 0 means unlimited.
-	Bandwidth Size `yaml:"bandwidth,omitempty" json:"bandwidth,omitempty"`
-	// MaxRequestsPerSecond caps the produce requests each broker serves
-	// per second, finite and >= 0; 0 means unlimited.
-	MaxRequestsPerSecond float64 `yaml:"max_requests_per_second,omitempty" json:"max_requests_per_second,omitempty"`
-	// Errors maps Kafka error names (e.g. NOT_LEADER_OR_FOLLOWER,
-	// REQUEST_TIMED_OUT) to the probability, per request and partition,
-	// that the broker answers with that error; each in [0, 1], summing to
-	// at most 1.
-	Errors map[string]float64 `yaml:"errors,omitempty" json:"errors,omitempty"`
-	// Stalls are windows during which the brokers answer nothing: each
-	// starts At after the run's start and lasts For.
-	Stalls []Stall `yaml:"stalls,omitempty" json:"stalls,omitempty"`
+// TargetSystem returns the scenario's target system and its block (the
+// system's defaults for a scenario without a target block). The error
+// names an unregistered kind.
+func (s *Scenario) TargetSystem() (*registry.System, any, error) {
+	kind, var_ := DefaultTargetKind, any(nil)
+	if s.Target != nil {
+		if s.Target.Kind != "" {
+			kind = s.Target.Kind
+		}
+		var_ = s.Target.Config
+	}
+	sys, ok := registry.Lookup(kind)
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown target kind %s (registered: %v)", quote(kind), registry.Kinds())
+	}
+	if var_ == nil {
+		var_ = sys.NewConfig()
+	}
+	return sys, var_, nil
 }
 
-// SimLatency is a lognormal service-time distribution given by two
-// quantiles.
-type SimLatency struct {
-	// Median is the 50th percentile, >= 0.
-	Median Duration `yaml:"median" json:"median"`
-	// P99 is the 99th percentile, >= Median.
-	P99 Duration `yaml:"p99" json:"p99"`
-}
-
-// Stall is one window in which the simulated brokers stop answering.
-type Stall struct {
-	// At is when the stall starts, from the start of the run, >= 0.
-	At Duration `yaml:"at" json:"at"`
-	// For is how long it lasts, > 0.
-	For Duration `yaml:"for" json:"for"`
-}
-
-// BrokerCount returns Brokers with 0 read as 1.
-func (t *SimTarget) BrokerCount() int {
-	if t == nil || t.Brokers == 0 {
-		return 1
-	}
-	return t.Brokers
-}
-
-// kafkaErrorNames returns the Kafka error names the simulator can answer
-// with: every code kerr knows, by its current name
-// (NOT_LEADER_OR_FOLLOWER rather than NOT_LEADER_FOR_PARTITION).
-var kafkaErrorNames = sync.OnceValue(func() []string {
-	var names []string
-	for code := int16(-1); code < 200; code++ {
-		e := kerr.ErrorForCode(code)
-		ke, ok := e.(*kerr.Error)
-		if !ok || ke.Code != code || code == 0 {
-			continue
-		}
-		name := ke.Message
-		if code == 6 {
-			name = "NOT_LEADER_OR_FOLLOWER"
-		}
-		names = append(names, name)
-	}
-	return names
-})
-
-// validateTarget checks the target block.
-func (s *Scenario) validateTarget() *Error {
-	t := s.Target
-	if t == nil {
-		return nil
-	}
-	switch t.Kind {
-	case "", TargetKafka:
-		if t.Sim != nil {
-			return s.errorf("target.sim", "only used with kind sim")
-		}
-		for i, b := range t.Brokers {
-			host, port, err := net.SplitHostPort(b)
-			p, perr := strconv.Atoi(port)
-			if err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
-				return s.errorf(fmt.Sprintf("target.brokers[%d]", i), "want host:port, got %s", quote(b))
-			}
-		}
-		return nil
-	case TargetSim:
-		if len(t.Brokers) > 0 {
-			return s.errorf("target.brokers", "only used with kind kafka (the simulator's size is sim.brokers)")
-		}
-	default:
-		return s.errorf("target.kind", "unknown kind %s (want %s or %s)", quote(t.Kind), TargetKafka, TargetSim)
-	}
-	sim := t.Sim
-	if sim == nil {
-		return nil
-	}
-	const p = "target.sim."
-	if sim.Brokers < 0 || sim.Brokers > MaxSimBrokers || s.has(p+"brokers") && sim.Brokers == 0 {
-		return s.errorf(p+"brokers", "must be between 1 and %d, got %d", MaxSimBrokers, sim.Brokers)
-	}
-	switch {
-	case sim.Latency.Median < 0:
-		return s.errorf(p+"latency.median", "must not be negative, got %v", sim.Latency.Median)
-	case s.has(p+"latency") && s.missing(p+"latency.median"):
-		return s.errorf(p+"latency.median", "required (e.g. 1ms)")
-	case s.has(p+"latency") && s.missing(p+"latency.p99"):
-		return s.errorf(p+"latency.p99", "required (e.g. 5ms; equal to median for a fixed latency)")
-	case sim.Latency.P99 < sim.Latency.Median:
-		return s.errorf(p+"latency.p99", "must be at least median (%v), got %v", sim.Latency.Median, sim.Latency.P99)
-	case sim.Latency.Median == 0 && sim.Latency.P99 > 0:
-		return s.errorf(p+"latency.median", "must be positive when p99 is, got 0s")
-	}
-	if err := s.checkFloat(p+"max_requests_per_second", sim.MaxRequestsPerSecond, 0, MaxRate); err != nil {
+// SetTargetURL makes rawURL (--target) the scenario's target: the system
+// is chosen by the URL's scheme, and the URL applied to the scenario's
+// block when that block is of the same system, else to a new one.
+func (s *Scenario) SetTargetURL(rawURL string) error {
+	sys, err := registry.ForURL(rawURL)
+	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(sim.Errors))
-	for n := range sim.Errors {
-		names = append(names, n)
+	var cfg any
+	if s.Target != nil && s.Target.Kind == sys.Kind && s.Target.Config != nil {
+		cfg = s.Target.Config
+	} else {
+		cfg = sys.NewConfig()
 	}
-	slices.Sort(names)
-	var sum float64
-	known := kafkaErrorNames()
-	for _, n := range names {
-		field := joinPath(p+"errors", n)
-		if !slices.Contains(known, n) {
-			hint := suggest(n, known)
-			if !strings.HasPrefix(hint, "did you mean") {
-				hint = "want a Kafka protocol error name such as NOT_LEADER_OR_FOLLOWER or REQUEST_TIMED_OUT"
-			}
-			return s.errorf(field, "unknown Kafka error name (%s)", hint)
-		}
-		if err := s.checkFloat(field, sim.Errors[n], 0, 1); err != nil {
-			return err
-		}
-		sum += sim.Errors[n]
+	if sys.ApplyURL == nil {
+		return fmt.Errorf("target kind %s takes no URL", sys.Kind)
 	}
-	if sum > 1+1e-12 {
-		return s.errorf(p+"errors", "probabilities must add up to at most 1, got %v", sum)
+	if err := sys.ApplyURL(cfg, rawURL); err != nil {
+		return err
 	}
-	if len(sim.Stalls) > MaxStalls {
-		return s.errorf(p+"stalls", "at most %d stalls, got %d", MaxStalls, len(sim.Stalls))
-	}
-	for i, st := range sim.Stalls {
-		sp := fmt.Sprintf("%sstalls[%d]", p, i)
-		switch {
-		case s.missing(sp + ".at"):
-			return s.errorf(sp+".at", "required (when the stall starts, e.g. 3s)")
-		case s.missing(sp + ".for"):
-			return s.errorf(sp+".for", "required (how long it lasts, e.g. 500ms)")
-		case st.At < 0:
-			return s.errorf(sp+".at", "must not be negative, got %v", st.At)
-		case st.For <= 0:
-			return s.errorf(sp+".for", "must be positive, got %v", st.For)
-		}
+	s.Target = &Target{Kind: sys.Kind, URL: rawURL, Config: cfg}
+	if s.Engine != "" && !sys.HasEngine(s.Engine) {
+		s.Engine = sys.DefaultEngine()
 	}
 	return nil
+}
+
+// decodeNode decodes the target block: kind and url here, every other
+// field into the system's own block, strictly, with lines recorded.
+func (t *Target) decodeNode(d *decoder, n *yaml.Node, path string) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errf(n, path, "expected a mapping, got %s", describe(n))
+	}
+	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		k, err := d.deref(key, path)
+		if err != nil {
+			return err
+		}
+		if k.Kind == yaml.ScalarNode && (k.Value == "kind" || k.Value == "url") {
+			fpath := joinPath(path, k.Value)
+			if first, dup := seen[k.Value]; dup {
+				return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
+			}
+			seen[k.Value] = max(1, key.Line)
+			d.lines[fpath] = lineOf(key, val)
+			dst := &t.Kind
+			if k.Value == "url" {
+				dst = &t.URL
+			}
+			if err := d.decode(val, reflect.ValueOf(dst).Elem(), fpath); err != nil {
+				return err
+			}
+			continue
+		}
+		rest.Content = append(rest.Content, key, val)
+	}
+	kind := t.Kind
+	if kind == "" {
+		kind = DefaultTargetKind
+	}
+	sys, ok := registry.Lookup(kind)
+	if !ok {
+		at := n
+		if l, ok := seen["kind"]; ok {
+			at = &yaml.Node{Line: l}
+		}
+		known := registry.Kinds()
+		return d.errf(at, joinPath(path, "kind"), "unknown kind %s (%s)", quote(kind), suggest(kind, known))
+	}
+	cfg := sys.NewConfig()
+	if err := d.decode(rest, reflect.ValueOf(cfg).Elem(), path); err != nil {
+		return err
+	}
+	t.Config = cfg
+	return nil
+}
+
+// MarshalJSON writes the block flat: kind, url and the system's fields.
+func (t Target) MarshalJSON() ([]byte, error) {
+	type head struct {
+		Kind string `json:"kind,omitempty"`
+		URL  string `json:"url,omitempty"`
+	}
+	h, err := json.Marshal(head{t.Kind, t.URL})
+	if err != nil {
+		return nil, err
+	}
+	if t.Config == nil {
+		return h, nil
+	}
+	c, err := json.Marshal(t.Config)
+	if err != nil {
+		return nil, err
+	}
+	c = bytes.TrimSpace(c)
+	if len(c) < 2 || c[0] != '{' || string(c) == "{}" {
+		return h, nil
+	}
+	if string(h) == "{}" {
+		return c, nil
+	}
+	out := append(h[:len(h)-1:len(h)-1], ',')
+	return append(out, c[1:]...), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, with the strict decoder's
+// rules (JSON is YAML).
+func (t *Target) UnmarshalJSON(data []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
+		return fmt.Errorf("target: invalid JSON")
+	}
+	return t.decodeNode(&decoder{lines: map[string]int{}}, doc.Content[0], "target")
+}
+
+// scope is the registry.Scope a system's validator sees.
+type scope struct{ s *Scenario }
+
+func (sc scope) Has(field string) bool { return sc.s.has(field) }
+func (sc scope) Errorf(field, format string, args ...any) error {
+	return sc.s.errorf(field, format, args...)
+}
+
+// validateTarget checks the target block through its system, and the
+// engine against the system's engines.
+func (s *Scenario) validateTarget() *Error {
+	if s.Target != nil && s.Target.URL != "" && s.Target.Config == nil {
+		return s.errorf("target.url", "target block not decoded")
+	}
+	sys, cfg, err := s.TargetSystem()
+	if err != nil {
+		return s.errorf("target.kind", "%v", err)
+	}
+	if s.Target != nil && s.Target.URL != "" {
+		if sys.ApplyURL == nil {
+			return s.errorf("target.url", "target kind %s takes no url", sys.Kind)
+		}
+		if err := sys.ApplyURL(cfg, s.Target.URL); err != nil {
+			return s.errorf("target.url", "%v", err)
+		}
+	}
+	if s.Engine != "" && !sys.HasEngine(s.Engine) {
+		return s.errorf("engine", "target kind %s has no engine %s (want one of %v)", sys.Kind, quote(s.Engine), sys.Engines)
+	}
+	if sys.Validate == nil {
+		return nil
+	}
+	pc, perr := s.ProducerConfig()
+	if perr != nil {
+		pc = producer.DefaultConfig()
+	}
+	if err := sys.Validate(cfg, pc, scope{s}); err != nil {
+		var we *Error
+		if e, ok := err.(*Error); ok {
+			we = e
+		} else {
+			we = s.errorf("target", "%v", err)
+		}
+		return we
+	}
+	return nil
+}
+
+// engineNames returns the engines of the scenario's system, for errors.
+func (s *Scenario) engineNames() []string {
+	sys, _, err := s.TargetSystem()
+	if err != nil {
+		return nil
+	}
+	return slices.Clone(sys.Engines)
 }

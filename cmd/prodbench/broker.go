@@ -2,19 +2,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
 
-	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/registry"
 )
 
 const brokerUsage = `Usage: prodbench broker [flags]
 
-Runs the embedded in-process Kafka broker (franz-go's kfake) until
-interrupted, so that other tools and clients can produce to it.
+Runs a target system's embedded in-process stand-in until interrupted, so
+that other tools and clients can produce to it: for kind kafka (the
+default) franz-go's kfake broker, which creates topics on first use with
+--partitions partitions. Every registered kind with a stand-in is listed
+by 'prodbench help systems'.
 
 Flags:
 %s
@@ -24,16 +28,18 @@ Examples:
 `
 
 func init() {
-	register(command{name: "broker", summary: "run the embedded Kafka broker alone", run: cmdBroker})
+	register(command{name: "broker", summary: "run a target system's embedded stand-in alone", run: cmdBroker})
 }
 
 func cmdBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("broker", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	listen := fs.String("listen", "127.0.0.1:9092", "address to listen on (host:port)")
-	partitions := fs.Int32("partitions", 6, "partitions of topics created on first use and of --topic")
+	kind := fs.String("kind", "kafka", "target system kind whose stand-in to run")
+	listen := fs.String("listen", "", "address to listen on, host:port (default: the system's usual port on 127.0.0.1, e.g. 127.0.0.1:9092 for kafka)")
+	partitions := fs.Int("partitions", 6, "partitions of topics created on first use and of --topic")
 	topics := fs.StringSlice("topic", nil, "topics to create at start (repeatable, comma-separated)")
 	retain := fs.Bool("retain", false, "keep produced data (default: discard it so memory stays flat)")
+	faults := fs.StringArray("fault", nil, "fault to inject (system specific, repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
 			fmt.Fprintf(stdout, brokerUsage, fs.FlagUsages())
@@ -47,20 +53,28 @@ func cmdBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *partitions < 1 {
 		return fail(stderr, exitUsage, "broker: --partitions must be at least 1, got %d", *partitions)
 	}
-	seed := map[string]int32{}
-	for _, t := range *topics {
-		seed[t] = *partitions
+	sys, ok := registry.Lookup(*kind)
+	if !ok {
+		return fail(stderr, exitUsage, "broker: unknown --kind %q (registered: %s)", *kind, strings.Join(registry.Kinds(), ", "))
 	}
-	b, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Listen: *listen, Topics: seed, DefaultPartitions: *partitions, Retain: *retain})
+	if sys.Serve == nil {
+		return fail(stderr, exitUsage, "broker: kind %s has no embedded stand-in", sys.Kind)
+	}
+	srv, err := sys.Serve(ctx, registry.ServeOptions{Listen: *listen, Topics: *topics, Partitions: *partitions,
+		Retain: *retain, Faults: *faults, Log: stderr})
 	if err != nil {
-		return fail(stderr, exitFailure, "broker: %v", err)
+		code := exitFailure
+		if errors.Is(err, registry.ErrUsage) {
+			code = exitUsage
+		}
+		return fail(stderr, code, "broker: %v", err)
 	}
-	defer b.Close()
+	defer srv.Close()
 	mode := "discarding produced data"
 	if *retain {
 		mode = "retaining produced data"
 	}
-	fmt.Fprintf(stderr, "prodbench: embedded broker listening on %s (%s); Ctrl-C stops it\n", strings.Join(b.Addrs(), ","), mode)
+	fmt.Fprintf(stderr, "prodbench: embedded %s stand-in listening on %s (%s); Ctrl-C stops it\n", sys.Kind, srv.Addr(), mode)
 	<-ctx.Done()
 	return exitOK
 }

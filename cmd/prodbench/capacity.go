@@ -163,9 +163,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.DurationVar(&cf.stepDur, "step-duration", 5*time.Second, "duration of each step, its warmup included")
 	fs.DurationVar(&cf.stepWarmup, "step-warmup", time.Second, "warmup of each step, not measured")
 	fs.IntVar(&cf.maxSteps, "max-steps", 30, "most steps the search runs")
-	fs.StringSliceVar(&rf.brokers, "brokers", nil, "Kafka bootstrap brokers host:port,... (default: the scenario's target, else an embedded broker per step)")
-	fs.BoolVar(&rf.retain, "retain", false, "embedded broker keeps produced data (default: discard it)")
-	fs.DurationVar(&rf.drain, "drain-timeout", 30*time.Second, "after sending, how long each step waits for messages in flight")
+	addTargetFlags(fs, &rf, "step")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, capacityUsage, fs.FlagUsages())
@@ -206,7 +204,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return fail(stderr, exitUsage, "capacity: %v", err)
 	}
-	if err := checkBrokers(s, rf.brokers); err != nil {
+	if err := applyTarget(s, fs, &rf); err != nil {
 		return fail(stderr, exitUsage, "capacity: %v", err)
 	}
 	if slo.IsZero() {

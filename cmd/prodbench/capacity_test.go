@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/prodbench/prodbench/producer/sim"
 	"math"
 	"os"
 	"path/filepath"
@@ -23,12 +24,12 @@ import (
 func simCapacity(t *testing.T, s *workload.Scenario) float64 {
 	t.Helper()
 	sz := s.Message.Size
-	if s.Target == nil || s.Target.Sim == nil || s.Target.Sim.Bandwidth <= 0 || sz.Distribution != workload.SizeFixed {
+	if s.Target == nil || simOf(s) == nil || simOf(s).Bandwidth <= 0 || sz.Distribution != workload.SizeFixed {
 		t.Fatalf("scenario %s has no bandwidth-limited sim target and fixed message size", s.File)
 	}
 	size := float64(sz.Value)
 	const recordOverhead = 10.0 // bytes per record on the wire beyond the value
-	return float64(s.Target.Sim.Bandwidth) / (size + recordOverhead)
+	return float64(simOf(s).Bandwidth) / (size + recordOverhead)
 }
 
 // TestCapacitySim runs the shipped capacity scenario against the simulated
@@ -134,4 +135,16 @@ func checkOutputs(t *testing.T, dir string, names ...string) {
 			t.Errorf("%s missing or empty: %v", n, err)
 		}
 	}
+}
+
+// simOf returns the simulator block of s's target, nil when there is none.
+func simOf(s *workload.Scenario) *sim.SimTarget {
+	if s.Target == nil {
+		return nil
+	}
+	c, ok := s.Target.Config.(*sim.TargetConfig)
+	if !ok {
+		return nil
+	}
+	return c.Sim
 }

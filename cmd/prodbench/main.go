@@ -52,6 +52,7 @@ func usage() string {
 		fmt.Fprintf(&b, "  prodbench %-10s %s\n", n, commands[n].summary)
 	}
 	b.WriteString("  prodbench help COMMAND  show a command's flags and examples\n")
+	b.WriteString("  prodbench help systems  list the target systems (kinds, URL schemes, engines)\n")
 	return b.String()
 }
 
@@ -72,6 +73,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] == "systems" {
+			writeSystems(stdout)
+			return exitOK
+		}
 		if len(args) > 1 {
 			return Main(ctx, []string{args[1], "--help"}, stdout, stderr)
 		}

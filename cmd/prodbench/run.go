@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/verdict"
 	"github.com/prodbench/prodbench/workload"
@@ -26,8 +27,10 @@ const exitThresholds = verdict.ExitThresholdsCrossed
 const runUsage = `Usage: prodbench run SCENARIO [flags]
 
 Runs the scenario file SCENARIO: workers send on an open-loop schedule at
-the scenario's rate through the producer to its target — Kafka brokers, an
-embedded in-process broker when none are given, or the simulated broker. A
+the scenario's rate through the producer to its target system — chosen by
+the scenario's target: block or --target URL (Kafka brokers, the simulator,
+and every other registered system), an embedded in-process stand-in when no
+address is given. A
 live line goes to stderr each second; the summary goes to stdout; the
 result (result.json, summary.txt, report.md, report.html, latency.hlog,
 *.hgrm, timeseries.csv and plots) goes to results/<scenario>-<UTC
@@ -47,13 +50,15 @@ Examples:
   prodbench run scenarios/quickstart.yaml
   prodbench run scenarios/quickstart.yaml --duration 30s --rate 50000
   prodbench run scenarios/quickstart.yaml --brokers 127.0.0.1:9092 --out /tmp/q
+  prodbench run scenarios/quickstart.yaml --target kafka://10.0.0.1:9092,10.0.0.2:9092
   prodbench run scenarios/quickstart.yaml --count 5 --threshold 'p(99) < 20ms'
   prodbench run scenarios/peer-100b.yaml --engine franz-go
 `
 
 // runFlags are the run command's options.
 type runFlags struct {
-	brokers      []string
+	target       string
+	brokers      string
 	out          string
 	duration     time.Duration
 	rate         float64
@@ -76,16 +81,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringSliceVar(&f.brokers, "brokers", nil, "Kafka bootstrap brokers host:port,... (default: the scenario's target, else an embedded broker)")
+	addTargetFlags(fs, &f, "run")
 	fs.StringVar(&f.out, "out", "", "result directory (default results/<scenario>-<UTC timestamp>)")
 	fs.DurationVar(&f.duration, "duration", 0, "override the scenario's duration (warmup included)")
 	fs.Float64Var(&f.rate, "rate", 0, "override a constant-rate scenario's rate, msg/s")
-	fs.BoolVar(&f.retain, "retain", false, "embedded broker keeps produced data (default: discard it)")
-	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "after sending, how long to wait for messages in flight before failing them")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress line")
 	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile of the run (pprof format) to FILE")
 	fs.StringVar(&f.memProf, "memprofile", "", "write a heap profile (allocations, pprof format) to FILE at the end of the run")
-	fs.StringVar(&f.engine, "engine", "", "producer engine: native or franz-go (default: the scenario's engine, else native)")
+	fs.StringVar(&f.engine, "engine", "", "producer engine of the target system, e.g. native or franz-go for Kafka (default: the scenario's engine, else the system's first)")
 	fs.IntVar(&f.count, "count", 1, "run the scenario this many times; each repetition keeps its own result")
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "threshold to enforce, e.g. 'p(99) < 20ms' (repeatable; see 'prodbench help thresholds' in the README)")
 	fs.DurationVar(&f.produceDelay, "x-produce-delay", 0, "test knob: delay every produce request (native engine)")
@@ -197,9 +200,16 @@ func applyOverrides(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error 
 		}
 		s.Rate.MessagesPerSecond = f.rate
 	}
+	if err := applyTarget(s, fs, f); err != nil {
+		return err
+	}
 	if fs.Changed("engine") {
-		if f.engine != workload.EngineNative && f.engine != workload.EngineFranzGo {
-			return fmt.Errorf("--engine must be %s or %s, got %q", workload.EngineNative, workload.EngineFranzGo, f.engine)
+		sys, _, err := s.TargetSystem()
+		if err != nil {
+			return err
+		}
+		if !sys.HasEngine(f.engine) || f.engine == "" {
+			return fmt.Errorf("--engine: target kind %s has engines %v, got %q", sys.Kind, sys.Engines, f.engine)
 		}
 		s.Engine = f.engine
 	}
@@ -215,7 +225,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		rec.Batch(int(info.Records), int(info.UncompressedBytes), int(info.CompressedBytes), reason)
 	}
 	openCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	o, err := openEngine(openCtx, s, cfg, f)
+	o, err := openEngine(openCtx, s, cfg, f, stderr)
 	cancel()
 	if err != nil {
 		var oe *openError
@@ -224,22 +234,22 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		}
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
-	defer o.release()
+	defer release(o)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		_ = closeWithin(o.eng, time.Second)
+		_ = closeWithin(o.Engine, time.Second)
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	stopProfile, err := startProfiles(f.cpuProf, f.memProf)
 	if err != nil {
-		_ = closeWithin(o.eng, time.Second)
+		_ = closeWithin(o.Engine, time.Second)
 		return nil, fail(stderr, exitUsage, "run: %v", err)
 	}
 
 	start := time.Now()
 	warmupEnd := start.Add(s.Warmup.D())
 	rec = report.NewRecorder(start, s.Warmup.D(), time.Second)
-	if ifl, ok := o.eng.(inFlighter); ok {
-		rec.SetInFlight(ifl.InFlight)
+	if o.InFlight != nil {
+		rec.SetInFlight(o.InFlight)
 	}
 	live := func(iv report.Interval) {
 		if f.quiet {
@@ -252,17 +262,19 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		fmt.Fprintf(stderr, "%6.1fs  %9.0f msg/s  p99 %8.3f ms  lag p99 %7.3f ms  acked %d  errors %d%s\n",
 			iv.End.Sub(start).Seconds(), iv.MsgsPerSec, float64(iv.P99Ns)/1e6, float64(iv.LagP99Ns)/1e6, iv.Acked, iv.Failed, tag)
 	}
-	o.start()
-	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.eng, Recorder: rec, Start: start, OnInterval: live})
+	if o.Start != nil {
+		o.Start()
+	}
+	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.Engine, Recorder: rec, Start: start, OnInterval: live})
 	if err != nil {
-		_ = closeWithin(o.eng, time.Second)
+		_ = closeWithin(o.Engine, time.Second)
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	if info.Interrupted {
 		fmt.Fprintf(stderr, "prodbench: interrupted after %d of %d messages; waiting up to %v for messages in flight\n",
 			info.Sent, info.Scheduled, f.drain)
 	}
-	if err := closeWithin(o.eng, f.drain); err != nil {
+	if err := closeWithin(o.Engine, f.drain); err != nil {
 		fmt.Fprintf(stderr, "prodbench: messages still in flight after %v were failed as closed\n", f.drain)
 	}
 	end := time.Now()
@@ -287,7 +299,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 
 // fillResult adds what the recorder does not know: status, scenario,
 // options, environment, target rates and closed loop.
-func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o *opened, info workload.RunInfo) {
+func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o *registry.Opened, info workload.RunInfo) {
 	if info.Interrupted {
 		res.Status = report.StatusInterrupted
 	}
@@ -312,7 +324,7 @@ func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o
 	// The franz-go engine reports no per-batch hook: fall back to its
 	// whole-run totals (warmup included).
 	if res.Batches.Count == 0 {
-		if st := o.eng.Stats(); st.Batches > 0 {
+		if st := o.Engine.Stats(); st.Batches > 0 {
 			res.Batches = report.NewBatches(st.Batches, st.Records, st.UncompressedBytes, st.WireBytes)
 		}
 	}
@@ -328,7 +340,7 @@ func targetCount(s *workload.Scenario, d time.Duration) int64 {
 }
 
 // optionsJSON is the producer configuration with the engine and target.
-func optionsJSON(cfg producer.Config, o *opened) json.RawMessage {
+func optionsJSON(cfg producer.Config, o *registry.Opened) json.RawMessage {
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		return nil
@@ -337,8 +349,11 @@ func optionsJSON(cfg producer.Config, o *opened) json.RawMessage {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return raw
 	}
-	m["engine"] = o.name
-	m["target"] = o.target
+	m["engine"] = o.EngineName
+	m["target"] = o.Target
+	if o.StandIn {
+		m["stand_in"] = true
+	}
 	out, err := json.Marshal(m)
 	if err != nil {
 		return raw

@@ -208,10 +208,8 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&out, "out", "", "sweep directory; an existing one is resumed (default results/<scenario>-sweep-<UTC timestamp>)")
-	fs.StringSliceVar(&rf.brokers, "brokers", nil, "Kafka bootstrap brokers host:port,... (default: the scenario's target, else an embedded broker per point)")
+	addTargetFlags(fs, &rf, "point")
 	fs.DurationVar(&rf.duration, "duration", 0, "override every point's duration (warmup included)")
-	fs.BoolVar(&rf.retain, "retain", false, "embedded broker keeps produced data (default: discard it)")
-	fs.DurationVar(&rf.drain, "drain-timeout", 30*time.Second, "after sending, how long each point waits for messages in flight")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=20ms or error_rate=0.1% (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -237,7 +235,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(stderr, exitUsage, "sweep: %v", err)
 	}
-	if err := checkBrokers(s, rf.brokers); err != nil {
+	if err := applyTarget(s, fs, &rf); err != nil {
 		return fail(stderr, exitUsage, "sweep: %v", err)
 	}
 	points, err := s.Points()
@@ -347,15 +345,6 @@ func specDigest(s *workload.Scenario, duration time.Duration) string {
 	}
 	sum := sha256.Sum256(append(b, []byte("\nduration="+duration.String())...))
 	return hex.EncodeToString(sum[:12])
-}
-
-// checkBrokers refuses --brokers for a scenario whose target is the
-// simulator.
-func checkBrokers(s *workload.Scenario, brokers []string) error {
-	if len(brokers) > 0 && s.Target != nil && s.Target.Kind == workload.TargetSim {
-		return fmt.Errorf("--brokers does not apply to %s, whose target is the simulator", s.File)
-	}
-	return nil
 }
 
 // newManifest returns the manifest of a sweep not yet run.

@@ -2,36 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/franz"
-	"github.com/prodbench/prodbench/producer/kafka"
-	"github.com/prodbench/prodbench/producer/sim"
+	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/workload"
 )
-
-// engine is what a run drives: prodbench's producer core or franz-go's,
-// behind the same Send.
-type engine interface {
-	workload.Sender
-	Close(ctx context.Context) error
-	Stats() producer.Stats
-}
-
-// inFlighter is an engine that reports its produce requests in flight.
-type inFlighter interface{ InFlight() int }
-
-// opened is an engine with what it runs on.
-type opened struct {
-	eng     engine
-	name    string // "native" or "franz-go"
-	target  string // "embedded kafka", "kafka host:port,...", "sim"
-	start   func() // called just before the first message (sim stalls count from it)
-	release func()
-}
 
 // openError is an error opening the engine; usage says it is the input's
 // fault (exit 2), not the environment's (exit 1).
@@ -41,135 +22,91 @@ type openError struct {
 }
 
 func (e *openError) Error() string { return e.err.Error() }
+func (e *openError) Unwrap() error { return e.err }
 
-func usageErr(format string, args ...any) error {
-	return &openError{err: fmt.Errorf(format, args...), usage: true}
+// addTargetFlags registers the target flags run, sweep and capacity
+// share; each is the file's choice made on the command line. what names
+// the unit that gets its own embedded stand-in ("run", "point", "step").
+func addTargetFlags(fs *pflag.FlagSet, f *runFlags, what string) {
+	fs.StringVar(&f.target, "target", "", "target system URL, by scheme: kafka://h1:9092,h2:9092, sim:// (see 'prodbench help systems'; default: the scenario's target, else an embedded stand-in per "+what+")")
+	fs.StringVar(&f.brokers, "brokers", "", "Kafka bootstrap brokers host:port,... (shorthand for --target kafka://...)")
+	fs.BoolVar(&f.retain, "retain", false, "embedded stand-in keeps produced data (default: discard it)")
+	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "after sending, how long each "+what+" waits for messages in flight before failing them")
 }
 
-// openEngine builds the scenario's target (Kafka brokers, an embedded
-// broker, or the simulator) and the engine that sends to it.
-func openEngine(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *runFlags) (*opened, error) {
-	engineName := s.Engine
-	if engineName == "" {
-		engineName = workload.EngineNative
+// targetURL returns the --target URL the flags ask for, "" for none. An
+// empty --brokers (an unset variable in CI) or one with a bad entry is an
+// error naming it, never a silent run on the embedded broker.
+func targetURL(fs *pflag.FlagSet, f *runFlags) (string, error) {
+	switch {
+	case fs.Changed("target") && fs.Changed("brokers"):
+		return "", fmt.Errorf("--target and --brokers both given: use one")
+	case fs.Changed("brokers"):
+		if f.brokers == "" {
+			return "", fmt.Errorf("--brokers is empty (omit it for the embedded broker)")
+		}
+		return "kafka://" + f.brokers, nil
+	case fs.Changed("target"):
+		if f.target == "" {
+			return "", fmt.Errorf("--target is empty (omit it for the scenario's target)")
+		}
+		return f.target, nil
 	}
-	kind := "kafka"
-	var tgt workload.Target
-	if s.Target != nil {
-		tgt = *s.Target
-		if tgt.Kind != "" {
-			kind = tgt.Kind
-		}
-	}
-	if kind == "sim" {
-		if engineName != workload.EngineNative {
-			return nil, usageErr("engine %s needs a Kafka target, not the simulator", engineName)
-		}
-		if len(f.brokers) > 0 {
-			return nil, usageErr("--brokers does not apply to a scenario whose target is the simulator")
-		}
-		tr, err := sim.New(simOptions(s))
-		if err != nil {
-			return nil, usageErr("target.sim: %v", err)
-		}
-		p, err := producer.New(cfg, tr)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		return &opened{eng: p, name: engineName, target: "sim", start: tr.Start, release: func() {}}, nil
-	}
-
-	brokers := f.brokers
-	if len(brokers) == 0 {
-		brokers = tgt.Brokers
-	}
-	var emb *kafka.Embedded
-	where := "kafka " + strings.Join(brokers, ",")
-	if len(brokers) == 0 {
-		topics := map[string]int32{}
-		for _, t := range s.Topics {
-			topics[t.Name] = int32(t.Partitions)
-		}
-		var err error
-		emb, err = kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: f.retain, DefaultPartitions: cfg.AutoCreatePartitions})
-		if err != nil {
-			return nil, err
-		}
-		brokers = emb.Addrs()
-		where = "embedded kafka " + strings.Join(brokers, ",")
-	}
-	closeEmb := func() {
-		if emb != nil {
-			emb.Close()
-		}
-	}
-	if engineName == workload.EngineFranzGo {
-		if err := franz.Validate(cfg); err != nil {
-			closeEmb()
-			return nil, usageErr("engine franz-go: %v", err)
-		}
-		if f.produceDelay > 0 {
-			closeEmb()
-			return nil, usageErr("--x-produce-delay applies to the native engine only")
-		}
-		e, err := franz.New(ctx, brokers, cfg, franz.WithZeroCopy())
-		if err != nil {
-			closeEmb()
-			return nil, err
-		}
-		return &opened{eng: e, name: engineName, target: where, start: func() {}, release: closeEmb}, nil
-	}
-	tr, err := kafka.New(ctx, kafka.Options{Brokers: brokers, Acks: cfg.Acks, RequestTimeout: cfg.RequestTimeout,
-		TransactionalID: cfg.TransactionalID, ProduceDelay: f.produceDelay})
-	if err != nil {
-		closeEmb()
-		return nil, err
-	}
-	release := func() {
-		tr.Close()
-		closeEmb()
-	}
-	// Load every topic's metadata now, so a missing topic fails before
-	// the run starts and before any result directory exists.
-	if !cfg.AutoCreateTopics {
-		for _, t := range s.Topics {
-			if _, err := tr.Partitions(ctx, t.Name); err != nil {
-				release()
-				return nil, fmt.Errorf("topic %q on %s: %w", t.Name, strings.Join(brokers, ","), err)
-			}
-		}
-	}
-	p, err := producer.New(cfg, tr)
-	if err != nil {
-		release()
-		return nil, usageErr("%v", err)
-	}
-	return &opened{eng: p, name: engineName, target: where, start: func() {}, release: release}, nil
+	return "", nil
 }
 
-// simOptions maps the scenario's target.sim block onto the simulator.
-func simOptions(s *workload.Scenario) sim.Options {
-	o := sim.Options{Topics: map[string]int32{}, Seed: s.Seed, Brokers: 1}
-	for _, t := range s.Topics {
-		o.Topics[t.Name] = int32(t.Partitions)
+// applyTarget makes the --target/--brokers URL, if any, s's target.
+func applyTarget(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error {
+	u, err := targetURL(fs, f)
+	if err != nil || u == "" {
+		return err
 	}
-	st := s.Target.Sim
-	if st == nil {
-		return o
+	if fs.Changed("brokers") && s.Target != nil && s.Target.Kind != "" && s.Target.Kind != "kafka" {
+		return fmt.Errorf("--brokers does not apply to %s, whose target is kind %s (--brokers is the Kafka shorthand; use --target)", s.File, s.Target.Kind)
 	}
-	o.Brokers = st.BrokerCount()
-	o.LatencyMedian, o.LatencyP99 = st.Latency.Median.D(), st.Latency.P99.D()
-	o.Bandwidth = int64(st.Bandwidth)
-	o.MaxRequestsPerSec = st.MaxRequestsPerSecond
-	o.ErrorRates = st.Errors
-	for _, x := range st.Stalls {
-		o.Stalls = append(o.Stalls, sim.Stall{At: x.At.D(), For: x.For.D()})
+	if err := s.SetTargetURL(u); err != nil {
+		flag := "--target"
+		if fs.Changed("brokers") {
+			flag = "--brokers"
+		}
+		return fmt.Errorf("%s: %v", flag, err)
 	}
-	return o
+	return nil
+}
+
+// openEngine opens the scenario's target system and its engine through
+// the registry; cmd names no system.
+func openEngine(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *runFlags, log io.Writer) (*registry.Opened, error) {
+	sys, tcfg, err := s.TargetSystem()
+	if err != nil {
+		return nil, &openError{err: err, usage: true}
+	}
+	topics := make([]registry.Topic, len(s.Topics))
+	for i, t := range s.Topics {
+		topics[i] = registry.Topic{Name: t.Name, Partitions: t.Partitions}
+	}
+	o, err := sys.Open(ctx, registry.OpenOptions{
+		Config: tcfg, Engine: s.Engine, Producer: cfg, Topics: topics, Seed: s.Seed,
+		Retain: f.retain, ProduceDelay: f.produceDelay, Log: log,
+	})
+	if err != nil {
+		return nil, &openError{err: err, usage: errors.Is(err, registry.ErrUsage)}
+	}
+	if o.EngineName == "" {
+		o.EngineName = s.Engine
+	}
+	return o, nil
+}
+
+// release closes what o runs on.
+func release(o *registry.Opened) {
+	if o.Release != nil {
+		o.Release()
+	}
 }
 
 // closeWithin closes e, failing what is still in flight after d.
-func closeWithin(e engine, d time.Duration) error {
+func closeWithin(e registry.Engine, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	return e.Close(ctx)

@@ -153,7 +153,7 @@ func writePlan(w io.Writer, s *workload.Scenario, p *workload.Plan) {
 	}
 	row("producer", "%s", describeProducer(s.Producer))
 	row("engine", "%s", s.Engine)
-	row("target", "%s", describeTarget(s.Target))
+	row("target", "%s", describeTarget(s))
 	if len(s.Thresholds) > 0 {
 		row("thresholds", "%s", strings.Join(s.Thresholds, "; "))
 	}
@@ -336,33 +336,16 @@ func describeProducer(p workload.Producer) string {
 	return strings.Join(parts, " ") + " (others default)"
 }
 
-func describeTarget(t *workload.Target) string {
-	if t == nil || t.Kind == workload.TargetKafka && len(t.Brokers) == 0 {
-		return "kafka, embedded in-process broker"
+// describeTarget describes the scenario's target through its system.
+func describeTarget(s *workload.Scenario) string {
+	sys, cfg, err := s.TargetSystem()
+	if err != nil {
+		return err.Error()
 	}
-	if t.Kind == workload.TargetKafka {
-		return "kafka at " + strings.Join(t.Brokers, ",")
+	if sys.Describe == nil {
+		return sys.Kind
 	}
-	out := "simulator"
-	if sim := t.Sim; sim != nil {
-		out += fmt.Sprintf(", %d brokers", sim.BrokerCount())
-		if sim.Latency.Median > 0 {
-			out += fmt.Sprintf(", latency median %v p99 %v", sim.Latency.Median, sim.Latency.P99)
-		}
-		if sim.Bandwidth > 0 {
-			out += fmt.Sprintf(", %v/s per broker", sim.Bandwidth)
-		}
-		if sim.MaxRequestsPerSecond > 0 {
-			out += fmt.Sprintf(", %g requests/s per broker", sim.MaxRequestsPerSecond)
-		}
-		if len(sim.Errors) > 0 {
-			out += fmt.Sprintf(", %d error kinds", len(sim.Errors))
-		}
-		if len(sim.Stalls) > 0 {
-			out += fmt.Sprintf(", %d stalls", len(sim.Stalls))
-		}
-	}
-	return out
+	return sys.Describe(cfg)
 }
 
 func describeSLO(o *workload.SLO) string {

@@ -207,6 +207,10 @@ type System struct {
 	// it) to cfg. Errors name the URL's bad part, never a secret. Nil
 	// means the system takes no URL.
 	ApplyURL func(cfg any, rawURL string) error
+	// Describe returns one line describing cfg for `prodbench validate`,
+	// without secrets, e.g. "kafka at b1:9092,b2:9092". Nil means the
+	// kind alone.
+	Describe func(cfg any) string
 	// Open opens an engine. Errors that are the input's fault wrap
 	// ErrUsage.
 	Open func(ctx context.Context, o OpenOptions) (*Opened, error)
@@ -230,8 +234,8 @@ func (e *usageError) Error() string        { return e.msg }
 func (e *usageError) Is(target error) bool { return target == ErrUsage }
 
 var (
-	mu      sync.RWMutex
-	byKind  = map[string]*System{}
+	mu       sync.RWMutex
+	byKind   = map[string]*System{}
 	byScheme = map[string]*System{}
 )
 

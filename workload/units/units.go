@@ -1,4 +1,8 @@
-package workload
+// Package units holds the scalar types of scenario files shared by workload
+// and the target systems' own blocks: Size (bytes, with SI and IEC
+// units), Duration and Ratio. Each decodes itself from one YAML node
+// (DecodeScalar) with the strict rules of scenario files.
+package units
 
 import (
 	"encoding/json"
@@ -8,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -44,10 +49,10 @@ func ParseSize(s string) (Size, error) {
 		return 0, fmt.Errorf("invalid size \"\" (want e.g. 512, \"16KiB\" or \"1MB\")")
 	}
 	if len(s) > maxSizeText {
-		return 0, fmt.Errorf("invalid size %s: too long", quote(s))
+		return 0, fmt.Errorf("invalid size %s: too long", Quote(s))
 	}
 	if s[0] == '-' {
-		return 0, fmt.Errorf("size must not be negative, got %s", quote(s))
+		return 0, fmt.Errorf("size must not be negative, got %s", Quote(s))
 	}
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
@@ -66,7 +71,7 @@ func ParseSize(s string) (Size, error) {
 		}
 	}
 	if intDigits == 0 {
-		return 0, fmt.Errorf("invalid size %s (want e.g. 512, \"16KiB\" or \"1MB\")", quote(s))
+		return 0, fmt.Errorf("invalid size %s (want e.g. 512, \"16KiB\" or \"1MB\")", Quote(s))
 	}
 	num, rest := s[:i], strings.TrimPrefix(s[i:], " ")
 	mult := int64(1)
@@ -79,19 +84,19 @@ func ParseSize(s string) (Size, error) {
 			}
 		}
 		if !found {
-			return 0, fmt.Errorf("unknown unit %s in size %s (want B, KB, MB, GB, KiB, MiB or GiB; units are case-sensitive)", quote(rest), quote(s))
+			return 0, fmt.Errorf("unknown unit %s in size %s (want B, KB, MB, GB, KiB, MiB or GiB; units are case-sensitive)", Quote(rest), Quote(s))
 		}
 	}
 	r, ok := new(big.Rat).SetString(num)
 	if !ok {
-		return 0, fmt.Errorf("invalid size %s (want e.g. 512, \"16KiB\" or \"1MB\")", quote(s))
+		return 0, fmt.Errorf("invalid size %s (want e.g. 512, \"16KiB\" or \"1MB\")", Quote(s))
 	}
 	r.Mul(r, new(big.Rat).SetInt64(mult))
 	if !r.IsInt() {
-		return 0, fmt.Errorf("size %s is not a whole number of bytes", quote(s))
+		return 0, fmt.Errorf("size %s is not a whole number of bytes", Quote(s))
 	}
 	if !r.Num().IsInt64() {
-		return 0, fmt.Errorf("size %s is too large (max %d bytes)", quote(s), int64(^uint64(0)>>1))
+		return 0, fmt.Errorf("size %s is too large (max %d bytes)", Quote(s), int64(^uint64(0)>>1))
 	}
 	return Size(r.Num().Int64()), nil
 }
@@ -113,17 +118,17 @@ func (s Size) String() string {
 // Bytes returns s as a plain byte count.
 func (s Size) Bytes() int64 { return int64(s) }
 
-// decodeScalar decodes a YAML integer (bytes) or size string into s. The
+// DecodeScalar decodes a YAML integer (bytes) or size string into s. The
 // error is a one-line message without position or field.
-func (s *Size) decodeScalar(n *yaml.Node) error {
+func (s *Size) DecodeScalar(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("expected a size (e.g. 512 or \"16KiB\"), got %s", describe(n))
+		return fmt.Errorf("expected a size (e.g. 512 or \"16KiB\"), got %s", Describe(n))
 	}
 	switch n.ShortTag() {
 	case "!!int":
 		var v int64
 		if err := n.Decode(&v); err != nil {
-			return fmt.Errorf("size %s is out of range", quote(n.Value))
+			return fmt.Errorf("size %s is out of range", Quote(n.Value))
 		}
 		if v < 0 {
 			return fmt.Errorf("size must not be negative, got %d", v)
@@ -138,15 +143,15 @@ func (s *Size) decodeScalar(n *yaml.Node) error {
 		*s = v
 		return nil
 	case "!!float":
-		return fmt.Errorf("invalid size %s (want a whole number of bytes, e.g. 512, or a string such as \"16KiB\")", quote(n.Value))
+		return fmt.Errorf("invalid size %s (want a whole number of bytes, e.g. 512, or a string such as \"16KiB\")", Quote(n.Value))
 	}
-	return fmt.Errorf("expected a size (e.g. 512 or \"16KiB\"), got %s", describe(n))
+	return fmt.Errorf("expected a size (e.g. 512 or \"16KiB\"), got %s", Describe(n))
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: see Size for the accepted
 // forms. Errors name the node's line.
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
-	if err := s.decodeScalar(n); err != nil {
+	if err := s.DecodeScalar(n); err != nil {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
 	return nil
@@ -173,7 +178,7 @@ func (s *Size) UnmarshalJSON(b []byte) error {
 	}
 	var v int64
 	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("invalid size %s (want an integer or a string such as \"16KiB\")", quote(string(b)))
+		return fmt.Errorf("invalid size %s (want an integer or a string such as \"16KiB\")", Quote(string(b)))
 	}
 	if v < 0 {
 		return fmt.Errorf("size must not be negative, got %d", v)
@@ -192,11 +197,11 @@ type Duration time.Duration
 // ("10", "0", "1.5"), for which the error suggests adding a unit.
 func ParseDuration(s string) (Duration, error) {
 	if _, err := strconv.ParseFloat(s, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && strings.ContainsAny(s, "0123456789") {
-		return 0, fmt.Errorf("invalid duration %s (use a unit, e.g. %s)", quote(s), quote(s+"s"))
+		return 0, fmt.Errorf("invalid duration %s (use a unit, e.g. %s)", Quote(s), Quote(s+"s"))
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("invalid duration %s (want e.g. \"500ms\", \"10s\" or \"1m30s\")", quote(s))
+		return 0, fmt.Errorf("invalid duration %s (want e.g. \"500ms\", \"10s\" or \"1m30s\")", Quote(s))
 	}
 	return Duration(d), nil
 }
@@ -207,11 +212,11 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // String returns time.Duration(d).String(), e.g. "5ms".
 func (d Duration) String() string { return time.Duration(d).String() }
 
-// decodeScalar decodes a YAML duration string into d. The error is a
+// DecodeScalar decodes a YAML duration string into d. The error is a
 // one-line message without position or field.
-func (d *Duration) decodeScalar(n *yaml.Node) error {
+func (d *Duration) DecodeScalar(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("expected a duration (e.g. \"10s\"), got %s", describe(n))
+		return fmt.Errorf("expected a duration (e.g. \"10s\"), got %s", Describe(n))
 	}
 	switch n.ShortTag() {
 	case "!!str", "!!int", "!!float":
@@ -222,13 +227,13 @@ func (d *Duration) decodeScalar(n *yaml.Node) error {
 		*d = v
 		return nil
 	}
-	return fmt.Errorf("expected a duration (e.g. \"10s\"), got %s", describe(n))
+	return fmt.Errorf("expected a duration (e.g. \"10s\"), got %s", Describe(n))
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: see Duration for the
 // accepted form. Errors name the node's line.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if err := d.decodeScalar(n); err != nil {
+	if err := d.DecodeScalar(n); err != nil {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
 	return nil
@@ -246,7 +251,7 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("invalid duration %s (want a string such as \"10s\")", quote(string(b)))
+		return fmt.Errorf("invalid duration %s (want a string such as \"10s\")", Quote(string(b)))
 	}
 	v, err := ParseDuration(s)
 	if err != nil {
@@ -270,11 +275,11 @@ func ParseRatio(s string) (Ratio, error) {
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || len(s) > maxSizeText {
-		return 0, fmt.Errorf("invalid ratio %s (want e.g. 0.001 or \"0.1%%\")", quote(s))
+		return 0, fmt.Errorf("invalid ratio %s (want e.g. 0.001 or \"0.1%%\")", Quote(s))
 	}
 	v /= div
 	if !(v >= 0 && v <= 1) {
-		return 0, fmt.Errorf("ratio %s must be between 0 and 1 (0%% and 100%%)", quote(s))
+		return 0, fmt.Errorf("ratio %s must be between 0 and 1 (0%% and 100%%)", Quote(s))
 	}
 	return Ratio(v), nil
 }
@@ -284,10 +289,10 @@ func (r Ratio) String() string {
 	return strconv.FormatFloat(float64(r)*100, 'g', -1, 64) + "%"
 }
 
-// decodeScalar decodes a YAML number or percentage string into r.
-func (r *Ratio) decodeScalar(n *yaml.Node) error {
+// DecodeScalar decodes a YAML number or percentage string into r.
+func (r *Ratio) DecodeScalar(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", describe(n))
+		return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", Describe(n))
 	}
 	switch n.ShortTag() {
 	case "!!int", "!!float", "!!str":
@@ -298,13 +303,102 @@ func (r *Ratio) decodeScalar(n *yaml.Node) error {
 		*r = v
 		return nil
 	}
-	return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", describe(n))
+	return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", Describe(n))
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: see Ratio.
 func (r *Ratio) UnmarshalYAML(n *yaml.Node) error {
-	if err := r.decodeScalar(n); err != nil {
+	if err := r.DecodeScalar(n); err != nil {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
 	return nil
+}
+
+// Quote returns s Go-quoted, shortened to about 40 bytes so a huge value
+// cannot flood an error message.
+func Quote(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}
+
+// clip shortens an unquoted token for an error message.
+func clip(s string) string {
+	if len(s) <= 40 && strconv.Quote(s) == `"`+s+`"` && !strings.Contains(s, " ") {
+		return s
+	}
+	return Quote(s)
+}
+
+// Describe names what a node holds, for "expected X, got Y" messages.
+func Describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "nothing (null)"
+	case "!!str":
+		return "string " + Quote(n.Value)
+	case "!!int":
+		return "integer " + clip(n.Value)
+	case "!!float":
+		return "number " + clip(n.Value)
+	case "!!bool":
+		return "boolean " + clip(n.Value)
+	}
+	return fmt.Sprintf("%s %s", Quote(n.ShortTag()), Quote(n.Value))
+}
+
+// Suggest returns `did you mean "x"?` for the known name closest to key
+// by edit distance, when close enough (at most max(2, len/3) edits), or
+// the list of known names.
+func Suggest(key string, known []string) string {
+	best, bestDist := "", -1
+	if len(key) <= 64 {
+		for _, k := range known {
+			d := EditDistance(strings.ToLower(key), strings.ToLower(k))
+			if bestDist < 0 || d < bestDist {
+				best, bestDist = k, d
+			}
+		}
+	}
+	if bestDist >= 0 && bestDist <= max(2, len(best)/3) {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "want one of: " + strings.Join(known, ", ")
+}
+
+// EditDistance is the Levenshtein distance between a and b, in bytes.
+func EditDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

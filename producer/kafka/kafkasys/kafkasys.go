@@ -1,0 +1,217 @@
+// Package kafkasys registers the Kafka target system: kind "kafka", URL
+// scheme kafka://, engines "native" (prodbench's producer core over
+// package kafka's Transport) and "franz-go" (package franz), and the
+// embedded kfake broker as its stand-in. It is separate from package kafka
+// so that the franz-go engine's tests may use package kafka.
+package kafkasys
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/franz"
+	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/registry"
+)
+
+// Kind is Kafka's target kind and URL scheme ("kafka://h1:9092,h2:9092").
+const Kind = "kafka"
+
+// Engines of the Kafka system.
+const (
+	// EngineNative is prodbench's own producer core over this package's
+	// Transport. The default.
+	EngineNative = "native"
+	// EngineFranzGo is franz-go's kgo producer (package producer/franz),
+	// as a reference client.
+	EngineFranzGo = "franz-go"
+)
+
+// TargetConfig is the scenario's `target:` block for kind kafka:
+//
+//	target: {kind: kafka}                                   # embedded broker
+//	target: {kind: kafka, brokers: ["10.0.0.1:9092", "10.0.0.2:9092"]}
+//	target: {kind: kafka, url: "kafka://10.0.0.1:9092,10.0.0.2:9092"}
+type TargetConfig struct {
+	// Brokers are the bootstrap brokers as host:port; empty means an
+	// embedded in-process broker (kfake).
+	Brokers []string `yaml:"brokers,omitempty" json:"brokers,omitempty"`
+}
+
+func init() {
+	registry.Register(registry.System{
+		Kind:      Kind,
+		Schemes:   []string{Kind},
+		Summary:   "Apache Kafka (and Kafka-compatible brokers); embedded kfake broker by default",
+		Engines:   []string{EngineNative, EngineFranzGo},
+		NewConfig: func() any { return &TargetConfig{} },
+		Validate: func(c any, _ producer.Config, sc registry.Scope) error {
+			for i, b := range c.(*TargetConfig).Brokers {
+				if err := CheckBrokerAddr(b); err != nil {
+					return sc.Errorf(fmt.Sprintf("target.brokers[%d]", i), "%v", err)
+				}
+			}
+			return nil
+		},
+		ApplyURL: applyURL,
+		Describe: func(c any) string {
+			if bs := c.(*TargetConfig).Brokers; len(bs) > 0 {
+				return "kafka at " + strings.Join(bs, ",")
+			}
+			return "kafka, embedded in-process broker"
+		},
+		Open:  open,
+		Serve: serve,
+	})
+}
+
+// CheckBrokerAddr checks that b is host:port with a port from 1 to 65535;
+// the error quotes b.
+func CheckBrokerAddr(b string) error {
+	host, port, err := net.SplitHostPort(b)
+	p, perr := strconv.Atoi(port)
+	if err != nil || host == "" || perr != nil || p < 1 || p > 65535 || strings.Contains(b, "/") {
+		return fmt.Errorf("want host:port with a port from 1 to 65535, got %q", b)
+	}
+	return nil
+}
+
+// ParseBrokers splits a comma-separated broker list ("h1:9092,h2:9092"),
+// checking each entry; an empty list or entry is an error.
+func ParseBrokers(list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, fmt.Errorf("empty broker list")
+	}
+	var out []string
+	for _, b := range strings.Split(list, ",") {
+		b = strings.TrimSpace(b)
+		if b == "" {
+			return nil, fmt.Errorf("empty entry in broker list %q", list)
+		}
+		if err := CheckBrokerAddr(b); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func applyURL(c any, raw string) error {
+	rest, ok := strings.CutPrefix(raw, Kind+"://")
+	if !ok {
+		return fmt.Errorf("want kafka://host:port[,host:port...]")
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	bs, err := ParseBrokers(rest)
+	if err != nil {
+		return fmt.Errorf("kafka URL: %v", err)
+	}
+	c.(*TargetConfig).Brokers = bs
+	return nil
+}
+
+func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error) {
+	cfg := o.Producer
+	engine := o.Engine
+	if engine == "" {
+		engine = EngineNative
+	}
+	brokers := o.Config.(*TargetConfig).Brokers
+	var emb *kafka.Embedded
+	where := "kafka " + strings.Join(brokers, ",")
+	if len(brokers) == 0 {
+		topics := map[string]int32{}
+		for _, t := range o.Topics {
+			topics[t.Name] = int32(t.Partitions)
+		}
+		var err error
+		emb, err = kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: o.Retain, DefaultPartitions: cfg.AutoCreatePartitions})
+		if err != nil {
+			return nil, err
+		}
+		brokers = emb.Addrs()
+		where = "embedded kafka " + strings.Join(brokers, ",")
+	}
+	closeEmb := func() {
+		if emb != nil {
+			emb.Close()
+		}
+	}
+	if engine == EngineFranzGo {
+		if err := franz.Validate(cfg); err != nil {
+			closeEmb()
+			return nil, registry.UsageError("engine franz-go: %v", err)
+		}
+		if o.ProduceDelay > 0 {
+			closeEmb()
+			return nil, registry.UsageError("--x-produce-delay applies to the native engine only")
+		}
+		e, err := franz.New(ctx, brokers, cfg, franz.WithZeroCopy())
+		if err != nil {
+			closeEmb()
+			return nil, err
+		}
+		return &registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb,
+			Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
+	}
+	tr, err := kafka.New(ctx, kafka.Options{Brokers: brokers, Acks: cfg.Acks, RequestTimeout: cfg.RequestTimeout,
+		TransactionalID: cfg.TransactionalID, ProduceDelay: o.ProduceDelay})
+	if err != nil {
+		closeEmb()
+		return nil, err
+	}
+	release := func() {
+		tr.Close()
+		closeEmb()
+	}
+	// Load every topic's metadata now, so a missing topic fails before
+	// the run starts and before any result directory exists.
+	if !cfg.AutoCreateTopics {
+		for _, t := range o.Topics {
+			if _, err := tr.Partitions(ctx, t.Name); err != nil {
+				release()
+				return nil, fmt.Errorf("topic %q on %s: %w", t.Name, strings.Join(brokers, ","), err)
+			}
+		}
+	}
+	p, err := producer.New(cfg, tr)
+	if err != nil {
+		release()
+		return nil, registry.UsageError("%v", err)
+	}
+	return &registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight,
+		Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
+}
+
+// embeddedServer adapts Embedded to registry.Server.
+type embeddedServer struct{ e *kafka.Embedded }
+
+func (s embeddedServer) Addr() string { return Kind + "://" + strings.Join(s.e.Addrs(), ",") }
+func (s embeddedServer) Close() error { s.e.Close(); return nil }
+
+func serve(_ context.Context, o registry.ServeOptions) (registry.Server, error) {
+	if len(o.Faults) > 0 {
+		return nil, registry.UsageError("the embedded Kafka broker takes no faults yet")
+	}
+	parts := int32(o.Partitions)
+	if parts < 1 {
+		parts = 6
+	}
+	seed := map[string]int32{}
+	for _, t := range o.Topics {
+		seed[t] = parts
+	}
+	listen := o.Listen
+	if listen == "" {
+		listen = "127.0.0.1:9092"
+	}
+	e, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Listen: listen, Topics: seed, DefaultPartitions: parts, Retain: o.Retain})
+	if err != nil {
+		return nil, err
+	}
+	return embeddedServer{e}, nil
+}

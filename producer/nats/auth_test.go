@@ -12,6 +12,7 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
+	"github.com/prodbench/prodbench/workload/units"
 )
 
 // TestAuthUserPassword: a password from a file connects; a wrong one
@@ -44,7 +45,7 @@ func TestAuthUserPassword(t *testing.T) {
 	if err := e.Close(context.Background()); err != nil || len(res.acked) != 1 {
 		t.Fatalf("close %v, acked %d, failures %v", err, len(res.acked), res.errs)
 	}
-	bad := &Config{URL: srv.ClientURL(), Auth: Auth{User: "app", Password: "wrong-horse-staple"}, ConnectTimeout: 2 * time.Second}
+	bad := &Config{URL: srv.ClientURL(), Auth: Auth{User: "app", Password: "wrong-horse-staple"}, ConnectTimeout: units.Duration(2 * time.Second)}
 	_, _, err = openEngine(context.Background(), bad, pc, topics, nil)
 	if err == nil {
 		t.Fatal("wrong password accepted")

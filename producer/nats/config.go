@@ -9,6 +9,7 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
+	"github.com/prodbench/prodbench/workload/units"
 )
 
 // Config is the scenario's `target:` block for kind nats (besides kind and
@@ -52,17 +53,17 @@ type Config struct {
 	// nats:max_msgs or nats:max_bytes).
 	Discard string `yaml:"discard" json:"discard"`
 	// MaxMsgs and MaxBytes limit the stream (StreamConfig.MaxMsgs,
-	// MaxBytes); 0 means unlimited.
-	MaxMsgs  int64 `yaml:"max_msgs" json:"max_msgs"`
-	MaxBytes int64 `yaml:"max_bytes" json:"max_bytes"`
+	// MaxBytes; max_bytes takes sizes such as 1GiB); 0 means unlimited.
+	MaxMsgs  int64      `yaml:"max_msgs" json:"max_msgs"`
+	MaxBytes units.Size `yaml:"max_bytes" json:"max_bytes"`
 	// MaxAge limits message age (StreamConfig.MaxAge); 0 means
 	// unlimited.
-	MaxAge time.Duration `yaml:"max_age" json:"max_age"`
+	MaxAge units.Duration `yaml:"max_age" json:"max_age"`
 	// DuplicateWindow is the stream's duplicate window
 	// (StreamConfig.Duplicates): resends with the same Nats-Msg-Id within
 	// it are acknowledged as duplicates and not stored again. 0 means 2m
 	// (the server's default).
-	DuplicateWindow time.Duration `yaml:"duplicate_window" json:"duplicate_window"`
+	DuplicateWindow units.Duration `yaml:"duplicate_window" json:"duplicate_window"`
 	// Compression is the stream's store compression, "none" (the
 	// default) or "s2" (StreamConfig.Compression). It is the server's,
 	// not the client's: messages travel uncompressed.
@@ -72,7 +73,7 @@ type Config struct {
 	// chooses the partition subject).
 	KeyHeader string `yaml:"key_header" json:"key_header"`
 	// ConnectTimeout bounds connecting to a server. 0 means 5s.
-	ConnectTimeout time.Duration `yaml:"connect_timeout" json:"connect_timeout"`
+	ConnectTimeout units.Duration `yaml:"connect_timeout" json:"connect_timeout"`
 	// StoreDir is the embedded server's JetStream store directory; empty
 	// means a new temporary directory, removed when the run ends. Refused
 	// with a url.

@@ -90,8 +90,8 @@ func (m *topicMaker) streamConfig(topic string, partitions, replicas int) jetstr
 		Discard:    jetstream.DiscardOld,
 		MaxMsgs:    -1,
 		MaxBytes:   -1,
-		MaxAge:     tc.MaxAge,
-		Duplicates: tc.DuplicateWindow,
+		MaxAge:     tc.MaxAge.D(),
+		Duplicates: tc.DuplicateWindow.D(),
 		Metadata:   map[string]string{metaPartitions: strconv.Itoa(partitions)},
 	}
 	if sc.Duplicates == 0 {
@@ -119,7 +119,7 @@ func (m *topicMaker) streamConfig(topic string, partitions, replicas int) jetstr
 		sc.MaxMsgs = tc.MaxMsgs
 	}
 	if tc.MaxBytes > 0 {
-		sc.MaxBytes = tc.MaxBytes
+		sc.MaxBytes = int64(tc.MaxBytes)
 	}
 	if tc.Compression == "s2" {
 		sc.Compression = jetstream.S2Compression

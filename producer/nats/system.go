@@ -38,7 +38,7 @@ func init() {
 // connectOptions builds nats.go options from the target block: name,
 // reconnects, auth, TLS. Secrets are read here and never printed.
 func connectOptions(tc *Config, e *engineHooks) ([]natsgo.Option, error) {
-	timeout := tc.ConnectTimeout
+	timeout := tc.ConnectTimeout.D()
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}

@@ -127,16 +127,16 @@ type msg struct {
 	sent  time.Time
 	frame []byte
 	state uint8
-	// doneWhileWriting: completed while the writer held it; the writer
-	// recycles it.
-	doneWhileWriting bool
-	next, prev       *msg
+	// refs counts the holders of m: its completion (from Send until its
+	// outcome is delivered) and the writer while writing it. The last to
+	// let go recycles it.
+	refs       atomic.Int32
+	next, prev *msg
 
 	// outcome, for sync sends
-	ack     producer.Ack
-	err     error
-	recycle bool
-	sync    chan struct{}
+	ack  producer.Ack
+	err  error
+	sync chan struct{}
 }
 
 // maxKeptFrame bounds the frame buffer an idle msg keeps.
@@ -310,6 +310,7 @@ func (c *client) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	m.id = k.seq.Add(1)
 	m.frame = appendFrame(m.frame[:0], r, m.id)
 	m.sent = time.Now()
+	m.refs.Store(1)
 	c.pending.add(1)
 	k.mu.Lock()
 	m.state = stQueued
@@ -328,32 +329,27 @@ func (c *client) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	}
 	if c.sync {
 		<-m.sync
-		ack, err, recycle := m.ack, m.err, m.recycle
-		if recycle {
-			c.put(m)
-		}
+		ack, err := m.ack, m.err
+		c.release(m)
 		cb(ack, err)
 		c.pending.add(-1)
 	}
 }
 
-// take removes message id from k, returning it and whether the caller
-// may recycle it (false while the writer holds it). nil when id is not
+// take removes message id from k and returns it; nil when id is not
 // pending (completed already, or unknown).
-func (k *conn) take(id uint64) (*msg, bool) {
+func (k *conn) take(id uint64) *msg {
 	k.mu.Lock()
 	m, ok := k.inflight[id]
-	if !ok {
-		k.mu.Unlock()
-		return nil, false
+	if ok {
+		k.remove(m)
 	}
-	recycle := k.remove(m)
 	k.mu.Unlock()
-	return m, recycle
+	return m
 }
 
 // remove unlinks m from k; k.mu held.
-func (k *conn) remove(m *msg) bool {
+func (k *conn) remove(m *msg) {
 	delete(k.inflight, m.id)
 	switch m.state {
 	case stQueued:
@@ -368,16 +364,12 @@ func (k *conn) remove(m *msg) bool {
 			k.qtail = m.prev
 		}
 		m.next, m.prev = nil, nil
-	case stWriting:
-		m.doneWhileWriting = true
-		return false
 	}
-	return true
 }
 
 // complete runs m's callback with its outcome (or hands it to its
 // synchronous Send) and frees its window slot.
-func (c *client) complete(m *msg, recycle bool, id messageID, hasID bool, err error) {
+func (c *client) complete(m *msg, id messageID, hasID bool, err error) {
 	ack := producer.Ack{Record: m.rec, Topic: m.rec.Topic, Offset: -1}
 	if err == nil {
 		c.st.acked.Add(1)
@@ -393,21 +385,25 @@ func (c *client) complete(m *msg, recycle bool, id messageID, hasID bool, err er
 	k := m.k
 	<-k.slots
 	if c.sync {
-		m.ack, m.err, m.recycle = ack, err, recycle
+		m.ack, m.err = ack, err
 		m.sync <- struct{}{}
 		return
 	}
 	cb := m.cb
-	if recycle {
-		c.put(m)
-	}
+	c.release(m)
 	cb(ack, err)
 	c.pending.add(-1)
 }
 
+// release drops one hold on m, recycling it after the last.
+func (c *client) release(m *msg) {
+	if m.refs.Add(-1) == 0 {
+		c.put(m)
+	}
+}
+
 func (c *client) put(m *msg) {
 	m.rec, m.cb, m.k, m.err, m.ack = nil, nil, nil, nil, producer.Ack{}
-	m.doneWhileWriting = false
 	if cap(m.frame) > maxKeptFrame {
 		m.frame = make([]byte, 0, 256)
 	}
@@ -519,6 +515,7 @@ func (c *client) writeLoop(k *conn, ws *websocket.Conn, readDone chan error) err
 			}
 			m.next, m.prev = nil, nil
 			m.state = stWriting
+			m.refs.Add(1)
 		}
 		k.mu.Unlock()
 		if m == nil {
@@ -540,12 +537,9 @@ func (c *client) writeLoop(k *conn, ws *websocket.Conn, readDone chan error) err
 		}
 		err := ws.Write(context.Background(), websocket.MessageText, m.frame)
 		k.mu.Lock()
-		recycle := m.doneWhileWriting
 		m.state = stWritten
 		k.mu.Unlock()
-		if recycle {
-			c.put(m)
-		}
+		c.release(m)
 		if err != nil {
 			return err
 		}
@@ -613,13 +607,13 @@ func (c *client) handleAck(k *conn, frame []byte, a *ackFrame) error {
 			c.st.unmatched.Add(1)
 			return fmt.Errorf("ack without a context prodbench sent: %.100q", frame)
 		}
-		m, recycle := k.take(id)
+		m := k.take(id)
 		if m == nil {
 			c.st.lateAcks.Add(1)
 			return nil
 		}
 		mid, has := decodeMessageID(a.messageID)
-		c.complete(m, recycle, mid, has, nil)
+		c.complete(m, mid, has, nil)
 		return nil
 	}
 	c.st.requestErrors.Add(1)
@@ -633,12 +627,12 @@ func (c *client) handleAck(k *conn, frame []byte, a *ackFrame) error {
 		c.st.unmatched.Add(1)
 		return fmt.Errorf("%s without a context (%s)", kind, emsg)
 	}
-	m, recycle := k.take(id)
+	m := k.take(id)
 	if m == nil {
 		c.st.lateAcks.Add(1)
 		return nil
 	}
-	c.complete(m, recycle, messageID{}, false, &producer.SystemError{Kind: kind,
+	c.complete(m, messageID{}, false, &producer.SystemError{Kind: kind,
 		Retriable: code == CodeUnknown, Err: errors.New(emsg)})
 	return nil
 }
@@ -681,7 +675,7 @@ func (c *client) failWritten(k *conn, err error) {
 	}
 	k.mu.Unlock()
 	for _, m := range out {
-		c.complete(m, true, messageID{}, false, err)
+		c.complete(m, messageID{}, false, err)
 	}
 	clear(out)
 	k.mu.Lock()
@@ -696,13 +690,12 @@ func (c *client) failAll(k *conn, err error) {
 	for _, m := range k.inflight {
 		out = append(out, m)
 	}
-	recycle := make([]bool, len(out))
-	for i, m := range out {
-		recycle[i] = k.remove(m)
+	for _, m := range out {
+		k.remove(m)
 	}
 	k.mu.Unlock()
-	for i, m := range out {
-		c.complete(m, recycle[i], messageID{}, false, err)
+	for _, m := range out {
+		c.complete(m, messageID{}, false, err)
 	}
 	clear(out)
 	k.mu.Lock()
@@ -717,11 +710,12 @@ func (c *client) expireLoop() {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	var out []*msg
-	var rec []bool
 	for {
 		select {
 		case <-t.C:
 		case <-c.abort.Done():
+			return
+		case <-c.stop:
 			return
 		}
 		now := time.Now()
@@ -729,7 +723,7 @@ func (c *client) expireLoop() {
 		conns := c.conns
 		c.mu.Unlock()
 		for _, k := range conns {
-			out, rec = out[:0], rec[:0]
+			out = out[:0]
 			k.mu.Lock()
 			for _, m := range k.inflight {
 				if now.Sub(m.sent) >= c.timeout {
@@ -737,11 +731,11 @@ func (c *client) expireLoop() {
 				}
 			}
 			for _, m := range out {
-				rec = append(rec, k.remove(m))
+				k.remove(m)
 			}
 			k.mu.Unlock()
-			for i, m := range out {
-				c.complete(m, rec[i], messageID{}, false, fmt.Errorf("pulsar-ws: topic %s: no ack within %v: %w", k.topic, c.timeout, producer.ErrSendTimeout))
+			for _, m := range out {
+				c.complete(m, messageID{}, false, fmt.Errorf("pulsar-ws: topic %s: no ack within %v: %w", k.topic, c.timeout, producer.ErrSendTimeout))
 			}
 			clear(out)
 		}

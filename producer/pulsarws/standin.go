@@ -106,6 +106,7 @@ type standin struct {
 	streams map[string]bool    // "fabric/c8globals.name"
 	otps    map[string]bool
 	rest    []string // REST calls seen, "METHOD path?query"
+	active  map[*websocket.Conn]bool
 	wg      sync.WaitGroup
 }
 
@@ -135,7 +136,8 @@ func startStandin(o standinOptions) (*standin, error) {
 }
 
 func newStandin(o standinOptions) *standin {
-	return &standin{o: o, topics: map[string]*sTopic{}, streams: map[string]bool{}, otps: map[string]bool{}}
+	return &standin{o: o, topics: map[string]*sTopic{}, streams: map[string]bool{}, otps: map[string]bool{},
+		active: map[*websocket.Conn]bool{}}
 }
 
 // Addr is the stand-in's WebSocket service URL, "ws://127.0.0.1:PORT".
@@ -144,6 +146,11 @@ func (s *standin) Addr() string { return "ws://" + s.ln.Addr().String() }
 // Close stops the server and closes its connections.
 func (s *standin) Close() error {
 	err := s.srv.Close()
+	s.mu.Lock()
+	for ws := range s.active {
+		ws.CloseNow()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	return err
 }
@@ -336,6 +343,14 @@ func (s *standin) serveProducer(w http.ResponseWriter, r *http.Request) {
 	s.conns.Add(1)
 	s.wg.Add(1)
 	defer s.wg.Done()
+	s.mu.Lock()
+	s.active[ws] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.active, ws)
+		s.mu.Unlock()
+	}()
 	s.produce(ws, s.topic(parts[0]+"://"+parts[1]+"/"+parts[2]+"/"+parts[3]), params)
 }
 

@@ -145,7 +145,10 @@ func (s *standin) Addr() string { return "ws://" + s.ln.Addr().String() }
 
 // Close stops the server and closes its connections.
 func (s *standin) Close() error {
-	err := s.srv.Close()
+	var err error
+	if s.srv != nil {
+		err = s.srv.Close()
+	}
 	s.mu.Lock()
 	for ws := range s.active {
 		ws.CloseNow()

@@ -427,7 +427,7 @@ func (c *client) run(k *conn) {
 				close(k.ready)
 				first = false
 			}
-			if c.abort.Err() != nil {
+			if c.abort.Err() != nil || c.stopped() && c.pending.load() == 0 {
 				c.failAll(k, producer.ErrClosed)
 				if first {
 					close(k.ready)
@@ -440,6 +440,8 @@ func (c *client) run(k *conn) {
 			select {
 			case <-t.C:
 			case <-c.abort.Done():
+				t.Stop()
+			case <-c.stop:
 				t.Stop()
 			}
 			backoff = min(2*backoff, c.o.ReconnectMax)
@@ -485,6 +487,16 @@ func (c *client) run(k *conn) {
 }
 
 var errReadEnded = errors.New("read ended")
+
+// stopped reports whether Close has flushed (or given up flushing).
+func (c *client) stopped() bool {
+	select {
+	case <-c.stop:
+		return true
+	default:
+		return false
+	}
+}
 
 // isPermanent reports whether a dial error will not go away by retrying
 // (a refused handshake: bad URL, authentication), so newClient fails at

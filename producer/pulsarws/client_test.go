@@ -219,9 +219,8 @@ func TestSendErrorsAndDrops(t *testing.T) {
 		srv, written := sent[i]
 		switch {
 		case k == "pulsar-ws:connection":
-			if written && srv != "drop" && srv != "" {
-				t.Fatalf("message %d: failed as %s, but the server answered %q", i, k, srv)
-			}
+			// Its frame was dropped, or its answer was lost with the
+			// connection (a reset discards what the client had not read).
 		case !written:
 			t.Fatalf("message %d: outcome %q for a frame the server never read", i, k)
 		case k != srv:

@@ -56,9 +56,9 @@ func TestAppendFrameIsJSON(t *testing.T) {
 func TestParseAck(t *testing.T) {
 	var a ackFrame
 	good := map[string][4]string{ // frame -> result, messageId, context, errorMsg
-		`{"result":"ok","messageId":"CAEQAg==","context":"12"}`:                        {"ok", "CAEQAg==", "12", ""},
+		`{"result":"ok","messageId":"CAEQAg==","context":"12"}`:                         {"ok", "CAEQAg==", "12", ""},
 		` { "context" : "7" , "result":"send-error:8", "errorMsg":"a\"b", "x":[1,{}]} `: {"send-error:8", "", "7", `a"b`},
-		`{"result":"send-error:3","errorMsg":"bad","context":null}`:                    {"send-error:3", "", "", "bad"},
+		`{"result":"send-error:3","errorMsg":"bad","context":null}`:                     {"send-error:3", "", "", "bad"},
 	}
 	for f, want := range good {
 		if err := parseAck([]byte(f), &a); err != nil {

@@ -51,7 +51,7 @@ type PulsarConfig struct {
 	// Namespace is the namespace of short topic names. Default "default".
 	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
 	// Connections is the number of producer connections per topic, 1 to
-	// 256. Default 1.
+	// 256; 0 means the default, 1.
 	Connections int `yaml:"connections,omitempty" json:"connections,omitempty"`
 	// ProducerName is sent as producerName, suffixed "-N" for connection
 	// N (Pulsar requires unique producer names on a topic). Default none
@@ -121,7 +121,7 @@ func validatePulsar(cfg any, p producer.Config, sc registry.Scope) error {
 }
 
 func checkConnections(n int, sc registry.Scope) error {
-	if n < 0 || n > 256 || n == 0 && sc.Has("target.connections") {
+	if n < 0 || n > 256 {
 		return sc.Errorf("target.connections", "must be between 1 and 256, got %d", n)
 	}
 	return nil

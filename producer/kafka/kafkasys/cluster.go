@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sort"
 	"strconv"
@@ -86,7 +87,11 @@ func prepare(ctx context.Context, cfg *TargetConfig, brokers []string, sec []kgo
 	pctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
 	if err := cl.Ping(pctx); err != nil {
-		return nil, nil, fmt.Errorf("kafka: cannot connect to brokers %s (security %s): %s", strings.Join(brokers, ","), cfg.SecurityMode(), oneLine(err))
+		cause := oneLine(err)
+		if cfg.SASL != nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			cause = "the broker closed the connection during SASL authentication: wrong username or password, or a mechanism it does not enable"
+		}
+		return nil, nil, fmt.Errorf("kafka: cannot connect to brokers %s (security %s): %s", strings.Join(brokers, ","), cfg.SecurityMode(), cause)
 	}
 	adm := kadm.NewClient(cl)
 	names := make([]string, len(topics))
@@ -95,7 +100,8 @@ func prepare(ctx context.Context, cfg *TargetConfig, brokers []string, sec []kgo
 	}
 	actx, cancel2 := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel2()
-	md, err := adm.Metadata(actx, names...)
+	// All topics: asking for a missing one by name makes kgo retry it.
+	md, err := adm.Metadata(actx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kafka: metadata from %s: %s", strings.Join(brokers, ","), oneLine(err))
 	}

@@ -13,10 +13,10 @@ import (
 
 // Java partitioner classes (partitioner.class) and prodbench's names.
 var partitionerClasses = map[string]string{
-	"org.apache.kafka.clients.producer.RoundRobinPartitioner":             producer.PartitionerRoundRobin,
-	"org.apache.kafka.clients.producer.UniformStickyPartitioner":          producer.PartitionerSticky,
-	"org.apache.kafka.clients.producer.internals.DefaultPartitioner":      producer.PartitionerDefault,
-	"org.apache.kafka.clients.producer.internals.BuiltInPartitioner":      producer.PartitionerUniformBytes,
+	"org.apache.kafka.clients.producer.RoundRobinPartitioner":              producer.PartitionerRoundRobin,
+	"org.apache.kafka.clients.producer.UniformStickyPartitioner":           producer.PartitionerSticky,
+	"org.apache.kafka.clients.producer.internals.DefaultPartitioner":       producer.PartitionerDefault,
+	"org.apache.kafka.clients.producer.internals.BuiltInPartitioner":       producer.PartitionerUniformBytes,
 	"org.apache.kafka.clients.producer.internals.UniformStickyPartitioner": producer.PartitionerSticky,
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -22,6 +23,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodbench/prodbench/producer/registry"
 )
 
 // testPKI is a CA with a server certificate for 127.0.0.1 and a client
@@ -175,8 +178,8 @@ func TestKafkaSecurityRuns(t *testing.T) {
 		tls   bool
 		mtls  bool
 		mech  string
-		how   string // scenario, file, prop
-		extra []string
+		how   string   // scenario, file, prop
+		extra []string // more flags
 	}
 	var cases []tc
 	// Every mode from the scenario; the properties file and
@@ -191,6 +194,7 @@ func TestKafkaSecurityRuns(t *testing.T) {
 		{name: "plain-file", mech: "PLAIN", how: "file"},
 		{name: "tls-scram256-prop", tls: true, mech: "SCRAM-SHA-256", how: "prop"},
 		{name: "mtls-plain-prop", tls: true, mtls: true, mech: "PLAIN", how: "prop"},
+		{name: "franz-go-mtls-scram512-file", tls: true, mtls: true, mech: "SCRAM-SHA-512", how: "file", extra: []string{"--engine", "franz-go"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -265,7 +269,7 @@ func TestKafkaSecurityRuns(t *testing.T) {
 					args = append(args, "--producer-prop", k+"="+v)
 				}
 			}
-			args = append(args, scenario)
+			args = append(append(args, c.extra...), scenario)
 			code, stdout, stderr := cli(context.Background(), args...)
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
@@ -369,4 +373,94 @@ func TestKafkaTopicsCreatedAsDeclared(t *testing.T) {
 		t.Errorf("result has no cluster picture with 3 partitions: %s", b)
 	}
 	_ = stdout
+}
+
+// TestKafkaBrokerThenRun: the embedded broker alone (prodbench broker),
+// then a run of the quickstart against it: the declared topic is created
+// with its 6 partitions.
+func TestKafkaBrokerThenRun(t *testing.T) {
+	t.Parallel()
+	sys, _ := registry.Lookup("kafka")
+	srv, err := sys.Serve(context.Background(), registry.ServeOptions{Listen: "127.0.0.1:0", Partitions: 2, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.Addr(), "kafka://")
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := cli(context.Background(), "run", "--quiet", "--out", out, "--brokers", addr,
+		"--duration", "2200ms", "--rate", "2000", "../../scenarios/quickstart.yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	b, _ := json.Marshal(readResultMap(t, out)["options"])
+	if !strings.Contains(string(b), `"quickstart: 6 partitions`) && !strings.Contains(string(b), `quickstart: 6 partitions`) {
+		t.Errorf("result options do not show quickstart with 6 partitions: %s", b)
+	}
+}
+
+// TestKafkaAddressAndPropertyErrors: bad broker lists and bad properties
+// are usage errors naming the entry, file:line or key, never a value.
+func TestKafkaAddressAndPropertyErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	badFile := filepath.Join(dir, "bad.properties")
+	if err := os.WriteFile(badFile, []byte("# x\nlinger.ms=5\nacks=most-secret-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"empty brokers", []string{"--brokers", ""}, "--brokers is empty"},
+		{"comma", []string{"--brokers", ","}, "empty entry"},
+		{"port -1", []string{"--brokers", "127.0.0.1:-1"}, `"127.0.0.1:-1"`},
+		{"port 65536", []string{"--brokers", "127.0.0.1:65536"}, `"127.0.0.1:65536"`},
+		{"scheme", []string{"--brokers", "http://x"}, `http://x`},
+		{"bad property in file", []string{"--producer-config", badFile}, badFile + ":3: property acks"},
+		{"bad producer-prop", []string{"--producer-prop", "linger.ms=most-secret-value"}, "--producer-prop: property linger.ms"},
+		{"no equals", []string{"--producer-prop", "most-secret-value"}, "--producer-prop #1: want KEY=VALUE"},
+		{"missing file", []string{"--producer-config", filepath.Join(dir, "nope")}, "nope"},
+		{"bad kafka version", []string{"--kafka-version", "9.x"}, "kafka_version"},
+		{"unknown mechanism", []string{"--producer-prop", "sasl.mechanism=GSSAPI"}, "unknown SASL mechanism"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"run", "--quiet", "--out", filepath.Join(t.TempDir(), "o")}, c.args...)
+			code, stdout, stderr := cli(context.Background(), append(args, "testdata/short.yaml")...)
+			if code != exitUsage || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit %d, want %d and one line with %q; stderr:\n%s", code, exitUsage, c.want, stderr)
+			}
+			assertNoSecret(t, "most-secret-value", stdout, stderr, "")
+		})
+	}
+}
+
+// TestKafkaWarnings: a property prodbench cannot honour and an existing
+// topic with another partition count are one warning line each, also in
+// the result.
+func TestKafkaWarnings(t *testing.T) {
+	t.Parallel()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(5, "short"), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+		return net.Listen(network, "127.0.0.1:0")
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := cli(context.Background(), "run", "--quiet", "--out", out, "--brokers", c.ListenAddrs()[0], "--duration", "500ms",
+		"--producer-prop", "interceptor.classes=com.example.Spy", "testdata/short.yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"warning: --producer-prop: property interceptor.classes is not supported", "warning: kafka: topic short exists with 5 partitions; the scenario declares 3"} {
+		if strings.Count(stderr, want) != 1 {
+			t.Errorf("stderr has not exactly one %q:\n%s", want, stderr)
+		}
+	}
+	b, _ := json.Marshal(readResultMap(t, out)["options"])
+	if !strings.Contains(string(b), "interceptor.classes") || !strings.Contains(string(b), "exists with 5 partitions") {
+		t.Errorf("warnings not in result options: %s", b)
+	}
 }

@@ -464,3 +464,31 @@ func TestKafkaWarnings(t *testing.T) {
 		t.Errorf("warnings not in result options: %s", b)
 	}
 }
+
+// TestKafkaVersionAndInsecure: --kafka-version caps the protocol and is
+// recorded; tls.insecure_skip_verify (no CA given) connects and warns.
+func TestKafkaVersionAndInsecure(t *testing.T) {
+	t.Parallel()
+	addr := secureCluster(t, newPKI(t), false, "", "", "")
+	out := filepath.Join(t.TempDir(), "out")
+	scenario := shortScenario(t, "target:\n  kind: kafka\n  tls: {insecure_skip_verify: true}\n")
+	code, _, stderr := cli(context.Background(), "run", "--quiet", "--out", out, "--brokers", addr, "--duration", "500ms",
+		"--kafka-version", "2.8", scenario)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if strings.Count(stderr, "insecure_skip_verify is set") != 1 {
+		t.Errorf("no insecure_skip_verify warning:\n%s", stderr)
+	}
+	b, _ := json.Marshal(readResultMap(t, out)["options"])
+	if !strings.Contains(string(b), `"kafka_version":"2.8"`) || !strings.Contains(string(b), `insecure_skip_verify is set`) {
+		t.Errorf("kafka_version or warning not recorded: %s", b)
+	}
+	// Without the CA and without insecure_skip_verify: untrusted, exit 1,
+	// one line naming the broker.
+	code, _, stderr = cli(context.Background(), "run", "--quiet", "--out", filepath.Join(t.TempDir(), "o2"), "--brokers", addr,
+		"--producer-prop", "security.protocol=SSL", "testdata/short.yaml")
+	if code != exitFailure || !strings.Contains(stderr, addr) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("untrusted certificate: exit %d\n%s", code, stderr)
+	}
+}

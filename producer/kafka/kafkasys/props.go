@@ -198,10 +198,19 @@ func applyProperties(c any, p *producer.Config, props []registry.Property) error
 					return bad("login module needs username and password options")
 				}
 				s.Username, s.Password, s.PasswordEnv, s.PasswordFile = opts["username"], opts["password"], "", ""
+			case strings.HasSuffix(module, ".OAuthBearerLoginModule"):
+				switch {
+				case opts["unsecuredLoginStringClaim_sub"] != "":
+					s.UnsecuredSub, s.Token, s.TokenEnv, s.TokenFile = opts["unsecuredLoginStringClaim_sub"], "", "", ""
+				default:
+					// Token endpoints (clientId/clientSecret) are not
+					// fetched by prodbench.
+					tc.Warnings = append(tc.Warnings, fmt.Sprintf("%s: property sasl.jaas.config: OAuthBearerLoginModule without unsecuredLoginStringClaim_sub needs a token prodbench cannot fetch; give sasl.token_file in the scenario's target block", pr.Source))
+				}
 			case strings.HasSuffix(module, ".IAMLoginModule"):
 				s.Mechanism = MechAWSMSKIAM
 			default:
-				tc.Warnings = append(tc.Warnings, fmt.Sprintf("%s: property sasl.jaas.config: login module %s is not supported (PLAIN, SCRAM and AWS MSK IAM are; for OAUTHBEARER use sasl.token_file in the scenario's target block)", pr.Source, module))
+				tc.Warnings = append(tc.Warnings, fmt.Sprintf("%s: property sasl.jaas.config: login module %s is not supported (PLAIN, SCRAM and AWS MSK IAM are; for an OAUTHBEARER token use sasl.token_file in the scenario's target block)", pr.Source, module))
 			}
 		case "sasl.client.callback.handler.class":
 			if !strings.HasSuffix(v, "IAMClientCallbackHandler") {

@@ -147,3 +147,22 @@ func TestKgoOptionsSecretsFromEnvAndFile(t *testing.T) {
 		t.Errorf("missing token file: %v", err)
 	}
 }
+
+func TestApplyPropertiesOAuthUnsecured(t *testing.T) {
+	tc, p := &TargetConfig{}, producer.DefaultConfig()
+	err := applyProperties(tc, &p, props("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "OAUTHBEARER",
+		"sasl.jaas.config", `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc.SASL.UnsecuredSub != "alice" || tc.SecurityMode() != "SASL_PLAINTEXT/OAUTHBEARER" {
+		t.Errorf("got %+v %s", tc.SASL, tc.SecurityMode())
+	}
+	if opts, err := tc.kgoOptions(); err != nil || len(opts) != 1 {
+		t.Errorf("kgoOptions: %d, %v", len(opts), err)
+	}
+	tok := unsecuredJWT("alice")
+	if parts := strings.Split(tok, "."); len(parts) != 3 || parts[2] != "" || !strings.HasPrefix(tok, "eyJhbGciOiJub25lIn0.") {
+		t.Errorf("unsecured token %q", tok)
+	}
+}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -100,6 +103,21 @@ type SASLConfig struct {
 	// Token is an inline OAUTHBEARER token (from properties); never
 	// written out.
 	Token string `yaml:"-" json:"-"`
+	// UnsecuredSub, from a properties file's OAuthBearerLoginModule option
+	// unsecuredLoginStringClaim_sub, makes an unsigned token (alg none)
+	// for that subject at every authentication, as Kafka's
+	// OAuthBearerUnsecuredLoginCallbackHandler does (development
+	// clusters only).
+	UnsecuredSub string `yaml:"unsecured_sub,omitempty" json:"unsecured_sub,omitempty"`
+}
+
+// unsecuredJWT returns an unsigned JWT for sub valid for an hour (KIP-255's
+// unsecured tokens).
+func unsecuredJWT(sub string) string {
+	enc := base64.RawURLEncoding
+	now := time.Now().Unix()
+	payload, _ := json.Marshal(map[string]any{"sub": sub, "iat": now, "exp": now + 3600})
+	return enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString(payload) + "."
 }
 
 // mechanism returns the canonical mechanism name or an error.
@@ -164,7 +182,7 @@ func (c *TargetConfig) checkSecurity() (field string, err error) {
 			}
 		case MechOAuthBearer:
 			n := 0
-			for _, v := range []string{s.TokenEnv, s.TokenFile, s.Token} {
+			for _, v := range []string{s.TokenEnv, s.TokenFile, s.Token, s.UnsecuredSub} {
 				if v != "" {
 					n++
 				}
@@ -297,6 +315,9 @@ func (c *TargetConfig) kgoOptions() ([]kgo.Opt, error) {
 			}
 			tok := *s
 			mech = oauth.Oauth(func(context.Context) (oauth.Auth, error) {
+				if tok.UnsecuredSub != "" {
+					return oauth.Auth{Token: unsecuredJWT(tok.UnsecuredSub)}, nil
+				}
 				t, err := secret(tok.Token, tok.TokenEnv, tok.TokenFile, "target.sasl.token")
 				return oauth.Auth{Token: t}, err
 			})

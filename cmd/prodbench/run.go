@@ -354,6 +354,9 @@ func optionsJSON(cfg producer.Config, o *registry.Opened) json.RawMessage {
 	if o.StandIn {
 		m["stand_in"] = true
 	}
+	if o.Info != nil {
+		m["target_info"] = o.Info // the cluster picture (kafka), no secrets
+	}
 	out, err := json.Marshal(m)
 	if err != nil {
 		return raw

@@ -32,6 +32,7 @@ func addTargetFlags(fs *pflag.FlagSet, f *runFlags, what string) {
 	fs.StringVar(&f.brokers, "brokers", "", "Kafka bootstrap brokers host:port,... (shorthand for --target kafka://...)")
 	fs.BoolVar(&f.retain, "retain", false, "embedded stand-in keeps produced data (default: discard it)")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "after sending, how long each "+what+" waits for messages in flight before failing them")
+	addClientFlags(fs) // kafkaflags.go
 }
 
 // targetURL returns the --target URL the flags ask for, "" for none. An
@@ -55,8 +56,18 @@ func targetURL(fs *pflag.FlagSet, f *runFlags) (string, error) {
 	return "", nil
 }
 
-// applyTarget makes the --target/--brokers URL, if any, s's target.
+// applyTarget makes the --target/--brokers URL, if any, s's target, then
+// applies the client-property flags (kafkaflags.go).
 func applyTarget(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error {
+	if err := applyTargetURL(s, fs, f); err != nil {
+		return err
+	}
+	u, _ := targetURL(fs, f)
+	return applyClientFlags(s, fs, u)
+}
+
+// applyTargetURL makes the --target/--brokers URL, if any, s's target.
+func applyTargetURL(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error {
 	u, err := targetURL(fs, f)
 	if err != nil || u == "" {
 		return err

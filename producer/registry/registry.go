@@ -140,7 +140,11 @@ type Opened struct {
 	Release func()
 	// Info holds what the system learned about the target before sending
 	// (cluster ID, brokers, per-topic partitions), for result.json; nil
-	// when nothing.
+	// when nothing. By convention the key "summary" holds one line for
+	// the run summary (a string, e.g. "cluster: 3 brokers, quickstart: 6
+	// partitions, RF 3, security SASL_SSL/SCRAM-SHA-512") and "warnings"
+	// the warning lines ([]string) the system also wrote to Log. Never
+	// holds a secret.
 	Info map[string]any
 }
 
@@ -207,6 +211,15 @@ type System struct {
 	// it) to cfg. Errors name the URL's bad part, never a secret. Nil
 	// means the system takes no URL.
 	ApplyURL func(cfg any, rawURL string) error
+	// Properties, when not nil, applies client properties (--producer-config
+	// FILE, then --producer-prop KEY=VALUE, later ones winning) to cfg (the
+	// block from NewConfig) and p, in the form the system's own clients
+	// take them (Kafka's Java client properties: security.protocol,
+	// linger.ms, ...). A bad value is an error naming the property's Key
+	// and Source, never its value; a property the system cannot honour is
+	// kept as one warning line, which the system reports when opened (its
+	// Log and Opened.Info["warnings"]). Nil means the system takes none.
+	Properties func(cfg any, p *producer.Config, props []Property) error
 	// Describe returns one line describing cfg for `prodbench validate`,
 	// without secrets, e.g. "kafka at b1:9092,b2:9092". Nil means the
 	// kind alone.
@@ -217,6 +230,19 @@ type System struct {
 	// Serve starts the system's stand-in alone, for `prodbench broker
 	// --kind`. Nil means the system has none.
 	Serve func(ctx context.Context, o ServeOptions) (Server, error)
+}
+
+// Property is one client property, as Java clients read them from a
+// properties file (kafka-producer-perf-test --producer.config, OMB's
+// driver commonConfig/producerConfig) or --producer-props KEY=VALUE.
+type Property struct {
+	// Key is the property name, e.g. "linger.ms".
+	Key string
+	// Value is the value as written; it may be a secret: never print it.
+	Value string
+	// Source says where it was given, for errors and warnings:
+	// "client.properties:12" or "--producer-prop".
+	Source string
 }
 
 // ErrUsage marks an Open error as the input's fault (a bad option or

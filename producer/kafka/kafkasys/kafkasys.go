@@ -40,7 +40,33 @@ type TargetConfig struct {
 	// Brokers are the bootstrap brokers as host:port; empty means an
 	// embedded in-process broker (kfake).
 	Brokers []string `yaml:"brokers,omitempty" json:"brokers,omitempty"`
+	// TLS, when set, connects with TLS (security.protocol SSL/SASL_SSL).
+	TLS *TLSConfig `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// SASL, when set, authenticates with SASL (SASL_PLAINTEXT/SASL_SSL).
+	SASL *SASLConfig `yaml:"sasl,omitempty" json:"sasl,omitempty"`
+	// KafkaVersion caps the protocol versions at those of a Kafka release,
+	// e.g. "2.8" (franz-go's kversion), for older brokers or brokers that
+	// answer ApiVersions oddly. Default "": negotiate.
+	KafkaVersion string `yaml:"kafka_version,omitempty" json:"kafka_version,omitempty"`
+	// CreateTopics, when not false, creates the scenario's topics that do
+	// not exist, with their declared partitions, ReplicationFactor and
+	// TopicConfigs, before the run (as OMB does). Default true;
+	// --no-create-topics sets false.
+	CreateTopics *bool `yaml:"create_topics,omitempty" json:"create_topics,omitempty"`
+	// ReplicationFactor of created topics; 0 means the broker's default
+	// (default.replication.factor).
+	ReplicationFactor int `yaml:"replication_factor,omitempty" json:"replication_factor,omitempty"`
+	// TopicConfigs are topic settings for created topics, e.g.
+	// {min.insync.replicas: "2", retention.ms: "3600000"}.
+	TopicConfigs map[string]string `yaml:"topic_configs,omitempty" json:"topic_configs,omitempty"`
+	// Warnings are lines about properties prodbench could not honour,
+	// recorded by Properties and reported by every run (its log and
+	// result). Not part of the scenario.
+	Warnings []string `yaml:"-" json:"-"`
 }
+
+// createTopics reports whether missing topics are created.
+func (c *TargetConfig) createTopics() bool { return c.CreateTopics == nil || *c.CreateTopics }
 
 func init() {
 	registry.Register(registry.System{
@@ -50,17 +76,22 @@ func init() {
 		Engines:   []string{EngineNative, EngineFranzGo},
 		NewConfig: func() any { return &TargetConfig{} },
 		Validate: func(c any, _ producer.Config, sc registry.Scope) error {
-			for i, b := range c.(*TargetConfig).Brokers {
+			tc := c.(*TargetConfig)
+			for i, b := range tc.Brokers {
 				if err := CheckBrokerAddr(b); err != nil {
 					return sc.Errorf(fmt.Sprintf("target.brokers[%d]", i), "%v", err)
 				}
 			}
+			if field, err := tc.checkSecurity(); err != nil {
+				return sc.Errorf(field, "%v", err)
+			}
 			return nil
 		},
-		ApplyURL: applyURL,
+		ApplyURL:   applyURL,
+		Properties: applyProperties,
 		Describe: func(c any) string {
 			if bs := c.(*TargetConfig).Brokers; len(bs) > 0 {
-				return "kafka at " + strings.Join(bs, ",")
+				return "kafka at " + strings.Join(bs, ",") + " (" + c.(*TargetConfig).SecurityMode() + ")"
 			}
 			return "kafka, embedded in-process broker"
 		},
@@ -120,15 +151,22 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 	if engine == "" {
 		engine = EngineNative
 	}
-	brokers := o.Config.(*TargetConfig).Brokers
+	tc := o.Config.(*TargetConfig)
+	sec, err := tc.kgoOptions()
+	if err != nil {
+		return nil, registry.UsageError("kafka: %v", err)
+	}
+	brokers := tc.Brokers
 	var emb *kafka.Embedded
 	where := "kafka " + strings.Join(brokers, ",")
 	if len(brokers) == 0 {
+		if tc.TLS.on() || tc.SASL != nil {
+			return nil, registry.UsageError("kafka: tls and sasl need brokers (the embedded broker speaks plaintext)")
+		}
 		topics := map[string]int32{}
 		for _, t := range o.Topics {
 			topics[t.Name] = int32(t.Partitions)
 		}
-		var err error
 		emb, err = kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: o.Retain, DefaultPartitions: cfg.AutoCreatePartitions})
 		if err != nil {
 			return nil, err
@@ -141,6 +179,19 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 			emb.Close()
 		}
 	}
+	cluster, warns, err := prepare(ctx, tc, brokers, sec, o.Topics, cfg.AutoCreateTopics)
+	if err != nil {
+		closeEmb()
+		return nil, err
+	}
+	warns = append(append(append([]string(nil), tc.Warnings...), tc.securityWarnings()...), warns...)
+	for _, w := range warns {
+		fmt.Fprintln(o.Log, "prodbench: warning: "+w)
+	}
+	info := map[string]any{"cluster": cluster, "summary": cluster.Summary(), "security": cluster.Security}
+	if len(warns) > 0 {
+		info["warnings"] = warns
+	}
 	if engine == EngineFranzGo {
 		if err := franz.Validate(cfg); err != nil {
 			closeEmb()
@@ -150,16 +201,16 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 			closeEmb()
 			return nil, registry.UsageError("--x-produce-delay applies to the native engine only")
 		}
-		e, err := franz.New(ctx, brokers, cfg, franz.WithZeroCopy())
+		e, err := franz.New(ctx, brokers, cfg, franz.WithZeroCopy(), franz.WithKgoOptions(sec...))
 		if err != nil {
 			closeEmb()
 			return nil, err
 		}
-		return &registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb,
+		return &registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb, Info: info,
 			Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
 	}
 	tr, err := kafka.New(ctx, kafka.Options{Brokers: brokers, Acks: cfg.Acks, RequestTimeout: cfg.RequestTimeout,
-		TransactionalID: cfg.TransactionalID, ProduceDelay: o.ProduceDelay})
+		TransactionalID: cfg.TransactionalID, ProduceDelay: o.ProduceDelay, ExtraOpts: sec})
 	if err != nil {
 		closeEmb()
 		return nil, err
@@ -183,7 +234,7 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		release()
 		return nil, registry.UsageError("%v", err)
 	}
-	return &registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight,
+	return &registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight, Info: info,
 		Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
 }
 

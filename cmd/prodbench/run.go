@@ -71,6 +71,7 @@ type runFlags struct {
 	count        int
 	thresholds   []string
 	produceDelay time.Duration
+	ombDriver    string // --omb-driver (omb.go)
 }
 
 func init() {
@@ -93,6 +94,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "threshold to enforce, e.g. 'p(99) < 20ms' (repeatable; see 'prodbench help thresholds' in the README)")
 	fs.DurationVar(&f.produceDelay, "x-produce-delay", 0, "test knob: delay every produce request (native engine)")
 	_ = fs.MarkHidden("x-produce-delay")
+	fs.StringVar(&f.ombDriver, "omb-driver", "", "OpenMessaging Benchmark Kafka driver file (driver-kafka/kafka-*.yaml) whose producer properties and bootstrap.servers apply (see docs/coming-from-omb.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, runUsage, fs.FlagUsages())
@@ -105,6 +107,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {
+		return fail(stderr, exitUsage, "%v", err)
+	}
+	if err := applyOMB(s, f.ombDriver, stderr); err != nil {
 		return fail(stderr, exitUsage, "%v", err)
 	}
 	if err := applyOverrides(s, fs, &f); err != nil {

@@ -36,7 +36,7 @@ var ombTestResultFields = map[string]string{
 	"endToEndLatency95pct": "list<double>", "endToEndLatency99pct": "list<double>", "endToEndLatency999pct": "list<double>",
 	"endToEndLatency9999pct": "list<double>", "endToEndLatencyMax": "list<double>",
 	"aggregatedEndToEndLatencyQuantiles": "map<double,double>",
-	"aggregatedEndToEndLatencyAvg": "double", "aggregatedEndToEndLatency50pct": "double", "aggregatedEndToEndLatency75pct": "double",
+	"aggregatedEndToEndLatencyAvg":       "double", "aggregatedEndToEndLatency50pct": "double", "aggregatedEndToEndLatency75pct": "double",
 	"aggregatedEndToEndLatency95pct": "double", "aggregatedEndToEndLatency99pct": "double", "aggregatedEndToEndLatency999pct": "double",
 	"aggregatedEndToEndLatency9999pct": "double", "aggregatedEndToEndLatencyMax": "double",
 }

@@ -72,6 +72,9 @@ type runFlags struct {
 	thresholds   []string
 	produceDelay time.Duration
 	ombDriver    string // --omb-driver (omb.go)
+	// onInterval, when set, sees every interval (perf-test's lines,
+	// the metrics exporter).
+	onInterval func(report.Interval)
 }
 
 func init() {
@@ -257,6 +260,9 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		rec.SetInFlight(o.InFlight)
 	}
 	live := func(iv report.Interval) {
+		if f.onInterval != nil {
+			f.onInterval(iv)
+		}
 		if f.quiet {
 			return
 		}

@@ -72,6 +72,7 @@ type runFlags struct {
 	thresholds   []string
 	produceDelay time.Duration
 	ombDriver    string // --omb-driver (omb.go)
+	metricsAddr  string // --metrics-addr (metrics.go)
 	// onInterval, when set, sees every interval (perf-test's lines,
 	// the metrics exporter).
 	onInterval func(report.Interval)
@@ -97,6 +98,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "threshold to enforce, e.g. 'p(99) < 20ms' (repeatable; see 'prodbench help thresholds' in the README)")
 	fs.DurationVar(&f.produceDelay, "x-produce-delay", 0, "test knob: delay every produce request (native engine)")
 	_ = fs.MarkHidden("x-produce-delay")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port during the run, e.g. 127.0.0.1:9464 (a missing host means 127.0.0.1; off by default)")
 	fs.StringVar(&f.ombDriver, "omb-driver", "", "OpenMessaging Benchmark Kafka driver file (driver-kafka/kafka-*.yaml) whose producer properties and bootstrap.servers apply (see docs/coming-from-omb.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -136,6 +138,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if base == "" {
 		base = filepath.Join("results", fmt.Sprintf("%s-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
 	}
+	stopMetrics, err := startMetrics(&f, s, cfg, stderr)
+	if err != nil {
+		return fail(stderr, exitUsage, "run: --metrics-addr: %v", err)
+	}
+	defer stopMetrics()
 	crossed := false
 	for i := 1; i <= f.count; i++ {
 		dir := base

@@ -11,9 +11,11 @@ import (
 	"github.com/prodbench/prodbench/workload"
 )
 
-// startMetrics serves the run's live metrics on f.metricsAddr (nothing
-// when it is empty), chaining f.onInterval. stop stops serving.
-func startMetrics(f *runFlags, s *workload.Scenario, cfg producer.Config, stderr io.Writer) (stop func(), err error) {
+// startMetrics serves live metrics on f.metricsAddr for the whole
+// command (nothing when it is empty) and keeps the exporter in f.live, so
+// that every run (a sweep point, a capacity step) feeds it through
+// attachMetrics. stop stops serving.
+func startMetrics(f *runFlags, stderr io.Writer) (stop func(), err error) {
 	if f.metricsAddr == "" {
 		return func() {}, nil
 	}
@@ -23,6 +25,19 @@ func startMetrics(f *runFlags, s *workload.Scenario, cfg producer.Config, stderr
 		return nil, err
 	}
 	fmt.Fprintf(stderr, "prodbench: metrics on http://%s/metrics\n", addr)
+	f.live = e
+	return func() { _ = e.Close() }, nil
+}
+
+// attachMetrics makes f's intervals of a run of s feed f.live (no-op
+// without it), chaining f.onInterval; step and name, when step > 0, name
+// the sweep point or capacity step.
+func attachMetrics(f *runFlags, s *workload.Scenario, cfg producer.Config, step int, name string) {
+	e := f.live
+	if e == nil {
+		return
+	}
+	e.SetStep(step, name)
 	var first time.Time
 	next := f.onInterval
 	f.onInterval = func(iv report.Interval) {
@@ -38,5 +53,4 @@ func startMetrics(f *runFlags, s *workload.Scenario, cfg producer.Config, stderr
 			next(iv)
 		}
 	}
-	return func() { _ = e.Close() }, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/report"
+	"github.com/prodbench/prodbench/report/live"
 	"github.com/prodbench/prodbench/report/verdict"
 	"github.com/prodbench/prodbench/workload"
 )
@@ -71,8 +72,11 @@ type runFlags struct {
 	count        int
 	thresholds   []string
 	produceDelay time.Duration
-	ombDriver    string // --omb-driver (omb.go)
-	metricsAddr  string // --metrics-addr (metrics.go)
+	ombDriver    string         // --omb-driver (omb.go)
+	metricsAddr  string         // --metrics-addr (metrics.go)
+	live         *live.Exporter // its exporter, nil when off
+	step         int            // sweep point or capacity step, 1-based
+	stepName     string         // its label
 	// onInterval, when set, sees every interval (perf-test's lines,
 	// the metrics exporter).
 	onInterval func(report.Interval)
@@ -138,11 +142,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if base == "" {
 		base = filepath.Join("results", fmt.Sprintf("%s-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
 	}
-	stopMetrics, err := startMetrics(&f, s, cfg, stderr)
+	stopMetrics, err := startMetrics(&f, stderr)
 	if err != nil {
 		return fail(stderr, exitUsage, "run: --metrics-addr: %v", err)
 	}
 	defer stopMetrics()
+	attachMetrics(&f, s, cfg, 0, "")
 	crossed := false
 	for i := 1; i <= f.count; i++ {
 		dir := base

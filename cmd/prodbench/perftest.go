@@ -65,7 +65,7 @@ func cmdPerfTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	num := fs.Int64("num-records", 0, "number of records to produce (required)")
 	size := fs.Int("record-size", 0, "record size in bytes (required unless --payload-file)")
 	tput := fs.Float64("throughput", 0, "records/sec to send; -1 for no throttling (required)")
-	props := fs.StringSlice("producer-props", nil, "producer properties key=value ... (space or comma separated)")
+	props := fs.StringArray("producer-props", nil, "producer properties key=value ... (space separated, as perf-test)")
 	config := fs.String("producer.config", "", "producer properties file")
 	payloadFile := fs.String("payload-file", "", "file of payloads, split on --payload-delimiter; each record's payload drawn from it")
 	delim := fs.String("payload-delimiter", `\n`, "payload delimiter in --payload-file")
@@ -99,7 +99,8 @@ func cmdPerfTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(stderr, exitUsage, "perf-test: give either --record-size or --payload-file")
 	}
 	s := &workload.Scenario{
-		Name: "perf-test", Description: "kafka-producer-perf-test " + strings.Join(args, " "),
+		// The description leaves the properties out: they may hold secrets.
+		Name: "perf-test", Description: fmt.Sprintf("kafka-producer-perf-test --topic %s --num-records %d --record-size %d --throughput %v", *topic, *num, *size, *tput),
 		Messages: *num, Workers: 1, Seed: 1,
 		Topics: []workload.Topic{{Name: *topic, Partitions: *partitions}},
 		Keys:   workload.Keys{Distribution: workload.DistributionNone},

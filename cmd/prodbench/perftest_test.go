@@ -21,7 +21,7 @@ func TestPerfTestLines(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "res")
 	code, stdout, stderr := cli(context.Background(), "perf-test", "--topic", "perf", "--num-records", "6000",
-		"--record-size", "100", "--throughput", "1000", "--producer-props", "acks=1", "linger.ms=2", "--out", out)
+		"--record-size", "100", "--throughput", "1000", "--producer-props", "acks=1", "linger.ms=2", "sasl.jaas.config=password=\"hunter2\"", "--out", out)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -56,8 +56,12 @@ func TestPerfTestLines(t *testing.T) {
 	if c := strings.Count(stderr, "intended send time"); c != 1 {
 		t.Errorf("the latency note appears %d times on stderr:\n%s", c, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(out, "result.json")); err != nil {
-		t.Errorf("no result directory: %v", err)
+	js, err := os.ReadFile(filepath.Join(out, "result.json"))
+	if err != nil {
+		t.Fatalf("no result directory: %v", err)
+	}
+	if strings.Contains(string(js)+stdout+stderr, "hunter2") {
+		t.Error("a secret property value was written")
 	}
 }
 

@@ -138,6 +138,8 @@ type Scenario struct {
 	// nodes is the number of YAML nodes File decoded to (0 in code), which
 	// bounds the work a sweep may ask for.
 	nodes int
+	// omb is what OMB files said (omb.go); nil for a prodbench scenario.
+	omb *OMBInfo
 }
 
 // Load reads the scenario file at path and returns Parse(path, data). A
@@ -173,6 +175,9 @@ func Parse(file string, data []byte) (s *Scenario, err error) {
 	root, err := parseDocument(file, data)
 	if err != nil {
 		return nil, err
+	}
+	if isOMBWorkload(root) { // an OMB workload file, translated (omb.go)
+		return parseOMB(file, root)
 	}
 	d := &decoder{file: file, lines: map[string]int{"": max(1, root.Line)}, targetKind: prescanTargetKind(root)}
 	s = &Scenario{File: file}

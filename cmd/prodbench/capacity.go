@@ -163,6 +163,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.DurationVar(&cf.stepDur, "step-duration", 5*time.Second, "duration of each step, its warmup included")
 	fs.DurationVar(&cf.stepWarmup, "step-warmup", time.Second, "warmup of each step, not measured")
 	fs.IntVar(&cf.maxSteps, "max-steps", 30, "most steps the search runs")
+	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	addTargetFlags(fs, &rf, "step")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -235,6 +236,11 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fmt.Fprintf(stderr, "prodbench: capacity of %s: SLO %s; steps of %v (warmup %v) from %s msg/s\n",
 		s.Name, slo, cf.stepDur, cf.stepWarmup, strconv.FormatFloat(c.Search.StartMsgsPerSec, 'f', -1, 64))
 
+	stopMetrics, err := startMetrics(&rf, stderr) // --metrics-addr (metrics.go)
+	if err != nil {
+		return fail(stderr, exitUsage, "capacity: --metrics-addr: %v", err)
+	}
+	defer stopMetrics()
 	code := exitOK
 	run := func(phase string, rate float64) (bool, bool) {
 		if ctx.Err() != nil {
@@ -253,6 +259,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		var log bytes.Buffer
 		begin := time.Now()
+		rf.step, rf.stepName = st.Index+1, fmt.Sprintf("%.0f msg/s", rate)
 		res, rc, err := runQuiet(ctx, ss, rf, filepath.Join(out, st.Dir), &log)
 		st.ElapsedNs = int64(time.Since(begin))
 		pass, ok := false, true

@@ -26,6 +26,9 @@ every run to stdout in --format:
   json     result.json, one compact JSON object per run and line (JSON Lines)
   gobench  Go benchmark lines; save two runs' output to files and compare
            them with 'benchstat a.txt b.txt'
+  omb      OpenMessaging Benchmark's result JSON (TestResult), also written
+           as DIR/omb-result.json unless --no-files; OMB's create_charts.py
+           reads it (see docs/coming-from-omb.md)
 
 Flags:
 %s
@@ -40,6 +43,7 @@ const (
 	formatText    = "text"
 	formatJSON    = "json"
 	formatGobench = "gobench"
+	formatOMB     = "omb" // report only (omb.go)
 )
 
 func init() {
@@ -49,10 +53,10 @@ func init() {
 // checkFormat returns an error unless f is a known output format.
 func checkFormat(f string) error {
 	switch f {
-	case formatText, formatJSON, formatGobench:
+	case formatText, formatJSON, formatGobench, formatOMB:
 		return nil
 	}
-	return fmt.Errorf("--format %q: want text, json or gobench", f)
+	return fmt.Errorf("--format %q: want text, json, gobench or omb", f)
 }
 
 // loadRuns loads the run stored in each of dirs.
@@ -71,7 +75,7 @@ func loadRuns(dirs []string) ([]*report.Result, error) {
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	format := fs.String("format", formatText, "stdout format: text, json or gobench")
+	format := fs.String("format", formatText, "stdout format: text, json, gobench or omb")
 	noFiles := fs.Bool("no-files", false, "only print; do not render the files in DIR again")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -99,6 +103,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 				return fail(stderr, exitFailure, "report: %s: %v", fs.Arg(i), err)
 			}
 		}
+	}
+	if *format == formatOMB {
+		return printOMB(stdout, stderr, fs.Args(), runs, !*noFiles)
 	}
 	if err := printRuns(stdout, *format, runs, nil); err != nil {
 		return fail(stderr, exitFailure, "report: %v", err)

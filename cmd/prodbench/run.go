@@ -16,6 +16,7 @@ import (
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/report"
+	"github.com/prodbench/prodbench/report/live"
 	"github.com/prodbench/prodbench/report/verdict"
 	"github.com/prodbench/prodbench/workload"
 )
@@ -71,6 +72,14 @@ type runFlags struct {
 	count        int
 	thresholds   []string
 	produceDelay time.Duration
+	ombDriver    string         // --omb-driver (omb.go)
+	metricsAddr  string         // --metrics-addr (metrics.go)
+	live         *live.Exporter // its exporter, nil when off
+	step         int            // sweep point or capacity step, 1-based
+	stepName     string         // its label
+	// onInterval, when set, sees every interval (perf-test's lines,
+	// the metrics exporter).
+	onInterval func(report.Interval)
 }
 
 func init() {
@@ -93,6 +102,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "threshold to enforce, e.g. 'p(99) < 20ms' (repeatable; see 'prodbench help thresholds' in the README)")
 	fs.DurationVar(&f.produceDelay, "x-produce-delay", 0, "test knob: delay every produce request (native engine)")
 	_ = fs.MarkHidden("x-produce-delay")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port during the run, e.g. 127.0.0.1:9464 (a missing host means 127.0.0.1; off by default)")
+	fs.StringVar(&f.ombDriver, "omb-driver", "", "OpenMessaging Benchmark Kafka driver file (driver-kafka/kafka-*.yaml) whose producer properties and bootstrap.servers apply (see docs/coming-from-omb.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, runUsage, fs.FlagUsages())
@@ -105,6 +116,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {
+		return fail(stderr, exitUsage, "%v", err)
+	}
+	if err := applyOMB(s, f.ombDriver, stderr); err != nil {
 		return fail(stderr, exitUsage, "%v", err)
 	}
 	if err := applyOverrides(s, fs, &f); err != nil {
@@ -128,6 +142,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if base == "" {
 		base = filepath.Join("results", fmt.Sprintf("%s-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
 	}
+	stopMetrics, err := startMetrics(&f, stderr)
+	if err != nil {
+		return fail(stderr, exitUsage, "run: --metrics-addr: %v", err)
+	}
+	defer stopMetrics()
+	attachMetrics(&f, s, cfg, 0, "")
 	crossed := false
 	for i := 1; i <= f.count; i++ {
 		dir := base
@@ -252,6 +272,9 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		rec.SetInFlight(o.InFlight)
 	}
 	live := func(iv report.Interval) {
+		if f.onInterval != nil {
+			f.onInterval(iv)
+		}
 		if f.quiet {
 			return
 		}

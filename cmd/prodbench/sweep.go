@@ -162,6 +162,7 @@ func runQuiet(ctx context.Context, s *workload.Scenario, f runFlags, dir string,
 		return nil, exitUsage, err
 	}
 	f.quiet = true
+	attachMetrics(&f, s, cfg, f.step, f.stepName) // --metrics-addr (metrics.go)
 	res, code := runOnce(ctx, s, cfg, &f, dir, io.Discard, log)
 	return res, code, nil
 }
@@ -210,6 +211,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&out, "out", "", "sweep directory; an existing one is resumed (default results/<scenario>-sweep-<UTC timestamp>)")
 	addTargetFlags(fs, &rf, "point")
 	fs.DurationVar(&rf.duration, "duration", 0, "override every point's duration (warmup included)")
+	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=20ms or error_rate=0.1% (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -269,6 +271,11 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "prodbench: resuming %s: %d of %d points already done\n", out, resumed, len(points))
 	}
 
+	stopMetrics, err := startMetrics(&rf, stderr) // --metrics-addr (metrics.go)
+	if err != nil {
+		return fail(stderr, exitUsage, "sweep: --metrics-addr: %v", err)
+	}
+	defer stopMetrics()
 	prog := &progress{w: stderr, total: len(points), perStep: points[0].Scenario.Duration.D() + 2*time.Second}
 	code := exitOK
 	for i, pt := range points {
@@ -283,6 +290,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		prog.line(m.Done(), strings.ReplaceAll(pt.Label, ",", " "))
 		var log bytes.Buffer
 		start := time.Now()
+		rf.step, rf.stepName = i+1, pt.Label
 		res, rc, err := runQuiet(ctx, pt.Scenario, rf, filepath.Join(out, mp.Dir), &log)
 		if err != nil {
 			return fail(stderr, exitUsage, "%v (sweep point %s)", err, pt.Label)

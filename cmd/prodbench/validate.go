@@ -56,6 +56,8 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print the scenario (defaults applied), plan and sweep points as JSON")
+	asYAML := fs.Bool("yaml", false, "print only the scenario as a prodbench file (defaults applied; an OMB file translated), to save")
+	ombDriver := fs.String("omb-driver", "", "OpenMessaging Benchmark Kafka driver file to apply (see docs/coming-from-omb.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, validateUsage, fs.FlagUsages())
@@ -69,6 +71,12 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {
 		return fail(stderr, exitUsage, "%v", err)
+	}
+	if err := applyOMB(s, *ombDriver, io.Discard); err != nil {
+		return fail(stderr, exitUsage, "%v", err)
+	}
+	if *asYAML {
+		return writeScenarioYAML(stdout, stderr, s)
 	}
 	plan, err := s.Plan()
 	if err != nil {
@@ -103,6 +111,10 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	writePlan(stdout, s, plan)
 	if len(points) > 0 {
 		writePoints(stdout, s, points, plans)
+	}
+	if s.OMB() != nil { // an OMB file: show the translation (omb.go)
+		fmt.Fprintf(stdout, "\ntranslated scenario (save it with: prodbench validate %s --yaml > FILE.yaml):\n\n", fs.Arg(0))
+		return writeScenarioYAML(stdout, stderr, s)
 	}
 	return exitOK
 }

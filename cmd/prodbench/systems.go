@@ -12,6 +12,9 @@ import (
 	"github.com/prodbench/prodbench/producer/registry"
 
 	_ "github.com/prodbench/prodbench/producer/kafka/kafkasys"
+	_ "github.com/prodbench/prodbench/producer/nats"
+	_ "github.com/prodbench/prodbench/producer/pulsar"
+	_ "github.com/prodbench/prodbench/producer/pulsarws"
 	_ "github.com/prodbench/prodbench/producer/sim"
 )
 

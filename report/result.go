@@ -618,12 +618,23 @@ func ReadResult(path string) (*Result, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("report: %s is empty", path)
 	}
+	res, err := UnmarshalResult(b)
+	if err != nil {
+		return nil, fmt.Errorf("report: %s: %w", path, err)
+	}
+	return res, nil
+}
+
+// UnmarshalResult parses a result.json's content (as MarshalResult writes
+// it); it fails if data is not a result of schema version 1 to
+// SchemaVersion.
+func UnmarshalResult(data []byte) (*Result, error) {
 	var res Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("report: parse %s: %w", path, err)
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("parse result: %w", err)
 	}
 	if res.SchemaVersion < 1 || res.SchemaVersion > SchemaVersion {
-		return nil, fmt.Errorf("report: %s has schema_version %d, want 1..%d", path, res.SchemaVersion, SchemaVersion)
+		return nil, fmt.Errorf("schema_version %d, want 1..%d", res.SchemaVersion, SchemaVersion)
 	}
 	return &res, nil
 }

@@ -58,25 +58,31 @@ Examples:
 
 // runFlags are the run command's options.
 type runFlags struct {
-	target       string
-	brokers      string
-	out          string
-	duration     time.Duration
-	rate         float64
-	retain       bool
-	drain        time.Duration
-	quiet        bool
-	cpuProf      string
-	memProf      string
-	engine       string
-	count        int
-	thresholds   []string
-	produceDelay time.Duration
-	ombDriver    string         // --omb-driver (omb.go)
-	metricsAddr  string         // --metrics-addr (metrics.go)
-	live         *live.Exporter // its exporter, nil when off
-	step         int            // sweep point or capacity step, 1-based
-	stepName     string         // its label
+	shard      string
+	shards     int
+	startAt    string
+	emitResult bool
+	target     string
+	brokers    string
+	out        string
+	duration   time.Duration
+	rate       float64
+	retain     bool
+	drain      time.Duration
+	quiet      bool
+	cpuProf    string
+	memProf    string
+	engine     string
+	count      int
+	thresholds []string
+	// thresholdList are the parsed thresholds runOnce evaluates.
+	thresholdList []verdict.Threshold
+	produceDelay  time.Duration
+	ombDriver     string         // --omb-driver (omb.go)
+	metricsAddr   string         // --metrics-addr (metrics.go)
+	live          *live.Exporter // its exporter, nil when off
+	step          int            // sweep point or capacity step, 1-based
+	stepName      string         // its label
 	// onInterval, when set, sees every interval (perf-test's lines,
 	// the metrics exporter).
 	onInterval func(report.Interval)
@@ -91,6 +97,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addTargetFlags(fs, &f, "run")
+	fs.StringVar(&f.shard, "shard", "", "run shard I/N of the scenario's one schedule: the messages i ≡ I (mod N), at their intended times (distributed runs; merge with prodbench merge)")
+	fs.IntVar(&f.shards, "shards", 0, "like --shard with the index from $JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)")
+	fs.StringVar(&f.startAt, "start-at", "", "start the schedule at this RFC 3339 instant (e.g. 2026-12-04T10:00:00Z), the same on every shard; a start already passed is an error")
+	fs.BoolVar(&f.emitResult, "emit-result", false, "also print result.json between marker lines on stdout (for kubectl logs | prodbench merge)")
 	fs.StringVar(&f.out, "out", "", "result directory (default results/<scenario>-<UTC timestamp>)")
 	fs.DurationVar(&f.duration, "duration", 0, "override the scenario's duration (warmup included)")
 	fs.Float64Var(&f.rate, "rate", 0, "override a constant-rate scenario's rate, msg/s")
@@ -155,27 +165,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			dir = filepath.Join(base, fmt.Sprintf("rep-%d", i))
 			fmt.Fprintf(stderr, "prodbench: repetition %d of %d\n", i, f.count)
 		}
+		f.thresholdList = thresholds
 		res, code := runOnce(ctx, s, cfg, &f, dir, stdout, stderr)
-		if res == nil {
+		if res == nil || code == exitInterrupted || code == exitFailure {
 			return code
 		}
-		if len(thresholds) > 0 && res.Status == report.StatusComplete {
-			if m, err := verdict.MetricsFromResult(res); err != nil {
-				fmt.Fprintf(stderr, "prodbench: thresholds: %v\n", err)
-				crossed = true
-			} else {
-				out, x := verdict.Evaluate(thresholds, m)
-				fmt.Fprintln(stdout, "\nthresholds:")
-				_ = verdict.WriteOutcomes(stdout, out)
-				crossed = crossed || x
-			}
-		}
-		if code != exitOK {
-			return code
+		if code == exitThresholds {
+			crossed = true
 		}
 	}
 	if crossed {
-		fmt.Fprintf(stderr, "prodbench: a threshold was crossed (exit %d); results in %s\n", exitThresholds, base)
+		fmt.Fprintf(stderr, "prodbench: a threshold was crossed or the run was degraded (exit %d); results in %s\n", exitThresholds, base)
 		return exitThresholds
 	}
 	return exitOK
@@ -265,7 +265,21 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		return nil, fail(stderr, exitUsage, "run: %v", err)
 	}
 
+	floor := report.MeasureTimerFloor(200 * time.Millisecond)
 	start := time.Now()
+	shard, startAt, err := shardFlags(f)
+	if err != nil {
+		_ = closeWithin(o.Engine, time.Second)
+		return nil, fail(stderr, exitUsage, "run: %v", err)
+	}
+	if !startAt.IsZero() {
+		if startAt.Before(start) {
+			_ = closeWithin(o.Engine, time.Second)
+			return nil, fail(stderr, exitFailure, "run: --start-at %s has already passed (now %s): too late to start this shard", f.startAt, start.UTC().Format(time.RFC3339))
+		}
+		start = startAt
+		fmt.Fprintf(stderr, "prodbench: shard %s waiting for the common start %s\n", shard, startAt.UTC().Format(time.RFC3339))
+	}
 	warmupEnd := start.Add(s.Warmup.D())
 	rec = report.NewRecorder(start, s.Warmup.D(), time.Second)
 	if o.InFlight != nil {
@@ -288,7 +302,8 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 	if o.Start != nil {
 		o.Start()
 	}
-	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.Engine, Recorder: rec, Start: start, Tick: func(now time.Time) { live(rec.Tick(now)) }})
+	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.Engine, Recorder: rec, Start: start, Shard: shard,
+		MaxStartDelay: time.Second, Tick: func(now time.Time) { live(rec.Tick(now)) }})
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
 		return nil, fail(stderr, exitFailure, "run: %v", err)
@@ -309,13 +324,51 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	fillResult(res, s, cfg, o, info)
+	res.TimerFloor = floor
+	if shard.Count > 1 {
+		res.Shard = &report.Shard{Index: int(shard.Index), Count: int(shard.Count), StartedAt: info.Began}
+	}
+	report.Finalize(res)
+	if len(f.thresholdList) > 0 && res.Status != report.StatusInterrupted {
+		if m, err := verdict.MetricsFromResult(res); err != nil {
+			fmt.Fprintf(stderr, "prodbench: thresholds: %v\n", err)
+		} else {
+			out, _ := verdict.Evaluate(f.thresholdList, m)
+			verdict.Record(res, out)
+		}
+	}
 	if err := report.Write(dir, res); err != nil {
 		return nil, fail(stderr, exitFailure, "run: writing results: %v", err)
 	}
+	if sum, ok := o.Info["summary"].(string); ok && sum != "" {
+		fmt.Fprintf(stdout, "%s\n", sum)
+	}
+	if o.StandIn {
+		fmt.Fprintf(stdout, "target:      %s — an in-process STAND-IN, not the real system: its latency says nothing about it\n", o.Target)
+	}
 	_ = report.WriteSummary(stdout, res)
+	if len(res.Thresholds) > 0 {
+		fmt.Fprintln(stdout, "\nthresholds:")
+		for _, t := range res.Thresholds {
+			mark := "ok    "
+			if !t.OK {
+				mark = "FAILED"
+			}
+			fmt.Fprintf(stdout, "  %s %s (observed %s)\n", mark, t.Threshold, t.Observed)
+		}
+	}
+	if f.emitResult {
+		if err := emitResult(stdout, res); err != nil {
+			fmt.Fprintf(stderr, "prodbench: --emit-result: %v\n", err)
+		}
+	}
 	fmt.Fprintf(stderr, "prodbench: results in %s\n", dir)
 	if info.Interrupted {
 		return res, exitInterrupted
+	}
+	if code := verdict.ExitCode(res); code != 0 {
+		fmt.Fprintf(stderr, "prodbench: %s\n", report.StatusLine(res))
+		return res, code
 	}
 	return res, exitOK
 }
@@ -344,6 +397,16 @@ func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o
 			}
 		}
 	}
+	if !info.ClosedLoop {
+		from, to := time.Duration(res.WarmupNs), time.Duration(res.WarmupNs+res.MeasuredNs)
+		a, b := targetCount(s, from), targetCount(s, to)
+		if sh := info.Shard; sh.Count > 1 {
+			a, b = sh.Share(a), sh.Share(b)
+		}
+		res.DueInWindow = b - a
+	}
+	st := o.Engine.Stats()
+	res.Producer.Retries = st.Retries
 	// The franz-go engine reports no per-batch hook: fall back to its
 	// whole-run totals (warmup included).
 	if res.Batches.Count == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/kafka"
+	_ "github.com/prodbench/prodbench/producer/kafka/kafkasys"
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/workload"
 )

@@ -618,11 +618,14 @@ func ReadResult(path string) (*Result, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("report: %s is empty", path)
 	}
-	res, err := UnmarshalResult(b)
-	if err != nil {
-		return nil, fmt.Errorf("report: %s: %w", path, err)
+	var res Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, fmt.Errorf("report: parse %s: %w", path, err)
 	}
-	return res, nil
+	if res.SchemaVersion < 1 || res.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("report: %s has schema_version %d, want 1..%d", path, res.SchemaVersion, SchemaVersion)
+	}
+	return &res, nil
 }
 
 // UnmarshalResult parses a result.json's content (as MarshalResult writes

@@ -142,7 +142,7 @@ func TestFieldErrors(t *testing.T) {
 		// --- engine
 		{"engine", "", "engine: librdkafka", `x.yaml:11: engine: target kind kafka has no engine "librdkafka" (want one of [native franz-go])`},
 		// --- target
-		{"target kind", "", "target: {kind: plusar}", `x.yaml:11: target.kind: unknown kind "plusar" (want one of: kafka, sim)`},
+		{"target kind", "", "target: {kind: plusar}", `x.yaml:11: target.kind: unknown kind "plusar" (did you mean "pulsar"?)`},
 		{"target broker", "", "target:\n  brokers: [\"localhost:9092\", \"nohost\"]", `x.yaml:12: target.brokers[1]: want host:port with a port from 1 to 65535, got "nohost"`},
 		{"sim on kafka", "", "target: {sim: {brokers: 2}}", `x.yaml:11: target.sim: unknown field (want one of: brokers, tls, sasl, kafka_version, create_topics, replication_factor, topic_configs)`},
 		{"brokers on sim", "", "target: {kind: sim, brokers: [\"a:1\"]}", `x.yaml:11: target.brokers: unknown field (want one of: sim)`},

@@ -2,6 +2,9 @@ package workload
 
 import (
 	_ "github.com/prodbench/prodbench/producer/kafka/kafkasys"
+	_ "github.com/prodbench/prodbench/producer/nats"
+	_ "github.com/prodbench/prodbench/producer/pulsar"
+	_ "github.com/prodbench/prodbench/producer/pulsarws"
 	"github.com/prodbench/prodbench/producer/sim"
 )
 

@@ -297,7 +297,8 @@ func TestQueueFullCounted(t *testing.T) {
 // stand-in (Open without a URL).
 func TestConformance(t *testing.T) {
 	transporttest.RunEngine(t, transporttest.Harness{
-		Positions: true,
+		Positions:      true,
+		PendingWindows: 3, // max_pending_messages is per partition in pulsar-client-go
 		Open: func(t testing.TB, cfg producer.Config, topic string, partitions int) registry.Engine {
 			// The suite's default 30 s send_timeout would keep
 			// pulsar-client-go's timeout goroutine alive up to 30 s after

@@ -72,7 +72,8 @@ func TestConformancePulsarWS(t *testing.T) {
 
 func TestConformanceMacrometa(t *testing.T) {
 	transporttest.RunEngine(t, transporttest.Harness{
-		Partitions: 1,
+		Partitions:     1,
+		PendingWindows: 3, // one window per connection
 		Open: func(t testing.TB, cfg producer.Config, topic string, _ int) registry.Engine {
 			// Several connections per stream: keys keep to one.
 			op := open(t, MacrometaKind, "", func(c any) { c.(*MacrometaConfig).Connections = 3 }, cfg, topic)
@@ -150,7 +151,7 @@ func TestStandInRetainsFrames(t *testing.T) {
 	if m.Payload[0] != 7 || m.Payload[2] != 0xff || !m.HasKey || m.Key != "k\ufffd" || m.Properties["h\"1"] != "v\n1" {
 		t.Fatalf("message 7 arrived as %+v", m)
 	}
-	for _, want := range []string{"producerName=pb-0", "sendTimeoutMillis=30000", "batchingEnabled=true", "batchingMaxPublishDelay=5", "maxPendingMessages=1000", "compressionType=NONE"} {
+	for _, want := range []string{"producerName=pb-0", "sendTimeoutMillis=30000", "batchingEnabled=true", "batchingMaxPublishDelay=5", "maxPendingMessages=10000", "compressionType=NONE"} {
 		if !contains(splitQuery(m.Params), want) {
 			t.Errorf("query %q lacks %s", m.Params, want)
 		}

@@ -179,10 +179,12 @@ func backpressure(t *testing.T, h Harness) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if h.PendingWindows > 1 {
-		limit *= h.PendingWindows
-	}
-	if worst > limit {
+	windows := max(1, h.PendingWindows)
+	limit *= windows
+	// An engine may free a window slot just before it runs that record's
+	// callback, so one record per window may be counted outstanding while
+	// the next Send already returned: allow that one, no more.
+	if worst > limit+windows {
 		t.Fatalf("%d records outstanding at once, above max_pending_messages %d", worst, limit)
 	}
 	if done != n || failed != 0 {

@@ -37,7 +37,15 @@ func simCapacity(t *testing.T, s *workload.Scenario) float64 {
 // within 10% and name the SLO as the limit. It is timing-sensitive (p99
 // latency on a shared 2-core machine, race detector included), so it runs
 // alone: not in parallel with the package's other tests.
+//
+// A whole capacity search is wall-clock work: under -race and a loaded
+// machine the generator falls behind before the simulated broker does (CI
+// saw the search stop on "the load generator" at 594 msg/s). It runs in
+// make test's race-free serial pass instead.
 func TestCapacitySim(t *testing.T) {
+	if raceDetector {
+		t.Skip("wall-clock capacity search: runs in make test's race-free serial pass")
+	}
 	const shipped = "../../scenarios/capacity.yaml"
 	file, limit := shipped, "the SLO (p99 > 50 ms)"
 	if raceDetector {

@@ -1,6 +1,8 @@
 package franz
 
 import (
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
+
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +36,7 @@ type Engine struct {
 	cancel context.CancelFunc
 
 	closed  atomic.Bool
-	pending counter // records accepted by Send whose callback has not run
+	pending waitcount.Counter // records accepted by Send whose callback has not run
 	freeMu  sync.Mutex
 	free    []*item                  // idle items, at most maxFree; kept across GCs
 	pool    sync.Pool                // overflow beyond maxFree, and New
@@ -167,7 +169,7 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	}
 	it := e.get()
 	it.fill(r, cb, e.zeroCopy)
-	e.pending.add(1)
+	e.pending.Add(1)
 	if e.txn != nil {
 		if err := e.txn.enter(); err != nil {
 			it.res = err
@@ -298,7 +300,7 @@ func (e *Engine) complete(it *item) {
 	}
 	e.put(it)
 	cb(ack, res)
-	e.pending.add(-1)
+	e.pending.Add(-1)
 }
 
 // Flush sends every buffered record at once, ignoring linger, and waits
@@ -313,7 +315,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 	} else if err := e.cl.Flush(ctx); err != nil {
 		return err
 	}
-	if err := e.pending.wait(ctx); err != nil {
+	if err := e.pending.Wait(ctx); err != nil {
 		return err
 	}
 	e.awaitHooks(ctx)
@@ -352,7 +354,7 @@ func (e *Engine) awaitHooks(ctx context.Context) {
 // the first.
 func (e *Engine) Close(ctx context.Context) error {
 	if e.closed.Swap(true) {
-		return e.pending.wait(context.Background())
+		return e.pending.Wait(context.Background())
 	}
 	if e.txn != nil {
 		e.txn.stop()
@@ -365,14 +367,14 @@ func (e *Engine) Close(ctx context.Context) error {
 	if e.txn != nil {
 		e.txn.failParked()
 	}
-	_ = e.pending.wait(context.Background())
+	_ = e.pending.Wait(context.Background())
 	e.cancel()
 	return err
 }
 
 // Pending returns the number of records accepted by Send whose callback
 // has not run yet.
-func (e *Engine) Pending() int64 { return e.pending.load() }
+func (e *Engine) Pending() int64 { return e.pending.Load() }
 
 // Stats returns the Engine's counters since New, from kgo's hooks:
 // Requests and RequestErrors count produce requests (HookBrokerE2E, an

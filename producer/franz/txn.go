@@ -1,6 +1,8 @@
 package franz
 
 import (
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
+
 	"context"
 	"fmt"
 	"sync"
@@ -31,7 +33,7 @@ type txn struct {
 	count atomic.Int64 // records produced into the open transaction
 	max   int64        // TransactionMaxMessages; 0 = no count limit
 
-	unresolved counter // produced, promise not yet run
+	unresolved waitcount.Counter // produced, promise not yet run
 
 	parkMu sync.Mutex
 	parked []*item // promise ran; waiting for the transaction's end
@@ -71,7 +73,7 @@ func (t *txn) enter() error {
 		t.mu.RUnlock()
 		return err
 	}
-	t.unresolved.add(1)
+	t.unresolved.Add(1)
 	return nil
 }
 
@@ -93,7 +95,7 @@ func (t *txn) park(it *item) {
 	if t.closed {
 		// A Send that raced Close: no transaction will end.
 		t.parkMu.Unlock()
-		t.unresolved.add(-1)
+		t.unresolved.Add(-1)
 		if it.res == nil {
 			it.res = errNotCommitted
 		}
@@ -105,7 +107,7 @@ func (t *txn) park(it *item) {
 		t.failed = it.res
 	}
 	t.parkMu.Unlock()
-	t.unresolved.add(-1)
+	t.unresolved.Add(-1)
 }
 
 // run commits on the interval and when kicked, until stop.
@@ -147,7 +149,7 @@ func (t *txn) commit(ctx context.Context) error {
 	if err := t.e.cl.Flush(ctx); err != nil {
 		return err
 	}
-	if err := t.unresolved.wait(ctx); err != nil {
+	if err := t.unresolved.Wait(ctx); err != nil {
 		return err
 	}
 	t.parkMu.Lock()
@@ -182,7 +184,7 @@ func (t *txn) commit(ctx context.Context) error {
 
 // failParked fails the records left parked after the client closed.
 func (t *txn) failParked() {
-	_ = t.unresolved.wait(context.Background())
+	_ = t.unresolved.Wait(context.Background())
 	t.parkMu.Lock()
 	items := t.parked
 	t.parked, t.closed = nil, true

@@ -1,6 +1,8 @@
 package nats
 
 import (
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
+
 	"context"
 	"errors"
 	"strconv"
@@ -97,7 +99,7 @@ type engine struct {
 	slow         atomic.Bool  // the reply subscription was a slow consumer
 
 	closed    atomic.Bool
-	pending   counter
+	pending   waitcount.Counter
 	stop      chan struct{}
 	sweepDone chan struct{}
 	closeOnce sync.Once
@@ -207,7 +209,7 @@ func (e *engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 		}
 	}
 	p, perr := st.partition(r, e.cfg.Partitioner == producer.PartitionerRoundRobin, e.cfg.CustomPartitioner)
-	e.pending.add(1)
+	e.pending.Add(1)
 	it.mu.Lock()
 	it.fill(e, r, cb, st, p)
 	if perr != nil {
@@ -471,7 +473,7 @@ func (e *engine) complete(it *item) {
 	it.mu.Unlock()
 	e.free <- it
 	cb(ack, res)
-	e.pending.add(-1)
+	e.pending.Add(-1)
 }
 
 // minBuf and maxKeptBuf bound an item's copy buffer.
@@ -553,7 +555,7 @@ func (e *engine) onDisconnect() { e.disconnected.Store(time.Now().UnixNano()) }
 // Flush waits until every record handed to Send so far has had its
 // callback, or ctx ends (returning its error).
 func (e *engine) Flush(ctx context.Context) error {
-	return e.pending.wait(ctx)
+	return e.pending.Wait(ctx)
 }
 
 // Close stops accepting records (later Sends fail with producer.ErrClosed),
@@ -563,9 +565,9 @@ func (e *engine) Flush(ctx context.Context) error {
 // short. A second Close waits for the first.
 func (e *engine) Close(ctx context.Context) error {
 	if e.closed.Swap(true) {
-		return e.pending.wait(context.Background())
+		return e.pending.Wait(context.Background())
 	}
-	err := e.pending.wait(ctx)
+	err := e.pending.Wait(ctx)
 	if err != nil {
 		now := time.Now()
 		for _, it := range e.items {
@@ -581,7 +583,7 @@ func (e *engine) Close(ctx context.Context) error {
 				it.mu.Unlock()
 			}
 		}
-		_ = e.pending.wait(context.Background())
+		_ = e.pending.Wait(context.Background())
 	}
 	e.closeOnce.Do(func() {
 		close(e.stop)
@@ -593,7 +595,7 @@ func (e *engine) Close(ctx context.Context) error {
 }
 
 // InFlight returns the messages published and not yet acknowledged.
-func (e *engine) InFlight() int { return int(e.pending.load()) }
+func (e *engine) InFlight() int { return int(e.pending.Load()) }
 
 // Stats returns the engine's counters: Requests counts publishes
 // (resends included), RequestErrors failed attempts, Retries resends,

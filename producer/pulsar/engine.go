@@ -1,6 +1,8 @@
 package pulsar
 
 import (
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
+
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +36,7 @@ type Engine struct {
 	prods map[string]*topicProducer
 
 	closed  atomic.Bool
-	pending counter
+	pending waitcount.Counter
 	freeMu  sync.Mutex
 	free    []*item
 	pool    sync.Pool
@@ -271,12 +273,12 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 		cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1}, producer.ErrClosed)
 		return
 	}
-	e.pending.add(1)
+	e.pending.Add(1)
 	tp, err := e.producerFor(ctx, r.Topic)
 	if err != nil {
 		e.st.failed.Add(1)
 		cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1}, err)
-		e.pending.add(-1)
+		e.pending.Add(-1)
 		return
 	}
 	if r.UsePartition {
@@ -284,7 +286,7 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 			e.st.failed.Add(1)
 			cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1},
 				&producer.TopicError{Topic: r.Topic, Err: fmt.Errorf("partition %d out of range [0, %d)", r.Partition, n)})
-			e.pending.add(-1)
+			e.pending.Add(-1)
 			return
 		}
 	}
@@ -383,7 +385,7 @@ func (it *item) onSent(id pulsar.MessageID, _ *pulsar.ProducerMessage, err error
 		e.put(it)
 	}
 	cb(ack, err)
-	e.pending.add(-1)
+	e.pending.Add(-1)
 }
 
 // BatchIndexBits is how many low bits of Ack.Offset hold the message's
@@ -407,7 +409,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	return e.pending.wait(ctx)
+	return e.pending.Wait(ctx)
 }
 
 // Close stops accepting records (later Sends fail with producer.ErrClosed),
@@ -417,12 +419,12 @@ func (e *Engine) Flush(ctx context.Context) error {
 // the drain short. A second Close waits for the first.
 func (e *Engine) Close(ctx context.Context) error {
 	if e.closed.Swap(true) {
-		return e.pending.wait(context.Background())
+		return e.pending.Wait(context.Background())
 	}
 	err := e.Flush(ctx)
 	e.closeProducers()
 	e.client.Close()
-	_ = e.pending.wait(context.Background())
+	_ = e.pending.Wait(context.Background())
 	return err
 }
 
@@ -436,7 +438,7 @@ func (e *Engine) closeProducers() {
 
 // Pending returns the number of records accepted by Send whose callback
 // has not run yet.
-func (e *Engine) Pending() int64 { return e.pending.load() }
+func (e *Engine) Pending() int64 { return e.pending.Load() }
 
 // Stats returns the Engine's counters since New, from the receipts:
 // Records counts acknowledged messages and UncompressedBytes their key,

@@ -1,4 +1,8 @@
-package franz
+// Package waitcount is a count that can be waited on to reach zero: the
+// records an engine has accepted whose callbacks have not run, for Flush
+// and Close. Shared by the client-library engines (franz-go, nats.go,
+// pulsar-client-go).
+package waitcount
 
 import (
 	"context"
@@ -6,19 +10,22 @@ import (
 	"sync/atomic"
 )
 
-// counter is a count that can be waited on to reach zero. The wake-up
+// Counter is a count that can be waited on to reach zero; the zero value is
+// a count of 0, ready to use. The wake-up
 // channel is only replaced when a waiter exists, so counting up and down
 // at low rates does not allocate.
-type counter struct {
+type Counter struct {
 	n       atomic.Int64
 	waiters atomic.Int32
 	mu      sync.Mutex
 	ch      chan struct{} // closed and replaced when n reaches 0 with waiters
 }
 
-func (c *counter) load() int64 { return c.n.Load() }
+// Load returns the count.
+func (c *Counter) Load() int64 { return c.n.Load() }
 
-func (c *counter) add(d int64) {
+// Add adds d (negative to count down), waking waiters at zero.
+func (c *Counter) Add(d int64) {
 	if c.n.Add(d) == 0 && c.waiters.Load() > 0 {
 		c.mu.Lock()
 		if c.ch != nil {
@@ -29,8 +36,8 @@ func (c *counter) add(d int64) {
 	}
 }
 
-// wait returns nil once the count is zero, or ctx's error.
-func (c *counter) wait(ctx context.Context) error {
+// Wait returns nil once the count is zero, or ctx's error.
+func (c *Counter) Wait(ctx context.Context) error {
 	if c.n.Load() == 0 {
 		return nil
 	}

@@ -303,7 +303,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		o.Start()
 	}
 	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.Engine, Recorder: rec, Start: start, Shard: shard,
-		MaxStartDelay: time.Second, Tick: func(now time.Time) { live(rec.Tick(now)) }})
+		MaxStartDelay: maxStartDelay(startAt), Tick: func(now time.Time) { live(rec.Tick(now)) }})
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
 		return nil, fail(stderr, exitFailure, "run: %v", err)
@@ -448,4 +448,14 @@ func optionsJSON(cfg producer.Config, o *registry.Opened) json.RawMessage {
 		return raw
 	}
 	return out
+}
+
+// maxStartDelay is how late a shard may begin after a --start-at instant
+// before the run is refused as not the planned load; without --start-at
+// the start is "now" and any delay in opening the engine is fine.
+func maxStartDelay(startAt time.Time) time.Duration {
+	if startAt.IsZero() {
+		return 0
+	}
+	return time.Second
 }

@@ -1,6 +1,8 @@
 package pulsarws
 
 import (
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
+
 	"context"
 	"errors"
 	"fmt"
@@ -78,7 +80,7 @@ type client struct {
 	abort   context.Context // canceled when Close ends: dials, backoffs and writes stop
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
-	pending counter
+	pending waitcount.Counter
 	pool    sync.Pool
 
 	st struct {
@@ -311,7 +313,7 @@ func (c *client) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	m.frame = appendFrame(m.frame[:0], r, m.id)
 	m.sent = time.Now()
 	m.refs.Store(1)
-	c.pending.add(1)
+	c.pending.Add(1)
 	k.mu.Lock()
 	m.state = stQueued
 	k.inflight[m.id] = m
@@ -332,7 +334,7 @@ func (c *client) Send(ctx context.Context, r *producer.Record, cb func(producer.
 		ack, err := m.ack, m.err
 		c.release(m)
 		cb(ack, err)
-		c.pending.add(-1)
+		c.pending.Add(-1)
 	}
 }
 
@@ -392,7 +394,7 @@ func (c *client) complete(m *msg, id messageID, hasID bool, err error) {
 	cb := m.cb
 	c.release(m)
 	cb(ack, err)
-	c.pending.add(-1)
+	c.pending.Add(-1)
 }
 
 // release drops one hold on m, recycling it after the last.
@@ -427,7 +429,7 @@ func (c *client) run(k *conn) {
 				close(k.ready)
 				first = false
 			}
-			if c.abort.Err() != nil || c.stopped() && c.pending.load() == 0 {
+			if c.abort.Err() != nil || c.stopped() && c.pending.Load() == 0 {
 				c.failAll(k, producer.ErrClosed)
 				if first {
 					close(k.ready)
@@ -538,7 +540,7 @@ func (c *client) writeLoop(k *conn, ws *websocket.Conn, readDone chan error) err
 				readDone <- err
 				return errReadEnded
 			case <-c.stop:
-				if c.pending.load() == 0 {
+				if c.pending.Load() == 0 {
 					return nil
 				}
 				// Close's deadline passed with messages pending.
@@ -756,7 +758,7 @@ func (c *client) expireLoop() {
 
 // Flush waits until every message handed to Send so far has had its
 // callback, or ctx ends (returning its error).
-func (c *client) Flush(ctx context.Context) error { return c.pending.wait(ctx) }
+func (c *client) Flush(ctx context.Context) error { return c.pending.Wait(ctx) }
 
 // Close refuses new messages, waits for the pending ones until ctx ends,
 // then closes every connection (normally when nothing is pending) and
@@ -768,7 +770,7 @@ func (c *client) Close(ctx context.Context) error {
 		c.wg.Wait()
 		return nil
 	}
-	ferr := c.pending.wait(ctx)
+	ferr := c.pending.Wait(ctx)
 	if ferr != nil {
 		c.cancel()
 	}
@@ -811,52 +813,4 @@ func (c *client) Unmatched() int64 { return c.st.unmatched.Load() }
 func (c *client) LateAcks() int64 { return c.st.lateAcks.Load() }
 
 // InFlight returns the messages sent and not yet acknowledged.
-func (c *client) InFlight() int { return int(c.pending.load()) }
-
-// counter is a count that can be waited on to reach zero.
-type counter struct {
-	n       atomic.Int64
-	waiters atomic.Int32
-	mu      sync.Mutex
-	ch      chan struct{}
-}
-
-func (c *counter) load() int64 { return c.n.Load() }
-
-func (c *counter) add(d int64) {
-	if c.n.Add(d) == 0 && c.waiters.Load() > 0 {
-		c.mu.Lock()
-		if c.ch != nil {
-			close(c.ch)
-			c.ch = nil
-		}
-		c.mu.Unlock()
-	}
-}
-
-func (c *counter) wait(ctx context.Context) error {
-	if c.n.Load() == 0 {
-		return nil
-	}
-	c.waiters.Add(1)
-	defer c.waiters.Add(-1)
-	for {
-		c.mu.Lock()
-		if c.ch == nil {
-			c.ch = make(chan struct{})
-		}
-		ch := c.ch
-		c.mu.Unlock()
-		if c.n.Load() == 0 {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			if c.n.Load() == 0 {
-				return nil
-			}
-			return ctx.Err()
-		}
-	}
-}
+func (c *client) InFlight() int { return int(c.pending.Load()) }

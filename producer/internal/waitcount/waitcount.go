@@ -1,7 +1,7 @@
 // Package waitcount is a count that can be waited on to reach zero: the
 // records an engine has accepted whose callbacks have not run, for Flush
 // and Close. Shared by the client-library engines (franz-go, nats.go,
-// pulsar-client-go).
+// pulsar-client-go, the Pulsar WebSocket client).
 package waitcount
 
 import (

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prodbench/prodbench/producer/internal/listen"
 )
 
 // DefaultListen is where `prodbench broker --kind nats` listens by
@@ -41,20 +41,9 @@ type Embedded struct {
 // and waits until it accepts connections. Errors name the listen address
 // or the store directory. Close it when done.
 func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
-	listen := opts.Listen
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
-	host, port, err := net.SplitHostPort(listen)
+	_, host, p, err := listen.Addr("nats: embedded server", opts.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("nats: embedded server: bad listen address %q: %v", listen, err)
-	}
-	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil {
-		return nil, fmt.Errorf("nats: embedded server: bad port in listen address %q", listen)
-	}
-	if host == "" {
-		host = "127.0.0.1"
+		return nil, err
 	}
 	e := &Embedded{dir: opts.StoreDir}
 	if e.dir == "" {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prodbench/prodbench/producer/internal/listen"
 )
 
 // The embedded stand-in: an in-process server of Pulsar's WebSocket
@@ -113,20 +114,13 @@ type standin struct {
 // startStandin listens on o.listen (default 127.0.0.1 with a free port;
 // a port alone means 127.0.0.1) and serves until Close.
 func startStandin(o standinOptions) (*standin, error) {
-	listen := o.listen
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
-	host, port, err := net.SplitHostPort(listen)
+	addr, _, _, err := listen.Addr("pulsar-ws stand-in", o.listen)
 	if err != nil {
-		return nil, fmt.Errorf("pulsar-ws stand-in: bad listen address %q: %v", listen, err)
+		return nil, err
 	}
-	if host == "" {
-		listen = net.JoinHostPort("127.0.0.1", port)
-	}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("pulsar-ws stand-in: cannot listen on %s: %v", listen, err)
+		return nil, fmt.Errorf("pulsar-ws stand-in: cannot listen on %s: %v", addr, err)
 	}
 	s := newStandin(o)
 	s.ln = ln

@@ -43,6 +43,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/prodbench/prodbench/producer/internal/listen"
 	pb "github.com/prodbench/prodbench/producer/pulsar/standin/pulsarpb"
 )
 
@@ -178,26 +179,16 @@ type partition struct {
 
 // Start listens and serves until Close. Errors name the listen address.
 func Start(o Options) (*Server, error) {
-	listen := o.Listen
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
-	host, port, err := net.SplitHostPort(listen)
+	addr, _, _, err := listen.Addr("pulsar stand-in", o.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("pulsar stand-in: bad listen address %q: %v", listen, err)
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return nil, fmt.Errorf("pulsar stand-in: bad port in listen address %q", listen)
-	}
-	if host == "" {
-		listen = net.JoinHostPort("127.0.0.1", port)
+		return nil, err
 	}
 	if o.DefaultPartitions < 0 {
 		return nil, fmt.Errorf("pulsar stand-in: default partitions must not be negative, got %d", o.DefaultPartitions)
 	}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("pulsar stand-in cannot listen on %s: %w", listen, err)
+		return nil, fmt.Errorf("pulsar stand-in cannot listen on %s: %w", addr, err)
 	}
 	s := &Server{
 		opts:   o,

@@ -110,60 +110,27 @@ func clientProps(fs *pflag.FlagSet) ([]registry.Property, error) {
 // setProducer writes into p the options that differ between before and
 // after, so the scenario's producer block says what the properties chose.
 func setProducer(p *workload.Producer, before, after producer.Config) {
-	str := func(s string) *string { return &s }
-	dur := func(d interface{ Nanoseconds() int64 }) *workload.Duration {
-		v := workload.Duration(d.Nanoseconds())
-		return &v
-	}
-	if after.Acks != before.Acks {
-		p.Acks = str(after.Acks.String())
-	}
-	if after.Linger != before.Linger {
-		p.Linger = dur(after.Linger)
-	}
-	if after.MaxBatchBytes != before.MaxBatchBytes {
-		v := workload.Size(after.MaxBatchBytes)
-		p.MaxBatchBytes = &v
-	}
-	if after.Compression != before.Compression {
-		p.Compression = str(after.Compression.String())
-	}
-	if after.CompressionLevel != before.CompressionLevel {
-		v := after.CompressionLevel
-		p.CompressionLevel = &v
-	}
-	if after.MaxInFlight != before.MaxInFlight {
-		v := after.MaxInFlight
-		p.MaxInFlight = &v
-	}
-	if after.RequestTimeout != before.RequestTimeout {
-		p.RequestTimeout = dur(after.RequestTimeout)
-	}
-	if after.MaxPendingBytes != before.MaxPendingBytes {
-		v := workload.Size(after.MaxPendingBytes)
-		p.MaxPendingBytes = &v
-	}
-	if after.SendTimeout != before.SendTimeout {
-		p.SendTimeout = dur(after.SendTimeout)
-	}
-	if after.Partitioner != before.Partitioner {
-		p.Partitioner = str(after.Partitioner)
-	}
-	if after.Retries != before.Retries {
-		v := after.Retries
-		p.Retries = &v
-	}
-	if after.RetryBackoff != before.RetryBackoff {
-		p.RetryBackoff = dur(after.RetryBackoff)
-	}
-	if after.MaxRetryBackoff != before.MaxRetryBackoff {
-		p.MaxRetryBackoff = dur(after.MaxRetryBackoff)
-	}
-	if after.Idempotent != before.Idempotent {
-		v := after.Idempotent
-		p.Idempotent = &v
-	}
-	if after.TransactionalID != before.TransactionalID {
-		p.TransactionalID = str(after.TransactionalID)
+	b, a := &before, &after
+	changed(&p.Acks, b, a, func(c *producer.Config) string { return c.Acks.String() })
+	changed(&p.Linger, b, a, func(c *producer.Config) workload.Duration { return workload.Duration(c.Linger) })
+	changed(&p.MaxBatchBytes, b, a, func(c *producer.Config) workload.Size { return workload.Size(c.MaxBatchBytes) })
+	changed(&p.Compression, b, a, func(c *producer.Config) string { return c.Compression.String() })
+	changed(&p.CompressionLevel, b, a, func(c *producer.Config) int { return c.CompressionLevel })
+	changed(&p.MaxInFlight, b, a, func(c *producer.Config) int { return c.MaxInFlight })
+	changed(&p.RequestTimeout, b, a, func(c *producer.Config) workload.Duration { return workload.Duration(c.RequestTimeout) })
+	changed(&p.MaxPendingBytes, b, a, func(c *producer.Config) workload.Size { return workload.Size(c.MaxPendingBytes) })
+	changed(&p.SendTimeout, b, a, func(c *producer.Config) workload.Duration { return workload.Duration(c.SendTimeout) })
+	changed(&p.Partitioner, b, a, func(c *producer.Config) string { return c.Partitioner })
+	changed(&p.Retries, b, a, func(c *producer.Config) int { return c.Retries })
+	changed(&p.RetryBackoff, b, a, func(c *producer.Config) workload.Duration { return workload.Duration(c.RetryBackoff) })
+	changed(&p.MaxRetryBackoff, b, a, func(c *producer.Config) workload.Duration { return workload.Duration(c.MaxRetryBackoff) })
+	changed(&p.Idempotent, b, a, func(c *producer.Config) bool { return c.Idempotent })
+	changed(&p.TransactionalID, b, a, func(c *producer.Config) string { return c.TransactionalID })
+}
+
+// changed sets *dst to get(after) when it differs from get(before).
+func changed[T comparable](dst **T, before, after *producer.Config, get func(*producer.Config) T) {
+	if v := get(after); v != get(before) {
+		*dst = &v
 	}
 }

@@ -100,14 +100,8 @@ func (f *fakeTransport) Produce(ctx context.Context, broker int32, acks Acks, ti
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, b := range bs {
-		raw, err := decompress(b.Codec, b.Payload)
-		if err != nil {
-			b.Err = err
-			continue
-		}
-		keys, err := fakeKeys(raw, b.Records)
-		if err != nil {
-			b.Err = err
+		raw, keys, ok := decodeBatch(b)
+		if !ok {
 			continue
 		}
 		tp := fmt.Sprintf("%s/%d", b.Topic, b.Partition)
@@ -120,6 +114,17 @@ func (f *fakeTransport) Produce(ctx context.Context, broker int32, acks Acks, ti
 			codec: b.Codec, payload: append([]byte(nil), b.Payload...), keys: keys, size: len(raw)})
 	}
 	return nil
+}
+
+// decodeBatch decompresses b and decodes its keys; on failure it sets
+// b.Err and returns ok false.
+func decodeBatch(b *Batch) (raw []byte, keys [][]byte, ok bool) {
+	raw, err := decompress(b.Codec, b.Payload)
+	if err == nil {
+		keys, err = fakeKeys(raw, b.Records)
+	}
+	b.Err = err
+	return raw, keys, err == nil
 }
 
 // fakeKeys decodes the records section written by AppendRecord.

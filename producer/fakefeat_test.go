@@ -151,14 +151,8 @@ func (f *featTransport) Produce(ctx context.Context, broker int32, acks Acks, ti
 			b.Err = before
 			continue
 		}
-		raw, err := decompress(b.Codec, b.Payload)
-		if err != nil {
-			b.Err = err
-			continue
-		}
-		keys, err := fakeKeys(raw, b.Records)
-		if err != nil {
-			b.Err = err
+		_, keys, ok := decodeBatch(b)
+		if !ok {
 			continue
 		}
 		if b.ProducerID >= 0 {

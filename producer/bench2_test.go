@@ -15,19 +15,7 @@ import (
 func BenchmarkSendParallel(b *testing.B) {
 	for _, codec := range []Codec{CodecNone, CodecLZ4} {
 		b.Run(codec.String(), func(b *testing.B) {
-			cfg := DefaultConfig()
-			cfg.Linger = time.Millisecond
-			cfg.MaxBatchBytes = 64 << 10
-			cfg.Compression = codec
-			p, err := New(cfg, &nopTransport{fakeTransport{partitions: 6, brokers: 1}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			keys := make([][]byte, 1000)
-			for i := range keys {
-				keys[i] = []byte("key-" + strconv.Itoa(1000000000+i))
-			}
-			val := make([]byte, 100)
+			p, keys, val := benchProducer(b, codec)
 			var worker atomic.Int32
 			b.SetBytes(116)
 			b.ReportAllocs()

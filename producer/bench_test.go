@@ -3,6 +3,7 @@ package producer
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -24,20 +25,8 @@ func (*nopTransport) Produce(_ context.Context, _ int32, _ Acks, _ time.Duration
 func BenchmarkSend(b *testing.B) {
 	for _, codec := range []Codec{CodecNone, CodecLZ4} {
 		b.Run(codec.String(), func(b *testing.B) {
-			cfg := DefaultConfig()
-			cfg.Linger = time.Millisecond
-			cfg.MaxBatchBytes = 64 << 10
-			cfg.Compression = codec
-			p, err := New(cfg, &nopTransport{fakeTransport{partitions: 6, brokers: 1}})
-			if err != nil {
-				b.Fatal(err)
-			}
+			p, keys, val := benchProducer(b, codec)
 			recs := make([]Record, 4096)
-			keys := make([][]byte, 1000)
-			for i := range keys {
-				keys[i] = []byte("key-0000000000" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)))
-			}
-			val := make([]byte, 100)
 			cb := func(Ack, error) {}
 			b.SetBytes(116)
 			b.ReportAllocs()
@@ -56,6 +45,25 @@ func BenchmarkSend(b *testing.B) {
 			_ = p.Close(context.Background())
 		})
 	}
+}
+
+// benchProducer is the producer of the Send benchmarks (linger 1ms, 64 KiB
+// batches, codec, 6 partitions of nopTransport) with 1,000 16 B keys and a
+// 100 B value.
+func benchProducer(b *testing.B, codec Codec) (p *Producer, keys [][]byte, val []byte) {
+	cfg := DefaultConfig()
+	cfg.Linger = time.Millisecond
+	cfg.MaxBatchBytes = 64 << 10
+	cfg.Compression = codec
+	p, err := New(cfg, &nopTransport{fakeTransport{partitions: 6, brokers: 1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys = make([][]byte, 1000)
+	for i := range keys {
+		keys[i] = []byte("key-" + strconv.Itoa(100000000000+i)) // 16 B
+	}
+	return p, keys, make([]byte, 100)
 }
 
 // benchRecords is a 64 KiB records section of JSON-like values: the

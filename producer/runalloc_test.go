@@ -3,6 +3,7 @@ package producer_test
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,18 +36,23 @@ func (nopKafka) Capabilities() producer.Capabilities {
 
 // TestRunAllocsPerRecord is issue 8's run-level count: a whole run —
 // schedule, key and payload generators, Send, accumulator, lz4, sender,
-// callbacks, the recorder — allocates at most 1 time per record in steady
-// state. Steady state needs a bounded number of records in flight
-// (max_pending_messages): per-message state is pooled, and a closed loop
-// into an instant transport would otherwise keep ~280k records pending
-// under the 32 MiB default and grow the pool for the whole run.
+// callbacks, the recorder — allocates at most 0.05 times per record in
+// steady state (issues 11 and 20). Steady state needs a bounded number of
+// records in flight (max_pending_messages): per-message state is pooled,
+// and a closed loop into an instant transport would otherwise keep ~280k
+// records pending under the 32 MiB default and grow the pool for the whole
+// run. The count is taken inside one run, between its 100,000th and
+// 400,000th Send (runtime.ReadMemStats from the Sender), so set-up and
+// the growth of the pools to the peak in-flight count stay outside it:
+// comparing a short with a long run instead measured the difference of
+// two peaks, 0.09-0.19 "per record" from one run to the next.
 func TestRunAllocsPerRecord(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("allocation counts need a non-race, full run")
 	}
 	s, err := workload.Parse("alloc.yaml", []byte(`
 name: alloc
-messages: 300000
+messages: 700000
 topics: [{name: t, partitions: 6}]
 workers: 2
 rate: {profile: max}
@@ -61,42 +67,47 @@ producer: {linger: 1ms, max_batch_bytes: 64KiB, compression: lz4, max_pending_me
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(n int64) (allocs uint64, records int64) {
-		s.Messages = n
-		start := time.Now()
-		rec := report.NewRecorder(start, 0, time.Second)
-		cfg.OnBatch = func(info producer.BatchInfo, reason string) {
-			rec.Batch(int(info.Records), int(info.UncompressedBytes), int(info.CompressedBytes), reason)
-		}
-		p, err := producer.New(cfg, nopKafka{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		info, err := workload.Run(context.Background(), s, workload.RunOptions{Sender: p, Recorder: rec, Start: start})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Close(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		runtime.ReadMemStats(&after)
-		return after.Mallocs - before.Mallocs, info.Sent
+	start := time.Now()
+	rec := report.NewRecorder(start, 0, time.Second)
+	cfg.OnBatch = func(info producer.BatchInfo, reason string) {
+		rec.Batch(int(info.Records), int(info.UncompressedBytes), int(info.CompressedBytes), reason)
 	}
-	// The difference between a long and a short run is the steady state:
-	// set-up costs (payload pool, histograms, goroutines) cancel out.
-	a1, n1 := run(50000)
-	a2, n2 := run(300000)
-	perRecord := float64(int64(a2)-int64(a1)) / float64(n2-n1)
-	t.Logf("allocations: %d for %d records, %d for %d: %.4f per record in steady state", a1, n1, a2, n2, perRecord)
-	// Issue 20 asks for 0.05; on the loaded 2-core machine this
-	// two-point estimate gives 0.10-0.21 both before and after the
-	// transport-contract change (the ~64k allocations are warm-up, the
-	// same at 50k and 300k records), so the bound stays 1 until the
-	// measurement itself is steadier.
-	if perRecord > 1 {
-		t.Fatalf("%.3f allocations per record, want at most 1", perRecord)
+	p, err := producer.New(cfg, nopKafka{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	m := &memSender{Sender: p, at: [2]int64{300_000, 600_000}}
+	if _, err := workload.Run(context.Background(), s, workload.RunOptions{Sender: m, Recorder: rec, Start: start}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := m.at[1] - m.at[0]
+	allocs := m.stats[1].Mallocs - m.stats[0].Mallocs
+	perRecord := float64(allocs) / float64(n)
+	t.Logf("allocations: %d for %d records in steady state: %.4f per record (%d GC cycles)", allocs, n, perRecord, m.stats[1].NumGC-m.stats[0].NumGC)
+	if perRecord > 0.05 {
+		t.Fatalf("%.4f allocations per record, want at most 0.05", perRecord)
+	}
+}
+
+// memSender reads the memory statistics when the at[0]-th and at[1]-th
+// records are sent (counting from 1), so a test can count the
+// allocations between them.
+type memSender struct {
+	workload.Sender
+	at    [2]int64
+	n     atomic.Int64
+	stats [2]runtime.MemStats
+}
+
+func (m *memSender) Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	switch m.n.Add(1) {
+	case m.at[0]:
+		runtime.ReadMemStats(&m.stats[0])
+	case m.at[1]:
+		runtime.ReadMemStats(&m.stats[1])
+	}
+	m.Sender.Send(ctx, r, cb)
 }

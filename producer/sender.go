@@ -22,6 +22,7 @@ type brokerSender struct {
 	id    int32
 	mu    sync.Mutex
 	list  []*partState // partitions with a ready batch
+	spare []*partState // the previous list, reused (run only)
 	wake  chan struct{}
 	slots chan struct{}
 	quit  chan struct{}
@@ -69,35 +70,58 @@ func (s *brokerSender) run() {
 			}
 			s.mu.Lock()
 			list := s.list
-			s.list = nil
+			s.list = s.spare[:0]
 			s.mu.Unlock()
-			var batches []*batch
+			req := requestPool.Get().(*request)
 			for _, ps := range list {
 				if b := ps.take(s); b != nil {
-					batches = append(batches, b)
+					req.batches = append(req.batches, b)
 				}
 			}
-			if len(batches) == 0 {
+			clear(list)
+			s.spare = list
+			if len(req.batches) == 0 {
+				requestPool.Put(req)
 				<-s.slots
 				break
 			}
-			go s.produce(batches)
+			go s.produce(req)
 		}
 	}
 }
 
-// produce sends one request holding batches and hands each to result.
-func (s *brokerSender) produce(batches []*batch) {
+// request is one produce request's batches; pooled, so that a request
+// allocates no slices in steady state.
+type request struct {
+	batches []*batch
+	wires   []*Batch
+}
+
+var requestPool = sync.Pool{New: func() any { return new(request) }}
+
+// release clears r and returns it to requestPool.
+func (r *request) release() {
+	clear(r.batches)
+	clear(r.wires)
+	r.batches, r.wires = r.batches[:0], r.wires[:0]
+	requestPool.Put(r)
+}
+
+// produce sends one request holding req's batches and hands each to
+// result.
+func (s *brokerSender) produce(req *request) {
 	p := s.p
 	p.inFlight.Add(1)
 	defer func() {
 		p.inFlight.Add(-1)
+		req.release()
 		<-s.slots
 	}()
+	batches := req.batches
 	now := time.Now()
 	deadline := now.Add(p.cfg.RequestTimeout)
 	sendDeadline := false
-	wires := make([]*Batch, 0, len(batches))
+	wires := req.wires[:0]
 	sent := batches[:0]
 	for _, b := range batches {
 		if !b.deadline.IsZero() && !now.Before(b.deadline) {
@@ -119,6 +143,7 @@ func (s *brokerSender) produce(batches []*batch) {
 		wires = append(wires, &b.wire)
 		sent = append(sent, b)
 	}
+	req.wires = wires
 	if len(wires) == 0 {
 		return
 	}

@@ -677,32 +677,23 @@ func parseUint(b []byte) (uint64, bool) {
 // fate is unknown; the WebSocket API has no resend with deduplication).
 // Queued messages stay for the next connection.
 func (c *client) failWritten(k *conn, err error) {
-	k.mu.Lock()
-	out := k.scratch[:0]
-	for _, m := range k.inflight {
-		if m.state == stWritten {
-			out = append(out, m)
-		}
-	}
-	for _, m := range out {
-		k.remove(m)
-	}
-	k.mu.Unlock()
-	for _, m := range out {
-		c.complete(m, messageID{}, false, err)
-	}
-	clear(out)
-	k.mu.Lock()
-	k.scratch = out[:0]
-	k.mu.Unlock()
+	c.fail(k, err, true)
 }
 
 // failAll fails every message still pending on k.
 func (c *client) failAll(k *conn, err error) {
+	c.fail(k, err, false)
+}
+
+// fail removes k's pending messages (only the written ones when
+// writtenOnly) and completes them with err outside k's lock.
+func (c *client) fail(k *conn, err error, writtenOnly bool) {
 	k.mu.Lock()
 	out := k.scratch[:0]
 	for _, m := range k.inflight {
-		out = append(out, m)
+		if !writtenOnly || m.state == stWritten {
+			out = append(out, m)
+		}
 	}
 	for _, m := range out {
 		k.remove(m)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/prodbench/prodbench/internal/javaprops"
+	"github.com/prodbench/prodbench/cmd/prodbench/internal/javaprops"
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/workload"

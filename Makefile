@@ -7,7 +7,7 @@ BIN       := bin/prodbench
 SCENARIO  ?= scenarios/quickstart.yaml
 STATICCHECK_VERSION := 2026.2.2
 
-.PHONY: all build image run test test-short bench bench-regress bench-baseline bench-peers lint fmt vet clean
+.PHONY: all build image run test test-short bench bench-regress bench-baseline bench-ab bench-peers lint fmt vet clean
 
 all: build
 
@@ -70,6 +70,13 @@ bench-baseline: build
 	  rm -rf results/baselines/$$s; \
 	  ./$(BIN) run scenarios/$$s.yaml --count $(REGRESS_COUNT) --quiet --out results/baselines/$$s > /dev/null; \
 	done
+
+# Is the working tree slower than BASE? Builds both, runs SCENARIO against
+# one embedded broker alternated A B A B (COUNT each, default 5), then
+# compare --baseline on the same machine (scripts/bench-ab.sh). Example:
+#   make bench-ab BASE=main
+bench-ab:
+	BASE=$(BASE) GO=$(GO) ./scripts/bench-ab.sh
 
 # native vs franz-go at max rate on the embedded broker, alternated A B A B
 # A B; about 5 minutes (2 scenarios x 2 codecs x 3 pairs x ~12 s).

@@ -125,6 +125,10 @@ func TestShardsMatchOneProcess(t *testing.T) {
 		}
 		cmds = append(cmds, c)
 		t.Cleanup(func() {
+			if c.ProcessState == nil { // not waited for: the test stopped early
+				_ = c.Process.Kill()
+				_ = c.Wait()
+			}
 			if t.Failed() {
 				t.Logf("shard %d output:\n%s", i, buf.String())
 			}

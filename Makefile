@@ -7,7 +7,7 @@ BIN       := bin/prodbench
 SCENARIO  ?= scenarios/quickstart.yaml
 STATICCHECK_VERSION := 2026.2.2
 
-.PHONY: all build image run test test-short bench bench-regress bench-baseline bench-ab bench-peers lint fmt vet clean
+.PHONY: all build image run test test-short bench bench-regress bench-baseline bench-ab bench-peers bench-shards lint fmt vet clean
 
 all: build
 
@@ -36,7 +36,7 @@ test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 8m ./...
-	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag|TestSweepLingerBatch|TestCapacitySim' ./cmd/prodbench ./producer ./workload
+	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag|TestSweepLingerBatch|TestCapacitySim|TestShardsMatchOneProcess' ./cmd/prodbench ./producer ./workload
 
 test-short:
 	$(GO) test -count=1 -short ./...
@@ -82,6 +82,12 @@ bench-ab:
 # A B; about 5 minutes (2 scenarios x 2 codecs x 3 pairs x ~12 s).
 bench-peers: build
 	GO=$(GO) ./scripts/bench-peers.sh
+
+# 1, 2 and 3 local shard processes of peer-100b (max rate) against one
+# external prodbench broker, merged: achieved msg/s and p99 per shard
+# count, with machine, commit and date (about 1 minute).
+bench-shards:
+	GO=$(GO) ./scripts/bench-shards.sh
 
 lint: vet
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

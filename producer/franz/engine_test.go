@@ -1038,3 +1038,48 @@ func TestConcurrentSends(t *testing.T) {
 		})
 	}
 }
+
+// TestOnBatch checks that every acknowledged batch reaches Config.OnBatch
+// once, with the figures Stats counts, so that a recorder can place it in
+// the window of its ack (warmup excluded) as the native core's are, and
+// that batches cut by a full max_batch_bytes are sealed by size while
+// those written during Flush are sealed by flush.
+func TestOnBatch(t *testing.T) {
+	t.Parallel()
+	const topic, n = "onbatch", 600
+	emb := startBroker(t, map[string]int32{topic: 1})
+	var mu sync.Mutex
+	var batches, records, unc, wire int64
+	sealed := map[string]int64{}
+	cfg := producer.DefaultConfig()
+	cfg.Linger = time.Minute // only size or Flush cut a batch
+	cfg.MaxBatchBytes = 16 << 10
+	cfg.OnBatch = func(b producer.BatchInfo, reason string) {
+		mu.Lock()
+		defer mu.Unlock()
+		batches++
+		records += int64(b.Records)
+		unc += int64(b.UncompressedBytes)
+		wire += int64(b.CompressedBytes)
+		sealed[reason]++
+	}
+	e := newEngine(t, emb, cfg)
+	s := newSender()
+	for i := 0; i < n; i++ {
+		s.send(e, &producer.Record{Topic: topic, Value: make([]byte, 100)})
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+	st := e.Stats()
+	mu.Lock()
+	defer mu.Unlock()
+	if records != n || batches != st.Batches || records != st.Records || unc != st.UncompressedBytes || wire != st.WireBytes {
+		t.Fatalf("OnBatch saw %d batches, %d records, %d B uncompressed, %d B wire; Stats %+v; sent %d",
+			batches, records, unc, wire, st, n)
+	}
+	if sealed[producer.SealSize] == 0 || sealed[producer.SealFlush] != 1 || sealed[producer.SealLinger] != 0 {
+		t.Fatalf("seal reasons %v, want some size, one flush (the remainder), no linger", sealed)
+	}
+}

@@ -73,8 +73,9 @@ bench-baseline: build
 
 # native vs franz-go at max rate on the embedded broker, alternated A B A B
 # A B; about 5 minutes (2 scenarios x 2 codecs x 3 pairs x ~12 s).
-bench-peers: build
-	GO=$(GO) ./scripts/bench-peers.sh
+ROUNDS ?= 3
+bench-peers:
+	GO=$(GO) ROUNDS=$(ROUNDS) ./scripts/bench-peers.sh
 
 lint: vet
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

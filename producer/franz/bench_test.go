@@ -39,7 +39,7 @@ func BenchmarkSend(b *testing.B) {
 			cfg.Compression = bc.codec
 			cfg.MaxBatchBytes = 64 << 10
 			// Bound the records in flight, as a rate-limited run does, so
-			// that the item free list covers them after the warmup.
+			// that the item pool covers them after the warmup.
 			cfg.MaxPendingMessages = slots
 			e := newEngine(b, emb, cfg, bc.opts...)
 			recs := make([]producer.Record, slots)

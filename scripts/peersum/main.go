@@ -53,7 +53,7 @@ func main() {
 		os.Exit(2)
 	}
 	ws, machine, code := load(fs.Arg(0), os.Stderr)
-	row := print(os.Stdout, ws, machine, *commit)
+	row := printSummary(os.Stdout, ws, machine, *commit)
 	if *appendTo != "" && len(ws) > 0 {
 		line := fmt.Sprintf("| %s | %s | %s, shared | %d | %s |", time.Now().UTC().Format("2006-01-02"), *commit, machine, *rounds, row)
 		if err := appendRow(*appendTo, line); err != nil {
@@ -179,8 +179,8 @@ func pick(ss []sample, f func(sample) float64) []float64 {
 	return xs
 }
 
-// print writes the summary and returns the table row's workload cells.
-func print(out io.Writer, ws []*workload, machine, commit string) string {
+// printSummary writes the summary and returns the table row's workload cells.
+func printSummary(out io.Writer, ws []*workload, machine, commit string) string {
 	fmt.Fprintf(out, "bench-peers: commit %s, machine %s (shared with other sessions), %s\n", commit, machine, runtime.Version())
 	tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\tcodec\tside\truns\tmsg/s median\tmin–max\tMB/s\tCPU ns/rec\tmin–max\tvs bare\t")

@@ -1043,8 +1043,8 @@ func TestConcurrentSends(t *testing.T) {
 // TestOnBatch checks that every acknowledged batch reaches Config.OnBatch
 // once, with the figures Stats counts, so that a recorder can place it in
 // the window of its ack (warmup excluded) as the native core's are, and
-// that batches cut by a full max_batch_bytes are sealed by size while
-// those written during Flush are sealed by flush.
+// that batches cut by a full max_batch_bytes are sealed by size, the
+// others (written during Flush) by flush.
 func TestOnBatch(t *testing.T) {
 	t.Parallel()
 	const topic, n = "onbatch", 600
@@ -1080,10 +1080,10 @@ func TestOnBatch(t *testing.T) {
 		t.Fatalf("OnBatch saw %d batches, %d records, %d B uncompressed, %d B wire; Stats %+v; sent %d",
 			batches, records, unc, wire, st, n)
 	}
-	// kgo may write a batch before it is full once Flush has begun, so
-	// the remainder need not be the only flush batch.
-	if sealed[producer.SealSize] == 0 || sealed[producer.SealFlush] == 0 || sealed[producer.SealLinger] != 0 {
-		t.Fatalf("seal reasons %v, want some size, some flush (the remainder), no linger", sealed)
+	// Where kgo cuts under load varies (record sizes grow with timestamp
+	// deltas), so only size and no linger are certain here.
+	if sealed[producer.SealSize] == 0 || sealed[producer.SealLinger] != 0 || sealed[producer.SealSize]+sealed[producer.SealFlush] != batches {
+		t.Fatalf("seal reasons %v of %d batches, want some size, the rest flush, no linger", sealed, batches)
 	}
 }
 

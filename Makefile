@@ -80,8 +80,9 @@ bench-ab:
 
 # native vs franz-go at max rate on the embedded broker, alternated A B A B
 # A B; about 5 minutes (2 scenarios x 2 codecs x 3 pairs x ~12 s).
-bench-peers: build
-	GO=$(GO) ./scripts/bench-peers.sh
+ROUNDS ?= 3
+bench-peers:
+	GO=$(GO) ROUNDS=$(ROUNDS) ./scripts/bench-peers.sh
 
 # 1, 2 and 3 local shard processes of peer-100b (max rate) against one
 # external prodbench broker, merged: achieved msg/s and p99 per shard

@@ -92,6 +92,10 @@ type Result struct {
 	// TimerFloor is the platform's timer wake-up jitter measured before the
 	// run (MeasureTimerFloor); the caller fills it.
 	TimerFloor TimerFloor `json:"timer_floor"`
+	// CPUNsPerRecord is the process's user+sys CPU time (getrusage) over
+	// the whole run, warmup included, divided by every record acked in the
+	// run, in ns; the caller fills it, 0 means unknown.
+	CPUNsPerRecord float64 `json:"cpu_ns_per_record,omitempty"`
 	// Producer holds the producer's retries, reconnects and resends; the
 	// caller fills it.
 	Producer ProducerCounters `json:"producer"`

@@ -325,6 +325,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 	}
 	fillResult(res, s, cfg, o, info)
 	res.TimerFloor = floor
+	res.CPUNsPerRecord = cpuNsPerRecord(o.Engine.Stats().Records)
 	if shard.Count > 1 {
 		res.Shard = &report.Shard{Index: int(shard.Index), Count: int(shard.Count), StartedAt: info.Began}
 	}
@@ -407,7 +408,7 @@ func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o
 	}
 	st := o.Engine.Stats()
 	res.Producer.Retries = st.Retries
-	// The franz-go engine reports no per-batch hook: fall back to its
+	// An engine without a per-batch hook (Config.OnBatch): fall back to its
 	// whole-run totals (warmup included).
 	if res.Batches.Count == 0 {
 		if st := o.Engine.Stats(); st.Batches > 0 {

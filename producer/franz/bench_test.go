@@ -39,7 +39,7 @@ func BenchmarkSend(b *testing.B) {
 			cfg.Compression = bc.codec
 			cfg.MaxBatchBytes = 64 << 10
 			// Bound the records in flight, as a rate-limited run does, so
-			// that the item free list covers them after the warmup.
+			// that the item pool covers them after the warmup.
 			cfg.MaxPendingMessages = slots
 			e := newEngine(b, emb, cfg, bc.opts...)
 			recs := make([]producer.Record, slots)
@@ -83,5 +83,64 @@ func BenchmarkSend(b *testing.B) {
 				b.Fatalf("%d records failed", n)
 			}
 		})
+	}
+}
+
+// BenchmarkSendParallel is BenchmarkSend's zero-copy lz4 case with Send
+// called from GOMAXPROCS goroutines at once (b.RunParallel), as the
+// workload's workers do: it shows what the engine's shared state (item
+// pool, pending counter, kgo's per-partition buffers) costs under
+// contention. allocs/op is allocations per record.
+func BenchmarkSendParallel(b *testing.B) {
+	const topic, slots = "bench", 4096
+	emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{topic: 6}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(emb.Close)
+	cfg := producer.DefaultConfig()
+	cfg.Compression = producer.CodecLZ4
+	cfg.MaxBatchBytes = 64 << 10
+	cfg.MaxPendingMessages = slots
+	e := newEngine(b, emb, cfg, WithZeroCopy())
+	keys := make([][]byte, 1000)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("key-%d", i))
+	}
+	val := make([]byte, 100)
+	recs := make([]producer.Record, slots)
+	for i := range recs {
+		recs[i] = producer.Record{Topic: topic, Key: keys[i%len(keys)], Value: val}
+	}
+	var failed atomic.Int64
+	cb := func(_ producer.Ack, err error) {
+		if err != nil {
+			failed.Add(1)
+		}
+	}
+	for i := range recs {
+		e.Send(context.Background(), &recs[i], cb)
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(val)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1)) * 7919
+		for pb.Next() {
+			// Records are never modified, so a slot may be pending twice.
+			e.Send(context.Background(), &recs[i%slots], cb)
+			i++
+		}
+	})
+	if err := e.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d records failed", n)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/report"
 )
 
 // startBroker starts an embedded broker that keeps produced data.
@@ -1036,5 +1037,98 @@ func TestConcurrentSends(t *testing.T) {
 				t.Fatalf("Stats.Records %d, want %d", st.Records, workers*each)
 			}
 		})
+	}
+}
+
+// TestOnBatch checks that every acknowledged batch reaches Config.OnBatch
+// once, with the figures Stats counts, so that a recorder can place it in
+// the window of its ack (warmup excluded) as the native core's are, and
+// that batches cut by a full max_batch_bytes are sealed by size, the
+// others (written during Flush) by flush.
+func TestOnBatch(t *testing.T) {
+	t.Parallel()
+	const topic, n = "onbatch", 600
+	emb := startBroker(t, map[string]int32{topic: 1})
+	var mu sync.Mutex
+	var batches, records, unc, wire int64
+	sealed := map[string]int64{}
+	cfg := producer.DefaultConfig()
+	cfg.Linger = time.Minute // only size or Flush cut a batch
+	cfg.MaxBatchBytes = 16 << 10
+	cfg.OnBatch = func(b producer.BatchInfo, reason string) {
+		mu.Lock()
+		defer mu.Unlock()
+		batches++
+		records += int64(b.Records)
+		unc += int64(b.UncompressedBytes)
+		wire += int64(b.CompressedBytes)
+		sealed[reason]++
+	}
+	e := newEngine(t, emb, cfg)
+	s := newSender()
+	for i := 0; i < n; i++ {
+		s.send(e, &producer.Record{Topic: topic, Value: make([]byte, 100)})
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+	st := e.Stats()
+	mu.Lock()
+	defer mu.Unlock()
+	if records != n || batches != st.Batches || records != st.Records || unc != st.UncompressedBytes || wire != st.WireBytes {
+		t.Fatalf("OnBatch saw %d batches, %d records, %d B uncompressed, %d B wire; Stats %+v; sent %d",
+			batches, records, unc, wire, st, n)
+	}
+	// Where kgo cuts under load varies (record sizes grow with timestamp
+	// deltas), so only size and no linger are certain here.
+	if sealed[producer.SealSize] == 0 || sealed[producer.SealLinger] != 0 || sealed[producer.SealSize]+sealed[producer.SealFlush] != batches {
+		t.Fatalf("seal reasons %v of %d batches, want some size, the rest flush, no linger", sealed, batches)
+	}
+}
+
+// TestOnBatchWarmupWindow checks the franz-go engine's batch figures on a
+// report.Recorder with a warmup: batches acknowledged during the warmup
+// count in their interval only, those after it in the run's totals, as
+// the native core's do (issue 15: the engine once counted warmup batches
+// in the run's wire and batch figures).
+func TestOnBatchWarmupWindow(t *testing.T) {
+	t.Parallel()
+	const topic, warm, measured = "window", 200, 70
+	emb := startBroker(t, map[string]int32{topic: 1})
+	start := time.Now()
+	const warmup = 1500 * time.Millisecond
+	rec := report.NewRecorder(start, warmup, time.Second)
+	cfg := producer.DefaultConfig()
+	cfg.OnBatch = func(b producer.BatchInfo, reason string) {
+		rec.Batch(int(b.Records), int(b.UncompressedBytes), int(b.CompressedBytes), reason)
+	}
+	e := newEngine(t, emb, cfg)
+	s := newSender()
+	send := func(n int) {
+		for i := 0; i < n; i++ {
+			s.send(e, &producer.Record{Topic: topic, Value: make([]byte, 100)})
+		}
+		if err := e.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s.wait(t)
+	}
+	send(warm)
+	if time.Since(start) >= warmup {
+		t.Skip("warmup records took longer than the warmup on this machine")
+	}
+	time.Sleep(time.Until(start.Add(warmup + 10*time.Millisecond)))
+	send(measured)
+	sum := rec.Finish(time.Now())
+	if got := sum.Batches.Records; got != measured {
+		t.Fatalf("run's batched records %d, want the %d acked after the warmup (%d before it)", got, measured, warm)
+	}
+	var sealed int64
+	for _, n := range sum.Batches.SealedBy {
+		sealed += n
+	}
+	if sealed != sum.Batches.Batches || sum.Batches.WireBytes <= measured*100 {
+		t.Fatalf("%d batches, sealed by %v, wire %d B for %d records of 100 B", sum.Batches.Batches, sum.Batches.SealedBy, sum.Batches.WireBytes, measured)
 	}
 }

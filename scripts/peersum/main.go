@@ -1,254 +1,241 @@
 // Command peersum summarises a bench-peers run (scripts/bench-peers.sh):
-// it reads ROOT/<scenario>/<codec>/<engine>/<run>/result.json with
-// report.ReadResult and prints, per scenario and codec, the median acked
-// msg/s and MB/s of each engine over its runs (with the range), the
-// ratio native / franz-go, and the machine and commit they ran on.
+// it reads ROOT/<scenario>/<codec>/<side>/<round>/, where side native and
+// franz hold a prodbench result.json (report.ReadResult) and side bare
+// holds barekgo.txt (cmd/barekgo's output line), and prints per scenario
+// and codec each side's median msg/s, MB/s (10^6) and CPU ns per acked
+// record with min–max over the rounds, the ratios native/bare and
+// franz/bare of the median msg/s, the machine and the commit.
 //
-//	go run ./scripts/peersum ROOT
+//	go run ./scripts/peersum [-commit C] [-rounds N] [-append DESIGN.md] ROOT
 //
-// It exits 1 when a (scenario, codec) lacks runs of either engine or a
-// result cannot be read, after printing what it could, and 2 on bad
-// usage.
+// With -append it adds one row to the table under the heading "Peer
+// benchmark results" of that file (the table must exist). It exits 1 when
+// a workload lacks a side or a run cannot be read, after printing what it
+// could, and 2 on bad usage.
 package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/prodbench/prodbench/report"
 )
 
-// Engine names, as the directory level below the codec.
-const (
-	native  = "native"
-	franzGo = "franz-go"
-)
+// sides in print order.
+var sides = []string{"native", "franz", "bare"}
 
-// run is one result.
-type run struct {
-	scenario, codec, engine, name string
-	res                           *report.Result
-}
+// sample is one run's figures.
+type sample struct{ msgs, mb, cpu float64 }
 
-// group is one (scenario, codec) with its runs per engine.
-type group struct {
+// workload is one (scenario, codec) with its samples per side.
+type workload struct {
 	scenario, codec string
-	runs            map[string][]*report.Result
+	runs            map[string][]sample
 }
 
 func main() {
-	if len(os.Args) != 2 || strings.HasPrefix(os.Args[1], "-") {
-		fmt.Fprintln(os.Stderr, "usage: peersum ROOT  (ROOT/<scenario>/<codec>/<engine>/<run>/result.json)")
+	fs := flag.NewFlagSet("peersum", flag.ContinueOnError)
+	commit := fs.String("commit", "unknown", "commit the runs were built from")
+	rounds := fs.Int("rounds", 0, "rounds run (for the table row)")
+	appendTo := fs.String("append", "", "file whose \"Peer benchmark results\" table gets one row")
+	if err := fs.Parse(os.Args[1:]); err != nil || fs.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: peersum [-commit C] [-rounds N] [-append DESIGN.md] ROOT")
 		os.Exit(2)
 	}
-	os.Exit(summarise(os.Stdout, os.Stderr, os.Args[1]))
-}
-
-// summarise prints the summary of root to w and returns the exit code.
-func summarise(w, errw io.Writer, root string) int {
-	runs, errs := load(root)
-	code := 0
-	for _, err := range errs {
-		fmt.Fprintf(errw, "peersum: %v\n", err)
-		code = 1
-	}
-	if len(runs) == 0 {
-		fmt.Fprintf(errw, "peersum: no result.json under %s\n", root)
-		return 1
-	}
-	groups := groupRuns(runs)
-
-	fmt.Fprintf(w, "machine:  %s\n", machine(runs[0].res))
-	fmt.Fprintf(w, "commit:   %s\n", commits(runs))
-	fmt.Fprintf(w, "runs:     %s; median over each engine's runs, [min-max]; MB = 10^6 B of acked key+value+headers\n\n", runCounts(groups))
-
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tcodec\tnative msg/s\tfranz-go msg/s\tnative/franz-go\tnative MB/s\tfranz-go MB/s\tfailed\t")
-	for _, g := range groups {
-		n, f := g.runs[native], g.runs[franzGo]
-		if len(n) == 0 || len(f) == 0 {
-			fmt.Fprintf(errw, "peersum: %s/%s: %d native and %d franz-go runs; need both\n", g.scenario, g.codec, len(n), len(f))
+	ws, machine, code := load(fs.Arg(0), os.Stderr)
+	row := printSummary(os.Stdout, ws, machine, *commit)
+	if *appendTo != "" && len(ws) > 0 {
+		line := fmt.Sprintf("| %s | %s | %s, shared | %d | %s |", time.Now().UTC().Format("2006-01-02"), *commit, machine, *rounds, row)
+		if err := appendRow(*appendTo, line); err != nil {
+			fmt.Fprintln(os.Stderr, "peersum:", err)
 			code = 1
 		}
-		nMsgs, fMsgs := stat(n, msgs), stat(f, msgs)
-		ratio := "-"
-		if nMsgs.ok && fMsgs.ok && fMsgs.median > 0 {
-			ratio = fmt.Sprintf("%.2f", nMsgs.median/fMsgs.median)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", g.scenario, g.codec,
-			nMsgs.format("%.0f"), fMsgs.format("%.0f"), ratio,
-			stat(n, mbs).format("%.1f"), stat(f, mbs).format("%.1f"), failed(n)+failed(f))
 	}
-	_ = tw.Flush()
-	for _, r := range runs {
-		if r.res.Status != report.StatusComplete {
-			fmt.Fprintf(errw, "peersum: %s/%s/%s/%s: status %s\n", r.scenario, r.codec, r.engine, r.name, r.res.Status)
-		}
-	}
-	return code
+	os.Exit(code)
 }
 
-// load reads every result.json four levels below root.
-func load(root string) ([]run, []error) {
-	var runs []run
-	var errs []error
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// load reads every run under root.
+func load(root string, errw io.Writer) ([]*workload, string, int) {
+	code := 0
+	machine := fmt.Sprintf("%d × CPU", runtime.NumCPU())
+	byKey := map[string]*workload{}
+	var ws []*workload
+	dirs, _ := filepath.Glob(filepath.Join(root, "*", "*", "*", "*"))
+	for _, d := range dirs {
+		rel, _ := filepath.Rel(root, d)
+		p := strings.Split(rel, string(filepath.Separator))
+		if p[0] == "bin" || p[0] == "scenarios" {
+			continue
+		}
+		k := p[0] + "/" + p[1]
+		w := byKey[k]
+		if w == nil {
+			w = &workload{scenario: p[0], codec: p[1], runs: map[string][]sample{}}
+			byKey[k] = w
+			ws = append(ws, w)
+		}
+		var s sample
+		var err error
+		if p[2] == "bare" {
+			s, err = readBare(filepath.Join(d, "barekgo.txt"))
+		} else {
+			var res *report.Result
+			res, err = report.ReadResult(filepath.Join(d, "result.json"))
+			if err == nil {
+				s = sample{res.Throughput.MsgsPerSec, res.Throughput.MBPerSec, res.CPUNsPerRecord}
+				if res.Environment.CPUModel != "" {
+					machine = fmt.Sprintf("%d × %s", res.Environment.NumCPU, res.Environment.CPUModel)
+				}
+			}
+		}
 		if err != nil {
-			errs = append(errs, err)
-			return nil
+			fmt.Fprintf(errw, "peersum: %s: %v\n", rel, err)
+			code = 1
+			continue
 		}
-		if d.IsDir() || d.Name() != "result.json" {
-			return nil
+		w.runs[p[2]] = append(w.runs[p[2]], s)
+	}
+	sort.Slice(ws, func(i, j int) bool {
+		if ws[i].scenario != ws[j].scenario {
+			return ws[i].scenario < ws[j].scenario
 		}
-		rel, _ := filepath.Rel(root, filepath.Dir(path))
-		parts := strings.Split(filepath.ToSlash(rel), "/")
-		if len(parts) != 4 {
-			return nil // not a bench-peers run directory
-		}
-		res, err := report.ReadResult(path)
-		if err != nil {
-			errs = append(errs, err)
-			return nil
-		}
-		runs = append(runs, run{parts[0], parts[1], parts[2], parts[3], res})
-		return nil
+		return ws[i].codec < ws[j].codec
 	})
+	for _, w := range ws {
+		for _, side := range sides {
+			if len(w.runs[side]) == 0 {
+				fmt.Fprintf(errw, "peersum: %s %s: no %s runs\n", w.scenario, w.codec, side)
+				code = 1
+			}
+		}
+	}
+	return ws, machine, code
+}
+
+// readBare parses barekgo's "key=value ..." line.
+func readBare(path string) (sample, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		errs = append(errs, err)
-	}
-	return runs, errs
-}
-
-// groupRuns groups runs by (scenario, codec), sorted.
-func groupRuns(runs []run) []*group {
-	byKey := map[[2]string]*group{}
-	var out []*group
-	for _, r := range runs {
-		k := [2]string{r.scenario, r.codec}
-		g := byKey[k]
-		if g == nil {
-			g = &group{scenario: r.scenario, codec: r.codec, runs: map[string][]*report.Result{}}
-			byKey[k] = g
-			out = append(out, g)
-		}
-		g.runs[r.engine] = append(g.runs[r.engine], r.res)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].scenario != out[j].scenario {
-			return out[i].scenario < out[j].scenario
-		}
-		return out[i].codec < out[j].codec
-	})
-	return out
-}
-
-func msgs(r *report.Result) float64 { return r.Throughput.MsgsPerSec }
-func mbs(r *report.Result) float64  { return r.Throughput.MBPerSec }
-
-// summary is the median and range of one metric over runs.
-type summary struct {
-	median, min, max float64
-	ok               bool
-}
-
-func stat(rs []*report.Result, f func(*report.Result) float64) summary {
-	if len(rs) == 0 {
-		return summary{}
-	}
-	v := make([]float64, len(rs))
-	for i, r := range rs {
-		v[i] = f(r)
-	}
-	sort.Float64s(v)
-	return summary{median: median(v), min: v[0], max: v[len(v)-1], ok: true}
-}
-
-// median of sorted v.
-func median(v []float64) float64 {
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
-}
-
-func (s summary) format(verb string) string {
-	if !s.ok {
-		return "-"
-	}
-	return fmt.Sprintf(verb+" ["+verb+"-"+verb+"]", s.median, s.min, s.max)
-}
-
-func failed(rs []*report.Result) int64 {
-	var n int64
-	for _, r := range rs {
-		n += r.Counts.Failed
-	}
-	return n
-}
-
-// runCounts says how many runs each engine had, e.g. "3 native, 3
-// franz-go per scenario and codec".
-func runCounts(groups []*group) string {
-	seen := map[string]bool{}
-	var parts []string
-	for _, g := range groups {
-		s := fmt.Sprintf("%d native, %d franz-go", len(g.runs[native]), len(g.runs[franzGo]))
-		if !seen[s] {
-			seen[s] = true
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, " / ") + " per scenario and codec"
-}
-
-// machine describes the CPU: count, model (/proc/cpuinfo), OS, and the Go
-// runtime the results recorded.
-func machine(r *report.Result) string {
-	env := r.Environment
-	return fmt.Sprintf("%d CPU (%s), GOMAXPROCS %d, %s/%s, %s, host %s",
-		runtime.NumCPU(), cpuModel(), env.GOMAXPROCS, env.OS, env.Arch, env.GoVersion, env.Hostname)
-}
-
-// cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown
-// CPU model".
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU model"
+		return sample{}, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 || fields[0] != "barekgo" {
+			continue
 		}
+		var s sample
+		for _, kv := range fields[1:] {
+			k, v, _ := strings.Cut(kv, "=")
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return sample{}, fmt.Errorf("%s: %s: %v", path, kv, err)
+			}
+			switch k {
+			case "msgs_per_sec":
+				s.msgs = x
+			case "mb_per_sec":
+				s.mb = x
+			case "cpu_ns_per_record":
+				s.cpu = x
+			}
+		}
+		return s, nil
 	}
-	return "unknown CPU model"
+	return sample{}, fmt.Errorf("%s: no barekgo line", path)
 }
 
-// commits lists the git commits the results recorded (one, normally).
-func commits(runs []run) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range runs {
-		c := r.res.Environment.GitCommit
-		if !seen[c] {
-			seen[c] = true
-			out = append(out, c)
+// stat is the median, min and max of xs.
+func stat(xs []float64) (med, lo, hi float64) {
+	if len(xs) == 0 {
+		return 0, 0, 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	med = s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return med, s[0], s[n-1]
+}
+
+func pick(ss []sample, f func(sample) float64) []float64 {
+	xs := make([]float64, len(ss))
+	for i, s := range ss {
+		xs[i] = f(s)
+	}
+	return xs
+}
+
+// printSummary writes the summary and returns the table row's workload cells.
+func printSummary(out io.Writer, ws []*workload, machine, commit string) string {
+	fmt.Fprintf(out, "bench-peers: commit %s, machine %s (shared with other sessions), %s\n", commit, machine, runtime.Version())
+	tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\tcodec\tside\truns\tmsg/s median\tmin–max\tMB/s\tCPU ns/rec\tmin–max\tvs bare\t")
+	var cells []string
+	for _, w := range ws {
+		bare, _, _ := stat(pick(w.runs["bare"], func(s sample) float64 { return s.msgs }))
+		var ratios []string
+		for _, side := range sides {
+			ss := w.runs[side]
+			m, lo, hi := stat(pick(ss, func(s sample) float64 { return s.msgs }))
+			mb, _, _ := stat(pick(ss, func(s sample) float64 { return s.mb }))
+			c, clo, chi := stat(pick(ss, func(s sample) float64 { return s.cpu }))
+			ratio := "-"
+			if bare > 0 && side != "bare" {
+				ratio = fmt.Sprintf("%.2f×", m/bare)
+				ratios = append(ratios, fmt.Sprintf("%.2f", m/bare))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%.0f–%.0f\t%.1f\t%.0f\t%.0f–%.0f\t%s\t\n",
+				w.scenario, w.codec, side, len(ss), m, lo, hi, mb, c, clo, chi, ratio)
+		}
+		cells = append(cells, fmt.Sprintf("%s %s: %s (bare %.0fk)", w.scenario, w.codec, strings.Join(ratios, " / "), bare/1e3))
+	}
+	tw.Flush()
+	return strings.Join(cells, "; ")
+}
+
+// appendRow inserts line after the last table row under the heading
+// "Peer benchmark results" in path.
+func appendRow(path, line string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(b), "\n")
+	head := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "#") && strings.Contains(l, "Peer benchmark results") {
+			head = i
+			break
 		}
 	}
-	if len(out) > 1 {
-		return strings.Join(out, ", ") + " (runs from different commits!)"
+	if head < 0 {
+		return fmt.Errorf("%s: no \"Peer benchmark results\" heading", path)
 	}
-	return out[0]
+	last := -1
+	for i := head + 1; i < len(lines) && !strings.HasPrefix(lines[i], "#"); i++ {
+		if strings.HasPrefix(lines[i], "|") {
+			last = i
+		} else if last >= 0 {
+			break
+		}
+	}
+	if last < 0 {
+		return fmt.Errorf("%s: no table under \"Peer benchmark results\"", path)
+	}
+	lines = append(lines[:last+1], append([]string{line}, lines[last+1:]...)...)
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
 }

@@ -1,77 +1,61 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/prodbench/prodbench/report"
 )
 
-func writeResult(t *testing.T, root, rel string, msgs, mb float64, failed int64) {
-	t.Helper()
-	dir := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// TestReadBare checks that barekgo's line is parsed and a file without it
+// is an error.
+func TestReadBare(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "barekgo.txt")
+	if err := os.WriteFile(p, []byte("noise\nbarekgo msgs_per_sec=1000.5 mb_per_sec=0.11 records=8004 cpu_ns_per_record=900.0 failed=0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := report.Result{
-		SchemaVersion: report.SchemaVersion,
-		Status:        report.StatusComplete,
-		Environment:   report.Environment{GitCommit: "abc123", GOMAXPROCS: 2, OS: "linux", Arch: "amd64", GoVersion: "go1.26"},
-		Throughput:    report.Throughput{MsgsPerSec: msgs, MBPerSec: mb},
-		Counts:        report.Counts{Failed: failed, FailedByKind: map[string]int64{}},
+	s, err := readBare(p)
+	if err != nil || s.msgs != 1000.5 || s.mb != 0.11 || s.cpu != 900 {
+		t.Fatalf("readBare = %+v, %v", s, err)
 	}
-	b, err := json.Marshal(res)
-	if err != nil {
+	if err := os.WriteFile(p, []byte("nothing\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "result.json"), b, 0o644); err != nil {
-		t.Fatal(err)
+	if _, err := readBare(p); err == nil {
+		t.Fatal("no barekgo line: no error")
 	}
 }
 
-// TestSummarise checks medians, ranges, the ratio and the exit code.
-func TestSummarise(t *testing.T) {
-	t.Parallel()
-	root := t.TempDir()
-	for i, v := range []float64{100, 300, 200} {
-		writeResult(t, root, "peer-100b/lz4/native/"+string(rune('1'+i)), v*1000, v/10, 0)
+// TestStat checks median, min and max for odd and even counts.
+func TestStat(t *testing.T) {
+	if m, lo, hi := stat([]float64{3, 1, 2}); m != 2 || lo != 1 || hi != 3 {
+		t.Fatalf("stat odd = %v %v %v", m, lo, hi)
 	}
-	for i, v := range []float64{50, 100, 400} {
-		writeResult(t, root, "peer-100b/lz4/franz-go/"+string(rune('1'+i)), v*1000, v/10, 1)
+	if m, _, _ := stat([]float64{4, 1, 2, 3}); m != 2.5 {
+		t.Fatalf("stat even median = %v", m)
 	}
-	var out, errs bytes.Buffer
-	if code := summarise(&out, &errs, root); code != 0 {
-		t.Fatalf("exit %d: %s", code, errs.String())
-	}
-	got := out.String()
-	for _, want := range []string{
-		"200000 [100000-300000]", // native median and range
-		"100000 [50000-400000]",  // franz-go
-		"2.00",                   // native / franz-go
-		"20.0 [10.0-30.0]",       // native MB/s
-		"abc123",
-		"3 native, 3 franz-go",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("summary lacks %q:\n%s", want, got)
-		}
-	}
-	if !strings.Contains(got, "  3\n") { // failed: 0 + 3×1
-		t.Errorf("failed column not 3:\n%s", got)
-	}
+}
 
-	// A codec with one engine only is an error.
-	writeResult(t, root, "peer-100b/none/native/1", 1, 1, 0)
-	out.Reset()
-	errs.Reset()
-	if code := summarise(&out, &errs, root); code != 1 || !strings.Contains(errs.String(), "peer-100b/none: 1 native and 0 franz-go runs") {
-		t.Fatalf("missing engine: exit %d, stderr %q", code, errs.String())
+// TestAppendRow checks that the row lands after the table's last row under
+// the heading, and that a file without the heading is an error.
+func TestAppendRow(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "DESIGN.md")
+	doc := "# x\n\n### Peer benchmark results\n\ntext\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\nafter\n\n## next\n| z |\n"
+	if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if code := summarise(&out, &errs, t.TempDir()); code != 1 {
-		t.Fatalf("empty root: exit %d", code)
+	if err := appendRow(p, "| 3 | 4 |"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if !strings.Contains(string(b), "| 1 | 2 |\n| 3 | 4 |\n\nafter") {
+		t.Fatalf("row not appended to the table:\n%s", b)
+	}
+	if err := os.WriteFile(p, []byte("# none\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendRow(p, "| 3 |"); err == nil {
+		t.Fatal("no heading: no error")
 	}
 }

@@ -143,6 +143,10 @@
 //   - in_flight_requests: sampled (false when no sampler was set), mean and
 //     max of the produce requests in flight sampled at the end of each
 //     interval after warmup.
+//   - faults: the target stand-in's scripted faults as they fired (omitted
+//     without faults): fault (compact form, e.g. "leader_move,every=2s"),
+//     kind, count, first_ns and last_ns (offsets from the run's start) and
+//     spans_ns ([from, to] pairs; from == to for an instant).
 //   - intervals: array of rows, in time order, warmup included: start_ns and
 //     end_ns (offsets from started_at), sent, acked, failed, failed_by_kind
 //     (omitted when empty), msgs_per_sec and mb_per_sec (acked, over the

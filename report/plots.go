@@ -195,6 +195,46 @@ func warmupLine(p *plot.Plot, res *Result, yMax float64) error {
 	return plotkit.AddLine(p, "end of warmup", plotter.XYs{{X: x, Y: 0}, {X: x, Y: yMax}}, color.Gray{Y: 120}, plotkit.Dotted, 1, nil)
 }
 
+// faultMarks marks where res's scripted faults fired, up to yMax: a
+// shaded band per span, a vertical line per instant (a leader move), in
+// one colour per fault, named once in the legend ("fault: leader_move,every=2s").
+func faultMarks(p *plot.Plot, res *Result, yMax float64) error {
+	if !(yMax > 0) {
+		return nil
+	}
+	for i, f := range res.Faults {
+		c := plotkit.Palette[(4+i)%len(plotkit.Palette)]
+		name := "fault: " + f.Fault
+		for _, sp := range f.Spans {
+			x0, x1 := float64(sp[0])/1e9, float64(sp[1])/1e9
+			if sp[1]-sp[0] >= faultBandMinNs {
+				band, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: 0}, {X: x1, Y: 0}, {X: x1, Y: yMax}, {X: x0, Y: yMax}})
+				if err != nil {
+					return fmt.Errorf("plot %q: %w", p.Title.Text, err)
+				}
+				r, g, b, _ := c.RGBA()
+				band.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
+				band.LineStyle.Width = 0
+				p.Add(band)
+				if name != "" {
+					p.Legend.Add(name, band)
+					name = ""
+				}
+				continue
+			}
+			if err := plotkit.AddLine(p, name, plotter.XYs{{X: x0, Y: 0}, {X: x0, Y: yMax}}, c, plotkit.Dashed, 1, nil); err != nil {
+				return err
+			}
+			name = ""
+		}
+	}
+	return nil
+}
+
+// faultBandMinNs is the shortest fault span drawn as a shaded band (50
+// ms); shorter ones are drawn as a line.
+const faultBandMinNs = 50_000_000
+
 // latencyOverTimePlot draws p50, p99 and max latency per interval; a
 // comparison draws p99 (plotkit.Solid) and p50 (plotkit.Dashed) per run.
 func latencyOverTimePlot(runs []plotRun) (*plot.Plot, error) {
@@ -425,6 +465,9 @@ func compressionPlot(runs []plotRun) (*plot.Plot, error) {
 func finishTimePlot(p *plot.Plot, runs []plotRun, single, empty bool, yMax float64) (*plot.Plot, error) {
 	if single {
 		if err := warmupLine(p, runs[0].res, yMax); err != nil {
+			return nil, err
+		}
+		if err := faultMarks(p, runs[0].res, yMax); err != nil {
 			return nil, err
 		}
 	}

@@ -105,6 +105,10 @@ type Result struct {
 	// KeySkew describes how unevenly messages spread over keys (NewKeySkew);
 	// the caller fills it. Omitted when nil.
 	KeySkew *KeySkew `json:"key_skew,omitempty"`
+	// Faults are the scripted faults of the target's stand-in (the
+	// embedded Kafka broker's `faults:` block) as they fired; the caller
+	// fills it. Omitted without faults.
+	Faults []Fault `json:"faults,omitempty"`
 	// Shard identifies the shard of a distributed run (run --shard I/N) or
 	// describes the shards of a merged result (Merge). Omitted for a
 	// single-process run.

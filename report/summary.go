@@ -84,6 +84,13 @@ func WriteSummary(w io.Writer, res *Result) error {
 	for _, l := range verdictLines(res) {
 		p("%-12s %s\n", l[0]+":", l[1])
 	}
+	for i, l := range faultLines(res) {
+		head := "faults:"
+		if i > 0 {
+			head = ""
+		}
+		p("%-12s %s\n", head, l)
+	}
 	p("environment: %s\n", environmentString(res.Environment))
 	return bw.Flush()
 }

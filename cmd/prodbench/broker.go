@@ -20,11 +20,27 @@ default) franz-go's kfake broker, which creates topics on first use with
 --partitions partitions. Every registered kind with a stand-in is listed
 by 'prodbench help systems'.
 
+Faults (kind kafka): --fault KIND[:ERROR][,KEY=VALUE]... (repeatable)
+scripts a fault, with KIND one of
+  error              answer produce requests with a Kafka error (ERROR, e.g.
+                     NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS)
+  stall              hold every request in the window (for), or a rate of them
+                     for delay
+  drop_connections   close the connection of a chosen produce request
+  slow               hold each chosen produce request for delay
+  leader_move        move every partition's leader to the next broker (the
+                     broker then runs 3 nodes)
+and KEY one of rate (0.01 or 1%%), at, for, every, delay (durations) and topic
+(error and leader_move). The fault clock starts with the first produce
+request; without rate or window a fault hits every produce request.
+
 Flags:
 %s
 Examples:
   prodbench broker
   prodbench broker --listen 127.0.0.1:9092 --partitions 12 --topic bench --retain
+  prodbench broker --fault leader_move,every=2s --fault error:REQUEST_TIMED_OUT,rate=1%%
+  prodbench broker --fault stall,at=10s,for=2s,every=30s --fault slow,delay=20ms,rate=10%%
 `
 
 func init() {
@@ -39,7 +55,7 @@ func cmdBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	partitions := fs.Int("partitions", 6, "partitions of topics created on first use and of --topic")
 	topics := fs.StringSlice("topic", nil, "topics to create at start (repeatable, comma-separated)")
 	retain := fs.Bool("retain", false, "keep produced data (default: discard it so memory stays flat)")
-	faults := fs.StringArray("fault", nil, "fault to inject (system specific, repeatable)")
+	faults := fs.StringArray("fault", nil, "fault to inject, KIND[:ERROR][,KEY=VALUE]... (kafka; see above; repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
 			fmt.Fprintf(stdout, brokerUsage, fs.FlagUsages())

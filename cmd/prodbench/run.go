@@ -406,6 +406,15 @@ func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o
 		}
 		res.DueInWindow = b - a
 	}
+	if o.Faults != nil {
+		for _, ev := range o.Faults() {
+			f := report.Fault{Fault: ev.Fault, Kind: ev.Kind, Count: ev.Count, FirstNs: int64(ev.First), LastNs: int64(ev.Last)}
+			for _, sp := range ev.Spans {
+				f.Spans = append(f.Spans, [2]int64{int64(sp.From), int64(sp.To)})
+			}
+			res.Faults = append(res.Faults, f)
+		}
+	}
 	st := o.Engine.Stats()
 	res.Producer.Retries = st.Retries
 	// An engine without a per-batch hook (Config.OnBatch): fall back to its

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/prodbench/prodbench/producer/registry"
 )
 
 // DefaultEmbeddedPartitions is the partition count of auto-created
@@ -32,6 +35,12 @@ type EmbeddedOptions struct {
 	// default produced records are discarded (offsets still advance) so
 	// long benchmark runs use constant memory.
 	Retain bool
+	// Faults are scripted faults (see Fault), checked here; with a
+	// leader_move fault the cluster has FaultBrokers brokers (node IDs
+	// 0..FaultBrokers-1), else one.
+	Faults []Fault
+	// Seed seeds the faults' rate draws.
+	Seed int64
 }
 
 // Embedded is an in-process single-broker Kafka cluster (franz-go's
@@ -40,6 +49,7 @@ type EmbeddedOptions struct {
 // validation, Metadata, Fetch, ...) on a TCP listener.
 type Embedded struct {
 	cluster *kfake.Cluster
+	faults  *injector // nil without faults
 }
 
 // StartEmbedded starts an embedded broker as configured by opts. It
@@ -61,14 +71,35 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 		// unless a host is named.
 		listen = net.JoinHostPort("127.0.0.1", strconv.FormatUint(p, 10))
 	}
+	if len(opts.Faults) > MaxFaults {
+		return nil, fmt.Errorf("kafka: embedded broker: at most %d faults, got %d", MaxFaults, len(opts.Faults))
+	}
+	brokers := 1
+	for i := range opts.Faults {
+		if err := opts.Faults[i].Check(); err != nil {
+			return nil, fmt.Errorf("kafka: embedded broker: fault %d (%s): %w", i+1, opts.Faults[i].Kind, err)
+		}
+		if opts.Faults[i].Kind == FaultLeaderMove {
+			brokers = FaultBrokers
+		}
+	}
 	parts := int(opts.DefaultPartitions)
 	if parts <= 0 {
 		parts = DefaultEmbeddedPartitions
 	}
+	listens := 0
 	kopts := []kfake.Opt{
-		kfake.NumBrokers(1),
+		kfake.NumBrokers(brokers),
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-			return net.Listen(network, listen)
+			// The first broker takes the given address, further ones
+			// (leader_move) a free port on the same host.
+			addr := listen
+			listens++
+			if listens > 1 {
+				h, _, _ := net.SplitHostPort(listen)
+				addr = net.JoinHostPort(h, "0")
+			}
+			return net.Listen(network, addr)
 		}),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(parts),
@@ -89,7 +120,29 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka: embedded broker cannot listen on %s: %w", listen, err)
 	}
-	return &Embedded{cluster: c}, nil
+	e := &Embedded{cluster: c}
+	if len(opts.Faults) > 0 {
+		e.faults = newInjector(c, opts.Faults, int32(brokers), opts.Seed)
+	}
+	return e, nil
+}
+
+// StartFaults starts the fault clock at t (the run's start): windows are
+// timed from it. Without a call, the first produce request starts it. A
+// no-op without faults.
+func (e *Embedded) StartFaults(t time.Time) {
+	if e.faults != nil {
+		e.faults.Start(t)
+	}
+}
+
+// FaultEvents returns each scripted fault's firings so far, in the order
+// of EmbeddedOptions.Faults; nil without faults.
+func (e *Embedded) FaultEvents() []registry.FaultEvent {
+	if e.faults == nil {
+		return nil
+	}
+	return e.faults.Events()
 }
 
 // Addrs returns the host:port addresses the broker listens on, for
@@ -101,4 +154,9 @@ func (e *Embedded) Addrs() []string { return e.cluster.ListenAddrs() }
 func (e *Embedded) Cluster() *kfake.Cluster { return e.cluster }
 
 // Close stops the broker and closes its connections. It is idempotent.
-func (e *Embedded) Close() { e.cluster.Close() }
+func (e *Embedded) Close() {
+	if e.faults != nil {
+		e.faults.stop()
+	}
+	e.cluster.Close()
+}

@@ -135,6 +135,11 @@ type Opened struct {
 	// Start, when not nil, is called just before the first message (the
 	// simulator counts its stalls from it).
 	Start func()
+	// Faults, when not nil, returns the faults a stand-in injected so far
+	// (scripted faults of the embedded Kafka broker), for the summary,
+	// result.json and the timeline plots; times are from the call to
+	// Start.
+	Faults func() []FaultEvent
 	// Release, when not nil, is called after the Engine is closed: it
 	// stops an embedded stand-in and closes connections.
 	Release func()
@@ -147,6 +152,27 @@ type Opened struct {
 	// holds a secret.
 	Info map[string]any
 }
+
+// FaultEvent is one scripted fault as it fired during a run.
+type FaultEvent struct {
+	// Fault is the fault in its system's compact form, e.g.
+	// "error:NOT_LEADER_OR_FOLLOWER,rate=1%" or "leader_move,every=2s".
+	Fault string
+	// Kind is the fault's kind, e.g. "leader_move".
+	Kind string
+	// Count is how many times it fired (requests hit, or leader moves).
+	Count int64
+	// First and Last are when it first and last fired, from the fault
+	// clock's start (the run's start); zero when Count is 0.
+	First, Last time.Duration
+	// Spans are the stretches in which it fired (firings close together
+	// are one span; the system bounds their number). An instant has
+	// From == To.
+	Spans []FaultSpan
+}
+
+// FaultSpan is a stretch of time, from the fault clock's start.
+type FaultSpan struct{ From, To time.Duration }
 
 // Scope is what a System's validator sees of the scenario around its
 // target block. Field names are dotted paths from the scenario's root, as

@@ -36,6 +36,7 @@ const (
 //	target: {kind: kafka}                                   # embedded broker
 //	target: {kind: kafka, brokers: ["10.0.0.1:9092", "10.0.0.2:9092"]}
 //	target: {kind: kafka, url: "kafka://10.0.0.1:9092,10.0.0.2:9092"}
+//	target: {kind: kafka, faults: [{kind: leader_move, every: 2s}]}  # embedded, scripted faults
 type TargetConfig struct {
 	// Brokers are the bootstrap brokers as host:port; empty means an
 	// embedded in-process broker (kfake).
@@ -59,6 +60,12 @@ type TargetConfig struct {
 	// TopicConfigs are topic settings for created topics, e.g.
 	// {min.insync.replicas: "2", retention.ms: "3600000"}.
 	TopicConfigs map[string]string `yaml:"topic_configs,omitempty" json:"topic_configs,omitempty"`
+	// Faults are scripted faults of the embedded broker (error, stall,
+	// drop_connections, slow, leader_move; see kafka.Fault), e.g.
+	//   faults: [{kind: leader_move, every: 2s},
+	//            {kind: error, error: REQUEST_TIMED_OUT, rate: 1%}]
+	// Refused with brokers: a real cluster cannot be scripted.
+	Faults []kafka.Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
 	// Warnings are lines about properties prodbench could not honour,
 	// recorded by Properties and reported by every run (its log and
 	// result). Not part of the scenario.
@@ -85,7 +92,7 @@ func init() {
 			if field, err := tc.checkSecurity(); err != nil {
 				return sc.Errorf(field, "%v", err)
 			}
-			return nil
+			return tc.checkFaults(sc)
 		},
 		ApplyURL:   applyURL,
 		Properties: applyProperties,
@@ -93,7 +100,15 @@ func init() {
 			if bs := c.(*TargetConfig).Brokers; len(bs) > 0 {
 				return "kafka at " + strings.Join(bs, ",") + " (" + c.(*TargetConfig).SecurityMode() + ")"
 			}
-			return "kafka, embedded in-process broker"
+			d := "kafka, embedded in-process broker"
+			for i, f := range c.(*TargetConfig).Faults {
+				sep := "; "
+				if i == 0 {
+					sep = ", faults: "
+				}
+				d += sep + f.String()
+			}
+			return d
 		},
 		Open:  open,
 		Serve: serve,
@@ -159,6 +174,9 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 	brokers := tc.Brokers
 	var emb *kafka.Embedded
 	where := "kafka " + strings.Join(brokers, ",")
+	if len(brokers) > 0 && len(tc.Faults) > 0 {
+		return nil, registry.UsageError("kafka: faults are injected by the embedded broker; drop the brokers (--brokers, --target) or the faults block")
+	}
 	if len(brokers) == 0 {
 		if tc.TLS.on() || tc.SASL != nil {
 			return nil, registry.UsageError("kafka: tls and sasl need brokers (the embedded broker speaks plaintext)")
@@ -167,7 +185,8 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		for _, t := range o.Topics {
 			topics[t.Name] = int32(t.Partitions)
 		}
-		emb, err = kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: o.Retain, DefaultPartitions: cfg.AutoCreatePartitions})
+		emb, err = kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: o.Retain, DefaultPartitions: cfg.AutoCreatePartitions,
+			Faults: tc.Faults, Seed: o.Seed})
 		if err != nil {
 			return nil, err
 		}
@@ -206,8 +225,8 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 			closeEmb()
 			return nil, err
 		}
-		return &registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb, Info: info,
-			Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
+		return withFaults(&registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb, Info: info,
+			Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, emb), nil
 	}
 	tr, err := kafka.New(ctx, kafka.Options{Brokers: brokers, Acks: cfg.Acks, RequestTimeout: cfg.RequestTimeout,
 		TransactionalID: cfg.TransactionalID, ProduceDelay: o.ProduceDelay, ExtraOpts: sec})
@@ -234,8 +253,8 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		release()
 		return nil, registry.UsageError("%v", err)
 	}
-	return &registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight, Info: info,
-		Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
+	return withFaults(&registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight, Info: info,
+		Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, emb), nil
 }
 
 // embeddedServer adapts Embedded to registry.Server.
@@ -245,8 +264,13 @@ func (s embeddedServer) Addr() string { return Kind + "://" + strings.Join(s.e.A
 func (s embeddedServer) Close() error { s.e.Close(); return nil }
 
 func serve(_ context.Context, o registry.ServeOptions) (registry.Server, error) {
-	if len(o.Faults) > 0 {
-		return nil, registry.UsageError("the embedded Kafka broker takes no faults yet")
+	var faults []kafka.Fault
+	for _, spec := range o.Faults {
+		f, err := kafka.ParseFault(spec)
+		if err != nil {
+			return nil, registry.UsageError("--fault %q: %v", spec, err)
+		}
+		faults = append(faults, f)
 	}
 	parts := int32(o.Partitions)
 	if parts < 1 {
@@ -260,9 +284,12 @@ func serve(_ context.Context, o registry.ServeOptions) (registry.Server, error) 
 	if listen == "" {
 		listen = "127.0.0.1:9092"
 	}
-	e, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Listen: listen, Topics: seed, DefaultPartitions: parts, Retain: o.Retain})
+	e, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Listen: listen, Topics: seed, DefaultPartitions: parts, Retain: o.Retain, Faults: faults})
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range faults {
+		fmt.Fprintf(o.Log, "prodbench: fault %s armed (its clock starts with the first produce request)\n", f)
 	}
 	return embeddedServer{e}, nil
 }

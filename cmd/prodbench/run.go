@@ -306,15 +306,24 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		MaxStartDelay: maxStartDelay(startAt), Tick: func(now time.Time) { live(rec.Tick(now)) }})
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
+		if se := (*workload.Error)(nil); errors.As(err, &se) {
+			return nil, fail(stderr, exitUsage, "run: %v", err) // bad input found late: a payload file
+		}
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	if info.Interrupted {
-		fmt.Fprintf(stderr, "prodbench: interrupted after %d of %d messages; waiting up to %v for messages in flight\n",
+		fmt.Fprintf(stderr, "prodbench: interrupted after %d of %d messages; waiting up to %v for messages in flight (interrupt again to fail them now)\n",
 			info.Sent, info.Scheduled, f.drain)
 	}
-	if err := closeWithin(o.Engine, f.drain); err != nil {
-		fmt.Fprintf(stderr, "prodbench: messages still in flight after %v were failed as closed\n", f.drain)
+	drainCtx, cancelDrain := context.WithTimeout(hardStop(ctx), f.drain)
+	if err := o.Engine.Close(drainCtx); err != nil {
+		if hardStop(ctx).Err() != nil {
+			fmt.Fprintf(stderr, "prodbench: interrupted again: messages in flight were failed as closed\n")
+		} else {
+			fmt.Fprintf(stderr, "prodbench: messages still in flight after %v were failed as closed\n", f.drain)
+		}
 	}
+	cancelDrain()
 	end := time.Now()
 	if err := stopProfile(); err != nil {
 		fmt.Fprintf(stderr, "prodbench: profile: %v\n", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/prodbench/prodbench/report"
 )
 
 var (
@@ -168,5 +171,52 @@ func TestBadInputUnderMemoryLimit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOutDirNotWritable: an --out that cannot be created fails before the
+// run starts, with exit 2 and one line naming it.
+func TestOutDirNotWritable(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(file, "out") // a path under a regular file
+	code, _, stderr := cli(context.Background(), "run", "testdata/short.yaml", "--out", out)
+	if code != exitUsage || !strings.HasPrefix(stderr, "prodbench: run: --out: ") || !strings.Contains(stderr, out) || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("exit %d, stderr %q; want exit 2 and one line naming %s", code, stderr, out)
+	}
+}
+
+// TestResultWriteFallback: when the result directory cannot be written at
+// the end, the summary is still printed, the result goes to a fallback
+// directory under os.TempDir() that the error names, and the run exits 1.
+// Not parallel: it replaces writeResult.
+func TestResultWriteFallback(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	out := filepath.Join(t.TempDir(), "out")
+	saved := writeResult
+	t.Cleanup(func() { writeResult = saved })
+	writeResult = func(dir string, res *report.Result) error {
+		if dir == out {
+			return errors.New("disk full")
+		}
+		return saved(dir, res)
+	}
+	code, stdout, stderr := cli(context.Background(), "run", "testdata/short.yaml", "--out", out)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "short") {
+		t.Errorf("no summary on stdout: %q", stdout)
+	}
+	matches, _ := filepath.Glob(filepath.Join(tmp, "prodbench-results", "out-*", report.ResultFile))
+	if len(matches) != 1 {
+		t.Fatalf("fallback results %v; stderr:\n%s", matches, stderr)
+	}
+	if fb := filepath.Dir(matches[0]); !strings.Contains(stderr, "disk full; wrote them to "+fb) {
+		t.Errorf("stderr does not name the fallback %s:\n%s", fb, stderr)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzUnmarshalResult checks that UnmarshalResult (result.json from disk,
@@ -19,6 +20,9 @@ func FuzzUnmarshalResult(f *testing.F) {
 	f.Add([]byte(`{"schema_version": 1, "latency": {"histogram": "HISTFAAAAB94nJNpmSzMwMDAxAABzFCaEUrDAAAfxwFW"}}`))
 	f.Add([]byte(`{"schema_version": 1, "intervals": [{"start_ns": -1, "end_ns": -9223372036854775808}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang would stall the fuzzer silently; crash with the input instead.
+		timer := time.AfterFunc(5*time.Second, func() { panic("hung on " + string(data)) })
+		defer timer.Stop()
 		res, err := UnmarshalResult(data)
 		if err != nil {
 			return

@@ -7,7 +7,7 @@ BIN       := bin/prodbench
 SCENARIO  ?= scenarios/quickstart.yaml
 STATICCHECK_VERSION := 2026.2.2
 
-.PHONY: all build image run test test-short bench bench-regress bench-baseline bench-ab bench-peers bench-shards lint fmt vet clean
+.PHONY: all build image run test test-short fuzz bench bench-regress bench-baseline bench-ab bench-peers bench-shards lint fmt vet clean
 
 all: build
 
@@ -37,6 +37,23 @@ test:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 8m ./...
 	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag|TestSweepLingerBatch|TestCapacitySim|TestShardsMatchOneProcess|TestScriptedFaults|TestOnBatchWarmupWindow' ./cmd/prodbench ./producer ./producer/kafka ./producer/franz ./workload
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# The fuzz targets of every parser of user input (scenario and OMB
+# workload YAML, properties files, thresholds, --target URLs, result.json,
+# .hlog), as package:Target. `make test` runs each for 3 s; `make fuzz`
+# for FUZZTIME each. A crasher is saved under the package's
+# testdata/fuzz/<Target>/: fix it and commit it as a seed.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./workload:FuzzParse ./workload:FuzzParseOMB ./workload:FuzzParseProperties \
+  ./report/verdict:FuzzParseThreshold ./report:FuzzUnmarshalResult ./report:FuzzReadHistogramLog \
+  ./cmd/prodbench:FuzzApplyURL
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; f=$${t##*:}; \
+	  echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 test-short:
 	$(GO) test -count=1 -short ./...

@@ -180,12 +180,16 @@ func Load(dir string) (*Result, error) {
 // WriteFileAtomic writes data to a temporary file next to path, syncs it and
 // renames it to path (mode 0644), so readers see the old file or the whole
 // new one, never a part. On error the temporary file is removed and the
-// error names path. The sweep and capacity reports use it too.
+// error names path. Temporary files of path left by an earlier write that
+// was killed (SIGKILL, power loss) are removed first, so two writers of
+// the same path at once are not supported. The sweep and capacity reports
+// use it too.
 func WriteFileAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	removeStaleTemps(dir, base)
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -211,6 +215,29 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// removeStaleTemps removes the temporary files WriteFileAtomic left for
+// base in dir when a write was killed before its rename. Errors are
+// ignored: a leftover is untidy, not wrong.
+func removeStaleTemps(dir, base string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	for _, p := range stale {
+		_ = os.Remove(p)
+	}
+}
+
+// globEscape escapes the filepath.Match metacharacters in s.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // syncDir fsyncs dir so the renames are durable; errors are ignored (some

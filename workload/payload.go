@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -61,6 +62,10 @@ const (
 	MaxTemplateSize = 64 << 10
 	// MaxPayloadFiles is the most entries payload files may list.
 	MaxPayloadFiles = 100_000
+	// MaxPayloadFileSize is the largest payload file read: 64 MiB (a
+	// message each with files, split on the delimiter with file). Larger
+	// files, devices, FIFOs and sockets are refused before reading.
+	MaxPayloadFileSize = 64 << 20
 )
 
 // Message describes the messages' values.
@@ -468,22 +473,23 @@ func newJSONPayload(s *Scenario) (*listPayload, error) {
 	return lp, nil
 }
 
+// PayloadPath is the path a payload file (or glob pattern) f names:
+// relative paths are relative to the scenario file's directory (s.File),
+// or to the working directory for a scenario not read from a file.
+func (s *Scenario) PayloadPath(f string) string {
+	if filepath.IsAbs(f) || s.File == "" {
+		return f
+	}
+	return filepath.Join(filepath.Dir(s.File), f)
+}
+
 // newFilePayload reads the payload files.
 func newFilePayload(s *Scenario) (*listPayload, error) {
 	p := s.Message.Payload
-	dir := ""
-	if s.File != "" {
-		dir = filepath.Dir(s.File)
-	}
-	resolve := func(f string) string {
-		if filepath.IsAbs(f) || dir == "" {
-			return f
-		}
-		return filepath.Join(dir, f)
-	}
+	resolve := s.PayloadPath
 	lp := &listPayload{off: []int64{0}, base: streamStart(s.Seed, streamOffsets), random: true}
 	read := func(field, path string) ([]byte, *Error) {
-		b, err := os.ReadFile(path)
+		b, err := readPayloadFile(path, MaxPayloadFileSize)
 		if err != nil {
 			return nil, s.errorf(field, "%v", err)
 		}
@@ -507,12 +513,12 @@ func newFilePayload(s *Scenario) (*listPayload, error) {
 		}
 		for _, piece := range pieces {
 			if len(piece) > int(MaxMessageSize) {
-				return nil, tooBig(field, p.File, len(piece))
+				return nil, tooBig(field, resolve(p.File), len(piece))
 			}
 			lp.add(piece)
 		}
 		if len(lp.off) == 1 {
-			return nil, s.errorf(field, "%s holds no payload", p.File)
+			return nil, s.errorf(field, "%s holds no payload", resolve(p.File))
 		}
 		return lp, nil
 	}
@@ -543,6 +549,56 @@ func newFilePayload(s *Scenario) (*listPayload, error) {
 		return nil, s.errorf("message.payload.files", "no payload files found")
 	}
 	return lp, nil
+}
+
+// readPayloadFile reads the regular file at path, at most limit bytes.
+// Directories, devices, FIFOs and sockets are refused before opening (a
+// read of /dev/zero or a FIFO would never end), and the read itself is
+// bounded too, in case the file grows or is swapped after the check. Its
+// errors name the path.
+func readPayloadFile(path string, limit int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch m := st.Mode(); {
+	case m.IsDir():
+		return nil, fmt.Errorf("%s is a directory, not a payload file", path)
+	case !m.IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (%s): devices, FIFOs and sockets are refused", path, fileKind(m))
+	case st.Size() > limit:
+		return nil, fmt.Errorf("%s is %v, larger than the %v payload file limit", path, Size(st.Size()), Size(limit))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than the %v payload file limit", path, Size(limit))
+	}
+	return b, nil
+}
+
+// fileKind names a non-regular file's type for errors.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "irregular: " + m.String()
 }
 
 // splitNonEmpty splits b on sep, dropping empty pieces.

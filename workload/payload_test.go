@@ -234,7 +234,7 @@ func TestPayloadFiles(t *testing.T) {
 		want    string
 	}{
 		{Payload{Kind: PayloadFile, Files: []string{"a.json", "*.nothing"}}, "message.payload.files[1]: no file matches"},
-		{Payload{Kind: PayloadFile, File: "missing.txt"}, "message.payload.file: open "},
+		{Payload{Kind: PayloadFile, File: "missing.txt"}, "message.payload.file: stat "},
 	} {
 		s := payloadScenario(t, Message{Payload: tc.payload}, dir)
 		_, err := NewPayloadGen(s)

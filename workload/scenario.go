@@ -40,6 +40,13 @@ const (
 	MaxTopicNameLen = 249
 	// MaxTopics is the largest number of topics a scenario may list.
 	MaxTopics = 10_000
+	// MaxPartitions is the largest partition count of one topic: 100,000
+	// (per-partition state sizes memory; real clusters hold far fewer
+	// partitions per topic).
+	MaxPartitions = 100_000
+	// MaxTotalPartitions is the largest partition count summed over a
+	// scenario's topics: 1,000,000.
+	MaxTotalPartitions = 1_000_000
 )
 
 // Topic selections (Scenario.TopicSelection).

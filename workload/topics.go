@@ -2,7 +2,6 @@ package workload
 
 import (
 	"fmt"
-	"math"
 )
 
 // Topic is one topic the scenario writes to.
@@ -43,6 +42,7 @@ func (s *Scenario) validateTopics() *Error {
 		return s.errorf("topic_selection", "unknown topic selection %s (want %s or %s)", quote(s.TopicSelection), TopicSelectionWeighted, TopicSelectionFanout)
 	}
 	first := make(map[string]int, len(s.Topics))
+	total := 0
 	for i, t := range s.Topics {
 		p := fmt.Sprintf("topics[%d]", i)
 		if err := s.validateName(p+".name", t.Name, MaxTopicNameLen); err != nil {
@@ -57,8 +57,11 @@ func (s *Scenario) validateTopics() *Error {
 			return s.errorf(p+".partitions", "required (at least 1)")
 		case t.Partitions < 1:
 			return s.errorf(p+".partitions", "must be at least 1, got %d", t.Partitions)
-		case t.Partitions > math.MaxInt32:
-			return s.errorf(p+".partitions", "must be at most %d, got %d", math.MaxInt32, t.Partitions)
+		case t.Partitions > MaxPartitions:
+			return s.errorf(p+".partitions", "must be at most %d, got %d", MaxPartitions, t.Partitions)
+		}
+		if total += t.Partitions; total > MaxTotalPartitions {
+			return s.errorf(p+".partitions", "the topics' partitions add up to more than %d", MaxTotalPartitions)
 		}
 		if fanout && s.has(p+".weight") {
 			return s.errorf(p+".weight", "not used with topic_selection fanout (every message goes to every topic)")

@@ -2,9 +2,12 @@
 // producers. See the README for the scenario format and DESIGN.md for the
 // data flow.
 //
-// Exit codes: 0 success; 1 the run failed (broker unreachable, results not
-// written); 2 bad input (usage, flags, scenario file); 130 the run was
-// interrupted (its result is still written, marked interrupted).
+// Exit codes: 0 success; 1 the run failed (broker unreachable, results
+// not written where asked); 2 bad input only (usage, flags, scenario file);
+// 70 an internal error (a recovered panic: a bug, never bad input); 130
+// the run was interrupted by SIGINT, 143 by SIGTERM (its result is still
+// written, marked interrupted). A second signal fails the messages in
+// flight and writes the result at once.
 package main
 
 import (
@@ -13,8 +16,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -23,7 +28,9 @@ const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitUsage       = 2
+	exitInternal    = 70 // EX_SOFTWARE: a recovered panic
 	exitInterrupted = 130
+	exitTerminated  = 143 // 128 + SIGTERM: exitInterrupted after SIGTERM
 )
 
 // command is one subcommand: its name, a one-line summary for the usage
@@ -57,10 +64,83 @@ func usage() string {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	ctx, sig := notifySignals(context.Background())
+	code := safeMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if code == exitInterrupted && sig.first() == syscall.SIGTERM {
+		code = exitTerminated
+	}
 	os.Exit(code)
+}
+
+// safeMain is Main turning a panic into one error line (with the stack,
+// for the bug report) and exitInternal, so that a crash never exits 2,
+// the bad-input code. A panic in another goroutine still ends the process
+// through the Go runtime (exit 2): recover reaches only this goroutine.
+func safeMain(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "prodbench: internal error (a bug, please report it): %v\n%s", r, debug.Stack())
+			code = exitInternal
+		}
+	}()
+	return Main(ctx, args, stdout, stderr)
+}
+
+// signals records the process's interrupt signals: the first (SIGINT or
+// SIGTERM) cancels the run's context, the second cancels its hard-stop
+// context (see hardStop).
+type signals struct {
+	mu  sync.Mutex
+	sig os.Signal
+}
+
+// first is the first signal received, or nil.
+func (s *signals) first() os.Signal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sig
+}
+
+// notifySignals returns a context ended by the first SIGINT or SIGTERM and
+// carrying a hard-stop context ended by the second one.
+func notifySignals(parent context.Context) (context.Context, *signals) {
+	ctx, cancel := context.WithCancel(parent)
+	hard, cancelHard := context.WithCancel(context.Background())
+	s := &signals{}
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for n := 0; ; n++ {
+			sig := <-ch
+			if n == 0 {
+				s.mu.Lock()
+				s.sig = sig
+				s.mu.Unlock()
+				cancel()
+				continue
+			}
+			cancelHard()
+		}
+	}()
+	return withHardStop(ctx, hard), s
+}
+
+// hardStopKey is the context key of the hard-stop context.
+type hardStopKey struct{}
+
+// withHardStop returns ctx carrying hard: when hard ends (a second
+// Ctrl-C), the drain after an interrupt stops waiting and fails the
+// messages in flight.
+func withHardStop(ctx, hard context.Context) context.Context {
+	return context.WithValue(ctx, hardStopKey{}, hard)
+}
+
+// hardStop is ctx's hard-stop context, or a context that never ends.
+func hardStop(ctx context.Context) context.Context {
+	if h, ok := ctx.Value(hardStopKey{}).(context.Context); ok {
+		return h
+	}
+	return context.Background()
 }
 
 // Main runs the prodbench command line with args (without the program

@@ -181,6 +181,37 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// writeResult writes a run's result directory; tests replace it to make
+// the final write fail.
+var writeResult = report.Write
+
+// checkOutDir creates the result directory dir and checks that a file can
+// be created in it, before the run starts: a read-only or missing parent
+// is found before the run, not after it. created reports that dir did not
+// exist before.
+func checkOutDir(dir string) (created bool, err error) {
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		created = true
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".prodbench-probe-*")
+	if err != nil {
+		return created, fmt.Errorf("%s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	return created, os.Remove(probe.Name())
+}
+
+// fallbackDir is where a run's results go when its result directory
+// cannot be written at the end: os.TempDir()/prodbench-results/<base of
+// dir>-<UTC time>.
+func fallbackDir(dir string) string {
+	return filepath.Join(os.TempDir(), "prodbench-results",
+		fmt.Sprintf("%s-%s", filepath.Base(filepath.Clean(dir)), time.Now().UTC().Format("20060102T150405.000Z")))
+}
+
 // parseThresholds parses the scenario's thresholds (errors at their line)
 // and the --threshold flags.
 func parseThresholds(s *workload.Scenario, flags []string) ([]verdict.Threshold, error) {
@@ -244,10 +275,17 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 	cfg.OnBatch = func(info producer.BatchInfo, reason string) {
 		rec.Batch(int(info.Records), int(info.UncompressedBytes), int(info.CompressedBytes), reason)
 	}
+	created, err := checkOutDir(dir)
+	if err != nil {
+		return nil, fail(stderr, exitUsage, "run: --out: %v", err)
+	}
 	openCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	o, err := openEngine(openCtx, s, cfg, f, stderr)
 	cancel()
 	if err != nil {
+		if created {
+			_ = os.Remove(dir) // no empty result directory after a failed start
+		}
 		var oe *openError
 		if errors.As(err, &oe) && oe.usage {
 			return nil, fail(stderr, exitUsage, "run: %v", err)
@@ -255,10 +293,6 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	defer release(o)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		_ = closeWithin(o.Engine, time.Second)
-		return nil, fail(stderr, exitFailure, "run: %v", err)
-	}
 	stopProfile, err := startProfiles(f.cpuProf, f.memProf)
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
@@ -306,15 +340,24 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		MaxStartDelay: maxStartDelay(startAt), Tick: func(now time.Time) { live(rec.Tick(now)) }})
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
+		if se := (*workload.Error)(nil); errors.As(err, &se) {
+			return nil, fail(stderr, exitUsage, "run: %v", err) // bad input found late: a payload file
+		}
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	if info.Interrupted {
-		fmt.Fprintf(stderr, "prodbench: interrupted after %d of %d messages; waiting up to %v for messages in flight\n",
+		fmt.Fprintf(stderr, "prodbench: interrupted after %d of %d messages; waiting up to %v for messages in flight (interrupt again to fail them now)\n",
 			info.Sent, info.Scheduled, f.drain)
 	}
-	if err := closeWithin(o.Engine, f.drain); err != nil {
-		fmt.Fprintf(stderr, "prodbench: messages still in flight after %v were failed as closed\n", f.drain)
+	drainCtx, cancelDrain := context.WithTimeout(hardStop(ctx), f.drain)
+	if err := o.Engine.Close(drainCtx); err != nil {
+		if hardStop(ctx).Err() != nil {
+			fmt.Fprintf(stderr, "prodbench: interrupted again: messages in flight were failed as closed\n")
+		} else {
+			fmt.Fprintf(stderr, "prodbench: messages still in flight after %v were failed as closed\n", f.drain)
+		}
 	}
+	cancelDrain()
 	end := time.Now()
 	if err := stopProfile(); err != nil {
 		fmt.Fprintf(stderr, "prodbench: profile: %v\n", err)
@@ -338,8 +381,19 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 			verdict.Record(res, out)
 		}
 	}
-	if err := report.Write(dir, res); err != nil {
-		return nil, fail(stderr, exitFailure, "run: writing results: %v", err)
+	writeErr := writeResult(dir, res)
+	if writeErr != nil {
+		fallback := fallbackDir(dir)
+		if err := os.MkdirAll(fallback, 0o755); err == nil {
+			err = writeResult(fallback, res)
+		}
+		if err == nil {
+			fmt.Fprintf(stderr, "prodbench: writing results to %s failed: %v; wrote them to %s instead\n", dir, writeErr, fallback)
+			dir = fallback
+		} else {
+			fmt.Fprintf(stderr, "prodbench: writing results to %s failed: %v; the fallback %s failed too: %v\n", dir, writeErr, fallback, err)
+			dir = ""
+		}
 	}
 	if sum, ok := o.Info["summary"].(string); ok && sum != "" {
 		fmt.Fprintf(stdout, "%s\n", sum)
@@ -362,6 +416,10 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		if err := emitResult(stdout, res); err != nil {
 			fmt.Fprintf(stderr, "prodbench: --emit-result: %v\n", err)
 		}
+	}
+	if writeErr != nil {
+		// The summary above is the evidence; exit 1 so CI notices.
+		return res, exitFailure
 	}
 	fmt.Fprintf(stderr, "prodbench: results in %s\n", dir)
 	if info.Interrupted {

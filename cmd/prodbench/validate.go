@@ -289,12 +289,16 @@ func describeMessage(s *workload.Scenario) string {
 		content = "json records from a template"
 	case workload.PayloadFile:
 		if p.File != "" {
-			content = "file " + p.File
+			content = "file " + s.PayloadPath(p.File)
 			if p.Delimiter != nil {
 				content += fmt.Sprintf(" split on %q", *p.Delimiter)
 			}
 		} else {
-			content = "files " + strings.Join(p.Files, ", ")
+			files := make([]string, len(p.Files))
+			for i, f := range p.Files {
+				files[i] = s.PayloadPath(f)
+			}
+			content = "files " + strings.Join(files, ", ")
 		}
 	default:
 		content = p.Kind

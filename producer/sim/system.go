@@ -123,6 +123,9 @@ func init() {
 		Validate:  validate,
 		ApplyURL: func(cfg any, raw string) error {
 			if rest := strings.TrimPrefix(raw, Kind+"://"); rest != "" {
+				if strings.Contains(rest, "@") { // never echo user info: it may hold a password
+					return fmt.Errorf("sim:// takes no address (configure the simulator in the target block)")
+				}
 				return fmt.Errorf("sim:// takes no address (configure the simulator in the target block), got %q", rest)
 			}
 			return nil

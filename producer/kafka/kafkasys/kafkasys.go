@@ -152,6 +152,10 @@ func applyURL(c any, raw string) error {
 		return fmt.Errorf("want kafka://host:port[,host:port...]")
 	}
 	rest = strings.TrimSuffix(rest, "/")
+	if strings.Contains(rest, "@") {
+		// Never echo it: the part before @ may be a password.
+		return fmt.Errorf("kafka URL: user info (user:password@) is not supported: give SASL credentials in the scenario's target.sasl")
+	}
 	bs, err := ParseBrokers(rest)
 	if err != nil {
 		return fmt.Errorf("kafka URL: %v", err)

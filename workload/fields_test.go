@@ -144,7 +144,7 @@ func TestFieldErrors(t *testing.T) {
 		// --- target
 		{"target kind", "", "target: {kind: plusar}", `x.yaml:11: target.kind: unknown kind "plusar" (did you mean "pulsar"?)`},
 		{"target broker", "", "target:\n  brokers: [\"localhost:9092\", \"nohost\"]", `x.yaml:12: target.brokers[1]: want host:port with a port from 1 to 65535, got "nohost"`},
-		{"sim on kafka", "", "target: {sim: {brokers: 2}}", `x.yaml:11: target.sim: unknown field (want one of: brokers, tls, sasl, kafka_version, create_topics, replication_factor, topic_configs)`},
+		{"sim on kafka", "", "target: {sim: {brokers: 2}}", `x.yaml:11: target.sim: unknown field (want one of: brokers, tls, sasl, kafka_version, create_topics, replication_factor, topic_configs, faults)`},
 		{"brokers on sim", "", "target: {kind: sim, brokers: [\"a:1\"]}", `x.yaml:11: target.brokers: unknown field (want one of: sim)`},
 		{"sim error name", "", "target:\n  kind: sim\n  sim:\n    errors:\n      NOT_LEADER_OR_FOLOWER: 0.1", `x.yaml:15: target.sim.errors.NOT_LEADER_OR_FOLOWER: unknown Kafka error name (did you mean "NOT_LEADER_OR_FOLLOWER"?)`},
 		{"sim error unknown", "", "target: {kind: sim, sim: {errors: {BROKEN: 0.1}}}", `x.yaml:11: target.sim.errors.BROKEN: unknown Kafka error name (want a Kafka protocol error name such as NOT_LEADER_OR_FOLLOWER or REQUEST_TIMED_OUT)`},

@@ -498,7 +498,8 @@ func NewResult(s Summary) (*Result, error) {
 			Mean:    finite(s.InFlightMean),
 			Max:     s.InFlightMax,
 		},
-		Intervals: intervals,
+		Intervals:     intervals,
+		SendBlockedNs: int64(s.SendBlocked),
 	}, nil
 }
 

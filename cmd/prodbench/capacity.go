@@ -276,7 +276,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			if rc == exitUsage {
 				code = exitUsage
 			}
-		case res.Status != report.StatusComplete || rc == exitInterrupted:
+		case res.Status == report.StatusInterrupted || rc == exitInterrupted:
 			st.Status = sweep.StatusInterrupted
 			fmt.Fprintln(stderr, "interrupted")
 			code, ok = exitInterrupted, false
@@ -299,6 +299,13 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				fmt.Fprintf(stderr, "FAIL  limited by %s: %s\n", ev.LimitName(), ev.Reason)
 			}
 			pass = ev.Pass
+			if ev.Limit == sweep.LimitGenerator {
+				// Higher rates would measure the generator too, and
+				// bisecting below it finds the generator's limit, not
+				// the system's: stop here.
+				fmt.Fprintln(stderr, "prodbench: capacity: generator limit: the search stops (the steps above would measure the load generator, not the system under test)")
+				ok = false
+			}
 		}
 		c.Steps = append(c.Steps, st)
 		c.EndedAt = time.Now().UTC()

@@ -306,7 +306,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			mp.Status, mp.Error = sweep.StatusFailed, lastLine(log.Bytes())
 			fmt.Fprintf(stderr, "prodbench: sweep point %s failed: %s\n", pt.Label, mp.Error)
 			code = exitFailure
-		case res.Status != report.StatusComplete || rc == exitInterrupted:
+		case res.Status == report.StatusInterrupted || rc == exitInterrupted:
 			mp.Status, mp.Evaluation = sweep.StatusInterrupted, nil
 		default:
 			ev, err := sweep.Evaluate(res, slo, sendWindow(pt.Scenario))
@@ -413,7 +413,7 @@ func resumeManifest(dir string, m *sweep.Manifest) (int, error) {
 		mp.Dir = old.Points[i].Dir
 		mp.ElapsedNs = old.Points[i].ElapsedNs
 		res, err := report.ReadResult(filepath.Join(dir, mp.Dir, report.ResultFile))
-		if err != nil || res.Status != report.StatusComplete {
+		if err != nil || res.Status == report.StatusInterrupted {
 			if old.Points[i].Status != sweep.StatusPending {
 				mp.Status = old.Points[i].Status
 				if mp.Status == sweep.StatusComplete {

@@ -140,3 +140,40 @@ func TestVerdictFranzMissingTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictWholeRunTargetProfiles: the whole-run target of ramp and sine
+// profiles is what the schedule had due in the measured window, not the
+// profile's average: sine 2000±1000 msg/s over 2 s periods, 4 s run, 1 s
+// warmup has 5,363 messages due in 3 s (1,787.8 msg/s); ramp 500→4000
+// msg/s over 4 s has 8,062.5 due (2,687.5 msg/s).
+func TestVerdictWholeRunTargetProfiles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, rate string
+		want       float64
+	}{
+		{"sine", "rate:\n  profile: sine\n  mean: 2000\n  amplitude: 1000\n  period: 2s\n", 1787.8},
+		{"ramp", "rate:\n  profile: ramp\n  from: 500\n  to: 4000\n  over: 4s\n", 2687.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			body := strings.Replace(string(mustRead(t, "testdata/short.yaml")), "duration: 1200ms", "duration: 4s", 1)
+			body = strings.Replace(body, "warmup: 200ms", "warmup: 1s", 1)
+			body = strings.Replace(body, "rate:\n  messages_per_second: 2000\n", tc.rate, 1)
+			if !strings.Contains(body, "profile: "+tc.name) {
+				t.Fatalf("rate block not replaced:\n%s", body)
+			}
+			out := filepath.Join(t.TempDir(), "out")
+			code, stdout, stderr := cli(context.Background(), "run", "--quiet", "--out", out, writeScenario(t, body+"target:\n  kind: sim\n"))
+			if code != exitOK && code != exitThresholds {
+				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			res := readResult(t, out)
+			// The measured window may end a little after 4 s (the last
+			// acks): allow 2%.
+			if got := res.TargetRateMsgsPerSec; got < tc.want*0.98 || got > tc.want*1.01 {
+				t.Fatalf("whole-run target %.1f msg/s, want %.1f (due in the measured window)", got, tc.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/prodbench/prodbench/report"
+	"github.com/prodbench/prodbench/report/verdict"
 )
 
 // verdictScenario writes testdata/short.yaml with the duration and rate
@@ -175,5 +177,38 @@ func TestVerdictWholeRunTargetProfiles(t *testing.T) {
 				t.Fatalf("whole-run target %.1f msg/s, want %.1f (due in the measured window)", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestVersionAndHelpThresholds: --version names the Go version; help
+// thresholds gives the grammar (every metric, the operators, the units).
+func TestVersionAndHelpThresholds(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := cli(context.Background(), "--version")
+	if code != exitOK || !strings.HasPrefix(stdout, "prodbench ") || !strings.Contains(stdout, runtime.Version()) || !strings.Contains(stdout, "revision") {
+		t.Errorf("--version: exit %d, %q", code, stdout)
+	}
+	code, stdout, _ = cli(context.Background(), "help", "thresholds")
+	if code != exitOK {
+		t.Fatalf("help thresholds: exit %d", code)
+	}
+	for _, want := range []string{"p99.9", "med", "max", "mean", "throughput", "mb_per_s", "error_rate", "<=", ">=", "20ms", "0.1%", "exits\n99"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("help thresholds does not mention %q", want)
+		}
+	}
+	// Every example in the help parses.
+	for _, line := range strings.Split(stdout, "\n") {
+		if !strings.HasPrefix(line, "  prodbench run") {
+			continue
+		}
+		for _, part := range strings.Split(line, "'")[1:] {
+			if strings.HasPrefix(part, " --threshold") || strings.TrimSpace(part) == "" {
+				continue
+			}
+			if _, err := verdict.ParseThreshold(part); err != nil {
+				t.Errorf("help example %q: %v", part, err)
+			}
+		}
 	}
 }

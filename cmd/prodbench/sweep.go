@@ -211,6 +211,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&out, "out", "", "sweep directory; an existing one is resumed (default results/<scenario>-sweep-<UTC timestamp>)")
 	addTargetFlags(fs, &rf, "point")
 	fs.DurationVar(&rf.duration, "duration", 0, "override every point's duration (warmup included)")
+	fs.DurationVar(&rf.warmup, "warmup", 0, "override every point's warmup (sent, not measured; shorter than the duration)")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=20ms or error_rate=0.1% (repeatable)")
 	if err := fs.Parse(args); err != nil {

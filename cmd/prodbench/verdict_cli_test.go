@@ -212,3 +212,33 @@ func TestVersionAndHelpThresholds(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmupFlag: --warmup overrides the scenario's warmup (the result's
+// window says so) and is validated: negative, or not shorter than the
+// duration, is bad input (exit 2, one line); run, sweep and capacity all
+// take it.
+func TestWarmupFlag(t *testing.T) {
+	t.Parallel()
+	scenario := verdictScenario(t, "1200ms", 500, "target:\n  kind: sim\n")
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := cli(context.Background(), "run", "--quiet", "--out", out, "--warmup", "500ms", scenario)
+	if code != exitOK && code != exitThresholds {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if res := readResult(t, out); res.WarmupNs != int64(500*time.Millisecond) {
+		t.Fatalf("warmup %v, want 500ms", time.Duration(res.WarmupNs))
+	}
+	for _, args := range [][]string{{"--warmup", "-1s"}, {"--warmup", "2s"}, {"--warmup", "1s", "--duration", "800ms"}} {
+		code, _, stderr := cli(context.Background(), append([]string{"run", "--out", filepath.Join(t.TempDir(), "x"), scenario}, args...)...)
+		if code != exitUsage || !strings.Contains(stderr, "--warmup") && !strings.Contains(stderr, "--duration") ||
+			strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", args, code, stderr)
+		}
+	}
+	for _, cmd := range []string{"sweep", "capacity"} {
+		_, stdout, _ := cli(context.Background(), "help", cmd)
+		if !strings.Contains(stdout, "--warmup") {
+			t.Errorf("%s has no --warmup flag", cmd)
+		}
+	}
+}

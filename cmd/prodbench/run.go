@@ -395,6 +395,7 @@ func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o
 		res.Scenario.Spec = spec
 	}
 	res.Options = optionsJSON(cfg, o)
+	res.EngineCaps = &report.EngineCaps{Batches: o.Caps.Batches, Compression: o.Caps.Compression}
 	res.Environment = report.CollectEnvironment()
 	res.ClosedLoop = info.ClosedLoop
 	if !info.ClosedLoop {

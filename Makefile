@@ -7,7 +7,7 @@ BIN       := bin/prodbench
 SCENARIO  ?= scenarios/quickstart.yaml
 STATICCHECK_VERSION := 2026.2.2
 
-.PHONY: all build image run test test-short bench bench-regress bench-baseline bench-peers lint fmt vet clean
+.PHONY: all build image run test test-short bench bench-regress bench-ab bench-baseline bench-peers lint fmt vet clean
 
 all: build
 
@@ -63,6 +63,13 @@ bench-regress: build
 	  cat $(REGRESS_OUT)/$$s/verdict.md; \
 	  if [ $$rc -ne 0 ]; then echo "bench-regress: $$s regressed (exit $$rc)"; exit $$rc; fi; \
 	done
+
+# A/B regression check of two builds on this machine: builds BASE (a git
+# revision) and the work tree, runs scenarios/ci-quick.yaml with each,
+# alternated A B A B (COUNT=5 each, one embedded broker per run), then
+# compare --baseline A B. make bench-ab BASE=origin/main
+bench-ab:
+	GO=$(GO) BASE=$(BASE) ./scripts/bench-ab.sh
 
 # Re-record the baselines (on the machine kind CI runs on), then commit them.
 bench-baseline: build

@@ -16,10 +16,14 @@ const (
 	// of a generator that kept up with its schedule; offered counts every
 	// message handed to the producer (acked or failed).
 	MinAchievedFraction = 0.99
-	// MinBlockedFraction is the share of the measured window (1%) Send
-	// must have spent blocked on the pending limits (Result.SendBlockedNs)
-	// for the run to count as pushed back by the system under test.
-	MinBlockedFraction = 0.01
+	// MinBlockedFraction is the share of the measured window (10%) Send
+	// must have spent blocked on the pending limits (Result.SendBlockedNs,
+	// summed over workers) for the run to count as pushed back by the
+	// system under test. The engine times every Send of 50 µs or more,
+	// which on an overloaded machine includes a worker descheduled inside
+	// Send (a few % of the window); a system under test that pushes back
+	// holds the workers in Send for much of the window.
+	MinBlockedFraction = 0.10
 )
 
 // ClosedLoopNote is the plain statement the reports print for a closed-loop

@@ -68,6 +68,8 @@ type shard struct {
 	// Latencies clamped (whole run, after warmup): above HighestLatencyNs,
 	// below zero.
 	clampedHigh, clampedNeg atomic.Int64
+	// tBlocked sums the ns Send was blocked (SendBlocked), after warmup.
+	tBlocked atomic.Int64
 
 	mu sync.Mutex
 	// Acked messages and payload bytes of the current interval, guarded by
@@ -190,6 +192,17 @@ func (r *Recorder) Sent(intendedNs int64, bytes int) {
 	if intendedNs >= r.warmupEnd {
 		s.tSent.Add(1)
 		s.tSentBytes.Add(int64(bytes))
+	}
+}
+
+// SendBlocked adds blockedNs, the time one Send call was blocked on the
+// producer's pending limits, to the run's send blocked time when the
+// message (intended at intendedNs, Unix ns) is after warmup
+// (Summary.SendBlocked). It implements workload.BlockObserver and never
+// allocates.
+func (r *Recorder) SendBlocked(intendedNs, blockedNs int64) {
+	if intendedNs >= r.warmupEnd && blockedNs > 0 {
+		r.shardFor(intendedNs, 0).tBlocked.Add(blockedNs)
 	}
 }
 
@@ -511,6 +524,10 @@ type Summary struct {
 	FailedLatency *hdrhistogram.Histogram
 	// Batches sums the batches reported through Batch.
 	Batches BatchTotals
+	// SendBlocked is the time, summed over workers, that Send calls of
+	// measured messages were blocked on the producer's pending limits
+	// (see SendBlocked).
+	SendBlocked time.Duration
 	// InFlightSampled is true when some interval sampled the produce
 	// requests in flight (see SetInFlight); InFlightMean and InFlightMax
 	// are the mean and maximum of the samples of intervals after warmup.
@@ -564,6 +581,7 @@ func (r *Recorder) Finish(end time.Time) Summary {
 		sum.Failed += s.tFailed.Load()
 		sum.ClampedHigh += s.clampedHigh.Load()
 		sum.ClampedNegative += s.clampedNeg.Load()
+		sum.SendBlocked += time.Duration(s.tBlocked.Load())
 		s.mu.Lock()
 		for k := range hs {
 			hs[k].Merge(s.thist[k])

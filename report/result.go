@@ -85,6 +85,9 @@ type Result struct {
 	// spent blocked on the producer's pending limits during the measured
 	// window, in ns; the caller fills it. See CheckGenerator.
 	SendBlockedNs int64 `json:"send_blocked_ns"`
+	// EngineCaps says which figures the engine reports; nil when unknown
+	// (older results): reports then print what was recorded.
+	EngineCaps *EngineCaps `json:"engine_caps,omitempty"`
 	// DueInWindow is the number of messages the schedule had due in the
 	// measured window (intended send time in [start+warmup, end)); the
 	// caller fills it, 0 means unknown. See WholeRunTarget.
@@ -506,7 +509,8 @@ func NewResult(s Summary) (*Result, error) {
 			Mean:    finite(s.InFlightMean),
 			Max:     s.InFlightMax,
 		},
-		Intervals: intervals,
+		Intervals:     intervals,
+		SendBlockedNs: int64(s.SendBlocked),
 	}, nil
 }
 

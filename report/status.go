@@ -46,6 +46,16 @@ type ErrorBudget struct {
 	Exceeded bool `json:"exceeded"`
 }
 
+// EngineCaps says which figures the run's engine reports (from the
+// engine registry's Capabilities). Reports print "not applicable" for a
+// figure the engine cannot have, instead of zeros.
+type EngineCaps struct {
+	// Batches is true when the engine reports batches and seal reasons.
+	Batches bool `json:"batches"`
+	// Compression is true when the engine compresses on the client.
+	Compression bool `json:"compression"`
+}
+
 // ThresholdVerdict is one threshold's outcome, persisted in result.json and
 // printed by every report. Package verdict fills it (verdict.Record).
 type ThresholdVerdict struct {

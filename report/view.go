@@ -99,6 +99,13 @@ func environmentString(e Environment) string {
 // batchLines returns the batch statistics of res as (label, text) lines.
 func batchLines(res *Result) [][2]string {
 	b := res.Batches
+	if c := res.EngineCaps; c != nil && !c.Batches && b.Count == 0 {
+		lines := [][2]string{{"batches", "not applicable (the engine sends no batches)"}}
+		if !c.Compression {
+			lines = append(lines, [2]string{"compression", "not applicable (the engine does not compress)"})
+		}
+		return lines
+	}
 	if b.Count == 0 {
 		return [][2]string{{"batches", "none recorded"}}
 	}
@@ -114,6 +121,10 @@ func batchLines(res *Result) [][2]string {
 	}
 	if s := sealedString(b.SealedBy); s != "" {
 		lines = append(lines, [2]string{"sealed by", s})
+	}
+	if c := res.EngineCaps; c != nil && !c.Compression {
+		lines = append(lines, [2]string{"compression", "not applicable (the engine does not compress)"})
+		return lines
 	}
 	lines = append(lines, [2]string{"compression", fmt.Sprintf("ratio %.3f (%d uncompressed record B / %d compressed batch B)",
 		finite(b.CompressionRatio), b.UncompressedBytes, b.CompressedBytes)})

@@ -40,6 +40,23 @@ type Observer interface {
 	Failure(intendedNs, sentNs, ackNs int64, kind string)
 }
 
+// BlockObserver is implemented by an Observer that also wants the time
+// Send spent blocked (report.Recorder does): Run calls SendBlocked after
+// each Send call that took SendBlockedMin or longer — the producer held
+// the worker on its pending limits (max_pending_messages, buffer memory),
+// so the system under test was pushing back — with the message's
+// intended send time (Unix ns) and the call's duration in ns. It is
+// called from the workers and must not block or allocate.
+type BlockObserver interface {
+	SendBlocked(intendedNs, blockedNs int64)
+}
+
+// SendBlockedMin is the shortest Send call counted as blocked (50 µs): a
+// Send that only enqueues takes about a microsecond, so longer calls
+// waited for room under the producer's pending limits (or were
+// descheduled inside Send).
+const SendBlockedMin = 50 * time.Microsecond
+
 // RunOptions are the inputs of Run besides the scenario.
 type RunOptions struct {
 	// Sender receives every message. Required.
@@ -137,6 +154,9 @@ type engine struct {
 	sent     atomic.Int64 // records handed to the Sender
 	finished atomic.Bool  // a worker reached the end of the schedule
 	ticker   *ticker      // open loop only
+
+	// blocked is opts.Recorder when it is a BlockObserver, else nil.
+	blocked BlockObserver
 }
 
 // Run plays s: Workers goroutines share one sequence of messages. Open
@@ -196,6 +216,7 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 	if s.Messages > 0 {
 		e.limit = s.Messages
 	}
+	e.blocked, _ = opts.Recorder.(BlockObserver)
 	maxHdrs := gen.Headers.MaxCount()
 	e.pool.New = func() any {
 		m := &message{eng: e, keyBuf: make([]byte, 0, gen.keyBuf), hdrs: make([]producer.Header, 0, maxHdrs)}
@@ -413,7 +434,13 @@ func (e *engine) send(ctx context.Context, i, intended int64, topic string, clos
 	} else {
 		m.sent = e.now()
 	}
+	sent := m.sent // m may be back in the pool once Send returns
 	e.opts.Sender.Send(ctx, &m.rec, m.done)
+	if e.blocked != nil {
+		if d := e.now() - sent; d >= int64(SendBlockedMin) {
+			e.blocked.SendBlocked(intended, d)
+		}
+	}
 }
 
 // onAck records the outcome of m and returns it to the pool.

@@ -162,6 +162,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.Float64Var(&cf.precision, "precision", 0.05, "stop bisecting when (fail − pass)/pass is at most this")
 	fs.DurationVar(&cf.stepDur, "step-duration", 5*time.Second, "duration of each step, its warmup included")
 	fs.DurationVar(&cf.stepWarmup, "step-warmup", time.Second, "warmup of each step, not measured")
+	fs.DurationVar(&cf.stepWarmup, "warmup", time.Second, "the same as --step-warmup (as on run and sweep)")
 	fs.IntVar(&cf.maxSteps, "max-steps", 30, "most steps the search runs")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	addTargetFlags(fs, &rf, "step")
@@ -276,7 +277,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			if rc == exitUsage {
 				code = exitUsage
 			}
-		case res.Status != report.StatusComplete || rc == exitInterrupted:
+		case res.Status == report.StatusInterrupted || rc == exitInterrupted:
 			st.Status = sweep.StatusInterrupted
 			fmt.Fprintln(stderr, "interrupted")
 			code, ok = exitInterrupted, false
@@ -299,6 +300,13 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				fmt.Fprintf(stderr, "FAIL  limited by %s: %s\n", ev.LimitName(), ev.Reason)
 			}
 			pass = ev.Pass
+			if ev.Limit == sweep.LimitGenerator {
+				// Higher rates would measure the generator too, and
+				// bisecting below it finds the generator's limit, not
+				// the system's: stop here.
+				fmt.Fprintln(stderr, "prodbench: capacity: generator limit: the search stops (the steps above would measure the load generator, not the system under test)")
+				ok = false
+			}
 		}
 		c.Steps = append(c.Steps, st)
 		c.EndedAt = time.Now().UTC()

@@ -60,6 +60,8 @@ func usage() string {
 	}
 	b.WriteString("  prodbench help COMMAND  show a command's flags and examples\n")
 	b.WriteString("  prodbench help systems  list the target systems (kinds, URL schemes, engines)\n")
+	b.WriteString("  prodbench help thresholds  the --threshold syntax (metrics, operators, units)\n")
+	b.WriteString("  prodbench --version     the version, VCS revision and Go version of this binary\n")
 	return b.String()
 }
 
@@ -152,9 +154,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "--version", "version":
+		writeVersion(stdout)
+		return exitOK
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[1] == "systems" {
 			writeSystems(stdout)
+			return exitOK
+		}
+		if len(args) > 1 && args[1] == "thresholds" {
+			fmt.Fprint(stdout, thresholdsHelp)
 			return exitOK
 		}
 		if len(args) > 1 {

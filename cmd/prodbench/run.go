@@ -66,6 +66,7 @@ type runFlags struct {
 	brokers    string
 	out        string
 	duration   time.Duration
+	warmup     time.Duration // --warmup; applied only when given
 	rate       float64
 	retain     bool
 	drain      time.Duration
@@ -103,6 +104,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.emitResult, "emit-result", false, "also print result.json between marker lines on stdout (for kubectl logs | prodbench merge)")
 	fs.StringVar(&f.out, "out", "", "result directory (default results/<scenario>-<UTC timestamp>)")
 	fs.DurationVar(&f.duration, "duration", 0, "override the scenario's duration (warmup included)")
+	fs.DurationVar(&f.warmup, "warmup", 0, "override the scenario's warmup (sent, not measured; 0 or more, shorter than the duration)")
 	fs.Float64Var(&f.rate, "rate", 0, "override a constant-rate scenario's rate, msg/s")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress line")
 	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile of the run (pprof format) to FILE")
@@ -233,9 +235,18 @@ func parseThresholds(s *workload.Scenario, flags []string) ([]verdict.Threshold,
 	return out, nil
 }
 
-// applyOverrides applies --duration, --rate and --engine to s and
-// validates it again.
+// applyOverrides applies --warmup, --duration, --rate and --engine to s
+// and validates it again.
 func applyOverrides(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error {
+	if fs.Lookup("warmup") != nil && fs.Changed("warmup") {
+		if f.warmup < 0 {
+			return fmt.Errorf("--warmup must not be negative, got %v", f.warmup)
+		}
+		if d := s.Duration.D(); d > 0 && !fs.Changed("duration") && f.warmup >= d {
+			return fmt.Errorf("--warmup %v must be shorter than the scenario's duration %v", f.warmup, d)
+		}
+		s.Warmup = workload.Duration(f.warmup)
+	}
 	if fs.Changed("duration") {
 		if f.duration <= s.Warmup.D() {
 			return fmt.Errorf("--duration %v must be longer than the scenario's warmup %v", f.duration, s.Warmup.D())
@@ -443,6 +454,7 @@ func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o
 		res.Scenario.Spec = spec
 	}
 	res.Options = optionsJSON(cfg, o)
+	res.EngineCaps = &report.EngineCaps{Batches: o.Caps.Batches, Compression: o.Caps.Compression}
 	res.Environment = report.CollectEnvironment()
 	res.ClosedLoop = info.ClosedLoop
 	if !info.ClosedLoop {

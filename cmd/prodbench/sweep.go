@@ -211,6 +211,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&out, "out", "", "sweep directory; an existing one is resumed (default results/<scenario>-sweep-<UTC timestamp>)")
 	addTargetFlags(fs, &rf, "point")
 	fs.DurationVar(&rf.duration, "duration", 0, "override every point's duration (warmup included)")
+	fs.DurationVar(&rf.warmup, "warmup", 0, "override every point's warmup (sent, not measured; shorter than the duration)")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=20ms or error_rate=0.1% (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -306,7 +307,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			mp.Status, mp.Error = sweep.StatusFailed, lastLine(log.Bytes())
 			fmt.Fprintf(stderr, "prodbench: sweep point %s failed: %s\n", pt.Label, mp.Error)
 			code = exitFailure
-		case res.Status != report.StatusComplete || rc == exitInterrupted:
+		case res.Status == report.StatusInterrupted || rc == exitInterrupted:
 			mp.Status, mp.Evaluation = sweep.StatusInterrupted, nil
 		default:
 			ev, err := sweep.Evaluate(res, slo, sendWindow(pt.Scenario))
@@ -413,7 +414,7 @@ func resumeManifest(dir string, m *sweep.Manifest) (int, error) {
 		mp.Dir = old.Points[i].Dir
 		mp.ElapsedNs = old.Points[i].ElapsedNs
 		res, err := report.ReadResult(filepath.Join(dir, mp.Dir, report.ResultFile))
-		if err != nil || res.Status != report.StatusComplete {
+		if err != nil || res.Status == report.StatusInterrupted {
 			if old.Points[i].Status != sweep.StatusPending {
 				mp.Status = old.Points[i].Status
 				if mp.Status == sweep.StatusComplete {

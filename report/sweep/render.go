@@ -136,6 +136,8 @@ func shortReason(ev *Evaluation) string {
 			return "generator: sent " + rateString(ev.Metrics.OfferedMsgsPerSec) + " msg/s"
 		}
 		return "generator: lag p99 " + oneDecimalMs(ev.Metrics.LagP99Ns) + " ms"
+	case LimitBackpressure:
+		return "pushed back: sent " + rateString(ev.Metrics.OfferedMsgsPerSec) + " msg/s"
 	}
 	return ev.Reason
 }

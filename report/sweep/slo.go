@@ -132,6 +132,11 @@ const (
 	// it sent fewer messages than scheduled); the numbers describe the
 	// generator, not the broker.
 	LimitGenerator = "generator"
+	// LimitBackpressure: the system under test pushed back — Send was
+	// blocked on the producer's pending limits (or sends failed as
+	// queue_full / send_timeout) and the generator could not offer its
+	// schedule. A limit of the system, not of the generator.
+	LimitBackpressure = "backpressure"
 	// LimitIncomplete: the run was interrupted or failed before it
 	// finished; it says nothing about the limit.
 	LimitIncomplete = "incomplete"
@@ -140,6 +145,22 @@ const (
 // MinOfferedFraction is the lowest sent/scheduled ratio of a generator
 // that offered its load (99%, as report.MinAchievedFraction).
 const MinOfferedFraction = report.MinAchievedFraction
+
+// MaxLagShareOfBound is the share (10%) of the tightest latency bound of
+// the SLO that a saturated generator's schedule lag p99 must reach for
+// Evaluate to fail the run as LimitGenerator; below it the lag is noted.
+const MaxLagShareOfBound = 0.1
+
+// tightest returns the smallest latency bound of slo, ns.
+func tightest(slo SLO) int64 {
+	var b int64
+	for i, o := range slo.Latency {
+		if i == 0 || o.MaxNs < b {
+			b = o.MaxNs
+		}
+	}
+	return b
+}
 
 // Metrics summarises one run for the sweep and capacity tables. Rates are
 // per second of the run's measured window; latencies in ns.
@@ -237,8 +258,14 @@ type Evaluation struct {
 //   - LimitIncomplete when it was interrupted;
 //   - LimitErrors when its status is report.StatusFailed (nothing acked
 //     for a stretch);
-//   - LimitGenerator when the generator sent less than MinOfferedFraction
-//     of its schedule, or a latency objective was missed while the
+//   - LimitBackpressure when the generator sent less than
+//     MinOfferedFraction of its schedule because the system under test
+//     pushed back (report.CheckGenerator's Backpressure);
+//   - LimitGenerator when the generator was saturated
+//     (report.CheckGenerator's Saturated: it fell behind while Send was
+//     not blocked) and the service time met every missed objective —
+//     such a step never passes, so it is never a capacity — or sent
+//     less than MinOfferedFraction of its schedule, or a latency objective was missed while the
 //     schedule lag p99 was above report.MaxScheduleLagP99Ns and the
 //     service time (actual send to ack) met every missed objective — the
 //     lateness was the generator's, not the broker's;
@@ -298,7 +325,15 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 	}
 	ran := res.Status != report.StatusInterrupted && res.Status != ""
 	failed := res.Status == report.StatusFailed
-	ev.Pass = ran && !failed && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall
+	g := report.CheckGenerator(res)
+	// A saturated generator whose lateness is small against the tightest
+	// latency bound (under MaxLagShareOfBound of it) cannot change the
+	// SLO verdict: noted, not failed.
+	if g.Saturated && !shortfall && len(slo.Latency) > 0 && float64(m.LagP99Ns) < MaxLagShareOfBound*float64(tightest(slo)) {
+		ev.Notes = append(ev.Notes, g.Reason)
+		g.Saturated = false
+	}
+	ev.Pass = ran && !failed && m.Acked > 0 && len(missed) == 0 && errOK && !shortfall && !g.Saturated
 	if ev.Pass {
 		return ev, nil
 	}
@@ -307,6 +342,10 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 		ev.Limit, ev.Reason = LimitIncomplete, "the run did not complete (status "+orDash(res.Status)+")"
 	case failed:
 		ev.Limit, ev.Reason = LimitErrors, "the run failed: "+orDash(res.StatusReason)
+	case shortfall && g.Backpressure:
+		ev.Limit = LimitBackpressure
+		ev.Reason = fmt.Sprintf("the generator sent only %s msg/s of the %s msg/s scheduled because %s",
+			rateString(m.OfferedMsgsPerSec), rateString(m.TargetMsgsPerSec), g.BackpressureReason)
 	case shortfall && (serviceMet || len(missed) == 0):
 		ev.Limit = LimitGenerator
 		ev.Reason = fmt.Sprintf("the load generator sent only %s msg/s of the %s msg/s scheduled (below %.0f%%)",
@@ -317,6 +356,8 @@ func Evaluate(res *report.Result, slo SLO, window time.Duration) (Evaluation, er
 		ev.Reason = fmt.Sprintf("the load generator fell behind its schedule (lag p99 %s ms, above %s ms): latency p%s %s ms missed the %s ms bound but the service time there, %s ms, met it",
 			msString(m.LagP99Ns), msString(report.MaxScheduleLagP99Ns), PercentileName(c.Percentile),
 			msString(c.LatencyNs), msString(c.MaxNs), msString(c.ServiceNs))
+	case g.Saturated && (serviceMet || len(missed) == 0):
+		ev.Limit, ev.Reason = LimitGenerator, g.Reason
 	case !errOK:
 		ev.Limit = LimitErrors
 		ev.Reason = fmt.Sprintf("error rate %s (%d of %d failed) is above the %s limit",
@@ -350,6 +391,8 @@ func (e Evaluation) LimitName() string {
 		return "errors"
 	case LimitGenerator:
 		return "the load generator"
+	case LimitBackpressure:
+		return "backpressure from the system under test"
 	case LimitIncomplete:
 		return "an incomplete run"
 	}

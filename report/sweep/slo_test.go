@@ -44,6 +44,7 @@ type runSpec struct {
 	batches             int64
 	closedLoop          bool
 	floorP99            int64 // the platform's timer floor p99, ns
+	blocked             int64 // Send blocked time, ns
 }
 
 // result builds the report.Result of s, with encoded histograms.
@@ -62,6 +63,7 @@ func result(t *testing.T, s runSpec) *report.Result {
 		Counts:               report.Counts{Sent: s.sent, Acked: acked, Failed: s.failed},
 		Throughput:           report.Throughput{MsgsPerSec: float64(acked) / 4},
 		TimerFloor:           report.TimerFloor{Samples: 100, P99Ns: s.floorP99},
+		SendBlockedNs:        s.blocked,
 	}
 	if acked > 0 {
 		res.Latency = hist(t, 1000, s.latLo, s.latHi)
@@ -118,6 +120,15 @@ func TestEvaluateClassifies(t *testing.T) {
 		// the latency fine.
 		{"shortfall", runSpec{target: 1000, sent: 3600, latLo: ms(1), latHi: ms(10), svcLo: ms(1), svcHi: ms(9), lagHi: ms(0.5)},
 			false, LimitGenerator, []string{"sent only 900 msg/s", "1,000 msg/s scheduled"}},
+		// The generator fell behind (lag p99 30 ms, Send not blocked)
+		// while the latency still met the loose SLO: saturated, so not a
+		// pass — a saturated step is never the system's capacity.
+		{"saturated within SLO", runSpec{target: 1000, sent: 4000, latLo: ms(1), latHi: ms(40), svcLo: ms(1), svcHi: ms(9), lagHi: ms(30)},
+			false, LimitGenerator, []string{"could not keep up", "schedule lag"}},
+		// 90% of the schedule sent because Send was blocked 2 s of the 4 s
+		// window: the system under test pushed back, not the generator.
+		{"pushed back", runSpec{target: 1000, sent: 3600, latLo: ms(1), latHi: ms(30), svcLo: ms(1), svcHi: ms(29), lagHi: ms(20), blocked: ms(2000)},
+			false, LimitBackpressure, []string{"sent only 900 msg/s", "pushed back", "blocked"}},
 		// Interrupted: proves nothing.
 		{"interrupted", runSpec{target: 1000, sent: 4000, latLo: ms(1), latHi: ms(10), svcLo: ms(1), svcHi: ms(9), status: report.StatusInterrupted},
 			false, LimitIncomplete, []string{"did not complete"}},

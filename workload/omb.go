@@ -235,13 +235,18 @@ func translateOMB(file string, w *OMBWorkload, lines map[string]int) (*Scenario,
 		return nil, bad("producersPerTopic", "must be at least 1 (OMB sends nothing without producers), got %d", ppt)
 	}
 	info.ProducersPerTopic = ppt
+	// Each is a producer instance of its own here too (producers: N);
+	// workers are one per producer, at least min(producers,
+	// OMBMaxWorkers).
 	producers := int64(*w.Topics) * int64(ppt)
-	s.Workers = int(min(producers, OMBMaxWorkers))
+	s.Producers = int(min(producers, MaxProducers))
+	s.Workers = max(int(min(producers, OMBMaxWorkers)), s.Producers)
 	at("workers", "producersPerTopic")
-	if producers > 1 {
+	at("producers", "producersPerTopic")
+	if producers > MaxProducers {
 		info.NotDone = append(info.NotDone, fmt.Sprintf(
-			"producersPerTopic %d: OMB opens %d producers (own connections and buffers); here %d workers share one producer instance",
-			ppt, producers, s.Workers))
+			"producersPerTopic %d: OMB opens %d producers; prodbench opens at most %d",
+			ppt, producers, MaxProducers))
 	}
 
 	// producerRate: total msg/s; 0 means OMB's search for the highest

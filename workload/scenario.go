@@ -207,7 +207,7 @@ func Parse(file string, data []byte) (s *Scenario, err error) {
 func (s *Scenario) applyDefaults() {
 	if !s.has("workers") {
 		s.Workers = DefaultWorkers
-		if s.Producers > s.Workers {
+		if s.Producers > s.Workers && s.Producers <= MaxProducers {
 			s.Workers = s.Producers
 		}
 	}

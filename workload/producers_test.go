@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,18 +54,40 @@ func TestProducersField(t *testing.T) {
 	}
 }
 
+// gate holds every sender's first Send until each sender has had one,
+// so that no worker sends the whole run before the others start.
+type gate struct{ wg *sync.WaitGroup }
+
+func (g *gate) pass(once *sync.Once) {
+	if g == nil || g.wg == nil {
+		return
+	}
+	once.Do(g.wg.Done)
+	g.wg.Wait()
+}
+
 // idSender acknowledges every record at once and counts what it got.
-type idSender struct{ n atomic.Int64 }
+type idSender struct {
+	n    atomic.Int64
+	g    *gate
+	once sync.Once
+}
 
 func (s *idSender) Send(_ context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	s.g.pass(&s.once)
 	s.n.Add(1)
 	cb(producer.Ack{Record: r, Topic: r.Topic, Offset: -1}, nil)
 }
 
 // failSender fails every record.
-type failSender struct{ n atomic.Int64 }
+type failSender struct {
+	n    atomic.Int64
+	g    *gate
+	once sync.Once
+}
 
 func (s *failSender) Send(_ context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	s.g.pass(&s.once)
 	s.n.Add(1)
 	cb(producer.Ack{Record: r}, producer.ErrQueueFull)
 }
@@ -80,7 +103,9 @@ func TestRunSpreadsWorkersOverProducers(t *testing.T) {
 	s.Duration = 0
 	s.Messages = 3000
 	s.Rate = Rate{Profile: ProfileMax}
-	a, b, c := &idSender{}, &failSender{}, &idSender{}
+	g := &gate{wg: &sync.WaitGroup{}}
+	g.wg.Add(3)
+	a, b, c := &idSender{g: g}, &failSender{g: g}, &idSender{g: g}
 	counts := make([]ProducerCounts, 3)
 	rec := report.NewRecorder(time.Now(), 0, time.Second)
 	info, err := Run(context.Background(), s, RunOptions{Senders: []Sender{a, b, c}, Counts: counts, Recorder: rec})

@@ -199,8 +199,7 @@ func TestOMBFields(t *testing.T) {
 		if l := s.Line("producers"); l == 0 || l != s.Line("workers") {
 			t.Errorf("producers line %d, want producersPerTopic's (workers at %d)", l, s.Line("workers"))
 		}
-		// 200 producers: as many workers (one per producer), above the
-		// OMBMaxWorkers a translation otherwise asks for.
+		// 200 producers: as many workers, one per producer.
 		s = loadOMB(t, strings.Replace(withField("producersPerTopic", "producersPerTopic: 100"), "topics: 1", "topics: 2", 1))
 		if s.Producers != 200 || s.Workers != 200 {
 			t.Errorf("producers %d, workers %d, want 200 and 200", s.Producers, s.Workers)

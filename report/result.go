@@ -102,6 +102,9 @@ type Result struct {
 	// Producer holds the producer's retries, reconnects and resends; the
 	// caller fills it.
 	Producer ProducerCounters `json:"producer"`
+	// Producers has one entry per producer instance of a run with
+	// producers: N > 1; the caller fills it. Omitted for one producer.
+	Producers []ProducerResult `json:"producers,omitempty"`
 	// AckedByPartition counts acked messages by "topic/partition"; the
 	// caller fills it. Omitted when empty.
 	AckedByPartition map[string]int64 `json:"acked_by_partition,omitempty"`
@@ -721,4 +724,23 @@ func rate(n, secs float64) float64 {
 		return 0
 	}
 	return finite(n / secs)
+}
+
+// ProducerResult is one producer instance's share of a run with several
+// producers. Sent, Acked and Failed count records over the whole run,
+// warmup included (Counts excludes the warmup); they sum to the run's
+// records sent, acked and failed. Retries and Batches are the
+// producer's own counters (0 when its engine does not report them).
+type ProducerResult struct {
+	// Index is the producer's number, 0 to N−1; worker w sends through
+	// producer w mod N.
+	Index int `json:"index"`
+	// Sent, Acked and Failed count the producer's records.
+	Sent   int64 `json:"sent"`
+	Acked  int64 `json:"acked"`
+	Failed int64 `json:"failed"`
+	// Retries is the producer's batch resends; Batches its acknowledged
+	// batches.
+	Retries int64 `json:"retries"`
+	Batches int64 `json:"batches"`
 }

@@ -67,6 +67,7 @@ func WriteSummary(w io.Writer, res *Result) error {
 			p("  %-*s  %d\n", width, k, res.Counts.FailedByKind[k])
 		}
 	}
+	writeProducers(p, res)
 	p("\n")
 
 	writeTimingTable(p, res)
@@ -129,4 +130,16 @@ func writeTimingTable(p func(string, ...any), res *Result) {
 		p("%*s", w, v)
 	}
 	p("\n")
+}
+
+// writeProducers prints one line per producer of a run with several
+// producers (whole run, warmup included); nothing for one producer.
+func writeProducers(p func(string, ...any), res *Result) {
+	if len(res.Producers) < 2 {
+		return
+	}
+	p("producers:   %d (each its own connections and producer ID; counts include warmup)\n", len(res.Producers))
+	for _, pr := range res.Producers {
+		p("  #%-3d sent %d, acked %d, failed %d, retries %d\n", pr.Index, pr.Sent, pr.Acked, pr.Failed, pr.Retries)
+	}
 }

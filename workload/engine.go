@@ -59,8 +59,16 @@ const SendBlockedMin = 50 * time.Microsecond
 
 // RunOptions are the inputs of Run besides the scenario.
 type RunOptions struct {
-	// Sender receives every message. Required.
+	// Sender receives every message. Required unless Senders is set.
 	Sender Sender
+	// Senders, when set, are independent producers (Scenario.Producers
+	// of them): worker w sends through Senders[w mod len(Senders)], and
+	// Sender is not used. There must be no more Senders than workers.
+	Senders []Sender
+	// Counts, when set, has one entry per sender (len(Senders), or 1 for
+	// Sender) and counts each sender's records sent, acked and failed.
+	// Acks arrive until the senders are closed: read Counts after that.
+	Counts []ProducerCounts
 	// Recorder receives every sent, acked and failed record (a
 	// *report.Recorder, or any Observer). Required.
 	Recorder Observer
@@ -92,6 +100,12 @@ type RunOptions struct {
 	// Generators, when set, are used instead of building them from the
 	// scenario (benchmarks reuse them across runs).
 	Generators *Generators
+}
+
+// ProducerCounts counts one producer's records: Sent handed to it, Acked
+// and Failed completed by it. Safe for concurrent use.
+type ProducerCounts struct {
+	Sent, Acked, Failed atomic.Int64
 }
 
 // RunInfo is what Run reports about the schedule it played. Counts are of
@@ -133,6 +147,7 @@ type message struct {
 	intended int64 // Unix ns
 	sent     int64 // Unix ns, when Send was called
 	bytes    int
+	counts   *ProducerCounts // the sending producer's counts, or nil
 	eng      *engine
 	done     func(producer.Ack, error) // m.onAck, bound once
 	keyBuf   []byte                    // keys made per message
@@ -180,14 +195,28 @@ type engine struct {
 // are configuration errors (and ErrStartPassed) found before the first
 // message.
 func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
-	if opts.Sender == nil || opts.Recorder == nil {
+	if len(opts.Senders) == 0 && opts.Sender != nil {
+		opts.Senders = []Sender{opts.Sender}
+	}
+	if len(opts.Senders) == 0 || opts.Recorder == nil {
 		return RunInfo{}, fmt.Errorf("workload: Run needs a Sender and a Recorder")
+	}
+	for _, snd := range opts.Senders {
+		if snd == nil {
+			return RunInfo{}, fmt.Errorf("workload: Run got a nil Sender")
+		}
+	}
+	if opts.Counts != nil && len(opts.Counts) != len(opts.Senders) {
+		return RunInfo{}, fmt.Errorf("workload: Run got %d Counts for %d Senders", len(opts.Counts), len(opts.Senders))
 	}
 	if err := opts.Shard.Validate(); err != nil {
 		return RunInfo{}, fmt.Errorf("workload: %w", err)
 	}
 	if err := s.validate(); err != nil {
 		return RunInfo{}, err
+	}
+	if len(opts.Senders) > s.Workers {
+		return RunInfo{}, fmt.Errorf("workload: %d producers for %d workers: each producer needs a worker", len(opts.Senders), s.Workers)
 	}
 	gen := opts.Generators
 	if gen == nil {
@@ -250,14 +279,19 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 		defer e.ticker.close()
 	}
 	var wg sync.WaitGroup
-	for range s.Workers {
+	for w := range s.Workers {
 		wg.Add(1)
+		p := w % len(opts.Senders)
+		wk := worker{snd: opts.Senders[p]}
+		if opts.Counts != nil {
+			wk.counts = &opts.Counts[p]
+		}
 		go func() {
 			defer wg.Done()
 			if gen.Schedule == nil {
-				e.closedLoop(ctx)
+				e.closedLoop(ctx, wk)
 			} else {
-				e.openLoop(ctx)
+				e.openLoop(ctx, wk)
 			}
 		}()
 	}
@@ -269,6 +303,13 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 		info.Scheduled = info.Sent
 	}
 	return info, nil
+}
+
+// worker is what one worker sends through: its producer and that
+// producer's counts (nil when not counted).
+type worker struct {
+	snd    Sender
+	counts *ProducerCounts
 }
 
 // scheduled returns the records the shard's schedule holds for the
@@ -318,7 +359,7 @@ func (e *engine) waitStart(ctx context.Context) bool {
 func (e *engine) now() int64 { return e.base + int64(time.Since(e.start)) }
 
 // openLoop is one worker of an open-loop run.
-func (e *engine) openLoop(ctx context.Context) {
+func (e *engine) openLoop(ctx context.Context, w worker) {
 	done := ctx.Done()
 	t := time.NewTimer(time.Hour) // one per worker: no allocation per wait
 	defer t.Stop()
@@ -336,7 +377,7 @@ func (e *engine) openLoop(ctx context.Context) {
 		if !e.waitUntil(due, t, done) {
 			return
 		}
-		e.emit(ctx, i, e.base+int64(due), false)
+		e.emit(ctx, w, i, e.base+int64(due), false)
 	}
 }
 
@@ -375,7 +416,7 @@ func (e *engine) waitUntil(due time.Duration, t *time.Timer, done <-chan struct{
 }
 
 // closedLoop is one worker of a closed-loop (max) run.
-func (e *engine) closedLoop(ctx context.Context) {
+func (e *engine) closedLoop(ctx context.Context, w worker) {
 	done := ctx.Done()
 	for {
 		select {
@@ -393,25 +434,25 @@ func (e *engine) closedLoop(ctx context.Context) {
 			e.finished.Store(true)
 			return
 		}
-		e.emit(ctx, i, e.base+int64(now), true)
+		e.emit(ctx, w, i, e.base+int64(now), true)
 	}
 }
 
 // emit sends message i, intended at intended (Unix ns), to its topic or,
-// with fanout, to every topic.
-func (e *engine) emit(ctx context.Context, i, intended int64, closed bool) {
+// with fanout, to every topic, through w's producer.
+func (e *engine) emit(ctx context.Context, w worker, i, intended int64, closed bool) {
 	if !e.fanout {
-		e.send(ctx, i, intended, e.topics[e.gen.Topics.Topic(i)], closed)
+		e.send(ctx, w, i, intended, e.topics[e.gen.Topics.Topic(i)], closed)
 		return
 	}
 	for _, topic := range e.topics {
-		e.send(ctx, i, intended, topic, closed)
+		e.send(ctx, w, i, intended, topic, closed)
 	}
 }
 
 // send fills a pooled message with message i's content and hands it to
-// the Sender.
-func (e *engine) send(ctx context.Context, i, intended int64, topic string, closed bool) {
+// w's Sender.
+func (e *engine) send(ctx context.Context, w worker, i, intended int64, topic string, closed bool) {
 	m := e.pool.Get().(*message)
 	m.rec.Topic = topic
 	m.index = i
@@ -429,13 +470,17 @@ func (e *engine) send(ctx context.Context, i, intended int64, topic string, clos
 	m.intended = intended
 	e.opts.Recorder.Sent(m.intended, m.bytes)
 	e.sent.Add(1)
+	m.counts = w.counts
+	if w.counts != nil {
+		w.counts.Sent.Add(1)
+	}
 	if closed {
 		m.sent = intended
 	} else {
 		m.sent = e.now()
 	}
 	sent := m.sent // m may be back in the pool once Send returns
-	e.opts.Sender.Send(ctx, &m.rec, m.done)
+	w.snd.Send(ctx, &m.rec, m.done)
 	if e.blocked != nil {
 		if d := e.now() - sent; d >= int64(SendBlockedMin) {
 			e.blocked.SendBlocked(intended, d)
@@ -449,8 +494,14 @@ func (m *message) onAck(_ producer.Ack, err error) {
 	now := e.now()
 	if err != nil {
 		e.opts.Recorder.Failure(m.intended, m.sent, now, producer.ErrorKind(err))
+		if m.counts != nil {
+			m.counts.Failed.Add(1)
+		}
 	} else {
 		e.opts.Recorder.Success(m.intended, m.sent, now, m.bytes)
+		if m.counts != nil {
+			m.counts.Acked.Add(1)
+		}
 	}
 	m.rec.Key, m.rec.Value, m.rec.Headers = nil, nil, nil
 	e.pool.Put(m)

@@ -29,11 +29,6 @@ const (
 	// "test-topic-%07d-<random suffix>"; prodbench leaves the random
 	// suffix out, so that a run can be repeated on the same topics.
 	OMBTopicPrefix = "test-topic"
-	// OMBMaxWorkers caps the workers a translation asks for: OMB sends
-	// from one thread per CPU core whatever its producer count, so its
-	// producer count says how many producer instances there are, not
-	// how many threads send.
-	OMBMaxWorkers = 64
 	// OMBKafkaDriverClass is the driverClass of OMB's Kafka driver, the
 	// only driver translated.
 	OMBKafkaDriverClass = "io.openmessaging.benchmark.driver.kafka.KafkaBenchmarkDriver"
@@ -235,13 +230,17 @@ func translateOMB(file string, w *OMBWorkload, lines map[string]int) (*Scenario,
 		return nil, bad("producersPerTopic", "must be at least 1 (OMB sends nothing without producers), got %d", ppt)
 	}
 	info.ProducersPerTopic = ppt
+	// Each is a producer instance of its own here too (producers: N),
+	// with one worker each.
 	producers := int64(*w.Topics) * int64(ppt)
-	s.Workers = int(min(producers, OMBMaxWorkers))
+	s.Producers = int(min(producers, MaxProducers))
+	s.Workers = s.Producers
 	at("workers", "producersPerTopic")
-	if producers > 1 {
+	at("producers", "producersPerTopic")
+	if producers > MaxProducers {
 		info.NotDone = append(info.NotDone, fmt.Sprintf(
-			"producersPerTopic %d: OMB opens %d producers (own connections and buffers); here %d workers share one producer instance",
-			ppt, producers, s.Workers))
+			"producersPerTopic %d: OMB opens %d producers; prodbench opens at most %d",
+			ppt, producers, MaxProducers))
 	}
 
 	// producerRate: total msg/s; 0 means OMB's search for the highest

@@ -193,12 +193,25 @@ func TestOMBFields(t *testing.T) {
 	})
 	t.Run("producersPerTopic", func(t *testing.T) {
 		s := loadOMB(t, strings.Replace(withField("producersPerTopic", "producersPerTopic: 4"), "topics: 1", "topics: 2", 1))
-		if s.Workers != 8 || s.OMB().ProducersPerTopic != 4 || !hasNote(s, "OMB opens 8 producers") {
-			t.Errorf("workers %d, note %q", s.Workers, s.OMB().Note())
+		if s.Workers != 8 || s.Producers != 8 || s.OMB().ProducersPerTopic != 4 || hasNote(s, "producersPerTopic") {
+			t.Errorf("workers %d, producers %d, note %q", s.Workers, s.Producers, s.OMB().Note())
 		}
+		if l := s.Line("producers"); l == 0 || l != s.Line("workers") {
+			t.Errorf("producers line %d, want producersPerTopic's (workers at %d)", l, s.Line("workers"))
+		}
+		// 200 producers: as many workers, one per producer.
 		s = loadOMB(t, strings.Replace(withField("producersPerTopic", "producersPerTopic: 100"), "topics: 1", "topics: 2", 1))
-		if s.Workers != OMBMaxWorkers {
-			t.Errorf("workers %d, want the cap %d", s.Workers, OMBMaxWorkers)
+		if s.Producers != 200 || s.Workers != 200 {
+			t.Errorf("producers %d, workers %d, want 200 and 200", s.Producers, s.Workers)
+		}
+		s = loadOMB(t, withField("producersPerTopic", "producersPerTopic: 1"))
+		if s.ProducerCount() != 1 || s.Workers != 1 {
+			t.Errorf("producers %d, workers %d, want 1 and 1", s.ProducerCount(), s.Workers)
+		}
+		// More than MaxProducers: capped, and the note says so.
+		s = loadOMB(t, strings.Replace(withField("producersPerTopic", "producersPerTopic: 600"), "topics: 1", "topics: 2", 1))
+		if s.Producers != MaxProducers || !hasNote(s, "OMB opens 1200 producers; prodbench opens at most 1024") {
+			t.Errorf("producers %d, note %q", s.Producers, s.OMB().Note())
 		}
 		_, err := Load(ombDir(t, withField("producersPerTopic", "producersPerTopic: 0")))
 		wantErr(t, err, "producersPerTopic", "at least 1")
@@ -300,12 +313,12 @@ func TestOMBFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Topics) != 2 || !s.Rate.ClosedLoop() || s.Keys.Distribution != DistributionUniform ||
+	if len(s.Topics) != 2 || s.Producers != 4 || !s.Rate.ClosedLoop() || s.Keys.Distribution != DistributionUniform ||
 		s.Message.Payload.Ratio != 0.25 || s.Message.Payload.PoolSize != 50 || s.Warmup != 0 || s.Duration.D() != 5*time.Minute {
 		t.Errorf("translated: %+v", s)
 	}
 	note := s.OMB().Note()
-	for _, want := range []string{"producerRate 0", "consumerBacklogSizeGB 4", "backlogDrainRatio 0.9", "subscriptionsPerTopic 2", "OMB opens 4 producers"} {
+	for _, want := range []string{"producerRate 0", "consumerBacklogSizeGB 4", "backlogDrainRatio 0.9", "subscriptionsPerTopic 2"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("note lacks %q: %s", want, note)
 		}

@@ -26,6 +26,9 @@ const (
 	DefaultWorkers = 4
 	// MaxWorkers is the largest accepted workers value.
 	MaxWorkers = 1 << 16
+	// MaxProducers is the largest accepted producers value: each
+	// producer is a client of its own (connections, buffers, producer ID).
+	MaxProducers = 1024
 	// MaxMessageSize is the largest message value: 64 MiB.
 	MaxMessageSize Size = 64 << 20
 	// MaxRate is the largest accepted rate, in messages per second: 1e9
@@ -104,6 +107,13 @@ type Scenario struct {
 	// to MaxWorkers. Default DefaultWorkers (4) when the file omits it; a
 	// Scenario built in code must set it.
 	Workers int `yaml:"workers,omitempty" json:"workers"`
+	// Producers is the number of independent producer instances, 1 to
+	// MaxProducers, each with its own connections, buffers and (with
+	// idempotence) producer ID; worker w sends through producer
+	// w mod Producers. 0 (unset) means 1 (see ProducerCount); when the
+	// file sets producers but not workers, workers defaults to
+	// max(DefaultWorkers, Producers). Workers must be at least Producers.
+	Producers int `yaml:"producers,omitempty" json:"producers,omitempty"`
 	// Rate is the target send rate over time. Required.
 	Rate Rate `yaml:"rate" json:"rate"`
 	// Message describes the messages' values: size and content. Required.
@@ -204,6 +214,9 @@ func Parse(file string, data []byte) (s *Scenario, err error) {
 func (s *Scenario) applyDefaults() {
 	if !s.has("workers") {
 		s.Workers = DefaultWorkers
+		if s.Producers > s.Workers && s.Producers <= MaxProducers {
+			s.Workers = s.Producers
+		}
 	}
 	if s.TopicSelection == "" {
 		s.TopicSelection = TopicSelectionWeighted
@@ -354,8 +367,20 @@ func (s *Scenario) validateWorkers() *Error {
 	if s.Workers < 1 || s.Workers > MaxWorkers {
 		return s.errorf("workers", "must be between 1 and %d, got %d", MaxWorkers, s.Workers)
 	}
+	switch {
+	case s.Producers == 0 && !s.has("producers"):
+		// Unset: one producer.
+	case s.Producers < 1 || s.Producers > MaxProducers:
+		return s.errorf("producers", "must be between 1 and %d (each producer opens its own connections), got %d", MaxProducers, s.Producers)
+	case s.Workers < s.Producers:
+		return s.errorf("producers", "%d producers need at least as many workers (each worker sends through one producer), got workers: %d", s.Producers, s.Workers)
+	}
 	return nil
 }
+
+// ProducerCount returns the number of producer instances to open:
+// Producers, or 1 when unset.
+func (s *Scenario) ProducerCount() int { return max(s.Producers, 1) }
 
 // validateName checks a scenario or topic name.
 func (s *Scenario) validateName(field, name string, maxLen int) *Error {

@@ -347,7 +347,9 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 	if o.Start != nil {
 		o.Start()
 	}
-	info, err := workload.Run(ctx, s, workload.RunOptions{Sender: o.Engine, Recorder: rec, Start: start, Shard: shard,
+	snds := senders(o) // target.go: one per producer
+	counts := make([]workload.ProducerCounts, len(snds))
+	info, err := workload.Run(ctx, s, workload.RunOptions{Senders: snds, Counts: counts, Recorder: rec, Start: start, Shard: shard,
 		MaxStartDelay: maxStartDelay(startAt), Tick: func(now time.Time) { live(rec.Tick(now)) }})
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
@@ -378,6 +380,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	fillResult(res, s, cfg, o, info)
+	res.Producers = producerResults(o, counts)
 	res.TimerFloor = floor
 	res.CPUNsPerRecord = cpuNsPerRecord(o.Engine.Stats().Records)
 	if shard.Count > 1 {

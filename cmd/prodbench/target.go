@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
+	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/workload"
 )
 
@@ -86,12 +90,21 @@ func applyTargetURL(s *workload.Scenario, fs *pflag.FlagSet, f *runFlags) error 
 }
 
 // openEngine opens the scenario's target system and its engine through
-// the registry; cmd names no system.
+// the registry; cmd names no system. With producers: N > 1 it opens N
+// engines (see openProducers) behind one *producerSet.
 func openEngine(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *runFlags, log io.Writer) (*registry.Opened, error) {
 	sys, tcfg, err := s.TargetSystem()
 	if err != nil {
 		return nil, &openError{err: err, usage: true}
 	}
+	if n := s.ProducerCount(); n > 1 {
+		return openProducers(ctx, s, sys, tcfg, cfg, f, log, n)
+	}
+	return openOne(ctx, s, sys, tcfg, cfg, f, log)
+}
+
+// openOne opens one engine of sys with target block tcfg.
+func openOne(ctx context.Context, s *workload.Scenario, sys *registry.System, tcfg any, cfg producer.Config, f *runFlags, log io.Writer) (*registry.Opened, error) {
 	topics := make([]registry.Topic, len(s.Topics))
 	for i, t := range s.Topics {
 		topics[i] = registry.Topic{Name: t.Name, Partitions: t.Partitions}
@@ -121,4 +134,176 @@ func closeWithin(e registry.Engine, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	return e.Close(ctx)
+}
+
+// openProducers opens n independent engines of sys (producers: n), each
+// with its own connections, buffers and producer ID, and returns them as
+// one Opened whose Engine is a *producerSet. An embedded stand-in is
+// started once, by the first engine: when its Target reads "embedded
+// KIND ADDR", the others are pointed at KIND://ADDR. With a
+// transactional ID, producer i > 0 uses ID-i (equal IDs would fence
+// each other).
+func openProducers(ctx context.Context, s *workload.Scenario, sys *registry.System, tcfg any, cfg producer.Config, f *runFlags, log io.Writer, n int) (*registry.Opened, error) {
+	first, err := openOne(ctx, s, sys, tcfg, cfg, f, log)
+	if err != nil {
+		return nil, err
+	}
+	set := &producerSet{parts: []*registry.Opened{first}}
+	rest := tcfg
+	if addr, ok := strings.CutPrefix(first.Target, "embedded "+sys.Kind+" "); ok && sys.ApplyURL != nil {
+		if c := shallowCopy(tcfg); c != nil && sys.ApplyURL(c, sys.Kind+"://"+addr) == nil {
+			rest = c
+		}
+	}
+	txn := cfg.TransactionalID
+	for i := 1; i < n; i++ {
+		pc := cfg
+		if txn != "" {
+			pc.TransactionalID = txn + "-" + strconv.Itoa(i)
+		}
+		o, err := openOne(ctx, s, sys, rest, pc, f, io.Discard) // warnings were said once, by the first
+		if err != nil {
+			set.release()
+			return nil, fmt.Errorf("producer %d of %d: %w", i+1, n, err)
+		}
+		set.parts = append(set.parts, o)
+	}
+	out := *first
+	out.Engine = set
+	out.Release = set.release
+	out.Start = set.start
+	if first.InFlight != nil {
+		out.InFlight = set.inFlight
+	}
+	return &out, nil
+}
+
+// shallowCopy returns a copy of *p for a pointer to a struct, else nil.
+func shallowCopy(p any) any {
+	v := reflect.ValueOf(p)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	return c.Interface()
+}
+
+// producerSet is several engines opened for one run (producers: N). It
+// is a registry.Engine for what run does with the whole (Flush, Close,
+// Stats summed); the workers send through the parts (senders).
+type producerSet struct {
+	parts []*registry.Opened
+}
+
+// Send sends through the first producer; the workload engine sends
+// through each part directly (senders).
+func (p *producerSet) Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	p.parts[0].Engine.Send(ctx, r, cb)
+}
+
+// Flush flushes every producer in turn.
+func (p *producerSet) Flush(ctx context.Context) error {
+	var errs []error
+	for _, o := range p.parts {
+		errs = append(errs, o.Engine.Flush(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Close closes every producer at once, each failing what is still
+// pending when ctx ends.
+func (p *producerSet) Close(ctx context.Context) error {
+	errs := make([]error, len(p.parts))
+	done := make(chan struct{})
+	for i, o := range p.parts {
+		go func() {
+			errs[i] = o.Engine.Close(ctx)
+			done <- struct{}{}
+		}()
+	}
+	for range p.parts {
+		<-done
+	}
+	return errors.Join(errs...)
+}
+
+// Stats sums the producers' counters.
+func (p *producerSet) Stats() producer.Stats {
+	var t producer.Stats
+	for _, o := range p.parts {
+		st := o.Engine.Stats()
+		t.Requests += st.Requests
+		t.RequestErrors += st.RequestErrors
+		t.Retries += st.Retries
+		t.Batches += st.Batches
+		t.Records += st.Records
+		t.UncompressedBytes += st.UncompressedBytes
+		t.WireBytes += st.WireBytes
+		t.FailedRecords += st.FailedRecords
+		t.SealedLinger += st.SealedLinger
+		t.SealedSize += st.SealedSize
+		t.SealedCount += st.SealedCount
+		t.SealedFlush += st.SealedFlush
+		t.SealedSingle += st.SealedSingle
+	}
+	return t
+}
+
+// release releases the producers, the first (which may run the
+// stand-in) last.
+func (p *producerSet) release() {
+	for i := len(p.parts) - 1; i >= 0; i-- {
+		release(p.parts[i])
+	}
+}
+
+// start calls every producer's Start.
+func (p *producerSet) start() {
+	for _, o := range p.parts {
+		if o.Start != nil {
+			o.Start()
+		}
+	}
+}
+
+// inFlight sums the producers' requests in flight.
+func (p *producerSet) inFlight() int {
+	n := 0
+	for _, o := range p.parts {
+		if o.InFlight != nil {
+			n += o.InFlight()
+		}
+	}
+	return n
+}
+
+// senders returns what the workers send through: each producer of a
+// set, else o's engine.
+func senders(o *registry.Opened) []workload.Sender {
+	if p, ok := o.Engine.(*producerSet); ok {
+		out := make([]workload.Sender, len(p.parts))
+		for i, part := range p.parts {
+			out[i] = part.Engine
+		}
+		return out
+	}
+	return []workload.Sender{o.Engine}
+}
+
+// producerResults is the per-producer block of result.json for a run
+// of several producers (nil for one): the workload's counts (warmup
+// included) and each producer's retries and batches.
+func producerResults(o *registry.Opened, counts []workload.ProducerCounts) []report.ProducerResult {
+	p, ok := o.Engine.(*producerSet)
+	if !ok || len(counts) != len(p.parts) {
+		return nil
+	}
+	out := make([]report.ProducerResult, len(p.parts))
+	for i, part := range p.parts {
+		st := part.Engine.Stats()
+		out[i] = report.ProducerResult{Index: i, Sent: counts[i].Sent.Load(), Acked: counts[i].Acked.Load(),
+			Failed: counts[i].Failed.Load(), Retries: st.Retries, Batches: st.Batches}
+	}
+	return out
 }

@@ -134,6 +134,9 @@ func writePlan(w io.Writer, s *workload.Scenario, p *workload.Plan) {
 	row("rate", "%s", describeRate(s.Rate))
 	row("topics", "%s", describeTopics(s))
 	row("workers", "%d", s.Workers)
+	if n := s.ProducerCount(); n > 1 {
+		row("producers", "%d independent producer instances (worker w sends through producer w mod %d)", n, n)
+	}
 	switch {
 	case p.Messages > 0:
 		measured := ""

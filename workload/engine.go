@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/workload/verify"
 )
 
 // Sender is what the engine drives: producer.Producer's Send. Tests pass
@@ -75,6 +76,11 @@ type RunOptions struct {
 	// Generators, when set, are used instead of building them from the
 	// scenario (benchmarks reuse them across runs).
 	Generators *Generators
+	// VerifyRun, when not 0, stamps every record with a verify.HeaderKey
+	// header (this run ID, the record's sequence, the worker, the value's
+	// CRC-32C; written into the pooled message, no allocation) and records
+	// each record's outcome in RunInfo.Verify. 0: no stamps (the default).
+	VerifyRun uint64
 }
 
 // RunInfo is what Run reports about the schedule it played. Counts are of
@@ -106,6 +112,10 @@ type RunInfo struct {
 	// producer. Reports must say so: a closed loop's latency is not
 	// comparable with an open loop's.
 	ClosedLoop bool
+	// Verify holds every record's outcome when RunOptions.VerifyRun was
+	// set, else nil. It is complete once every callback has run (after
+	// the Sender is flushed or closed), not when Run returns.
+	Verify *verify.Outcomes
 }
 
 // message is one record's state from Send to its callback; pooled, so
@@ -119,7 +129,10 @@ type message struct {
 	eng      *engine
 	done     func(producer.Ack, error) // m.onAck, bound once
 	keyBuf   []byte                    // keys made per message
-	hdrs     []producer.Header         // header slots, capacity MaxCount
+	hdrs     []producer.Header         // header slots, capacity MaxCount (+1 when verifying)
+	seq      int64                     // verification sequence
+	topic    int                       // topic index, for verification
+	stamp    [verify.HeaderSize]byte   // the verify.HeaderKey value
 }
 
 type engine struct {
@@ -137,6 +150,9 @@ type engine struct {
 	sent     atomic.Int64 // records handed to the Sender
 	finished atomic.Bool  // a worker reached the end of the schedule
 	ticker   *ticker      // open loop only
+
+	// vo records outcomes; nil unless verifying.
+	vo *verify.Outcomes
 }
 
 // Run plays s: Workers goroutines share one sequence of messages. Open
@@ -197,13 +213,24 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 		e.limit = s.Messages
 	}
 	maxHdrs := gen.Headers.MaxCount()
+	if opts.VerifyRun != 0 {
+		maxHdrs++
+		n := e.limit
+		if n == math.MaxInt64 && gen.Schedule != nil && e.end > 0 {
+			n = gen.Schedule.Count(e.end)
+		}
+		if n != math.MaxInt64 && e.fanout {
+			n *= int64(len(e.topics))
+		}
+		e.vo = verify.NewOutcomes(opts.VerifyRun, e.topics, n)
+	}
 	e.pool.New = func() any {
 		m := &message{eng: e, keyBuf: make([]byte, 0, gen.keyBuf), hdrs: make([]producer.Header, 0, maxHdrs)}
 		m.rec.Context = m
 		m.done = m.onAck
 		return m
 	}
-	info := RunInfo{Start: opts.Start, Shard: opts.Shard, ClosedLoop: gen.Schedule == nil}
+	info := RunInfo{Start: opts.Start, Shard: opts.Shard, ClosedLoop: gen.Schedule == nil, Verify: e.vo}
 	info.Scheduled = e.scheduled()
 
 	tickDone := make(chan struct{})
@@ -229,14 +256,14 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 		defer e.ticker.close()
 	}
 	var wg sync.WaitGroup
-	for range s.Workers {
+	for w := range s.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if gen.Schedule == nil {
-				e.closedLoop(ctx)
+				e.closedLoop(ctx, uint32(w))
 			} else {
-				e.openLoop(ctx)
+				e.openLoop(ctx, uint32(w))
 			}
 		}()
 	}
@@ -297,7 +324,7 @@ func (e *engine) waitStart(ctx context.Context) bool {
 func (e *engine) now() int64 { return e.base + int64(time.Since(e.start)) }
 
 // openLoop is one worker of an open-loop run.
-func (e *engine) openLoop(ctx context.Context) {
+func (e *engine) openLoop(ctx context.Context, w uint32) {
 	done := ctx.Done()
 	t := time.NewTimer(time.Hour) // one per worker: no allocation per wait
 	defer t.Stop()
@@ -315,7 +342,7 @@ func (e *engine) openLoop(ctx context.Context) {
 		if !e.waitUntil(due, t, done) {
 			return
 		}
-		e.emit(ctx, i, e.base+int64(due), false)
+		e.emit(ctx, i, e.base+int64(due), false, w)
 	}
 }
 
@@ -354,7 +381,7 @@ func (e *engine) waitUntil(due time.Duration, t *time.Timer, done <-chan struct{
 }
 
 // closedLoop is one worker of a closed-loop (max) run.
-func (e *engine) closedLoop(ctx context.Context) {
+func (e *engine) closedLoop(ctx context.Context, w uint32) {
 	done := ctx.Done()
 	for {
 		select {
@@ -372,31 +399,38 @@ func (e *engine) closedLoop(ctx context.Context) {
 			e.finished.Store(true)
 			return
 		}
-		e.emit(ctx, i, e.base+int64(now), true)
+		e.emit(ctx, i, e.base+int64(now), true, w)
 	}
 }
 
 // emit sends message i, intended at intended (Unix ns), to its topic or,
-// with fanout, to every topic.
-func (e *engine) emit(ctx context.Context, i, intended int64, closed bool) {
+// with fanout, to every topic; w is the worker.
+func (e *engine) emit(ctx context.Context, i, intended int64, closed bool, w uint32) {
 	if !e.fanout {
-		e.send(ctx, i, intended, e.topics[e.gen.Topics.Topic(i)], closed)
+		t := e.gen.Topics.Topic(i)
+		e.send(ctx, i, intended, t, i, closed, w)
 		return
 	}
-	for _, topic := range e.topics {
-		e.send(ctx, i, intended, topic, closed)
+	for t := range e.topics {
+		e.send(ctx, i, intended, t, i*int64(len(e.topics))+int64(t), closed, w)
 	}
 }
 
 // send fills a pooled message with message i's content and hands it to
-// the Sender.
-func (e *engine) send(ctx context.Context, i, intended int64, topic string, closed bool) {
+// the Sender: to topic index t, as verification sequence seq, from worker
+// w.
+func (e *engine) send(ctx context.Context, i, intended int64, t int, seq int64, closed bool, w uint32) {
 	m := e.pool.Get().(*message)
-	m.rec.Topic = topic
+	m.rec.Topic = e.topics[t]
 	m.index = i
 	m.rec.Key = e.gen.Keys.Key(i, m.keyBuf)
 	m.rec.Value = e.gen.Payloads.Payload(i)
 	m.rec.Headers = e.gen.Headers.Headers(i, m.hdrs)
+	if e.vo != nil {
+		m.seq, m.topic = seq, t
+		st := verify.Stamp{Run: e.vo.Run, Seq: seq, Worker: w, CRC: verify.Checksum(m.rec.Value)}
+		m.rec.Headers = append(m.rec.Headers, producer.Header{Key: verify.HeaderKey, Value: verify.Put(m.stamp[:], st)})
+	}
 	m.rec.Timestamp = time.Time{}
 	m.bytes = len(m.rec.Key) + len(m.rec.Value)
 	for _, h := range m.rec.Headers {
@@ -417,9 +451,16 @@ func (e *engine) send(ctx context.Context, i, intended int64, topic string, clos
 }
 
 // onAck records the outcome of m and returns it to the pool.
-func (m *message) onAck(_ producer.Ack, err error) {
+func (m *message) onAck(ack producer.Ack, err error) {
 	e := m.eng
 	now := e.now()
+	if e.vo != nil {
+		if err != nil {
+			e.vo.Failed(m.seq, m.topic)
+		} else {
+			e.vo.Acked(m.seq, m.topic, ack.Partition)
+		}
+	}
 	if err != nil {
 		e.opts.Recorder.Failure(m.intended, m.sent, now, producer.ErrorKind(err))
 	} else {

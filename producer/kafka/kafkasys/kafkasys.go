@@ -207,7 +207,8 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 			return nil, err
 		}
 		return &registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb, Info: info,
-			Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
+			Caps:     registry.Capabilities{Batches: true, Compression: true, Requests: true},
+			ReadBack: readBack(brokers, sec, cfg.TransactionalID != "")}, nil
 	}
 	tr, err := kafka.New(ctx, kafka.Options{Brokers: brokers, Acks: cfg.Acks, RequestTimeout: cfg.RequestTimeout,
 		TransactionalID: cfg.TransactionalID, ProduceDelay: o.ProduceDelay, ExtraOpts: sec})
@@ -235,7 +236,8 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		return nil, registry.UsageError("%v", err)
 	}
 	return &registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight, Info: info,
-		Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, nil
+		Caps:     registry.Capabilities{Batches: true, Compression: true, Requests: true},
+		ReadBack: readBack(brokers, sec, cfg.TransactionalID != "")}, nil
 }
 
 // embeddedServer adapts Embedded to registry.Server.

@@ -216,3 +216,55 @@ func TestVerifyLossExits1(t *testing.T) {
 		t.Errorf("summary does not show the loss:\n%s", stdout)
 	}
 }
+
+// TestVerifyHealthyNATS: a run on the embedded NATS JetStream server reads
+// back every acked message once, in order, intact, with its partition
+// (subject) and key (key_header).
+func TestVerifyHealthyNATS(t *testing.T) {
+	t.Parallel()
+	body := `name: verify-nats
+duration: 1500ms
+seed: 3
+topics: [{name: vn, partitions: 3}]
+workers: 2
+rate: {messages_per_second: 400}
+message: {size: 100}
+keys: {distribution: uniform, count: 20}
+producer: {send_mode: async, idempotent: true, auto_create_topics: true}
+target: {kind: nats, storage: memory, key_header: pb-key}
+`
+	path := filepath.Join(t.TempDir(), "vn.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := cli(context.Background(), "run", path, "--out", dir, "--quiet", "--verify")
+	res, err := report.ReadResult(filepath.Join(dir, "result.json"))
+	if err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	if code != exitOK || res.Verify == nil || res.Verify.Error != "" {
+		t.Fatalf("exit %d, verify %+v\n%s\n%s", code, res.Verify, stdout, stderr)
+	}
+	v := res.Verify.Total
+	if v.Acked != res.Counts.Acked || v.Acked < 500 || v.ReadBack != v.Acked || v.Lost != 0 || v.Duplicated != 0 || v.Reordered != 0 || v.Corrupted != 0 {
+		t.Fatalf("run acked %d, verify %+v", res.Counts.Acked, v)
+	}
+	if len(res.Verify.Partitions) != 3 {
+		t.Fatalf("partitions %+v", res.Verify.Partitions)
+	}
+}
+
+// TestVerifyNotSupported: a system without a read back says so and runs
+// nothing (exit 2).
+func TestVerifyNotSupported(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := cli(context.Background(), "run", "testdata/short.yaml", "--out", dir, "--quiet", "--verify", "--target", "sim://")
+	if code != exitUsage || !strings.Contains(stderr, "verify not supported for sim") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "result.json")); err == nil {
+		t.Error("a result was written")
+	}
+}

@@ -21,6 +21,7 @@
 package verify
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
 	"sync/atomic"
@@ -30,8 +31,13 @@ import (
 const HeaderKey = "pb-v"
 
 // HeaderSize is the size of the stamp in bytes: run ID (8), sequence (8),
-// worker (4), CRC-32C of the value (4), big-endian.
-const HeaderSize = 24
+// worker (4) and CRC-32C of the value (4), big-endian, 24 bytes written
+// as 32 characters of unpadded URL-safe base64, so that systems whose
+// headers are text (NATS) carry it unchanged.
+const HeaderSize = 32
+
+// rawSize is the stamp before base64.
+const rawSize = 24
 
 // MaxTracked is the largest number of sequences a run tracks: 16 Mi
 // records, 128 MiB of outcomes (8 bytes each, touched pages only).
@@ -57,19 +63,26 @@ type Stamp struct {
 // Put writes s into dst[:HeaderSize] and returns that slice; dst must have
 // at least HeaderSize bytes. It does not allocate.
 func Put(dst []byte, s Stamp) []byte {
+	var raw [rawSize]byte
+	binary.BigEndian.PutUint64(raw[0:], s.Run)
+	binary.BigEndian.PutUint64(raw[8:], uint64(s.Seq))
+	binary.BigEndian.PutUint32(raw[16:], s.Worker)
+	binary.BigEndian.PutUint32(raw[20:], s.CRC)
 	dst = dst[:HeaderSize]
-	binary.BigEndian.PutUint64(dst[0:], s.Run)
-	binary.BigEndian.PutUint64(dst[8:], uint64(s.Seq))
-	binary.BigEndian.PutUint32(dst[16:], s.Worker)
-	binary.BigEndian.PutUint32(dst[20:], s.CRC)
+	base64.RawURLEncoding.Encode(dst, raw[:])
 	return dst
 }
 
-// Parse reads a stamp; ok is false when b is not HeaderSize bytes.
+// Parse reads a stamp; ok is false when b is not a stamp Put wrote.
 func Parse(b []byte) (s Stamp, ok bool) {
+	var raw [rawSize]byte
 	if len(b) != HeaderSize {
 		return Stamp{}, false
 	}
+	if n, err := base64.RawURLEncoding.Decode(raw[:], b); err != nil || n != rawSize {
+		return Stamp{}, false
+	}
+	b = raw[:]
 	return Stamp{Run: binary.BigEndian.Uint64(b[0:]), Seq: int64(binary.BigEndian.Uint64(b[8:])),
 		Worker: binary.BigEndian.Uint32(b[16:]), CRC: binary.BigEndian.Uint32(b[20:])}, true
 }

@@ -788,7 +788,7 @@ func verifyFailure(v *Verify) string {
 // verifyLine is the one-line verification summary.
 func verifyLine(v *Verify) string {
 	t := v.Total
-	s := fmt.Sprintf("read back %d of %d acked: lost %d, duplicated %d, reordered %d, corrupted %d; failed %d, of which present %d",
+	s := fmt.Sprintf("whole run (warmup included): read back %d of %d acked: lost %d, duplicated %d, reordered %d, corrupted %d; failed %d, of which present %d",
 		t.ReadBack, t.Acked, t.Lost, t.Duplicated, t.Reordered, t.Corrupted, t.Failed, t.FailedPresent)
 	if v.Untracked > 0 {
 		s += fmt.Sprintf("; %d untracked (above %d)", v.Untracked, v.Tracked)

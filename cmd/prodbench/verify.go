@@ -185,7 +185,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 func verifyText(v *report.Verify) string {
 	var b strings.Builder
 	t := v.Total
-	fmt.Fprintf(&b, "verify: read back %d of %d acked: lost %d, duplicated %d, reordered %d, corrupted %d; failed %d, of which present %d",
+	fmt.Fprintf(&b, "verify: whole run: read back %d of %d acked: lost %d, duplicated %d, reordered %d, corrupted %d; failed %d, of which present %d",
 		t.ReadBack, t.Acked, t.Lost, t.Duplicated, t.Reordered, t.Corrupted, t.Failed, t.FailedPresent)
 	if v.Error != "" {
 		fmt.Fprintf(&b, "\nREAD BACK FAILED: %s", v.Error)

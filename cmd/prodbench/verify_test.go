@@ -108,7 +108,7 @@ func TestVerifyHealthyKafka(t *testing.T) {
 	if n := countRecords(t, c); int64(n) != v.ReadBack {
 		t.Fatalf("independent consumer read %d records, verify read back %d", n, v.ReadBack)
 	}
-	if !strings.Contains(stdout, "verify:      read back") {
+	if !strings.Contains(stdout, "verify:      whole run (warmup included): read back") {
 		t.Errorf("summary has no verify line:\n%s", stdout)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "verify.bin")); err != nil {
@@ -116,7 +116,7 @@ func TestVerifyHealthyKafka(t *testing.T) {
 	}
 	// prodbench verify DIR re-checks against the still-running broker.
 	code, out, errb := cli(context.Background(), "verify", dir, "--target", "kafka://"+strings.Join(c.ListenAddrs(), ","))
-	if code != exitOK || !strings.Contains(out, fmt.Sprintf("read back %d of %d acked: lost 0", v.ReadBack, v.Acked)) {
+	if code != exitOK || !strings.Contains(out, fmt.Sprintf("whole run: read back %d of %d acked: lost 0", v.ReadBack, v.Acked)) {
 		t.Fatalf("verify DIR: exit %d\n%s\n%s", code, out, errb)
 	}
 }

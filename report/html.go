@@ -85,6 +85,20 @@ func writeRunHTML(w io.Writer, res *Result, plots []plotFile) error {
 		prod.Rows = append(prod.Rows, page.Texts("note", n))
 	}
 	pg.Tables = append(pg.Tables, prod)
+	if v := res.Verify; v != nil {
+		t := page.Table{Caption: "Delivery verification: " + verifyLine(v),
+			Head:  []string{"topic", "partition", "acked", "failed", "read back", "lost", "duplicated", "reordered", "corrupted", "failed but present"},
+			Right: []bool{false, true, true, true, true, true, true, true, true, true}}
+		for _, c := range append(v.Partitions, v.Total) {
+			topic, part := c.Topic, fmt.Sprint(c.Partition)
+			if c == v.Total {
+				topic, part = "total", ""
+			}
+			t.Rows = append(t.Rows, page.Texts(topic, part, fmt.Sprint(c.Acked), fmt.Sprint(c.Failed), fmt.Sprint(c.ReadBack),
+				fmt.Sprint(c.Lost), fmt.Sprint(c.Duplicated), fmt.Sprint(c.Reordered), fmt.Sprint(c.Corrupted), fmt.Sprint(c.FailedPresent)))
+		}
+		pg.Tables = append(pg.Tables, t)
+	}
 
 	for _, pl := range plots {
 		pg.Plots = append(pg.Plots, page.Plot{Caption: pl.Title, Src: page.PNGSrc(pl.PNG), File: pl.Name + ".svg"})

@@ -81,6 +81,9 @@ type Result struct {
 	// Thresholds lists the threshold verdicts, in the order given; the
 	// caller fills them (verdict.Record). Omitted when none.
 	Thresholds []ThresholdVerdict `json:"thresholds,omitempty"`
+	// Verify is the delivery verification (run --verify): what was read
+	// back against what was acked; nil when the run did not verify.
+	Verify *Verify `json:"verify,omitempty"`
 	// SendBlockedNs is the total time, summed over workers, that Send
 	// spent blocked on the producer's pending limits during the measured
 	// window, in ns; the caller fills it. See CheckGenerator.
@@ -743,4 +746,89 @@ type ProducerResult struct {
 	// batches.
 	Retries int64 `json:"retries"`
 	Batches int64 `json:"batches"`
+}
+
+// Verify is the delivery verification block of result.json: every record
+// carried a stamp (run ID, sequence, worker, CRC-32C of the value), the
+// run kept each record's outcome, and the topics were read back after the
+// run (see workload/verify). Lost or corrupted records fail the run.
+type Verify struct {
+	// RunID is the run's stamp ID, 16 hex digits.
+	RunID string `json:"run_id"`
+	// Total sums Partitions (its Partition is -1).
+	Total VerifyCounts `json:"total"`
+	// Partitions are the counts per topic partition; failed records
+	// never read back are under partition -1 of their topic.
+	Partitions []VerifyCounts `json:"partitions,omitempty"`
+	// Tracked is how many record sequences were tracked; Untracked the
+	// outcomes above that cap (sent, not checked).
+	Tracked   int64 `json:"tracked"`
+	Untracked int64 `json:"untracked,omitempty"`
+	// Foreign counts records read back with another run's stamp,
+	// Unstamped those without one; neither is checked.
+	Foreign   int64 `json:"foreign,omitempty"`
+	Unstamped int64 `json:"unstamped,omitempty"`
+	// Error is why the read back failed, if it did (the counts are then
+	// incomplete and the run fails).
+	Error string `json:"error,omitempty"`
+}
+
+// VerifyCounts are the verification figures of one partition (see
+// workload/verify.Counts).
+type VerifyCounts struct {
+	// Topic and Partition name the partition.
+	Topic     string `json:"topic,omitempty"`
+	Partition int32  `json:"partition"`
+	// Acked and Failed are the run's outcomes.
+	Acked  int64 `json:"acked"`
+	Failed int64 `json:"failed"`
+	// ReadBack is records of this run read back, duplicates included.
+	ReadBack int64 `json:"read_back"`
+	// Lost is acked records not read back.
+	Lost int64 `json:"lost"`
+	// Duplicated is copies read back beyond the first.
+	Duplicated int64 `json:"duplicated"`
+	// Reordered is records read back after a later sequence of the same
+	// worker, key and partition.
+	Reordered int64 `json:"reordered"`
+	// Corrupted is records whose value no longer matches its CRC-32C.
+	Corrupted int64 `json:"corrupted"`
+	// FailedPresent is records whose send failed but that were written.
+	FailedPresent int64 `json:"failed_present"`
+}
+
+// verifyFailure returns why v fails the run ("verify: 3 lost, 1
+// corrupted"), or "" when it does not.
+func verifyFailure(v *Verify) string {
+	if v == nil {
+		return ""
+	}
+	if v.Error != "" {
+		return "verify: read back failed: " + v.Error
+	}
+	var parts []string
+	if n := v.Total.Lost; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d lost", n))
+	}
+	if n := v.Total.Corrupted; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d corrupted", n))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "verify: " + strings.Join(parts, ", ")
+}
+
+// verifyLine is the one-line verification summary.
+func verifyLine(v *Verify) string {
+	t := v.Total
+	s := fmt.Sprintf("whole run (warmup included): read back %d of %d acked: lost %d, duplicated %d, reordered %d, corrupted %d; failed %d, of which present %d",
+		t.ReadBack, t.Acked, t.Lost, t.Duplicated, t.Reordered, t.Corrupted, t.Failed, t.FailedPresent)
+	if v.Untracked > 0 {
+		s += fmt.Sprintf("; %d untracked (above %d)", v.Untracked, v.Tracked)
+	}
+	if v.Error != "" {
+		s += "; READ BACK FAILED: " + v.Error
+	}
+	return s
 }

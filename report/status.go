@@ -231,6 +231,9 @@ func Judge(res *Result) (status, reason string) {
 	c := res.Counts
 	attempts := c.Sent + c.Failed
 	failedPct := 100 * errorRate(c)
+	if r := verifyFailure(res.Verify); r != "" {
+		return StatusFailed, r
+	}
 	switch {
 	case attempts > 0 && c.Acked == 0:
 		r := fmt.Sprintf("nothing acked: %d of %d sent messages failed (%.1f%%)", c.Failed, c.Sent, failedPct)

@@ -92,6 +92,15 @@ func WriteSummary(w io.Writer, res *Result) error {
 		}
 		p("%-12s %s\n", head, l)
 	}
+	if v := res.Verify; v != nil {
+		p("verify:      %s\n", verifyLine(v))
+		for _, c := range v.Partitions {
+			if c.Lost+c.Duplicated+c.Reordered+c.Corrupted+c.FailedPresent > 0 {
+				p("  %s/%d: acked %d, read back %d, lost %d, duplicated %d, reordered %d, corrupted %d, failed-but-present %d\n",
+					c.Topic, c.Partition, c.Acked, c.ReadBack, c.Lost, c.Duplicated, c.Reordered, c.Corrupted, c.FailedPresent)
+			}
+		}
+	}
 	p("environment: %s\n", environmentString(res.Environment))
 	return bw.Flush()
 }

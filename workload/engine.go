@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/workload/verify"
 )
 
 // Sender is what the engine drives: producer.Producer's Send. Tests pass
@@ -100,6 +101,11 @@ type RunOptions struct {
 	// Generators, when set, are used instead of building them from the
 	// scenario (benchmarks reuse them across runs).
 	Generators *Generators
+	// VerifyRun, when not 0, stamps every record with a verify.HeaderKey
+	// header (this run ID, the record's sequence, the worker, the value's
+	// CRC-32C; written into the pooled message, no allocation) and records
+	// each record's outcome in RunInfo.Verify. 0: no stamps (the default).
+	VerifyRun uint64
 }
 
 // ProducerCounts counts one producer's records: Sent handed to it, Acked
@@ -137,6 +143,10 @@ type RunInfo struct {
 	// producer. Reports must say so: a closed loop's latency is not
 	// comparable with an open loop's.
 	ClosedLoop bool
+	// Verify holds every record's outcome when RunOptions.VerifyRun was
+	// set, else nil. It is complete once every callback has run (after
+	// the Sender is flushed or closed), not when Run returns.
+	Verify *verify.Outcomes
 }
 
 // message is one record's state from Send to its callback; pooled, so
@@ -151,7 +161,10 @@ type message struct {
 	eng      *engine
 	done     func(producer.Ack, error) // m.onAck, bound once
 	keyBuf   []byte                    // keys made per message
-	hdrs     []producer.Header         // header slots, capacity MaxCount
+	hdrs     []producer.Header         // header slots, capacity MaxCount (+1 when verifying)
+	seq      int64                     // verification sequence
+	topic    int                       // topic index, for verification
+	stamp    [verify.HeaderSize]byte   // the verify.HeaderKey value
 }
 
 type engine struct {
@@ -172,6 +185,8 @@ type engine struct {
 
 	// blocked is opts.Recorder when it is a BlockObserver, else nil.
 	blocked BlockObserver
+	// vo records outcomes; nil unless verifying.
+	vo *verify.Outcomes
 }
 
 // Run plays s: Workers goroutines share one sequence of messages. Open
@@ -247,13 +262,24 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 	}
 	e.blocked, _ = opts.Recorder.(BlockObserver)
 	maxHdrs := gen.Headers.MaxCount()
+	if opts.VerifyRun != 0 {
+		maxHdrs++
+		n := e.limit
+		if n == math.MaxInt64 && gen.Schedule != nil && e.end > 0 {
+			n = gen.Schedule.Count(e.end)
+		}
+		if n != math.MaxInt64 && e.fanout {
+			n *= int64(len(e.topics))
+		}
+		e.vo = verify.NewOutcomes(opts.VerifyRun, e.topics, n)
+	}
 	e.pool.New = func() any {
 		m := &message{eng: e, keyBuf: make([]byte, 0, gen.keyBuf), hdrs: make([]producer.Header, 0, maxHdrs)}
 		m.rec.Context = m
 		m.done = m.onAck
 		return m
 	}
-	info := RunInfo{Start: opts.Start, Shard: opts.Shard, ClosedLoop: gen.Schedule == nil}
+	info := RunInfo{Start: opts.Start, Shard: opts.Shard, ClosedLoop: gen.Schedule == nil, Verify: e.vo}
 	info.Scheduled = e.scheduled()
 
 	tickDone := make(chan struct{})
@@ -282,7 +308,7 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 	for w := range s.Workers {
 		wg.Add(1)
 		p := w % len(opts.Senders)
-		wk := worker{snd: opts.Senders[p]}
+		wk := worker{id: uint32(w), snd: opts.Senders[p]}
 		if opts.Counts != nil {
 			wk.counts = &opts.Counts[p]
 		}
@@ -308,6 +334,7 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 // worker is what one worker sends through: its producer and that
 // producer's counts (nil when not counted).
 type worker struct {
+	id     uint32 // the worker's index, 0 to Workers−1 (in verification stamps)
 	snd    Sender
 	counts *ProducerCounts
 }
@@ -442,23 +469,28 @@ func (e *engine) closedLoop(ctx context.Context, w worker) {
 // with fanout, to every topic, through w's producer.
 func (e *engine) emit(ctx context.Context, w worker, i, intended int64, closed bool) {
 	if !e.fanout {
-		e.send(ctx, w, i, intended, e.topics[e.gen.Topics.Topic(i)], closed)
+		e.send(ctx, w, i, intended, e.gen.Topics.Topic(i), i, closed)
 		return
 	}
-	for _, topic := range e.topics {
-		e.send(ctx, w, i, intended, topic, closed)
+	for t := range e.topics {
+		e.send(ctx, w, i, intended, t, i*int64(len(e.topics))+int64(t), closed)
 	}
 }
 
 // send fills a pooled message with message i's content and hands it to
-// w's Sender.
-func (e *engine) send(ctx context.Context, w worker, i, intended int64, topic string, closed bool) {
+// w's Sender: to topic index t, as verification sequence seq.
+func (e *engine) send(ctx context.Context, w worker, i, intended int64, t int, seq int64, closed bool) {
 	m := e.pool.Get().(*message)
-	m.rec.Topic = topic
+	m.rec.Topic = e.topics[t]
 	m.index = i
 	m.rec.Key = e.gen.Keys.Key(i, m.keyBuf)
 	m.rec.Value = e.gen.Payloads.Payload(i)
 	m.rec.Headers = e.gen.Headers.Headers(i, m.hdrs)
+	if e.vo != nil {
+		m.seq, m.topic = seq, t
+		st := verify.Stamp{Run: e.vo.Run, Seq: seq, Worker: w.id, CRC: verify.Checksum(m.rec.Value)}
+		m.rec.Headers = append(m.rec.Headers, producer.Header{Key: verify.HeaderKey, Value: verify.Put(m.stamp[:], st)})
+	}
 	m.rec.Timestamp = time.Time{}
 	m.bytes = len(m.rec.Key) + len(m.rec.Value)
 	for _, h := range m.rec.Headers {
@@ -489,9 +521,16 @@ func (e *engine) send(ctx context.Context, w worker, i, intended int64, topic st
 }
 
 // onAck records the outcome of m and returns it to the pool.
-func (m *message) onAck(_ producer.Ack, err error) {
+func (m *message) onAck(ack producer.Ack, err error) {
 	e := m.eng
 	now := e.now()
+	if e.vo != nil {
+		if err != nil {
+			e.vo.Failed(m.seq, m.topic)
+		} else {
+			e.vo.Acked(m.seq, m.topic, ack.Partition)
+		}
+	}
 	if err != nil {
 		e.opts.Recorder.Failure(m.intended, m.sent, now, producer.ErrorKind(err))
 		if m.counts != nil {

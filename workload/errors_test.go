@@ -31,7 +31,7 @@ func edit(t *testing.T, s, old, new string) string {
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	base := baseYAML(t)
-	const fields = "name, description, duration, messages, warmup, seed, topics, topic_selection, workers, producers, rate, message, keys, headers, producer, engine, target, thresholds, slo, sweep"
+	const fields = "name, description, duration, messages, warmup, seed, topics, topic_selection, workers, producers, rate, message, keys, headers, producer, engine, verify, target, thresholds, slo, sweep"
 	tests := []struct {
 		name string
 		old  string // text of base replaced by new; "" means data is new alone

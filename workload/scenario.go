@@ -129,6 +129,10 @@ type Scenario struct {
 	// engines (for Kafka: "native", prodbench's own core, the default, or
 	// "franz-go"). "" means the system's default.
 	Engine string `yaml:"engine,omitempty" json:"engine,omitempty"`
+	// Verify stamps every message and reads the topics back after the
+	// run to count lost, duplicated, reordered and corrupted records (as
+	// `prodbench run --verify`; see workload/verify). Default false.
+	Verify bool `yaml:"verify,omitempty" json:"verify,omitempty"`
 	// Target is where messages go, a registered target system; nil means
 	// DefaultTargetKind (Kafka) on its embedded stand-in.
 	Target *Target `yaml:"target,omitempty" json:"target,omitempty"`

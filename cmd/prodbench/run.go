@@ -19,6 +19,7 @@ import (
 	"github.com/prodbench/prodbench/report/live"
 	"github.com/prodbench/prodbench/report/verdict"
 	"github.com/prodbench/prodbench/workload"
+	"github.com/prodbench/prodbench/workload/verify"
 )
 
 // exitThresholds is the exit code when a threshold is crossed (k6's 99);
@@ -80,6 +81,7 @@ type runFlags struct {
 	thresholdList []verdict.Threshold
 	produceDelay  time.Duration
 	ombDriver     string         // --omb-driver (omb.go)
+	verify        bool           // --verify (verify.go)
 	metricsAddr   string         // --metrics-addr (metrics.go)
 	live          *live.Exporter // its exporter, nil when off
 	step          int            // sweep point or capacity step, 1-based
@@ -115,6 +117,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&f.produceDelay, "x-produce-delay", 0, "test knob: delay every produce request (native engine)")
 	_ = fs.MarkHidden("x-produce-delay")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port during the run, e.g. 127.0.0.1:9464 (a missing host means 127.0.0.1; off by default)")
+	fs.BoolVar(&f.verify, "verify", false, "stamp every message and read the topics back after the run: lost, duplicated, reordered, corrupted records per partition (a loss or corruption exits 1; as the scenario's verify: true)")
 	fs.StringVar(&f.ombDriver, "omb-driver", "", "OpenMessaging Benchmark Kafka driver file (driver-kafka/kafka-*.yaml) whose producer properties and bootstrap.servers apply (see docs/coming-from-omb.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -145,6 +148,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if f.count < 1 {
 		return fail(stderr, exitUsage, "run: --count must be at least 1, got %d", f.count)
+	}
+	if s.Verify {
+		f.verify = true
+	}
+	if f.verify {
+		f.retain = true // an embedded broker must keep what it gets to give it back
 	}
 	thresholds, err := parseThresholds(s, f.thresholds)
 	if err != nil {
@@ -304,6 +313,14 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		return nil, fail(stderr, exitFailure, "run: %v", err)
 	}
 	defer release(o)
+	var runID uint64
+	if f.verify {
+		if err := verifySupported(s, o); err != nil {
+			_ = closeWithin(o.Engine, time.Second)
+			return nil, fail(stderr, exitUsage, "run: %v", err)
+		}
+		runID = newRunID()
+	}
 	stopProfile, err := startProfiles(f.cpuProf, f.memProf)
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
@@ -350,7 +367,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 	snds := senders(o) // target.go: one per producer
 	counts := make([]workload.ProducerCounts, len(snds))
 	info, err := workload.Run(ctx, s, workload.RunOptions{Senders: snds, Counts: counts, Recorder: rec, Start: start, Shard: shard,
-		MaxStartDelay: maxStartDelay(startAt), Tick: func(now time.Time) { live(rec.Tick(now)) }})
+		MaxStartDelay: maxStartDelay(startAt), Tick: func(now time.Time) { live(rec.Tick(now)) }, VerifyRun: runID})
 	if err != nil {
 		_ = closeWithin(o.Engine, time.Second)
 		if se := (*workload.Error)(nil); errors.As(err, &se) {
@@ -381,6 +398,10 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 	}
 	fillResult(res, s, cfg, o, info)
 	res.Producers = producerResults(o, counts)
+	if info.Verify != nil {
+		fmt.Fprintf(stderr, "prodbench: verify: reading back %d topic(s) from %s\n", len(info.Verify.Topics), o.Target)
+		res.Verify = checkDelivery(ctx, o, info.Verify)
+	}
 	res.TimerFloor = floor
 	res.CPUNsPerRecord = cpuNsPerRecord(o.Engine.Stats().Records)
 	if shard.Count > 1 {
@@ -407,6 +428,11 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		} else {
 			fmt.Fprintf(stderr, "prodbench: writing results to %s failed: %v; the fallback %s failed too: %v\n", dir, writeErr, fallback, err)
 			dir = ""
+		}
+	}
+	if info.Verify != nil && dir != "" {
+		if err := writeOutcomes(dir, info.Verify); err != nil {
+			fmt.Fprintf(stderr, "prodbench: verify: writing %s: %v\n", verify.FileName, err)
 		}
 	}
 	if sum, ok := o.Info["summary"].(string); ok && sum != "" {

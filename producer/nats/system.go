@@ -204,6 +204,7 @@ func openEngine(ctx context.Context, tc *Config, pc producer.Config, topics []re
 		InFlight:   e.InFlight,
 		Release:    cleanup,
 		Info:       info,
+		ReadBack:   readBackFunc(e, url, tc),
 	}, nil
 }
 

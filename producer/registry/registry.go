@@ -151,6 +151,32 @@ type Opened struct {
 	// the warning lines ([]string) the system also wrote to Log. Never
 	// holds a secret.
 	Info map[string]any
+	// ReadBack, when not nil, reads back what the target holds of topics
+	// (for `run --verify` and `prodbench verify`): every partition from
+	// its first record to its end as of the call (Kafka: the high
+	// watermark, or the last stable offset for a transactional producer,
+	// read with read_committed so that aborted records are invisible),
+	// calling fn once per record, in order within a partition. The
+	// record and its slices are valid only during the call. An error
+	// from fn stops the read and is returned; ctx ending stops it with
+	// ctx's error. It must be called before Release (an embedded
+	// stand-in must have been opened with Retain). Nil means the system
+	// cannot read back: verification is not supported for it.
+	ReadBack func(ctx context.Context, topics []string, fn func(*ReadRecord) error) error
+}
+
+// ReadRecord is one record read back by Opened.ReadBack.
+type ReadRecord struct {
+	// Topic and Partition say where it was read; Offset is its position
+	// (Kafka offset, stream sequence).
+	Topic     string
+	Partition int32
+	Offset    int64
+	// Key, Headers and Value are as stored; Key is nil for a keyless
+	// record (and for systems that do not carry keys).
+	Key     []byte
+	Headers []producer.Header
+	Value   []byte
 }
 
 // FaultEvent is one scripted fault as it fired during a run.

@@ -230,7 +230,8 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 			return nil, err
 		}
 		return withFaults(&registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb, Info: info,
-			Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, emb), nil
+			Caps:     registry.Capabilities{Batches: true, Compression: true, Requests: true},
+			ReadBack: readBack(brokers, sec, cfg.TransactionalID != "")}, emb), nil
 	}
 	tr, err := kafka.New(ctx, kafka.Options{Brokers: brokers, Acks: cfg.Acks, RequestTimeout: cfg.RequestTimeout,
 		TransactionalID: cfg.TransactionalID, ProduceDelay: o.ProduceDelay, ExtraOpts: sec})
@@ -258,7 +259,8 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		return nil, registry.UsageError("%v", err)
 	}
 	return withFaults(&registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight, Info: info,
-		Caps: registry.Capabilities{Batches: true, Compression: true, Requests: true}}, emb), nil
+		Caps:     registry.Capabilities{Batches: true, Compression: true, Requests: true},
+		ReadBack: readBack(brokers, sec, cfg.TransactionalID != "")}, emb), nil
 }
 
 // embeddedServer adapts Embedded to registry.Server.

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodbench/prodbench/report"
+)
+
+// verifyScenario writes a 1.5 s, 400 msg/s keyed scenario for topic v
+// with the given producer lines.
+func verifyScenario(t *testing.T, producerLines string) string {
+	t.Helper()
+	body := `name: verify
+duration: 1500ms
+seed: 3
+topics: [{name: v, partitions: 2}]
+workers: 2
+rate: {messages_per_second: 400}
+message: {size: 100}
+keys: {distribution: uniform, count: 20}
+producer:
+  acks: all
+  linger: 2ms
+` + producerLines
+	path := filepath.Join(t.TempDir(), "verify.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// testCluster is a retained kfake broker with topic v (2 partitions).
+func testCluster(t *testing.T) *kfake.Cluster {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// countRecords counts topic v's records with an independent consumer.
+func countRecords(t *testing.T, c *kfake.Cluster) int {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("v"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	n := 0
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		if fs.NumRecords() == 0 {
+			return n
+		}
+		n += fs.NumRecords()
+	}
+}
+
+func runVerify(t *testing.T, scenario, target string) (int, *report.Result, string, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := cli(context.Background(), "run", scenario, "--out", dir, "--quiet", "--verify", "--target", target)
+	res, err := report.ReadResult(filepath.Join(dir, "result.json"))
+	if err != nil {
+		t.Fatalf("exit %d, no result: %v\n%s", code, err, stderr)
+	}
+	if res.Verify == nil {
+		t.Fatalf("no verify block\n%s", stderr)
+	}
+	if res.Verify.Error != "" {
+		t.Fatalf("read back failed: %s", res.Verify.Error)
+	}
+	return code, res, stdout, dir
+}
+
+// TestVerifyHealthyKafka: every acked record is read back once, in order,
+// intact, and the read back matches an independent consumer's count.
+func TestVerifyHealthyKafka(t *testing.T) {
+	t.Parallel()
+	c := testCluster(t)
+	code, res, stdout, dir := runVerify(t, verifyScenario(t, ""), "kafka://"+strings.Join(c.ListenAddrs(), ","))
+	if code != exitOK {
+		t.Fatalf("exit %d, status %s: %s", code, res.Status, res.StatusReason)
+	}
+	v := res.Verify.Total
+	if v.Acked != res.Counts.Acked || v.Acked < 500 {
+		t.Fatalf("verify acked %d, run acked %d", v.Acked, res.Counts.Acked)
+	}
+	if v.ReadBack != v.Acked || v.Lost != 0 || v.Duplicated != 0 || v.Reordered != 0 || v.Corrupted != 0 || v.Failed != 0 {
+		t.Fatalf("verify %+v", v)
+	}
+	if n := countRecords(t, c); int64(n) != v.ReadBack {
+		t.Fatalf("independent consumer read %d records, verify read back %d", n, v.ReadBack)
+	}
+	if !strings.Contains(stdout, "verify:      whole run (warmup included): read back") {
+		t.Errorf("summary has no verify line:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "verify.bin")); err != nil {
+		t.Error(err)
+	}
+	// prodbench verify DIR re-checks against the still-running broker.
+	code, out, errb := cli(context.Background(), "verify", dir, "--target", "kafka://"+strings.Join(c.ListenAddrs(), ","))
+	if code != exitOK || !strings.Contains(out, fmt.Sprintf("whole run: read back %d of %d acked: lost 0", v.ReadBack, v.Acked)) {
+		t.Fatalf("verify DIR: exit %d\n%s\n%s", code, out, errb)
+	}
+}
+
+// stallProduce makes the broker sleep 700 ms (past a 500 ms request
+// timeout) before handling its first `times` produce requests after the
+// first `skip`, then handle them normally: the records are written but the
+// client has given up and resends.
+func stallProduce(c *kfake.Cluster, skip, times int64) *atomic.Int64 {
+	var n, stalled atomic.Int64
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if k := n.Add(1); k > skip && k <= skip+times {
+			time.Sleep(700 * time.Millisecond)
+			stalled.Add(1)
+		}
+		return nil, nil, false
+	})
+	return &stalled
+}
+
+// TestVerifyTimeoutDuplicates: a request timeout on a stalled broker makes
+// a non-idempotent producer write duplicates, which verify reports; an
+// idempotent producer's resends are deduplicated by the broker.
+func TestVerifyTimeoutDuplicates(t *testing.T) {
+	t.Parallel()
+	const prod = "  request_timeout: 500ms\n  retries: 10\n  retry_backoff: 10ms\n  max_in_flight: 1\n"
+	for _, tc := range []struct {
+		name       string
+		idempotent bool
+	}{{"non-idempotent", false}, {"idempotent", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := testCluster(t)
+			stalled := stallProduce(c, 20, 2)
+			lines := prod + fmt.Sprintf("  idempotent: %v\n", tc.idempotent)
+			code, res, stdout, _ := runVerify(t, verifyScenario(t, lines), "kafka://"+strings.Join(c.ListenAddrs(), ","))
+			v := res.Verify.Total
+			t.Logf("stalled %d requests, retries %d; verify %+v", stalled.Load(), res.Producer.Retries, v)
+			if stalled.Load() == 0 || res.Producer.Retries == 0 {
+				t.Fatalf("no stall or no retry: stalled %d, retries %d", stalled.Load(), res.Producer.Retries)
+			}
+			if v.Lost != 0 || v.Corrupted != 0 || code != exitOK {
+				t.Fatalf("exit %d, verify %+v\n%s", code, v, stdout)
+			}
+			// An independent count: read back = acked + duplicates.
+			if n := countRecords(t, c); int64(n) != v.ReadBack || v.ReadBack != v.Acked+v.Duplicated+v.FailedPresent {
+				t.Fatalf("consumer read %d, verify %+v", n, v)
+			}
+			if tc.idempotent && v.Duplicated != 0 {
+				t.Fatalf("idempotent run wrote %d duplicates", v.Duplicated)
+			}
+			if !tc.idempotent && v.Duplicated == 0 {
+				t.Fatalf("non-idempotent run after a request timeout: no duplicate found")
+			}
+		})
+	}
+}
+
+// TestVerifyLossExits1: a broker that acknowledges a produce request
+// without storing it loses its records; verify reports them as lost,
+// per partition, and the run fails with exit 1.
+func TestVerifyLossExits1(t *testing.T) {
+	t.Parallel()
+	c := testCluster(t)
+	var n, dropped atomic.Int64
+	c.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
+		if n.Add(1) != 10 {
+			return nil, nil, false
+		}
+		req := r.(*kmsg.ProduceRequest)
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				var b kmsg.RecordBatch
+				if err := b.ReadFrom(rp.Records); err == nil {
+					dropped.Add(int64(b.NumRecords))
+				}
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	code, res, stdout, _ := runVerify(t, verifyScenario(t, "  idempotent: false\n"), "kafka://"+strings.Join(c.ListenAddrs(), ","))
+	v := res.Verify.Total
+	if dropped.Load() == 0 || v.Lost != dropped.Load() {
+		t.Fatalf("dropped %d records, verify lost %d (%+v)", dropped.Load(), v.Lost, v)
+	}
+	if code != exitFailure || res.Status != report.StatusFailed || res.StatusReason != fmt.Sprintf("verify: %d lost", v.Lost) {
+		t.Fatalf("exit %d, status %s: %s", code, res.Status, res.StatusReason)
+	}
+	if !strings.Contains(stdout, fmt.Sprintf("lost %d", v.Lost)) {
+		t.Errorf("summary does not show the loss:\n%s", stdout)
+	}
+}
+
+// TestVerifyHealthyNATS: a run on the embedded NATS JetStream server reads
+// back every acked message once, in order, intact, with its partition
+// (subject) and key (key_header).
+func TestVerifyHealthyNATS(t *testing.T) {
+	t.Parallel()
+	body := `name: verify-nats
+duration: 1500ms
+seed: 3
+topics: [{name: vn, partitions: 3}]
+workers: 2
+rate: {messages_per_second: 400}
+message: {size: 100}
+keys: {distribution: uniform, count: 20}
+producer: {send_mode: async, idempotent: true, auto_create_topics: true}
+target: {kind: nats, storage: memory, key_header: pb-key}
+`
+	path := filepath.Join(t.TempDir(), "vn.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := cli(context.Background(), "run", path, "--out", dir, "--quiet", "--verify")
+	res, err := report.ReadResult(filepath.Join(dir, "result.json"))
+	if err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	if code != exitOK || res.Verify == nil || res.Verify.Error != "" {
+		t.Fatalf("exit %d, verify %+v\n%s\n%s", code, res.Verify, stdout, stderr)
+	}
+	v := res.Verify.Total
+	if v.Acked != res.Counts.Acked || v.Acked < 500 || v.ReadBack != v.Acked || v.Lost != 0 || v.Duplicated != 0 || v.Reordered != 0 || v.Corrupted != 0 {
+		t.Fatalf("run acked %d, verify %+v", res.Counts.Acked, v)
+	}
+	if len(res.Verify.Partitions) != 3 {
+		t.Fatalf("partitions %+v", res.Verify.Partitions)
+	}
+}
+
+// TestVerifyNotSupported: a system without a read back says so and runs
+// nothing (exit 2).
+func TestVerifyNotSupported(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := cli(context.Background(), "run", "testdata/short.yaml", "--out", dir, "--quiet", "--verify", "--target", "sim://")
+	if code != exitUsage || !strings.Contains(stderr, "verify not supported for sim") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "result.json")); err == nil {
+		t.Error("a result was written")
+	}
+}

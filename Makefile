@@ -36,7 +36,7 @@ test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 8m ./...
-	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag|TestSweepLingerBatch|TestCapacitySim|TestShardsMatchOneProcess|TestScriptedFaults|TestOnBatchWarmupWindow|TestRunVerifyAllocs' ./cmd/prodbench ./producer ./producer/kafka ./producer/franz ./workload
+	$(GO) test -count=1 -p 1 -timeout 4m -run 'TestCompareBaselineVerdicts|TestRunAllocsPerRecord|TestScheduleLag|TestSweepLingerBatch|TestCapacitySim|TestShardsMatchOneProcess|TestScriptedFaults|TestOnBatchWarmupWindow|TestRunVerifyAllocs|TestVerdictSimErrorRate' ./cmd/prodbench ./producer ./producer/kafka ./producer/franz ./workload
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # The fuzz targets of every parser of user input (scenario and OMB

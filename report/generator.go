@@ -16,13 +16,14 @@ const (
 	// of a generator that kept up with its schedule; offered counts every
 	// message handed to the producer (acked or failed).
 	MinAchievedFraction = 0.99
-	// MinBlockedFraction is the share of the measured window (10%) Send
-	// must have spent blocked on the pending limits (Result.SendBlockedNs,
-	// summed over workers) for the run to count as pushed back by the
-	// system under test. The engine times every Send of 50 µs or more,
-	// which on an overloaded machine includes a worker descheduled inside
-	// Send (a few % of the window); a system under test that pushes back
-	// holds the workers in Send for much of the window.
+	// MinBlockedFraction is the share of the workers' time (10% of
+	// Result.Workers × the measured window) Send must have spent blocked
+	// on the pending limits (Result.SendBlockedNs, summed over workers)
+	// for the run to count as pushed back by the system under test. The
+	// engine times every Send of 50 µs or more, which on an overloaded
+	// machine includes a worker descheduled inside Send (a few % of its
+	// time); a system under test that pushes back holds the workers in
+	// Send for much of the window.
 	MinBlockedFraction = 0.10
 )
 
@@ -47,7 +48,7 @@ var backpressureKinds = []string{"queue_full", "send_timeout"}
 //     MinAchievedFraction of the whole-run target, while Send was not
 //     blocked;
 //   - backpressure (Backpressure): Send spent at least MinBlockedFraction
-//     of the window blocked on the pending limits (Result.SendBlockedNs,
+//     of the workers' time (Workers × the window) blocked on the pending limits (Result.SendBlockedNs,
 //     supplied by the caller), or more than 1% of the messages failed as
 //     queue_full or send_timeout: the system under test pushed back, and
 //     the lag is its doing, not the generator's.
@@ -75,9 +76,10 @@ func CheckGenerator(res *Result) Generator {
 			offered, MinAchievedFraction*100, target))
 	}
 	var bp []string
-	if res.MeasuredNs > 0 && float64(res.SendBlockedNs) >= MinBlockedFraction*float64(res.MeasuredNs) {
-		bp = append(bp, fmt.Sprintf("Send was blocked on the pending limits for %.3f s of the %.3f s window",
-			float64(res.SendBlockedNs)/1e9, secs))
+	workers := max(res.Workers, 1)
+	if res.MeasuredNs > 0 && float64(res.SendBlockedNs) >= MinBlockedFraction*float64(workers)*float64(res.MeasuredNs) {
+		bp = append(bp, fmt.Sprintf("Send was blocked on the pending limits for %.1f%% of the workers' time (%.3f s over %d worker(s) × the %.3f s window)",
+			100*float64(res.SendBlockedNs)/(float64(workers)*float64(res.MeasuredNs)), float64(res.SendBlockedNs)/1e9, workers, secs))
 	}
 	var bpFailed int64
 	for _, k := range backpressureKinds {

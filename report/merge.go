@@ -123,6 +123,7 @@ func MergeWith(opts MergeOptions, results ...*Result) (*Result, error) {
 		m.TargetRateMsgsPerSec += finite(r.TargetRateMsgsPerSec)
 		m.DueInWindow += r.DueInWindow
 		m.SendBlockedNs += r.SendBlockedNs
+		m.Workers += r.Workers
 		m.Producer.Retries += r.Producer.Retries
 		m.Producer.Reconnects += r.Producer.Reconnects
 		m.Producer.Resends += r.Producer.Resends

@@ -88,6 +88,11 @@ type Result struct {
 	// spent blocked on the producer's pending limits during the measured
 	// window, in ns; the caller fills it. See CheckGenerator.
 	SendBlockedNs int64 `json:"send_blocked_ns"`
+	// Workers is the number of worker goroutines that called Send (the
+	// scenario's workers; summed over shards when merged); the caller
+	// fills it. CheckGenerator divides SendBlockedNs by Workers × the
+	// measured window. 0 (older results): counted as 1.
+	Workers int `json:"workers,omitempty"`
 	// EngineCaps says which figures the engine reports; nil when unknown
 	// (older results): reports then print what was recorded.
 	EngineCaps *EngineCaps `json:"engine_caps,omitempty"`

@@ -20,6 +20,22 @@ func cli(ctx context.Context, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// ranOK reports whether a run's exit code says it ran to its end: exit 0,
+// or exit 99 for a run judged degraded only because it missed its target
+// rate (stderr's status line says so). Tests of features other than the
+// rate verdicts use it: on a machine loaded by the parallel race-detector
+// tests an open-loop schedule can fall behind, and the verdicts rightly
+// say so.
+func ranOK(code int, stderr string) bool {
+	return code == exitOK || code == exitThresholds && strings.Contains(stderr, "STATUS: DEGRADED: target rate missed")
+}
+
+// resultOK is ranOK judged from the written result instead of stderr.
+func resultOK(code int, res *report.Result) bool {
+	return code == exitOK || code == exitThresholds && res != nil && res.Status == report.StatusDegraded &&
+		strings.HasPrefix(res.StatusReason, "target rate missed")
+}
+
 func writeScenario(t *testing.T, body string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "bad.yaml")
@@ -124,7 +140,7 @@ func TestRunEndToEnd(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
 	code, stdout, stderr := cli(context.Background(), "run", "testdata/short.yaml", "--out", dir, "--retain")
-	if code != exitOK {
+	if !ranOK(code, stderr) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	res := readResult(t, dir)

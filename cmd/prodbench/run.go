@@ -486,6 +486,7 @@ func fillResult(res *report.Result, s *workload.Scenario, cfg producer.Config, o
 	res.EngineCaps = &report.EngineCaps{Batches: o.Caps.Batches, Compression: o.Caps.Compression}
 	res.Environment = report.CollectEnvironment()
 	res.ClosedLoop = info.ClosedLoop
+	res.Workers = s.Workers
 	if !info.ClosedLoop {
 		measured := time.Duration(res.MeasuredNs)
 		res.TargetRateMsgsPerSec = s.Rate.MeanRate(measured)

@@ -69,6 +69,11 @@ func TestVerdictDeadBroker(t *testing.T) {
 // with MESSAGE_TOO_LARGE. The run is degraded (error rate over the 1%
 // budget), exits 99, and is not called generator saturated.
 func TestVerdictSimErrorRate(t *testing.T) {
+	if raceDetector {
+		// Under the race detector on a loaded machine the generator
+		// really falls behind, and is rightly called saturated.
+		t.Skip("timing sensitive: runs in make test's serial race-free pass")
+	}
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	scenario := verdictScenario(t, "1200ms", 1000, "target:\n  kind: sim\n  sim:\n    errors: {MESSAGE_TOO_LARGE: 0.2}\n")

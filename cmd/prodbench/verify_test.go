@@ -95,7 +95,7 @@ func TestVerifyHealthyKafka(t *testing.T) {
 	t.Parallel()
 	c := testCluster(t)
 	code, res, stdout, dir := runVerify(t, verifyScenario(t, ""), "kafka://"+strings.Join(c.ListenAddrs(), ","))
-	if code != exitOK {
+	if !resultOK(code, res) {
 		t.Fatalf("exit %d, status %s: %s", code, res.Status, res.StatusReason)
 	}
 	v := res.Verify.Total
@@ -158,7 +158,7 @@ func TestVerifyTimeoutDuplicates(t *testing.T) {
 			if stalled.Load() == 0 || res.Producer.Retries == 0 {
 				t.Fatalf("no stall or no retry: stalled %d, retries %d", stalled.Load(), res.Producer.Retries)
 			}
-			if v.Lost != 0 || v.Corrupted != 0 || code != exitOK {
+			if v.Lost != 0 || v.Corrupted != 0 || !resultOK(code, res) {
 				t.Fatalf("exit %d, verify %+v\n%s", code, v, stdout)
 			}
 			// An independent count: read back = acked + duplicates.
@@ -243,7 +243,7 @@ target: {kind: nats, storage: memory, key_header: pb-key}
 	if err != nil {
 		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
 	}
-	if code != exitOK || res.Verify == nil || res.Verify.Error != "" {
+	if !resultOK(code, res) || res.Verify == nil || res.Verify.Error != "" {
 		t.Fatalf("exit %d, verify %+v\n%s\n%s", code, res.Verify, stdout, stderr)
 	}
 	v := res.Verify.Total

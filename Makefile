@@ -7,7 +7,7 @@ BIN       := bin/prodbench
 SCENARIO  ?= scenarios/quickstart.yaml
 STATICCHECK_VERSION := 2026.2.2
 
-.PHONY: all build image run test test-short fuzz bench bench-regress bench-baseline bench-ab bench-peers bench-shards lint fmt vet clean
+.PHONY: all build image run test test-short fuzz bench bench-regress bench-baseline bench-ab bench-peers bench-shards bench-faults lint fmt vet clean
 
 all: build
 
@@ -106,6 +106,12 @@ bench-peers:
 # count, with machine, commit and date (about 1 minute).
 bench-shards:
 	GO=$(GO) ./scripts/bench-shards.sh
+
+# The README "Faults" worked example: leader moves every 2 s, and 1%
+# REQUEST_TIMED_OUT after the write, idempotence on and off, --verify,
+# alternated (about 3 minutes; needs jq).
+bench-faults:
+	GO=$(GO) ./scripts/bench-faults.sh
 
 lint: vet
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -322,6 +322,10 @@ func TestQueueFullBlockOrFail(t *testing.T) {
 			if done.Load() != 11 || full.Load() != 0 {
 				t.Fatalf("done %d full %d", done.Load(), full.Load())
 			}
+			// The 11th Send waited for room once; the first 10 never did.
+			if n := p.PendingWaits(); n != 1 {
+				t.Fatalf("PendingWaits = %d, want 1", n)
+			}
 		})
 	}
 }

@@ -48,8 +48,9 @@ type Producer struct {
 
 	pending      atomic.Int64 // records accepted by Send and not yet completed
 	pendingBytes atomic.Int64
-	idle         waitList // Flush and Close waiting for pending to reach 0
-	room         waitList // Sends waiting for room under the pending limits
+	idle         waitList     // Flush and Close waiting for pending to reach 0
+	room         waitList     // Sends waiting for room under the pending limits
+	roomWaits    atomic.Int64 // Sends that waited in room (PendingWaits)
 
 	pid       pidState
 	txn       *txnState
@@ -273,6 +274,7 @@ func (p *Producer) reserve(ctx context.Context, size int64) error {
 			p.room.remove(ch)
 			return nil
 		}
+		p.roomWaits.Add(1)
 		var err error
 		select {
 		case <-ch:

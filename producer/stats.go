@@ -125,5 +125,14 @@ func (p *Producer) Stats() Stats {
 	}
 }
 
+// PendingWaits returns how many times a Send has waited for room under
+// the pending limits (MaxPendingMessages, MaxPendingBytes, with
+// BlockIfQueueFull) since the producer was created: a Send that waits
+// twice counts twice. It grows only while the system under test is
+// slower than the offered load (records stay pending until acked), so a
+// load generator reads it to tell a Send blocked by backpressure from
+// one that was merely descheduled. Safe for concurrent use.
+func (p *Producer) PendingWaits() int64 { return p.roomWaits.Load() }
+
 // InFlight returns the number of produce requests outstanding now.
 func (p *Producer) InFlight() int { return int(p.inFlight.Load()) }

@@ -46,10 +46,23 @@ type Observer interface {
 // each Send call that took SendBlockedMin or longer — the producer held
 // the worker on its pending limits (max_pending_messages, buffer memory),
 // so the system under test was pushing back — with the message's
-// intended send time (Unix ns) and the call's duration in ns. It is
-// called from the workers and must not block or allocate.
+// intended send time (Unix ns) and the call's duration in ns. When the
+// Sender is a PendingWaiter, only calls during which its PendingWaits
+// grew count. It is called from the workers and must not block or
+// allocate.
 type BlockObserver interface {
 	SendBlocked(intendedNs, blockedNs int64)
+}
+
+// PendingWaiter is implemented by a Sender that counts the Send calls
+// that waited for room under its pending limits (producer.Producer does:
+// PendingWaits). Run then counts a long Send call as blocked only when
+// the count grew during it (this worker's wait or another's: either way
+// the producer was at its limit), so a worker descheduled inside Send on
+// a loaded machine is not read as backpressure. Senders without it are
+// judged by the call's duration alone.
+type PendingWaiter interface {
+	PendingWaits() int64
 }
 
 // SendBlockedMin is the shortest Send call counted as blocked (50 µs): a
@@ -309,6 +322,7 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 		wg.Add(1)
 		p := w % len(opts.Senders)
 		wk := worker{id: uint32(w), snd: opts.Senders[p]}
+		wk.waits, _ = wk.snd.(PendingWaiter)
 		if opts.Counts != nil {
 			wk.counts = &opts.Counts[p]
 		}
@@ -336,6 +350,7 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 type worker struct {
 	id     uint32 // the worker's index, 0 to Workers−1 (in verification stamps)
 	snd    Sender
+	waits  PendingWaiter // snd, when it counts its pending waits; else nil
 	counts *ProducerCounts
 }
 
@@ -512,9 +527,13 @@ func (e *engine) send(ctx context.Context, w worker, i, intended int64, t int, s
 		m.sent = e.now()
 	}
 	sent := m.sent // m may be back in the pool once Send returns
+	var waits int64
+	if e.blocked != nil && w.waits != nil {
+		waits = w.waits.PendingWaits()
+	}
 	w.snd.Send(ctx, &m.rec, m.done)
 	if e.blocked != nil {
-		if d := e.now() - sent; d >= int64(SendBlockedMin) {
+		if d := e.now() - sent; d >= int64(SendBlockedMin) && (w.waits == nil || w.waits.PendingWaits() != waits) {
 			e.blocked.SendBlocked(intended, d)
 		}
 	}

@@ -128,3 +128,47 @@ func (e *everyNthSleeps) Send(_ context.Context, r *producer.Record, cb func(pro
 	}
 	cb(producer.Ack{Record: r, Topic: r.Topic, Offset: -1}, nil)
 }
+
+// waitingSleeper sleeps 2 ms in every 10th Send, as a descheduled worker
+// would; on every 20th it also counts a pending wait, as a producer at its
+// pending limits does (PendingWaiter).
+type waitingSleeper struct {
+	everyNthSleeps
+	waits int64 // one worker: no locking needed
+}
+
+func (w *waitingSleeper) PendingWaits() int64 { return w.waits }
+
+func (w *waitingSleeper) Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	if (w.k+1)%20 == 0 {
+		w.waits++
+	}
+	w.everyNthSleeps.Send(ctx, r, cb)
+}
+
+// TestSendBlockedNeedsPendingWait: with a Sender that counts its pending
+// waits, a slow Send counts as blocked only when the count grew during
+// it. Of 10 sends slowed by 2 ms, the 5 that waited are reported; the 5
+// that were only slow (a descheduled worker) are not.
+func TestSendBlockedNeedsPendingWait(t *testing.T) {
+	t.Parallel()
+	s := codeScenario()
+	s.Workers = 1
+	s.Messages = 100
+	s.Duration = 0
+	s.Rate.MessagesPerSecond = 10000
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	obs := &blockObs{Recorder: report.NewRecorder(time.Now(), 0, time.Second)}
+	snd := &waitingSleeper{everyNthSleeps: everyNthSleeps{n: 10, d: 2 * time.Millisecond}}
+	if _, err := Run(context.Background(), s, RunOptions{Sender: snd, Recorder: obs}); err != nil {
+		t.Fatal(err)
+	}
+	if snd.waits != 5 {
+		t.Fatalf("the sender counted %d waits, want 5", snd.waits)
+	}
+	if obs.long != 5 || obs.calls != 5 {
+		t.Fatalf("SendBlocked: %d calls, %d of >= 2ms; want 5 and 5 (only the sends that waited)", obs.calls, obs.long)
+	}
+}

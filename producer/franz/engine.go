@@ -38,6 +38,7 @@ type Engine struct {
 	closed   atomic.Bool
 	flushing atomic.Int32      // Flush calls under way: batches written meanwhile count as sealed by flush
 	pending  waitcount.Counter // records accepted by Send whose callback has not run
+	waits    atomic.Int64      // Sends that found the buffer full (PendingWaits)
 	freeMu   sync.Mutex
 	free     []*item                  // idle items, at most maxFree; kept across GCs
 	pool     sync.Pool                // overflow beyond maxFree, and New
@@ -180,6 +181,9 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 		}
 	}
 	if e.block {
+		if e.full() {
+			e.waits.Add(1) // Produce waits for room (PendingWaits)
+		}
 		e.cl.Produce(ctx, &it.kr, e.promise)
 	} else {
 		e.cl.TryProduce(ctx, &it.kr, e.promise)
@@ -192,6 +196,22 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 		e.complete(it)
 	}
 }
+
+// full reports whether kgo's buffer is at the pending limits, so that
+// Produce will wait for room: more records pending (this one included)
+// than MaxPendingMessages, or the buffered bytes at MaxPendingBytes.
+func (e *Engine) full() bool {
+	if m := int64(e.cfg.MaxPendingMessages); m > 0 && e.pending.Load() > m {
+		return true
+	}
+	return e.cfg.MaxPendingBytes > 0 && e.cl.BufferedProduceBytes() >= e.cfg.MaxPendingBytes
+}
+
+// PendingWaits returns how many Send calls found kgo's buffer at the
+// pending limits (MaxBufferedRecords, MaxBufferedBytes) and so waited in
+// Produce for room, since the engine was created; see
+// producer.Producer.PendingWaits. Safe for concurrent use.
+func (e *Engine) PendingWaits() int64 { return e.waits.Load() }
 
 // fill prepares it for r.
 func (it *item) fill(r *producer.Record, cb func(producer.Ack, error), zeroCopy bool) {

@@ -78,14 +78,7 @@ func TestSendBlockedIsBackpressure(t *testing.T) {
 // (without the race detector) not one for every record.
 func TestSendBlockedOnlyForSlowSends(t *testing.T) {
 	t.Parallel()
-	s := codeScenario()
-	s.Workers = 1
-	s.Messages = 100
-	s.Duration = 0
-	s.Rate.MessagesPerSecond = 10000
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	s := hundredAt10k(t)
 	obs := &blockObs{Recorder: report.NewRecorder(time.Now(), 0, time.Second)}
 	snd := &everyNthSleeps{n: 10, d: 2 * time.Millisecond}
 	if _, err := Run(context.Background(), s, RunOptions{Sender: snd, Recorder: obs}); err != nil {
@@ -152,14 +145,7 @@ func (w *waitingSleeper) Send(ctx context.Context, r *producer.Record, cb func(p
 // that were only slow (a descheduled worker) are not.
 func TestSendBlockedNeedsPendingWait(t *testing.T) {
 	t.Parallel()
-	s := codeScenario()
-	s.Workers = 1
-	s.Messages = 100
-	s.Duration = 0
-	s.Rate.MessagesPerSecond = 10000
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	s := hundredAt10k(t)
 	obs := &blockObs{Recorder: report.NewRecorder(time.Now(), 0, time.Second)}
 	snd := &waitingSleeper{everyNthSleeps: everyNthSleeps{n: 10, d: 2 * time.Millisecond}}
 	if _, err := Run(context.Background(), s, RunOptions{Sender: snd, Recorder: obs}); err != nil {
@@ -171,4 +157,18 @@ func TestSendBlockedNeedsPendingWait(t *testing.T) {
 	if obs.long != 5 || obs.calls != 5 {
 		t.Fatalf("SendBlocked: %d calls, %d of >= 2ms; want 5 and 5 (only the sends that waited)", obs.calls, obs.long)
 	}
+}
+
+// hundredAt10k is a one-worker scenario of 100 messages at 10,000 msg/s.
+func hundredAt10k(t *testing.T) *Scenario {
+	t.Helper()
+	s := codeScenario()
+	s.Workers = 1
+	s.Messages = 100
+	s.Duration = 0
+	s.Rate.MessagesPerSecond = 10000
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

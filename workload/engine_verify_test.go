@@ -2,7 +2,6 @@ package workload
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -88,25 +87,7 @@ func TestRunVerifyAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items at random")
 	}
-	s := allocScenario(100_000)
-	g, err := NewGenerators(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := report.NewRecorder(time.Now(), 0, time.Second)
-	if _, err := Run(context.Background(), allocScenario(1000), RunOptions{Sender: nopSender{}, Recorder: rec, Generators: g, VerifyRun: 1}); err != nil {
-		t.Fatal(err)
-	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	info, err := Run(context.Background(), s, RunOptions{Sender: nopSender{}, Recorder: rec, Generators: g, VerifyRun: 1})
-	runtime.ReadMemStats(&after)
-	if err != nil {
-		t.Fatal(err)
-	}
-	per := float64(after.Mallocs-before.Mallocs) / float64(info.Sent)
-	t.Logf("%d allocations for %d records: %.5f per record", after.Mallocs-before.Mallocs, info.Sent, per)
+	_, per := runAllocsPerRecord(t, 1)
 	if per > 0.001 {
 		t.Errorf("%.5f allocations per stamped record, want < 0.001", per)
 	}

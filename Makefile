@@ -41,13 +41,13 @@ test:
 
 # The fuzz targets of every parser of user input (scenario and OMB
 # workload YAML, properties files, thresholds, --target URLs, result.json,
-# .hlog), as package:Target. `make test` runs each for 3 s; `make fuzz`
+# .hlog, merge inputs), as package:Target. `make test` runs each for 3 s; `make fuzz`
 # for FUZZTIME each. A crasher is saved under the package's
 # testdata/fuzz/<Target>/: fix it and commit it as a seed.
 FUZZTIME ?= 60s
 FUZZ_TARGETS := ./workload:FuzzParse ./workload:FuzzParseOMB ./workload:FuzzParseProperties \
   ./report/verdict:FuzzParseThreshold ./report:FuzzUnmarshalResult ./report:FuzzReadHistogramLog \
-  ./cmd/prodbench:FuzzApplyURL
+  ./cmd/prodbench:FuzzApplyURL ./cmd/prodbench:FuzzMergeLog
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; f=$${t##*:}; \

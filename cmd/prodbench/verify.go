@@ -82,7 +82,10 @@ func checkDelivery(ctx context.Context, o *registry.Opened, vo *verify.Outcomes)
 	})
 	r := c.Result()
 	v := &report.Verify{RunID: fmt.Sprintf("%016x", r.Run), Total: r.Total, Tracked: r.Tracked,
-		Untracked: r.Untracked, Foreign: r.Foreign, Unstamped: r.Unstamped, Partitions: r.Partitions}
+		Untracked: r.Untracked, Foreign: r.Foreign, Unstamped: r.Unstamped}
+	for _, p := range r.Partitions {
+		v.Partitions = append(v.Partitions, p)
+	}
 	if err != nil {
 		v.Error = err.Error()
 	}

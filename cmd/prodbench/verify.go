@@ -81,10 +81,10 @@ func checkDelivery(ctx context.Context, o *registry.Opened, vo *verify.Outcomes)
 		return nil
 	})
 	r := c.Result()
-	v := &report.Verify{RunID: fmt.Sprintf("%016x", r.Run), Total: r.Total, Tracked: r.Tracked,
+	v := &report.Verify{RunID: fmt.Sprintf("%016x", r.Run), Total: report.VerifyCounts(r.Total), Tracked: r.Tracked,
 		Untracked: r.Untracked, Foreign: r.Foreign, Unstamped: r.Unstamped}
 	for _, p := range r.Partitions {
-		v.Partitions = append(v.Partitions, p)
+		v.Partitions = append(v.Partitions, report.VerifyCounts(p))
 	}
 	if err != nil {
 		v.Error = err.Error()

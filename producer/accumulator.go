@@ -86,11 +86,12 @@ func newPartState(p *Producer, ts *topicState, id int32, s *brokerSender) *partS
 // max_batch_bytes. ready makes the batch ready at once (sync sends).
 func (ps *partState) append(r *Record, cb func(Ack, error), size int64, ready bool) error {
 	p := ps.p
-	ts := r.Timestamp
-	if ts.IsZero() {
-		ts = time.Now()
+	var ms int64
+	if r.Timestamp.IsZero() {
+		ms = p.nowMs()
+	} else {
+		ms = r.Timestamp.UnixMilli()
 	}
-	ms := ts.UnixMilli()
 	max := p.cfg.MaxBatchBytes
 
 	ps.mu.Lock()
@@ -306,4 +307,12 @@ func (ps *partState) failAll(err error) {
 	for _, b := range bs {
 		ps.p.complete(b, err)
 	}
+}
+
+// nowMs is the create time of a record without a Timestamp: Unix ms, from
+// the producer's epoch plus the monotonic time since (one clock read; a
+// wall-clock step after New does not move it, as Kafka's CreateTime is
+// the producer's view anyway).
+func (p *Producer) nowMs() int64 {
+	return (p.epochNs + int64(time.Since(p.epoch))) / int64(time.Millisecond)
 }

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Producer sends records through a Transport. Create it with New; it is
@@ -31,6 +32,12 @@ type Producer struct {
 	comp       *compressor
 	overhead   int
 	idempotent bool
+
+	// epoch is New's time.Now (with its monotonic reading) and epochNs
+	// its Unix ns: nowMs derives create times from them with one
+	// monotonic clock read instead of a wall and a monotonic one.
+	epoch   time.Time
+	epochNs int64
 
 	ctx    context.Context // canceled by Close after its deadline
 	cancel context.CancelFunc
@@ -92,6 +99,7 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	now := time.Now()
 	p := &Producer{
 		cfg:        cfg,
 		tr:         tr,
@@ -99,6 +107,8 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 		comp:       comp,
 		overhead:   tr.BatchOverhead(),
 		idempotent: idem,
+		epoch:      now,
+		epochNs:    now.UnixNano(),
 		ctx:        ctx,
 		cancel:     cancel,
 		senders:    make(map[int32]*brokerSender),

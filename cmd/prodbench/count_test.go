@@ -112,6 +112,18 @@ func TestSweepCount(t *testing.T) {
 	if code != exitOK || !strings.Contains(stderr, "6 of 6 runs (2 points × 3 repetitions) already done") || strings.Contains(stderr, "ETA") {
 		t.Fatalf("resume: exit %d\n%s", code, stderr)
 	}
+	// A repetition whose result is gone runs again, alone.
+	if err := os.Remove(filepath.Join(out, m.Points[1].Reps[1].Dir, report.ResultFile)); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = cli(context.Background(), "sweep", path, "--out", out, "--count", "3")
+	if code != exitOK || !strings.Contains(stderr, "5 of 6 runs (2 points × 3 repetitions) already done") ||
+		strings.Count(stderr, "ETA") != 1 || !strings.Contains(stderr, "linger=2ms, repetition 2 of 3") {
+		t.Fatalf("resume after a lost repetition: exit %d\n%s", code, stderr)
+	}
+	if m, err = sweep.ReadManifest(out); err != nil || m.Done() != 2 || m.Points[1].RepsDone() != 3 {
+		t.Fatalf("after resuming: %v", err)
+	}
 	// With another --count: refused.
 	code, _, stderr = cli(context.Background(), "sweep", path, "--out", out)
 	if code != exitUsage || !strings.Contains(stderr, "--count 3, not 1") {

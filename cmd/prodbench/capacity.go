@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"text/tabwriter"
@@ -37,6 +38,12 @@ the search: the SLO, errors, or the load generator itself — a generator
 that falls behind its schedule while the broker still answers in time is
 never reported as the broker's capacity.
 
+Repetitions: --count N runs every step N times (1..100) back to back (the
+next rate depends on the step's verdict, so steps cannot be alternated),
+repetition n in <step dir>/rep-n. A step passes when more than half of its
+repetitions pass (the median repetition's verdict); the table gives its
+medians with the min–max of msg/s and p99.
+
 Exit 0 when a capacity was found, 1 when even the starting rate fails (or
 a step could not run), 2 on bad input, 130 when interrupted.
 
@@ -46,6 +53,7 @@ Examples:
   prodbench capacity scenarios/capacity.yaml
   prodbench capacity scenarios/quickstart.yaml --slo p99=50ms --slo error_rate=0.1%%
   prodbench capacity scenarios/capacity.yaml --start-rate 5000 --step-duration 10s --precision 0.02
+  prodbench capacity scenarios/capacity.yaml --count 3
 `
 
 func init() {
@@ -59,6 +67,7 @@ type capacityFlags struct {
 	stepDur        time.Duration
 	stepWarmup     time.Duration
 	maxSteps       int
+	count          int // repetitions of each step
 }
 
 // roundRate rounds a rate to a whole msg/s (to 0.01 below 10 msg/s).
@@ -164,6 +173,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.DurationVar(&cf.stepWarmup, "step-warmup", time.Second, "warmup of each step, not measured")
 	fs.DurationVar(&cf.stepWarmup, "warmup", time.Second, "the same as --step-warmup (as on run and sweep)")
 	fs.IntVar(&cf.maxSteps, "max-steps", 30, "most steps the search runs")
+	fs.IntVar(&cf.count, "count", 1, "run every step this many times (1..100), back to back; a step passes when more than half of them pass")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	addTargetFlags(fs, &rf, "step")
 	if err := fs.Parse(args); err != nil {
@@ -189,6 +199,8 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(stderr, exitUsage, "capacity: --step-duration %v must be longer than --step-warmup %v", cf.stepDur, cf.stepWarmup)
 	case cf.maxSteps < 1:
 		return fail(stderr, exitUsage, "capacity: --max-steps must be at least 1, got %d", cf.maxSteps)
+	case cf.count < 1 || cf.count > sweep.MaxCount:
+		return fail(stderr, exitUsage, "capacity: --count must be between 1 and %d, got %d", sweep.MaxCount, cf.count)
 	case rf.drain <= 0:
 		return fail(stderr, exitUsage, "capacity: --drain-timeout must be positive, got %v", rf.drain)
 	}
@@ -234,8 +246,15 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		StartedAt: time.Now().UTC(),
 		Search: sweep.Search{StartMsgsPerSec: roundRate(cf.start), MaxMsgsPerSec: cf.maxRate, Precision: cf.precision,
 			StepDurationNs: int64(cf.stepDur), StepWarmupNs: int64(cf.stepWarmup), MaxSteps: cf.maxSteps}}
-	fmt.Fprintf(stderr, "prodbench: capacity of %s: SLO %s; steps of %v (warmup %v) from %s msg/s\n",
-		s.Name, slo, cf.stepDur, cf.stepWarmup, strconv.FormatFloat(c.Search.StartMsgsPerSec, 'f', -1, 64))
+	if cf.count > 1 {
+		c.Search.Count = cf.count
+	}
+	reps := ""
+	if cf.count > 1 {
+		reps = fmt.Sprintf(", each run %d times", cf.count)
+	}
+	fmt.Fprintf(stderr, "prodbench: capacity of %s: SLO %s; steps of %v (warmup %v)%s from %s msg/s\n",
+		s.Name, slo, cf.stepDur, cf.stepWarmup, reps, strconv.FormatFloat(c.Search.StartMsgsPerSec, 'f', -1, 64))
 
 	stopMetrics, err := startMetrics(&rf, stderr) // --metrics-addr (metrics.go)
 	if err != nil {
@@ -258,45 +277,89 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "prodbench: capacity: %v\n", err)
 			return false, false
 		}
-		var log bytes.Buffer
-		begin := time.Now()
 		rf.step, rf.stepName = st.Index+1, fmt.Sprintf("%.0f msg/s", rate)
-		res, rc, err := runQuiet(ctx, ss, rf, filepath.Join(out, st.Dir), &log)
-		st.ElapsedNs = int64(time.Since(begin))
+		// one runs the step (or one repetition of it) into rel;
+		// evalFailed is set when its result could not be evaluated.
+		evalFailed := false
+		one := func(rel string) (r sweep.Rep, rc int) {
+			var log bytes.Buffer
+			begin := time.Now()
+			res, rc, err := runQuiet(ctx, ss, rf, filepath.Join(out, rel), &log)
+			r = sweep.Rep{Dir: rel, ElapsedNs: int64(time.Since(begin))}
+			switch {
+			case err != nil || res == nil:
+				r.Status = sweep.StatusFailed
+				if err != nil {
+					r.Error = err.Error()
+				} else {
+					r.Error = lastLine(log.Bytes())
+				}
+			case res.Status == report.StatusInterrupted || rc == exitInterrupted:
+				r.Status = sweep.StatusInterrupted
+			default:
+				ev, err := sweep.Evaluate(res, slo, sendWindow(ss))
+				if err != nil {
+					r.Status, r.Error, evalFailed = sweep.StatusFailed, err.Error(), true
+					break
+				}
+				r.Status, r.Evaluation = sweep.StatusComplete, &ev
+				if c.Target == "" {
+					c.Target = targetOf(res)
+				}
+			}
+			return r, rc
+		}
+		var rc int
+		if cf.count == 1 {
+			var r sweep.Rep
+			r, rc = one(st.Dir)
+			st.Status, st.Error, st.ElapsedNs, st.Evaluation = r.Status, r.Error, r.ElapsedNs, r.Evaluation
+		} else {
+			for n := 1; n <= cf.count; n++ {
+				var r sweep.Rep
+				r, rc = one(path.Join(st.Dir, sweep.RepDir(n)))
+				r.N = n
+				st.Reps = append(st.Reps, r)
+				if r.Status != sweep.StatusComplete {
+					break
+				}
+				if r.Evaluation.Pass {
+					fmt.Fprint(stderr, "+")
+				} else {
+					fmt.Fprint(stderr, "-")
+				}
+			}
+			st.Settle(cf.count)
+			fmt.Fprint(stderr, "  ")
+		}
 		pass, ok := false, true
 		switch {
-		case err != nil || res == nil:
-			st.Status = sweep.StatusFailed
-			if err != nil {
-				st.Error = err.Error()
-			} else {
-				st.Error = lastLine(log.Bytes())
-			}
+		case st.Status == sweep.StatusFailed && evalFailed:
+			fmt.Fprintf(stderr, "could not evaluate: %s\n", st.Error)
+			code, ok = exitFailure, false
+		case st.Status == sweep.StatusFailed:
 			fmt.Fprintf(stderr, "could not run: %s\n", st.Error)
 			code, ok = exitFailure, false
 			if rc == exitUsage {
 				code = exitUsage
 			}
-		case res.Status == report.StatusInterrupted || rc == exitInterrupted:
-			st.Status = sweep.StatusInterrupted
+		case st.Status == sweep.StatusInterrupted:
 			fmt.Fprintln(stderr, "interrupted")
 			code, ok = exitInterrupted, false
+		case st.Evaluation == nil:
+			// Not reached: every repetition ran and completed.
+			fmt.Fprintf(stderr, "could not run: %d of %d repetitions completed\n", len(st.Reps), cf.count)
+			code, ok = exitFailure, false
 		default:
-			ev, err := sweep.Evaluate(res, slo, sendWindow(ss))
-			if err != nil {
-				st.Status, st.Error = sweep.StatusFailed, err.Error()
-				fmt.Fprintf(stderr, "could not evaluate: %v\n", err)
-				code, ok = exitFailure, false
-				break
-			}
-			st.Status, st.Evaluation = sweep.StatusComplete, &ev
-			if c.Target == "" {
-				c.Target = targetOf(res)
-			}
+			ev := st.Evaluation
 			pn := "p" + sweep.PercentileName(ev.RankPercentile)
-			if ev.Pass {
+			switch {
+			case ev.Pass && ev.Spread != nil:
+				fmt.Fprintf(stderr, "pass  %d of %d; %s %.3f ms (%.3f–%.3f), errors %.3f%%\n", ev.Spread.Passed, ev.Spread.Reps, pn,
+					float64(ev.RankLatencyNs)/1e6, ev.Spread.RankLatencyNs.Min/1e6, ev.Spread.RankLatencyNs.Max/1e6, ev.Metrics.ErrorRate*100)
+			case ev.Pass:
 				fmt.Fprintf(stderr, "pass  %s %.3f ms, errors %.3f%%\n", pn, float64(ev.RankLatencyNs)/1e6, ev.Metrics.ErrorRate*100)
-			} else {
+			default:
 				fmt.Fprintf(stderr, "FAIL  limited by %s: %s\n", ev.LimitName(), ev.Reason)
 			}
 			pass = ev.Pass
@@ -339,14 +402,25 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 // writeCapacityText prints the search's steps and verdict for people.
+// With repetitions it adds the min–max of msg/s and of the rank latency
+// and how many repetitions passed.
 func writeCapacityText(w io.Writer, c *sweep.Capacity) {
 	pn := "p" + sweep.PercentileName(c.SLO.RankPercentile())
+	reps := c.Search.Count > 1
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "step\tphase\toffered msg/s\tachieved msg/s\t%s ms\terrors\tresult\n", pn)
+	if reps {
+		fmt.Fprintf(tw, "step\tphase\toffered msg/s\tachieved msg/s\tmin–max\t%s ms\tmin–max\terrors\tresult\n", pn)
+	} else {
+		fmt.Fprintf(tw, "step\tphase\toffered msg/s\tachieved msg/s\t%s ms\terrors\tresult\n", pn)
+	}
 	for i := range c.Steps {
 		st := &c.Steps[i]
 		if st.Evaluation == nil {
-			fmt.Fprintf(tw, "%d\t%s\t%.0f\t\t\t\t%s %s\n", st.Index+1, st.Phase, st.RateMsgsPerSec, st.Status, st.Error)
+			if reps {
+				fmt.Fprintf(tw, "%d\t%s\t%.0f\t\t\t\t\t\t%s %s\n", st.Index+1, st.Phase, st.RateMsgsPerSec, st.Status, st.Error)
+			} else {
+				fmt.Fprintf(tw, "%d\t%s\t%.0f\t\t\t\t%s %s\n", st.Index+1, st.Phase, st.RateMsgsPerSec, st.Status, st.Error)
+			}
 			continue
 		}
 		ev := st.Evaluation
@@ -354,9 +428,18 @@ func writeCapacityText(w io.Writer, c *sweep.Capacity) {
 		if !ev.Pass {
 			result = "fail: " + ev.LimitName()
 		}
+		if sp := ev.Spread; reps && sp != nil {
+			fmt.Fprintf(tw, "%d\t%s\t%.0f\t%.1f\t%.1f–%.1f\t%.3f\t%.3f–%.3f\t%.3f%%\t%s (%d of %d passed)\n", st.Index+1, st.Phase, st.RateMsgsPerSec,
+				ev.Metrics.MsgsPerSec, sp.MsgsPerSec.Min, sp.MsgsPerSec.Max, float64(ev.RankLatencyNs)/1e6,
+				sp.RankLatencyNs.Min/1e6, sp.RankLatencyNs.Max/1e6, ev.Metrics.ErrorRate*100, result, sp.Passed, sp.Reps)
+			continue
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%.1f\t%.3f\t%.3f%%\t%s\n", st.Index+1, st.Phase, st.RateMsgsPerSec,
 			ev.Metrics.MsgsPerSec, float64(ev.RankLatencyNs)/1e6, ev.Metrics.ErrorRate*100, result)
 	}
 	tw.Flush()
+	if reps {
+		fmt.Fprintf(w, "\n%d repetitions per step, back to back; figures are medians; a step passes when more than half of its repetitions do\n", c.Search.Count)
+	}
 	fmt.Fprintf(w, "\n%s\n", c.Verdict)
 }

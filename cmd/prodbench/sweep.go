@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -38,15 +39,26 @@ The scenario's slo: block (or --slo) picks the best point: the highest
 throughput within the SLO, throughputs within 1%% counting as tied and the
 lower latency breaking the tie; the report says why it won and by how much.
 
-Resume: run again with --out pointing at the sweep directory; points whose
-result.json is complete are skipped. Ctrl-C stops after the current point
-is written (that point is not counted as done; exit 130).
+Repetitions: --count N runs every point N times (1..100), alternated:
+every point once, then every point again, and so on, so drift hits all
+points alike; repetition n of a point runs in <point dir>/rep-n. The table
+gives each point's medians with the min–max of msg/s and p99; a point
+meets the SLO when more than half of its repetitions do; and the best
+point must differ from the runner-up significantly (two-sided Mann-Whitney
+U test of their repetitions, p < 0.05; that needs --count 4 or more) or
+the report says the leaders are tied within noise and names them.
+
+Resume: run again with --out pointing at the sweep directory (and the same
+--count); points (repetitions) whose result.json is complete are skipped.
+Ctrl-C stops after the current run is written (that run is not counted as
+done; exit 130).
 
 Flags:
 %s
 Examples:
   prodbench sweep scenarios/linger-batch-sweep.yaml
   prodbench sweep scenarios/linger-batch-sweep.yaml --duration 3s --slo p99=10ms
+  prodbench sweep scenarios/linger-batch-sweep.yaml --count 5 --duration 3s
   prodbench sweep scenarios/linger-batch-sweep.yaml --out results/lb   # resume
 `
 
@@ -176,6 +188,7 @@ func lastLine(b []byte) string {
 // progress draws the sweep's progress line on stderr.
 type progress struct {
 	w       io.Writer
+	unit    string // "points", or "runs" with repetitions
 	total   int
 	perStep time.Duration // estimate before any point finished here
 	ran     int           // points run in this process
@@ -195,17 +208,22 @@ func (p *progress) line(done int, current string) {
 		per = p.spent / time.Duration(p.ran)
 	}
 	eta := (per * time.Duration(p.total-done)).Round(time.Second)
+	unit := p.unit
+	if unit == "" {
+		unit = "points"
+	}
 	if current == "" {
-		fmt.Fprintf(p.w, "[%s] %d/%d points  done\n", bar, done, p.total)
+		fmt.Fprintf(p.w, "[%s] %d/%d %s  done\n", bar, done, p.total, unit)
 		return
 	}
-	fmt.Fprintf(p.w, "[%s] %d/%d points  ETA %v  (point: %s)\n", bar, done, p.total, eta, current)
+	fmt.Fprintf(p.w, "[%s] %d/%d %s  ETA %v  (point: %s)\n", bar, done, p.total, unit, eta, current)
 }
 
 func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var rf runFlags
 	var out string
 	var slos []string
+	var count int
 	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&out, "out", "", "sweep directory; an existing one is resumed (default results/<scenario>-sweep-<UTC timestamp>)")
@@ -214,6 +232,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.DurationVar(&rf.warmup, "warmup", 0, "override every point's warmup (sent, not measured; shorter than the duration)")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=20ms or error_rate=0.1% (repeatable)")
+	fs.IntVar(&count, "count", 1, "run every point this many times (1..100), alternated; shows medians with min–max, and a best point must differ significantly from the runner-up")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, sweepUsage, fs.FlagUsages())
@@ -226,6 +245,9 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if rf.drain <= 0 {
 		return fail(stderr, exitUsage, "sweep: --drain-timeout must be positive, got %v", rf.drain)
+	}
+	if count < 1 || count > sweep.MaxCount {
+		return fail(stderr, exitUsage, "sweep: --count must be between 1 and %d, got %d", sweep.MaxCount, count)
 	}
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {
@@ -256,7 +278,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if out == "" {
 		out = filepath.Join("results", fmt.Sprintf("%s-sweep-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
 	}
-	m := newManifest(s, points, slo)
+	m := newManifest(s, points, slo, count)
 	m.SpecDigest = specDigest(s, rf.duration)
 	resumed, err := resumeManifest(out, m)
 	if err != nil {
@@ -268,7 +290,10 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := sweep.WriteManifest(out, m); err != nil {
 		return fail(stderr, exitFailure, "sweep: %v", err)
 	}
-	if resumed > 0 {
+	switch {
+	case resumed > 0 && count > 1:
+		fmt.Fprintf(stderr, "prodbench: resuming %s: %d of %d runs (%d points × %d repetitions) already done\n", out, resumed, len(points)*count, len(points), count)
+	case resumed > 0:
 		fmt.Fprintf(stderr, "prodbench: resuming %s: %d of %d points already done\n", out, resumed, len(points))
 	}
 
@@ -277,66 +302,95 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, exitUsage, "sweep: --metrics-addr: %v", err)
 	}
 	defer stopMetrics()
-	prog := &progress{w: stderr, total: len(points), perStep: points[0].Scenario.Duration.D() + 2*time.Second}
+	prog := &progress{w: stderr, total: len(points) * count, perStep: points[0].Scenario.Duration.D() + 2*time.Second}
+	if count > 1 {
+		prog.unit = "runs"
+	}
 	code := exitOK
-	for i, pt := range points {
-		mp := &m.Points[i]
-		if mp.Done() {
-			continue
-		}
-		if ctx.Err() != nil {
-			code = exitInterrupted
-			break
-		}
-		prog.line(m.Done(), strings.ReplaceAll(pt.Label, ",", " "))
-		var log bytes.Buffer
-		start := time.Now()
-		rf.step, rf.stepName = i+1, pt.Label
-		res, rc, err := runQuiet(ctx, pt.Scenario, rf, filepath.Join(out, mp.Dir), &log)
-		if err != nil {
-			return fail(stderr, exitUsage, "%v (sweep point %s)", err, pt.Label)
-		}
-		mp.ElapsedNs = int64(time.Since(start))
-		prog.ran++
-		prog.spent += time.Since(start)
-		switch {
-		case res == nil && rc == exitUsage:
-			_, _ = stderr.Write(log.Bytes())
-			return fail(stderr, exitUsage, "sweep: point %s cannot run", pt.Label)
-		case res == nil:
-			mp.Status, mp.Error = sweep.StatusFailed, lastLine(log.Bytes())
-			fmt.Fprintf(stderr, "prodbench: sweep point %s failed: %s\n", pt.Label, mp.Error)
-			code = exitFailure
-		case res.Status == report.StatusInterrupted || rc == exitInterrupted:
-			mp.Status, mp.Evaluation = sweep.StatusInterrupted, nil
-		default:
-			ev, err := sweep.Evaluate(res, slo, sendWindow(pt.Scenario))
-			if err != nil {
-				mp.Status, mp.Error = sweep.StatusFailed, err.Error()
-				code = exitFailure
-				break
+	// Repetitions run in rounds (every point once, then every point
+	// again), so slow drift of the machine or the target hits every point
+	// alike instead of favouring the points run first.
+rounds:
+	for round := 1; round <= count; round++ {
+		for i, pt := range points {
+			mp := &m.Points[i]
+			var rep *sweep.Rep
+			dir, label, what := mp.Dir, strings.ReplaceAll(pt.Label, ",", " "), "point "+pt.Label
+			if count > 1 {
+				rep = &mp.Reps[round-1]
+				if rep.Done() {
+					continue
+				}
+				dir = rep.Dir
+				label += fmt.Sprintf(", repetition %d of %d", round, count)
+				what += fmt.Sprintf(" (repetition %d)", round)
+			} else if mp.Done() {
+				continue
 			}
-			mp.Status, mp.Error, mp.Evaluation = sweep.StatusComplete, "", &ev
-		}
-		if err := sweep.WriteManifest(out, m); err != nil {
-			return fail(stderr, exitFailure, "sweep: %v", err)
-		}
-		if mp.Status == sweep.StatusInterrupted {
-			code = exitInterrupted
-			break
+			if ctx.Err() != nil {
+				code = exitInterrupted
+				break rounds
+			}
+			prog.line(runsDone(m), label)
+			var log bytes.Buffer
+			start := time.Now()
+			rf.step, rf.stepName = i+1, pt.Label
+			res, rc, err := runQuiet(ctx, pt.Scenario, rf, filepath.Join(out, dir), &log)
+			if err != nil {
+				return fail(stderr, exitUsage, "%v (sweep point %s)", err, pt.Label)
+			}
+			elapsed := int64(time.Since(start))
+			prog.ran++
+			prog.spent += time.Since(start)
+			var status, errText string
+			var ev *sweep.Evaluation
+			switch {
+			case res == nil && rc == exitUsage:
+				_, _ = stderr.Write(log.Bytes())
+				return fail(stderr, exitUsage, "sweep: point %s cannot run", pt.Label)
+			case res == nil:
+				status, errText = sweep.StatusFailed, lastLine(log.Bytes())
+				fmt.Fprintf(stderr, "prodbench: sweep %s failed: %s\n", what, errText)
+				code = exitFailure
+			case res.Status == report.StatusInterrupted || rc == exitInterrupted:
+				status = sweep.StatusInterrupted
+			default:
+				e, err := sweep.Evaluate(res, slo, sendWindow(pt.Scenario))
+				if err != nil {
+					status, errText = sweep.StatusFailed, err.Error()
+					code = exitFailure
+					break
+				}
+				status, ev = sweep.StatusComplete, &e
+			}
+			if rep != nil {
+				rep.Status, rep.Error, rep.ElapsedNs, rep.Evaluation = status, errText, elapsed, ev
+				mp.Settle(count)
+			} else {
+				mp.Status, mp.Error, mp.ElapsedNs, mp.Evaluation = status, errText, elapsed, ev
+			}
+			if err := sweep.WriteManifest(out, m); err != nil {
+				return fail(stderr, exitFailure, "sweep: %v", err)
+			}
+			if status == sweep.StatusInterrupted {
+				code = exitInterrupted
+				break rounds
+			}
 		}
 	}
 	if code != exitInterrupted {
-		prog.line(m.Done(), "")
+		prog.line(runsDone(m), "")
 	}
 	if err := sweep.Write(out, m); err != nil {
 		return fail(stderr, exitFailure, "sweep: writing the report: %v", err)
 	}
 	writeSweepText(stdout, m)
-	switch code {
-	case exitInterrupted:
+	switch {
+	case code == exitInterrupted && count > 1:
+		fmt.Fprintf(stderr, "prodbench: sweep interrupted with %d of %d runs done (%d of %d points); resume with --out %s --count %d\n", runsDone(m), len(points)*count, m.Done(), len(points), out, count)
+	case code == exitInterrupted:
 		fmt.Fprintf(stderr, "prodbench: sweep interrupted with %d of %d points done; resume with --out %s\n", m.Done(), len(points), out)
-	case exitFailure:
+	case code == exitFailure:
 		fmt.Fprintf(stderr, "prodbench: some points failed; run again with --out %s to retry them\n", out)
 	}
 	fmt.Fprintf(stderr, "prodbench: sweep report in %s\n", filepath.Join(out, sweep.HTMLFile))
@@ -356,8 +410,9 @@ func specDigest(s *workload.Scenario, duration time.Duration) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// newManifest returns the manifest of a sweep not yet run.
-func newManifest(s *workload.Scenario, points []workload.SweepPoint, slo sweep.SLO) *sweep.Manifest {
+// newManifest returns the manifest of a sweep not yet run, with count
+// repetitions per point.
+func newManifest(s *workload.Scenario, points []workload.SweepPoint, slo sweep.SLO, count int) *sweep.Manifest {
 	m := &sweep.Manifest{Scenario: s.Name, Description: s.Description, File: s.File, Mode: s.Sweep.Mode,
 		SLO: slo, CreatedAt: time.Now().UTC()}
 	if m.Mode == "" {
@@ -381,13 +436,41 @@ func newManifest(s *workload.Scenario, points []workload.SweepPoint, slo sweep.S
 		}
 		m.Points = append(m.Points, mp)
 	}
+	if count > 1 {
+		m.Count = count
+		for i := range m.Points {
+			addReps(&m.Points[i], count)
+		}
+	}
 	return m
 }
 
-// resumeManifest marks the points of m already complete in dir: a point
-// whose dir/<point>/result.json is complete is done, re-evaluated against
-// m's SLO. A dir holding another sweep's manifest is an error. It returns
-// the number of points found done.
+// addReps sets p.Reps to count pending repetitions in p.Dir/rep-N.
+func addReps(p *sweep.Point, count int) {
+	p.Reps = make([]sweep.Rep, count)
+	for r := range p.Reps {
+		p.Reps[r] = sweep.Rep{N: r + 1, Dir: path.Join(p.Dir, sweep.RepDir(r+1)), Status: sweep.StatusPending}
+	}
+}
+
+// runsDone returns the number of runs of m done: its points done, or with
+// repetitions their repetitions done.
+func runsDone(m *sweep.Manifest) int {
+	if m.Reps() == 1 {
+		return m.Done()
+	}
+	n := 0
+	for i := range m.Points {
+		n += m.Points[i].RepsDone()
+	}
+	return n
+}
+
+// resumeManifest marks the points (or repetitions) of m already complete
+// in dir: a run whose result.json (dir/<point>/ or dir/<point>/rep-N/) is
+// complete is done, re-evaluated against m's SLO. A dir holding another
+// sweep's manifest, or one run with another --count, is an error. It
+// returns the number of runs found done.
 func resumeManifest(dir string, m *sweep.Manifest) (int, error) {
 	old, err := sweep.ReadManifest(dir)
 	switch {
@@ -402,6 +485,9 @@ func resumeManifest(dir string, m *sweep.Manifest) (int, error) {
 	if old.SpecDigest != "" && old.SpecDigest != m.SpecDigest {
 		return 0, fmt.Errorf("--out %s holds a sweep of %s with other settings (the scenario or --duration changed since); choose another --out", dir, old.Scenario)
 	}
+	if old.Reps() != m.Reps() {
+		return 0, fmt.Errorf("--out %s holds a sweep run with --count %d, not %d; resume it with --count %d or choose another --out", dir, old.Reps(), m.Reps(), old.Reps())
+	}
 	for i := range old.Points {
 		if old.Points[i].Label != m.Points[i].Label {
 			return 0, fmt.Errorf("--out %s holds a different sweep: its point %d is %s, this sweep's is %s; choose another --out", dir, i, old.Points[i].Label, m.Points[i].Label)
@@ -410,28 +496,52 @@ func resumeManifest(dir string, m *sweep.Manifest) (int, error) {
 	m.CreatedAt = old.CreatedAt
 	done := 0
 	for i := range m.Points {
-		mp := &m.Points[i]
-		mp.Dir = old.Points[i].Dir
-		mp.ElapsedNs = old.Points[i].ElapsedNs
-		res, err := report.ReadResult(filepath.Join(dir, mp.Dir, report.ResultFile))
-		if err != nil || res.Status == report.StatusInterrupted {
-			if old.Points[i].Status != sweep.StatusPending {
-				mp.Status = old.Points[i].Status
-				if mp.Status == sweep.StatusComplete {
-					mp.Status = sweep.StatusPending // its result is gone
-				}
-				mp.Error = old.Points[i].Error
+		mp, op := &m.Points[i], &old.Points[i]
+		mp.Dir = op.Dir
+		if m.Reps() == 1 {
+			mp.ElapsedNs = op.ElapsedNs
+			mp.Status, mp.Error, mp.Evaluation = resumeRun(dir, mp.Dir, op.Status, op.Error, m.SLO)
+			if mp.Done() {
+				done++
 			}
 			continue
 		}
-		ev, err := sweep.Evaluate(res, m.SLO, sendWindowOf(res))
-		if err != nil {
-			continue
+		addReps(mp, m.Reps())
+		for r := range mp.Reps {
+			rp := &mp.Reps[r]
+			var or sweep.Rep
+			if r < len(op.Reps) {
+				or = op.Reps[r]
+				rp.Dir, rp.ElapsedNs = or.Dir, or.ElapsedNs
+			}
+			rp.Status, rp.Error, rp.Evaluation = resumeRun(dir, rp.Dir, or.Status, or.Error, m.SLO)
+			if rp.Done() {
+				done++
+			}
 		}
-		mp.Status, mp.Error, mp.Evaluation = sweep.StatusComplete, "", &ev
-		done++
+		mp.Settle(m.Reps())
 	}
 	return done, nil
+}
+
+// resumeRun returns the status, error and evaluation of the run in
+// dir/rel on resume: complete and re-evaluated against slo when its
+// result.json is there and complete; else the old status (oldStatus,
+// oldErr from the manifest), with a complete run whose result is gone
+// back to pending.
+func resumeRun(dir, rel, oldStatus, oldErr string, slo sweep.SLO) (string, string, *sweep.Evaluation) {
+	res, err := report.ReadResult(filepath.Join(dir, rel, report.ResultFile))
+	if err == nil && res.Status != report.StatusInterrupted {
+		if ev, err := sweep.Evaluate(res, slo, sendWindowOf(res)); err == nil {
+			return sweep.StatusComplete, "", &ev
+		}
+		return sweep.StatusPending, "", nil
+	}
+	switch oldStatus {
+	case "", sweep.StatusPending, sweep.StatusComplete: // a complete run whose result is gone
+		return sweep.StatusPending, "", nil
+	}
+	return oldStatus, oldErr, nil
 }
 
 // sendWindowOf is the planned send window after warmup of the scenario
@@ -460,33 +570,61 @@ func sendWindowOf(res *report.Result) time.Duration {
 }
 
 // writeSweepText prints the sweep's points and the best one for people.
+// With repetitions it adds the min–max of msg/s and of the rank latency.
 func writeSweepText(w io.Writer, m *sweep.Manifest) {
 	pn := "p" + sweep.PercentileName(m.SLO.RankPercentile())
+	reps := m.Reps() > 1
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "#\tpoint\tstatus\tmsg/s\t%s ms\terrors\trecords/batch\tSLO\n", pn)
+	if reps {
+		fmt.Fprintf(tw, "#\tpoint\tstatus\tmsg/s\tmsg/s min–max\t%s ms\t%s min–max\terrors\trecords/batch\tSLO\n", pn, pn)
+	} else {
+		fmt.Fprintf(tw, "#\tpoint\tstatus\tmsg/s\t%s ms\terrors\trecords/batch\tSLO\n", pn)
+	}
 	best, why := m.Best()
 	for i := range m.Points {
 		p := &m.Points[i]
 		if !p.Done() {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t\t\t\t\t\n", p.Index, p.ShortLabel(), p.Status)
+			status := p.Status
+			if reps && p.RepsDone() > 0 {
+				status += fmt.Sprintf(" (%d/%d)", p.RepsDone(), m.Reps())
+			}
+			if reps {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t\t\t\t\t\t\t\n", p.Index, p.ShortLabel(), status)
+			} else {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t\t\t\t\t\n", p.Index, p.ShortLabel(), status)
+			}
 			continue
 		}
 		ev := p.Evaluation
 		verdict := "ok"
 		switch {
-		case best != nil && best.Index == p.Index:
+		case best.Declared() && best.Index == p.Index:
 			verdict = "best"
+		case best.IsTied(p.Index):
+			verdict = "tied"
 		case !ev.Pass:
 			verdict = "miss: " + ev.Reason
+		}
+		if sp := ev.Spread; reps && sp != nil {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%.1f\t%.1f–%.1f\t%.3f\t%.3f–%.3f\t%.3f%%\t%.1f\t%s\n", p.Index, p.ShortLabel(), p.Status,
+				ev.Metrics.MsgsPerSec, sp.MsgsPerSec.Min, sp.MsgsPerSec.Max, float64(ev.RankLatencyNs)/1e6,
+				sp.RankLatencyNs.Min/1e6, sp.RankLatencyNs.Max/1e6, ev.Metrics.ErrorRate*100, ev.Metrics.MeanRecordsPerBatch, verdict)
+			continue
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%.1f\t%.3f\t%.3f%%\t%.1f\t%s\n", p.Index, p.ShortLabel(), p.Status,
 			ev.Metrics.MsgsPerSec, float64(ev.RankLatencyNs)/1e6, ev.Metrics.ErrorRate*100, ev.Metrics.MeanRecordsPerBatch, verdict)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nSLO: %s\n", m.SLO)
-	if best != nil {
+	if reps {
+		fmt.Fprintf(w, "%d repetitions per point, alternated; figures are medians\n", m.Reps())
+	}
+	switch {
+	case best.Declared():
 		fmt.Fprintf(w, "best: #%d (%s): %s\n", best.Index, m.Points[best.Index].ShortLabel(), best.Reason)
-	} else {
+	case best != nil:
+		fmt.Fprintf(w, "best: none. %s\n", best.Reason)
+	default:
 		fmt.Fprintf(w, "best: none: %s\n", why)
 	}
 }

@@ -91,6 +91,10 @@ type Search struct {
 	StepWarmupNs   int64 `json:"step_warmup_ns"`
 	// MaxSteps bounds the number of steps.
 	MaxSteps int `json:"max_steps"`
+	// Count is the number of repetitions of each step (--count), run back
+	// to back; a step passes when more than half of them pass (Combine).
+	// 0 or 1 means one run per step.
+	Count int `json:"count,omitempty"`
 }
 
 // Step is one constant-rate run of a capacity search.
@@ -110,8 +114,11 @@ type Step struct {
 	// ElapsedNs is the wall time of the step, ns.
 	ElapsedNs int64 `json:"elapsed_ns,omitempty"`
 	// Evaluation is the step's result judged against the SLO; nil when
-	// the step has no result.
+	// the step has no result. With repetitions it is Combine of theirs.
 	Evaluation *Evaluation `json:"evaluation,omitempty"`
+	// Reps are the step's repetitions when Search.Count is above 1, each
+	// in <step dir>/rep-N.
+	Reps []Rep `json:"reps,omitempty"`
 }
 
 // Pass reports whether the step completed and passed.

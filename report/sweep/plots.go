@@ -70,7 +70,7 @@ func addLabels(p *plot.Plot, pts plotter.XYs, labels []string) error {
 func sweepFigures(m *Manifest) ([]figure, error) {
 	best, _ := m.Best()
 	bestIdx := -1
-	if best != nil {
+	if best.Declared() {
 		bestIdx = best.Index
 	}
 	scatter, err := throughputLatencyPlot(m, bestIdx)

@@ -53,15 +53,30 @@ func paramHeads(params []Param) []string {
 // column (it is not p50, p99 or p99.9).
 func extraPercentile(pct float64) bool { return pct != 50 && pct != 99 && pct != 99.9 }
 
-// pointsTable returns the table of every point.
-func pointsTable(m *Manifest, bestIdx int, links bool) table {
+// pointsTable returns the table of every point; best is m.Best()'s
+// choice (nil when none). With repetitions, msg/s and the latencies of the
+// spread show their min–max beside the median.
+func pointsTable(m *Manifest, best *Choice, links bool) table {
+	bestIdx := -1
+	if best.Declared() {
+		bestIdx = best.Index
+	}
 	rank := m.SLO.RankPercentile()
 	head := []string{"#"}
 	head = append(head, paramHeads(m.Params)...)
 	nParams := len(m.Params)
-	head = append(head, "target msg/s", "msg/s", "wire MB/s", "p50 ms", "p99 ms", "p99.9 ms")
+	reps := m.Reps() > 1
+	if reps {
+		head = append(head, "target msg/s", "msg/s (min–max)", "wire MB/s", "p50 ms", "p99 ms (min–max)", "p99.9 ms")
+	} else {
+		head = append(head, "target msg/s", "msg/s", "wire MB/s", "p50 ms", "p99 ms", "p99.9 ms")
+	}
 	if extraPercentile(rank) {
-		head = append(head, "p"+PercentileName(rank)+" ms")
+		if reps {
+			head = append(head, "p"+PercentileName(rank)+" ms (min–max)")
+		} else {
+			head = append(head, "p"+PercentileName(rank)+" ms")
+		}
 	}
 	head = append(head, "max ms", "errors", "lag p99 ms", "records/batch", "batch KiB", "compression", "SLO")
 	t := table{caption: fmt.Sprintf("Points (%d)", len(m.Points)), head: head, right: make([]bool, len(head))}
@@ -72,7 +87,10 @@ func pointsTable(m *Manifest, bestIdx int, links bool) table {
 	for i := range m.Points {
 		pt := &m.Points[i]
 		idx := cell{Text: strconv.Itoa(pt.Index)}
-		if links && pt.Dir != "" && pt.Status != StatusPending {
+		switch {
+		case links && len(pt.Reps) > 0 && pt.Reps[0].Dir != "" && pt.Reps[0].Status != StatusPending:
+			idx.Href = path.Join(pt.Reps[0].Dir, "report.html")
+		case links && len(pt.Reps) == 0 && pt.Dir != "" && pt.Status != StatusPending:
 			idx.Href = path.Join(pt.Dir, "report.html")
 		}
 		row := []cell{idx}
@@ -84,7 +102,11 @@ func pointsTable(m *Manifest, bestIdx int, links bool) table {
 			for k := 0; k < n; k++ {
 				row = append(row, cell{Text: "–"})
 			}
-			row[len(row)-1] = cell{Text: strings.TrimSpace(pt.Status + " " + pt.Error)}
+			status := pt.Status
+			if reps && pt.Status == StatusPending && pt.RepsDone() > 0 {
+				status = fmt.Sprintf("%s (%d of %d repetitions done)", status, pt.RepsDone(), m.Reps())
+			}
+			row[len(row)-1] = cell{Text: strings.TrimSpace(status + " " + pt.Error)}
 			t.rows = append(t.rows, row)
 			continue
 		}
@@ -94,15 +116,21 @@ func pointsTable(m *Manifest, bestIdx int, links bool) table {
 		if mt.TargetMsgsPerSec > 0 {
 			target = rateString(mt.TargetMsgsPerSec)
 		}
-		row = append(row, textCells(target, rateString(mt.MsgsPerSec), fmt.Sprintf("%.3f", mt.WireMBPerSec),
-			ms3(mt.P50Ns), ms3(mt.P99Ns), ms3(mt.P999Ns))...)
+		var tputSp, p99Sp, rankSp *Range
+		if sp := ev.Spread; sp != nil {
+			tputSp, p99Sp, rankSp = &sp.MsgsPerSec, &sp.P99Ns, &sp.RankLatencyNs
+		}
+		row = append(row, textCells(target, spreadText(mt.MsgsPerSec, tputSp, rateString), fmt.Sprintf("%.3f", mt.WireMBPerSec),
+			ms3(mt.P50Ns), spreadText(float64(mt.P99Ns), p99Sp, ms3f), ms3(mt.P999Ns))...)
 		if extraPercentile(rank) {
-			row = append(row, cell{Text: ms3(ev.RankLatencyNs)})
+			row = append(row, cell{Text: spreadText(float64(ev.RankLatencyNs), rankSp, ms3f)})
 		}
 		verdict := "✓"
 		switch {
 		case pt.Index == bestIdx:
 			verdict = "★ best"
+		case best.IsTied(pt.Index):
+			verdict = "≈ tied"
 		case !ev.Pass:
 			verdict = "✗ " + shortReason(ev)
 		}
@@ -142,6 +170,9 @@ func shortReason(ev *Evaluation) string {
 	return ev.Reason
 }
 
+// ms3f formats ns (a float) as ms with exactly three decimals.
+func ms3f(ns float64) string { return ms3(int64(ns)) }
+
 // oneDecimalMs formats ns as ms with one decimal.
 func oneDecimalMs(ns int64) string { return strconv.FormatFloat(float64(ns)/1e6, 'f', 1, 64) }
 
@@ -159,8 +190,11 @@ func sweepIntro(m *Manifest) []string {
 	if mode == "" {
 		mode = "product"
 	}
-	return append(parts, fmt.Sprintf("sweep (%s) of %s: %d points, %d complete", mode, strings.Join(ps, " × "), len(m.Points), m.Done()),
-		"SLO: "+m.SLO.String())
+	parts = append(parts, fmt.Sprintf("sweep (%s) of %s: %d points, %d complete", mode, strings.Join(ps, " × "), len(m.Points), m.Done()))
+	if m.Reps() > 1 {
+		parts = append(parts, fmt.Sprintf("%d repetitions per point, alternated", m.Reps()))
+	}
+	return append(parts, "SLO: "+m.SLO.String())
 }
 
 // WriteMarkdown writes the sweep report of m as Markdown: the best point
@@ -185,17 +219,18 @@ func WriteMarkdown(w io.Writer, m *Manifest) error {
 	}
 	p("%s\n\n", strings.Join(intro, " · "))
 	best, why := m.Best()
-	bestIdx := -1
-	if best != nil {
-		bestIdx = best.Index
+	switch {
+	case best.Declared():
 		p("> [!TIP]\n> **Best: #%d, %s.** %s\n\n", best.Index, mdEscape(m.Points[best.Index].ShortLabel()), mdEscape(best.Reason))
-	} else {
+	case best != nil:
+		p("> [!NOTE]\n> **No best point: tied within noise.** %s\n\n", mdEscape(best.Reason))
+	default:
 		p("> [!WARNING]\n> **No best point:** %s.\n\n", mdEscape(why))
 	}
 	if n := len(m.Points) - m.Done(); n > 0 {
 		p("> [!NOTE]\n> %d of %d points have not completed; run `prodbench sweep` again with the same `--out` to resume.\n\n", n, len(m.Points))
 	}
-	writeMDTable(bw, pointsTable(m, bestIdx, false))
+	writeMDTable(bw, pointsTable(m, best, false))
 	figs, err := sweepFigures(m)
 	if err != nil {
 		return err
@@ -206,6 +241,9 @@ func WriteMarkdown(w io.Writer, m *Manifest) error {
 	}
 	p("Latency is from each message's intended send time to its ack (p%s ranks the points); throughput is acked messages per second of each run's measured window; errors are failed / sent; lag is the schedule lag (intended to actual send); batch KiB is the mean uncompressed batch. MB = 10^6 B. Each point's full report is in its directory.\n",
 		PercentileName(m.SLO.RankPercentile()))
+	if m.Reps() > 1 {
+		p("\n%s\n", repsNote(m.Reps()))
+	}
 	return bw.Flush()
 }
 
@@ -245,6 +283,9 @@ func WriteCapacityMarkdown(w io.Writer, c *Capacity) error {
 		p("![%s](%s.png)\n\n", mdEscape(f.caption), f.name)
 	}
 	p("Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack; a step fails when it misses the SLO, when more messages fail than allowed, or when the load generator does not offer its load. MB = 10^6 B.\n")
+	if c.Search.Count > 1 {
+		p("\n%s\n", capacityRepsNote(c.Search.Count))
+	}
 	return bw.Flush()
 }
 
@@ -261,6 +302,9 @@ func capacityIntro(c *Capacity) []string {
 	out = append(out, "SLO: "+c.SLO.String(),
 		fmt.Sprintf("steps of %v (warmup %v), ramp ×2 from %s msg/s, then bisection to %s",
 			time.Duration(s.StepDurationNs), time.Duration(s.StepWarmupNs), rateString(s.StartMsgsPerSec), percentString(s.Precision)))
+	if s.Count > 1 {
+		out = append(out, fmt.Sprintf("%d repetitions per step, back to back; a step passes when more than half of them do", s.Count))
+	}
 	if c.Status != StatusComplete {
 		out = append(out, "status "+orDash(c.Status))
 	}
@@ -315,9 +359,17 @@ func capacitySummary(c *Capacity) [][2]string {
 // stepsTable returns the table of a capacity search's steps.
 func stepsTable(c *Capacity, links bool) table {
 	pct := c.SLO.RankPercentile()
+	reps := c.Search.Count > 1
 	head := []string{"step", "phase", "offered msg/s", "sent msg/s", "achieved msg/s", "p50 ms", "p99 ms"}
+	if reps {
+		head[4], head[6] = "achieved msg/s (min–max)", "p99 ms (min–max)"
+	}
 	if pct != 99 {
-		head = append(head, "p"+PercentileName(pct)+" ms")
+		if reps {
+			head = append(head, "p"+PercentileName(pct)+" ms (min–max)")
+		} else {
+			head = append(head, "p"+PercentileName(pct)+" ms")
+		}
 	}
 	head = append(head, "max ms", "errors", "lag p99 ms", "result")
 	t := table{caption: fmt.Sprintf("Steps (%d)", len(c.Steps)), head: head, right: make([]bool, len(head))}
@@ -328,7 +380,10 @@ func stepsTable(c *Capacity, links bool) table {
 	for i := range c.Steps {
 		s := &c.Steps[i]
 		idx := cell{Text: strconv.Itoa(s.Index + 1)}
-		if links && s.Dir != "" {
+		switch {
+		case links && len(s.Reps) > 0 && s.Reps[0].Dir != "":
+			idx.Href = path.Join(s.Reps[0].Dir, "report.html")
+		case links && len(s.Reps) == 0 && s.Dir != "":
 			idx.Href = path.Join(s.Dir, "report.html")
 		}
 		row := []cell{idx, {Text: s.Phase}, {Text: rateString(s.RateMsgsPerSec)}}
@@ -346,13 +401,20 @@ func stepsTable(c *Capacity, links bool) table {
 		if mt.OfferedMsgsPerSec > 0 {
 			offered = rateString(mt.OfferedMsgsPerSec)
 		}
-		row = append(row, textCells(offered, rateString(mt.MsgsPerSec), ms3(mt.P50Ns), ms3(mt.P99Ns))...)
+		var tputSp, p99Sp, rankSp *Range
+		if sp := ev.Spread; sp != nil {
+			tputSp, p99Sp, rankSp = &sp.MsgsPerSec, &sp.P99Ns, &sp.RankLatencyNs
+		}
+		row = append(row, textCells(offered, spreadText(mt.MsgsPerSec, tputSp, rateString), ms3(mt.P50Ns), spreadText(float64(mt.P99Ns), p99Sp, ms3f))...)
 		if pct != 99 {
-			row = append(row, cell{Text: ms3(ev.RankLatencyNs)})
+			row = append(row, cell{Text: spreadText(float64(ev.RankLatencyNs), rankSp, ms3f)})
 		}
 		res := "✓ pass"
 		if !ev.Pass {
 			res = "✗ " + ev.Limit + ": " + shortReason(ev)
+		}
+		if sp := ev.Spread; sp != nil {
+			res += fmt.Sprintf(" (%d of %d passed)", sp.Passed, sp.Reps)
 		}
 		row = append(row, textCells(ms3(mt.MaxNs), percentString(mt.ErrorRate), ms3(mt.LagP99Ns), res)...)
 		t.rows = append(t.rows, row)
@@ -421,6 +483,18 @@ func htmlPlots(figs []figure, files []namedFile) []page.Plot {
 	return out
 }
 
+// repsNote explains the figures of a sweep with n repetitions per point.
+func repsNote(n int) string {
+	return fmt.Sprintf("Each point ran %d times, alternated (every point once, then every point again, so drift hits all points alike), each repetition in its own rep-N directory; a point's figures are the medians of its repetitions, with the min–max in brackets, and it meets the SLO when more than half of its repetitions do. The best point must differ from the runner-up significantly (two-sided Mann-Whitney U test, p < %s) on what decided, or the leaders are tied within noise.",
+		n, pString(Alpha))
+}
+
+// capacityRepsNote explains the figures of a search with n repetitions
+// per step.
+func capacityRepsNote(n int) string {
+	return fmt.Sprintf("Each step ran %d times back to back (the next rate depends on the step's verdict, so steps cannot be alternated), each repetition in its own rep-N directory; a step's figures are the medians of its repetitions, with the min–max in brackets, and it passes when more than half of its repetitions pass (the median repetition's verdict).", n)
+}
+
 // writeSweepHTML writes sweep.html.
 func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) error {
 	pg := page.Page{Title: "prodbench sweep: " + orDash(m.Scenario), Intro: sweepIntro(m),
@@ -428,18 +502,22 @@ func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) 
 	if m.File != "" {
 		pg.Intro = append(pg.Intro, "scenario file "+m.File)
 	}
+	if m.Reps() > 1 {
+		pg.Footer += " " + repsNote(m.Reps())
+	}
 	best, why := m.Best()
-	bestIdx := -1
-	if best != nil {
-		bestIdx = best.Index
+	switch {
+	case best.Declared():
 		pg.Alerts = append(pg.Alerts, page.Alert{Class: "tip", Title: fmt.Sprintf("Best: #%d, %s.", best.Index, m.Points[best.Index].ShortLabel()), Text: best.Reason})
-	} else {
+	case best != nil:
+		pg.Alerts = append(pg.Alerts, page.Alert{Class: "note", Title: "No best point: tied within noise.", Text: best.Reason})
+	default:
 		pg.Alerts = append(pg.Alerts, page.Alert{Class: "warn", Title: "No best point:", Text: why + "."})
 	}
 	if n := len(m.Points) - m.Done(); n > 0 {
 		pg.Alerts = append(pg.Alerts, page.Alert{Class: "note", Title: "Incomplete sweep:", Text: fmt.Sprintf("%d of %d points have not completed; run prodbench sweep again with the same --out to resume.", n, len(m.Points))})
 	}
-	pg.Tables = []page.Table{toHTMLTable(pointsTable(m, bestIdx, true))}
+	pg.Tables = []page.Table{toHTMLTable(pointsTable(m, best, true))}
 	pg.Plots = htmlPlots(figs, files)
 	pg.Links = []string{ManifestFile, MarkdownFile}
 	if err := page.Write(w, &pg); err != nil {
@@ -454,6 +532,9 @@ func writeCapacityHTML(w io.Writer, c *Capacity, figs []figure, files []namedFil
 		Footer: "Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack. MB = 10^6 bytes. Step numbers link to each run's report."}
 	if c.File != "" {
 		pg.Intro = append(pg.Intro, "scenario file "+c.File)
+	}
+	if c.Search.Count > 1 {
+		pg.Footer += " " + capacityRepsNote(c.Search.Count)
 	}
 	kind, title := capacityAlert(c)
 	class := map[string]string{"caution": "bad", "warning": "warn", "note": "note", "tip": "tip"}[kind]

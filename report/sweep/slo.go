@@ -246,6 +246,10 @@ type Evaluation struct {
 	// Notes are remarks on a passing or failing run (e.g. schedule lag
 	// above 1 ms that did not break the SLO).
 	Notes []string `json:"notes,omitempty"`
+	// Spread is the range of the figures over the repetitions of a point
+	// or step run several times (--count; see Combine), whose Metrics are
+	// then the medians; nil for a single run.
+	Spread *Spread `json:"spread,omitempty"`
 }
 
 // Evaluate judges res against slo. window is the planned send window after

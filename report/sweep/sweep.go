@@ -8,11 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prodbench/prodbench/report"
+	"github.com/prodbench/prodbench/report/verdict"
 )
 
 // File names of a sweep directory.
@@ -83,9 +86,17 @@ type Manifest struct {
 	// was last written (UTC).
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Count is the number of repetitions of each point (--count), run in
+	// rounds: every point once, then every point again, and so on. 0 or 1
+	// means one run per point, in the point's directory; above 1 each
+	// repetition runs in <point dir>/rep-N (Point.Reps).
+	Count int `json:"count,omitempty"`
 	// Points are the sweep's points in run order.
 	Points []Point `json:"points"`
 }
+
+// Reps returns the number of repetitions of each point: Count, at least 1.
+func (m *Manifest) Reps() int { return max(m.Count, 1) }
 
 // Param is one swept parameter.
 type Param struct {
@@ -120,8 +131,12 @@ type Point struct {
 	// ElapsedNs is the wall time the point's run took, ns (0 if not run).
 	ElapsedNs int64 `json:"elapsed_ns,omitempty"`
 	// Evaluation is the point's result judged against the SLO; nil until
-	// the point completes.
+	// the point completes. With repetitions it is Combine of theirs: the
+	// medians, with the spread.
 	Evaluation *Evaluation `json:"evaluation,omitempty"`
+	// Reps are the point's repetitions when the sweep's Count is above 1;
+	// Status, ElapsedNs and Evaluation then follow from them (Settle).
+	Reps []Rep `json:"reps,omitempty"`
 }
 
 // Value returns the point's value of the parameter path, or "".
@@ -166,9 +181,12 @@ func shortPath(path string) string {
 	return path
 }
 
-// Choice is the best point of a sweep and why.
+// Choice is the best point of a sweep and why, or the points tied within
+// noise for it.
 type Choice struct {
-	// Index is the winning point's index; Label its label.
+	// Index is the winning point's index; Label its label. When Tied is
+	// set, they are the leader's: the point that would win on its
+	// medians.
 	Index int    `json:"index"`
 	Label string `json:"label"`
 	// RunnerUp is the index of the point it is compared with, -1 if none.
@@ -176,9 +194,28 @@ type Choice struct {
 	// Eligible counts the points that met the SLO.
 	Eligible int `json:"eligible"`
 	// Reason says, in sentences with the numbers, why it won and by how
-	// much (it does not repeat the point's label).
+	// much (it does not repeat the point's label), or why the leaders are
+	// tied.
 	Reason string `json:"reason"`
+	// Metric is what the leader was tested on against the runner-up when
+	// the points have repetitions: "msgs_per_sec" or "rank_latency";
+	// empty for one run per point (no test).
+	Metric string `json:"metric,omitempty"`
+	// P is the two-sided Mann-Whitney U p-value of that test (when Metric
+	// is set).
+	P float64 `json:"p,omitempty"`
+	// Tied lists the points tied within noise, leader first: the leader
+	// and every candidate not significantly different from it (p >= Alpha)
+	// when the runner-up is not. Set, no best point is declared.
+	Tied []int `json:"tied,omitempty"`
 }
+
+// Declared reports whether c names a best point: it is not nil and not a
+// tie within noise.
+func (c *Choice) Declared() bool { return c != nil && len(c.Tied) == 0 }
+
+// IsTied reports whether point idx is among c's points tied within noise.
+func (c *Choice) IsTied(idx int) bool { return c != nil && slices.Contains(c.Tied, idx) }
 
 // Best picks the best completed point: the highest throughput among the
 // points that pass the SLO (Evaluation.Pass), where throughputs within
@@ -186,6 +223,14 @@ type Choice struct {
 // SLO's RankPercentile breaks the tie (then the higher throughput, then
 // the lower index). It returns nil and a sentence saying why when no
 // point passes.
+//
+// With repetitions (Manifest.Count above 1) the points are ranked by their
+// medians, and the winner must differ significantly from the runner-up on
+// what decided (msg/s, or the rank latency among points carrying the same
+// load): a two-sided Mann-Whitney U test (verdict.MannWhitneyU) of their
+// repetitions with p below Alpha. Otherwise the Choice is a tie within
+// noise (Tied set, Declared false) naming the leader and every candidate
+// not significantly different from it.
 func (m *Manifest) Best() (*Choice, string) {
 	var elig []*Point
 	for i := range m.Points {
@@ -230,18 +275,19 @@ func (m *Manifest) Best() (*Choice, string) {
 		slo = "among the completed points (no SLO set)"
 	}
 	name := func(p *Point) string { return fmt.Sprintf("#%d (%s)", p.Index, p.ShortLabel()) }
+	var ru *Point
+	cands := elig // the points the winner is tested against
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s msg/s at %s %s ms, %s.", rateString(tput(win)), pn, msString(lat(win)), slo)
 	switch {
 	case len(elig) == 1:
 		fmt.Fprintf(&b, " It is the only one of the %d completed points that met it.", done)
 	case len(tied) > 1:
-		ru := tied[1]
+		ru, cands = tied[1], tied
 		c.RunnerUp = ru.Index
 		fmt.Fprintf(&b, " %d points carried the same load (throughput within %.0f%% of the highest, %s msg/s); of those it has the lowest %s: %s ms against %s ms for the runner-up %s, %s lower.",
 			len(tied), TieTolerance*100, rateString(top), pn, msString(lat(win)), msString(lat(ru)), name(ru), relLower(float64(lat(win)), float64(lat(ru))))
 	default:
-		var ru *Point
 		for _, p := range elig {
 			if p != win && (ru == nil || tput(p) > tput(ru) || tput(p) == tput(ru) && lat(p) < lat(ru)) {
 				ru = p
@@ -251,7 +297,13 @@ func (m *Manifest) Best() (*Choice, string) {
 		fmt.Fprintf(&b, " It has the highest throughput that met the SLO, %s more than the runner-up %s at %s msg/s (%s %s ms).",
 			relMore(tput(win), tput(ru)), name(ru), rateString(tput(ru)), pn, msString(lat(ru)))
 	}
-	if bound := m.SLO.bound(m.SLO.RankPercentile()); bound > 0 {
+	if ru != nil {
+		if tie := m.noiseTest(c, win, ru, cands, len(tied) > 1, name, &b); tie != "" {
+			b.Reset()
+			b.WriteString(tie)
+		}
+	}
+	if bound := m.SLO.bound(m.SLO.RankPercentile()); bound > 0 && c.Declared() {
 		fmt.Fprintf(&b, " Its %s leaves %.0f%% of the %s ms bound unused.", pn, (1-float64(lat(win))/float64(bound))*100, msString(bound))
 	}
 	if failed := done - len(elig); failed > 0 {
@@ -259,6 +311,95 @@ func (m *Manifest) Best() (*Choice, string) {
 	}
 	c.Reason = b.String()
 	return c, ""
+}
+
+// noiseTest tests the winner win against the runner-up ru on their
+// repetitions (nothing without two on each side): msg/s, or the rank
+// latency when byLatency. A significant difference appends a sentence to b
+// and returns ""; otherwise it sets c.Tied to win and each of cands not
+// significantly different from it and returns the sentences of the tie.
+func (m *Manifest) noiseTest(c *Choice, win, ru *Point, cands []*Point, byLatency bool, name func(*Point) string, b *strings.Builder) string {
+	metric, f := "msgs_per_sec", func(e *Evaluation) float64 { return e.Metrics.MsgsPerSec }
+	if byLatency {
+		metric, f = "rank_latency", func(e *Evaluation) float64 { return float64(e.RankLatencyNs) }
+	}
+	ws, rs := win.samples(f), ru.samples(f)
+	if ws == nil || rs == nil {
+		return ""
+	}
+	t, err := verdict.MannWhitneyU(ws, rs)
+	if err != nil {
+		return ""
+	}
+	c.Metric, c.P = metric, t.P
+	pn := "p" + PercentileName(m.SLO.RankPercentile())
+	what := func(p *Point) string {
+		sp := p.Evaluation.Spread
+		if byLatency {
+			s := pn + " " + msString(p.Evaluation.RankLatencyNs) + " ms"
+			if sp != nil {
+				s += fmt.Sprintf(" (%s–%s)", msString(int64(sp.RankLatencyNs.Min)), msString(int64(sp.RankLatencyNs.Max)))
+			}
+			return s
+		}
+		s := rateString(p.Evaluation.Metrics.MsgsPerSec) + " msg/s"
+		if sp != nil {
+			s += fmt.Sprintf(" (%s–%s)", rateString(sp.MsgsPerSec.Min), rateString(sp.MsgsPerSec.Max))
+		}
+		return s
+	}
+	if t.P < Alpha {
+		fmt.Fprintf(b, " The difference is significant: Mann-Whitney U p = %s over %d against %d repetitions (%s against %s).",
+			pString(t.P), t.N1, t.N2, what(win), what(ru))
+		return ""
+	}
+	c.Tied = []int{win.Index}
+	names := []string{name(win)}
+	for _, p := range cands {
+		if p == win {
+			continue
+		}
+		if p != ru {
+			if s := p.samples(f); s != nil {
+				if tp, err := verdict.MannWhitneyU(ws, s); err == nil && tp.P < Alpha {
+					continue
+				}
+			}
+		}
+		c.Tied = append(c.Tied, p.Index)
+		names = append(names, name(p))
+	}
+	var tb strings.Builder
+	fmt.Fprintf(&tb, "Tied within noise: %s. The leader %s has %s against %s for the runner-up %s, but the difference is not significant (Mann-Whitney U p = %s over %d against %d repetitions, not below %s)",
+		joinAnd(names), name(win), what(win), what(ru), name(ru), pString(t.P), t.N1, t.N2, pString(Alpha))
+	if verdict.MinPValue(t.N1, t.N2) >= Alpha {
+		n := 2
+		for n < verdict.MannWhitneyExactLimit && verdict.MinPValue(n, n) >= Alpha {
+			n++
+		}
+		fmt.Fprintf(&tb, "; with %d against %d repetitions no difference can reach it: use --count %d or more", t.N1, t.N2, n)
+	}
+	tb.WriteString(". No best point is declared.")
+	return tb.String()
+}
+
+// pString formats a p-value: "0.008", "0.40", "<0.001".
+func pString(p float64) string {
+	switch {
+	case p < 0.001:
+		return "<0.001"
+	case p < 0.01:
+		return strconv.FormatFloat(p, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(p, 'f', 2, 64)
+}
+
+// joinAnd joins names as "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // relMore says by how much a exceeds b: "12.3%" (of b).

@@ -56,12 +56,8 @@ func cmdBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	topics := fs.StringSlice("topic", nil, "topics to create at start (repeatable, comma-separated)")
 	retain := fs.Bool("retain", false, "keep produced data (default: discard it so memory stays flat)")
 	faults := fs.StringArray("fault", nil, "fault to inject, KIND[:ERROR][,KEY=VALUE]... (kafka; see above; repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			fmt.Fprintf(stdout, brokerUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "broker: %v (see 'prodbench help broker')", err)
+	if code, done := parseFlags(fs, args, brokerUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return fail(stderr, exitUsage, "broker: unexpected argument %q", fs.Arg(0))

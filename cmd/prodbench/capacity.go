@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -176,12 +175,8 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.IntVar(&cf.count, "count", 1, "run every step this many times (1..100), back to back; a step passes when more than half of them pass")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	addTargetFlags(fs, &rf, "step")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, capacityUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "capacity: %v (see 'prodbench help capacity')", err)
+	if code, done := parseFlags(fs, args, capacityUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return fail(stderr, exitUsage, "capacity: want exactly one scenario file, got %d arguments (see 'prodbench help capacity')", fs.NArg())

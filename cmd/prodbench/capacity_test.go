@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"github.com/prodbench/prodbench/producer/sim"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prodbench/prodbench/producer/sim"
 
 	"github.com/prodbench/prodbench/report/sweep"
 	"github.com/prodbench/prodbench/workload"

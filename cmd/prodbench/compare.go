@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,12 +63,8 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	baseline := fs.String("baseline", "", "baseline result directory: compare CANDIDATE against it and exit 1 on a regression")
 	limits := fs.StringArray("max-regression", nil, "with --baseline: largest tolerated change, METRIC=PCT (repeatable)")
 	alpha := fs.Float64("alpha", 0.05, "with --baseline: significance level of the Mann-Whitney U test")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, compareUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "compare: %v (see 'prodbench help compare')", err)
+	if code, done := parseFlags(fs, args, compareUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.Changed("baseline") {
 		return compareBaseline(*baseline, fs.Args(), *limits, *alpha, *format, stdout, stderr)

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/spf13/pflag"
 )
 
 // Exit codes, documented in the package comment and the README.
@@ -178,6 +181,23 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+// parseFlags parses a command's args into fs, whose name is the
+// command's. On --help it prints usage (a format whose one %s is the flag
+// list) to stdout and returns exitOK; on a bad flag it prints one line
+// naming the command and its help topic and returns exitUsage; done says
+// whether the command must return code at once.
+func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, false
+	case errors.Is(err, pflag.ErrHelp):
+		fmt.Fprintf(stdout, usage, fs.FlagUsages())
+		return exitOK, true
+	}
+	return fail(stderr, exitUsage, "%s: %v (see 'prodbench help %s')", fs.Name(), err, fs.Name()), true
 }
 
 // fail prints one error line and returns code.

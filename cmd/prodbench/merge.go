@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -48,12 +47,8 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(io.Discard)
 	out := fs.String("out", "", "merged result directory (default results/<scenario>-merged-<UTC timestamp>)")
 	allowMissing := fs.Bool("allow-missing", false, "merge although shards are missing; the result is marked partial")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, mergeUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "merge: %v (see 'prodbench help merge')", err)
+	if code, done := parseFlags(fs, args, mergeUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() == 0 {
 		return fail(stderr, exitUsage, "merge: want at least one result directory or log file")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -77,12 +76,8 @@ func cmdPerfTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	// perf-test's --producer-props takes several space-separated words:
 	// gather the words after it that hold '=' and are not flags.
 	args = gatherProps(args)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, perfTestUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "perf-test: %v (see 'prodbench help perf-test')", err)
+	if code, done := parseFlags(fs, args, perfTestUsage, stdout, stderr); done {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -77,12 +76,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", formatText, "stdout format: text, json, gobench or omb")
 	noFiles := fs.Bool("no-files", false, "only print; do not render the files in DIR again")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, reportUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "report: %v (see 'prodbench help report')", err)
+	if code, done := parseFlags(fs, args, reportUsage, stdout, stderr); done {
+		return code
 	}
 	if err := checkFormat(*format); err != nil {
 		return fail(stderr, exitUsage, "report: %v", err)

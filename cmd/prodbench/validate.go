@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -58,12 +57,8 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	asJSON := fs.Bool("json", false, "print the scenario (defaults applied), plan and sweep points as JSON")
 	asYAML := fs.Bool("yaml", false, "print only the scenario as a prodbench file (defaults applied; an OMB file translated), to save")
 	ombDriver := fs.String("omb-driver", "", "OpenMessaging Benchmark Kafka driver file to apply (see docs/coming-from-omb.md)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, validateUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "validate: %v (see 'prodbench help validate')", err)
+	if code, done := parseFlags(fs, args, validateUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return fail(stderr, exitUsage, "validate: want exactly one scenario file, got %d arguments (see 'prodbench help validate')", fs.NArg())

@@ -258,8 +258,9 @@ target: {kind: nats, storage: memory, key_header: pb-key}
 // verifyStandIn runs a short keyed --verify scenario on the embedded
 // stand-in of target (the scenario's target and producer lines) with one
 // topic of parts partitions, and checks that every acked message is read
-// back once, in order, intact, under parts partitions.
-func verifyStandIn(t *testing.T, target, producerLines string, parts int) {
+// back once, in order, intact, under parts partitions. extra are more
+// scenario lines.
+func verifyStandIn(t *testing.T, target, producerLines string, parts int, extra string) {
 	t.Helper()
 	body := fmt.Sprintf(`name: verify-standin
 duration: 800ms
@@ -271,7 +272,7 @@ message: {size: 100}
 keys: {distribution: uniform, count: 20}
 target: %s
 producer: %s
-`, parts, target, producerLines)
+%s`, parts, target, producerLines, extra)
 	path := filepath.Join(t.TempDir(), "vp.yaml")
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
@@ -305,21 +306,29 @@ producer: %s
 // once, in order, intact, under the partition its ack named.
 func TestVerifyHealthyPulsar(t *testing.T) {
 	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms, compression: lz4}", 3)
+	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms, compression: lz4}", 3, "")
+}
+
+// TestVerifyPulsarProducers: with producers: 2 each producer runs a
+// stand-in of its own, and the read back goes through both (through the
+// first alone, half the messages were "lost").
+func TestVerifyPulsarProducers(t *testing.T) {
+	t.Parallel()
+	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms}", 2, "producers: 2\n")
 }
 
 // TestVerifyHealthyPulsarWS: likewise on the embedded stand-in of Pulsar's
 // WebSocket API (one partition: partition 0, as its acks say).
 func TestVerifyHealthyPulsarWS(t *testing.T) {
 	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar-ws}", "{send_mode: async}", 1)
+	verifyStandIn(t, "{kind: pulsar-ws}", "{send_mode: async}", 1, "")
 }
 
 // TestVerifyHealthyMacrometa: likewise on the embedded Macrometa
-// stand-in.
+// stand-in, with two producers (a stand-in each).
 func TestVerifyHealthyMacrometa(t *testing.T) {
 	t.Parallel()
-	verifyStandIn(t, "{kind: macrometa}", "{send_mode: async, auto_create_topics: true}", 1)
+	verifyStandIn(t, "{kind: macrometa}", "{send_mode: async, auto_create_topics: true}", 1, "producers: 2\n")
 }
 
 // TestVerifyNotSupported: a system without a read back says so and runs

@@ -11,7 +11,7 @@ import (
 
 // readBack returns the Opened.ReadBack of the embedded stand-in srv, which
 // must have been started with Retain: it replays what the stand-in
-// recorded (standin.Server.Messages), without a consumer, since the
+// recorded (standin.Server.EachMessage, no copy), without a consumer, since the
 // stand-in serves none. Against a real Pulsar there is no read back (the
 // Opened's ReadBack is nil: verification is not supported).
 //
@@ -39,17 +39,19 @@ func readBack(srv *standin.Server) func(context.Context, []string, func(*registr
 			rec  registry.ReadRecord
 			hs   []producer.Header
 			keys []string
+			n    int
+			err  error
 		)
-		for i, m := range srv.Messages() {
-			if i%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
+		srv.EachMessage(func(m *standin.Message) bool {
+			if n++; n%1024 == 1 {
+				if err = ctx.Err(); err != nil {
+					return false
 				}
 			}
 			base, _ := standin.SplitPartition(m.Topic)
 			name, ok := want[base]
 			if !ok {
-				continue
+				return true
 			}
 			keys = keys[:0]
 			for k := range m.Properties {
@@ -65,10 +67,9 @@ func readBack(srv *standin.Server) func(context.Context, []string, func(*registr
 			if m.Key != "" {
 				rec.Key = []byte(m.Key)
 			}
-			if err := fn(&rec); err != nil {
-				return err
-			}
-		}
-		return nil
+			err = fn(&rec)
+			return err == nil
+		})
+		return err
 	}
 }

@@ -111,6 +111,12 @@ func TestReadBackStandIn(t *testing.T) {
 			if err := op.ReadBack(ctx, tc.topics[:1], func(*registry.ReadRecord) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
 				t.Fatalf("ReadBack returned %v after %d calls, want stop after 1", err, calls)
 			}
+			// A context that has ended stops it with the context's error.
+			cctx, ccancel := context.WithCancel(ctx)
+			ccancel()
+			if err := op.ReadBack(cctx, tc.topics[:1], func(*registry.ReadRecord) error { return nil }); !errors.Is(err, context.Canceled) {
+				t.Fatalf("ReadBack with a cancelled context returned %v", err)
+			}
 		})
 	}
 }

@@ -180,6 +180,27 @@ func (s *standin) messages(topic string) []storedMsg {
 	return append([]storedMsg(nil), t.msgs...)
 }
 
+// eachMessage calls fn with each message retained so far for topic
+// ("persistent://t/n/x"), in arrival order, with its index (its entry
+// ID), until fn returns false. It does not copy the list (messages
+// does): fn must neither change nor keep m.
+func (s *standin) eachMessage(topic string, fn func(i int, m *storedMsg) bool) {
+	s.mu.Lock()
+	t := s.topics[topic]
+	s.mu.Unlock()
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	msgs := t.msgs[:len(t.msgs):len(t.msgs)] // appends never touch these
+	t.mu.Unlock()
+	for i := range msgs {
+		if !fn(i, &msgs[i]) {
+			return
+		}
+	}
+}
+
 func (s *standin) authorized(r *http.Request, allowOTP bool) bool {
 	if s.o.token == "" {
 		return true
@@ -403,10 +424,11 @@ func (s *standin) readBack(producerURL func(topic string) string) func(context.C
 			if !ok {
 				continue
 			}
-			for i, m := range s.messages(key) {
+			var err error
+			s.eachMessage(key, func(i int, m *storedMsg) bool {
 				if i%1024 == 0 {
-					if err := ctx.Err(); err != nil {
-						return err
+					if err = ctx.Err(); err != nil {
+						return false
 					}
 				}
 				keys = keys[:0]
@@ -422,9 +444,11 @@ func (s *standin) readBack(producerURL func(topic string) string) func(context.C
 				if m.HasKey {
 					rec.Key = []byte(m.Key)
 				}
-				if err := fn(&rec); err != nil {
-					return err
-				}
+				err = fn(&rec)
+				return err == nil
+			})
+			if err != nil {
+				return err
 			}
 		}
 		return nil

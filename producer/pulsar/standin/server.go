@@ -266,6 +266,21 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.retained...)
 }
 
+// EachMessage calls fn with each message retained so far (empty unless
+// Options.Retain), in arrival order, until fn returns false. It does not
+// copy the list (Messages does): fn must neither change nor keep m.
+// Messages retained during the call are not seen.
+func (s *Server) EachMessage(fn func(m *Message) bool) {
+	s.mu.Lock()
+	msgs := s.retained[:len(s.retained):len(s.retained)] // appends never touch these
+	s.mu.Unlock()
+	for i := range msgs {
+		if !fn(&msgs[i]) {
+			return
+		}
+	}
+}
+
 // Close stops listening, closes every connection and waits for the
 // server's goroutines. It is idempotent.
 func (s *Server) Close() error {

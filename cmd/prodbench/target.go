@@ -175,6 +175,9 @@ func openProducers(ctx context.Context, s *workload.Scenario, sys *registry.Syst
 	if first.InFlight != nil {
 		out.InFlight = set.inFlight
 	}
+	if first.ReadBack != nil {
+		out.ReadBack = set.readBack
+	}
 	return &out, nil
 }
 
@@ -265,6 +268,22 @@ func (p *producerSet) start() {
 			o.Start()
 		}
 	}
+}
+
+// readBack reads back through the first producer, then through each
+// other producer that runs an embedded stand-in of its own (the Pulsar,
+// Pulsar WebSocket and Macrometa stand-ins start one per producer):
+// producers pointed at the first's embedded broker are not read twice.
+func (p *producerSet) readBack(ctx context.Context, topics []string, fn func(*registry.ReadRecord) error) error {
+	for i, o := range p.parts {
+		if o.ReadBack == nil || i > 0 && !strings.HasPrefix(o.Target, "embedded ") {
+			continue
+		}
+		if err := o.ReadBack(ctx, topics, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // inFlight sums the producers' requests in flight.

@@ -26,4 +26,7 @@
 // transactions, gzip, max_in_flight, retries, partitioner, auto-created
 // topics) are refused by the validator, naming the option. docs/pulsar.md
 // has the full table with the seed names.
+//
+// run --verify reads back from the embedded stand-in only, which replays
+// what it retained (readback.go); a Pulsar given by URL has no read back.
 package pulsar

@@ -167,7 +167,7 @@ func open(ctx context.Context, oo registry.OpenOptions) (*registry.Opened, error
 	if srv != nil {
 		info["stand_in"] = StandInNote
 	}
-	return &registry.Opened{
+	opened := &registry.Opened{
 		Engine:     e,
 		EngineName: EngineName,
 		Target:     where,
@@ -175,7 +175,13 @@ func open(ctx context.Context, oo registry.OpenOptions) (*registry.Opened, error
 		Caps:       registry.Capabilities{Batches: true},
 		Release:    release,
 		Info:       info,
-	}, nil
+	}
+	if srv != nil && oo.Retain {
+		// Only the embedded stand-in can give back what it got; a real
+		// Pulsar has no read back here (verify not supported).
+		opened.ReadBack = readBack(srv)
+	}
+	return opened, nil
 }
 
 // ClientVersion is the pulsar-client-go version prodbench is built with.

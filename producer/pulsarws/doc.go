@@ -19,6 +19,8 @@
 // ...). The producer options travel as the API's query parameters (see
 // QueryParams). Without a URL both kinds run against an embedded
 // stand-in, an in-process server of the API: for trying the tool and for
-// tests; latency against it says nothing about Pulsar or Macrometa.
+// tests; latency against it says nothing about Pulsar or Macrometa. run
+// --verify reads back from that stand-in only, which replays what it
+// retained; a target given by URL has no read back.
 // docs/pulsar-ws.md is the user documentation.
 package pulsarws

@@ -346,6 +346,13 @@ func openMacrometa(ctx context.Context, o registry.OpenOptions) (*registry.Opene
 		if tenant == "" {
 			tenant = "_mm"
 		}
+		if o.Retain {
+			// Only the embedded stand-in gives back what it got; a real
+			// Macrometa has no read back here (verify not supported).
+			opened.ReadBack = s.readBack(func(topic string) string {
+				return MacrometaProducerURL(g.endpoint, tenant, g.fabric, c.Local, topic)
+			})
+		}
 	} else {
 		opened.Target = "macrometa " + g.endpoint
 		if c.JWTEnv != "" {

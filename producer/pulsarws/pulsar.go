@@ -253,6 +253,17 @@ func openPulsar(ctx context.Context, o registry.OpenOptions) (*registry.Opened, 
 		opened.StandIn = true
 		opened.Target = "embedded pulsar-ws stand-in " + service
 		opened.Release = func() { s.Close() }
+		if o.Retain {
+			// Only the embedded stand-in gives back what it got; a real
+			// Pulsar has no read back here (verify not supported).
+			opened.ReadBack = s.readBack(func(topic string) string {
+				p, err := pulsarTopicPath(topic, tenant, ns)
+				if err != nil {
+					return ""
+				}
+				return "/ws/v2/producer/" + p
+			})
+		}
 	} else {
 		opened.Target = "pulsar-ws " + service
 	}

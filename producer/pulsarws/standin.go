@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +19,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/internal/listen"
+	"github.com/prodbench/prodbench/producer/registry"
 )
 
 // The embedded stand-in: an in-process server of Pulsar's WebSocket
@@ -176,6 +180,27 @@ func (s *standin) messages(topic string) []storedMsg {
 	return append([]storedMsg(nil), t.msgs...)
 }
 
+// eachMessage calls fn with each message retained so far for topic
+// ("persistent://t/n/x"), in arrival order, with its index (its entry
+// ID), until fn returns false. It does not copy the list (messages
+// does): fn must neither change nor keep m.
+func (s *standin) eachMessage(topic string, fn func(i int, m *storedMsg) bool) {
+	s.mu.Lock()
+	t := s.topics[topic]
+	s.mu.Unlock()
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	msgs := t.msgs[:len(t.msgs):len(t.msgs)] // appends never touch these
+	t.mu.Unlock()
+	for i := range msgs {
+		if !fn(i, &msgs[i]) {
+			return
+		}
+	}
+}
+
 func (s *standin) authorized(r *http.Request, allowOTP bool) bool {
 	if s.o.token == "" {
 		return true
@@ -315,9 +340,8 @@ func contains(list []string, s string) bool {
 }
 
 func (s *standin) serveProducer(w http.ResponseWriter, r *http.Request) {
-	p := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/_ws"), "/ws/v2/producer/")
-	parts := strings.Split(p, "/")
-	if len(parts) != 4 || (parts[0] != "persistent" && parts[0] != "non-persistent") || parts[1] == "" || parts[2] == "" || parts[3] == "" {
+	topic, ok := topicKey(strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/_ws"), "/ws/v2/producer/"))
+	if !ok {
 		http.Error(w, "Invalid topic name", http.StatusBadRequest)
 		return
 	}
@@ -348,7 +372,87 @@ func (s *standin) serveProducer(w http.ResponseWriter, r *http.Request) {
 		delete(s.active, ws)
 		s.mu.Unlock()
 	}()
-	s.produce(ws, s.topic(parts[0]+"://"+parts[1]+"/"+parts[2]+"/"+parts[3]), params)
+	s.produce(ws, s.topic(topic), params)
+}
+
+// topicKey returns the name the stand-in keeps the topic at p under, the
+// decoded path below /ws/v2/producer/ (domain/tenant/namespace/topic), as
+// "domain://tenant/namespace/topic"; false when p is not such a path.
+func topicKey(p string) (string, bool) {
+	parts := strings.Split(p, "/")
+	if len(parts) != 4 || (parts[0] != "persistent" && parts[0] != "non-persistent") || parts[1] == "" || parts[2] == "" || parts[3] == "" {
+		return "", false
+	}
+	return parts[0] + "://" + parts[1] + "/" + parts[2] + "/" + parts[3], true
+}
+
+// topicKeyOfURL returns the stand-in's name of the topic a producer URL
+// (or path) ending in /ws/v2/producer/{domain}/{tenant}/{ns}/{topic},
+// escaped as the client sends it, names.
+func topicKeyOfURL(u string) (string, bool) {
+	i := strings.Index(u, "/ws/v2/producer/")
+	if i < 0 {
+		return "", false
+	}
+	p, err := url.PathUnescape(u[i+len("/ws/v2/producer/"):])
+	if err != nil {
+		return "", false
+	}
+	return topicKey(p)
+}
+
+// readBack returns an Opened.ReadBack over what s retained (s must run
+// with retain): it replays the stand-in's record, since it serves no
+// consumer. producerURL gives a scenario topic's producer URL or path
+// (escaped, as dialled), from which its stand-in topic is found as the stand-in
+// finds it. Each retained message of a wanted topic is one ReadRecord,
+// topic by topic in the order asked, in arrival order within a topic:
+// Partition 0 (a topic of this API is one partition here, and the
+// client's acks say 0 for a message ID without a partition), Offset the
+// entry ID as acked, Key as sent (nil when the frame had none), Headers
+// the message's properties (where the verify stamp travels) sorted by
+// key, Value the payload.
+func (s *standin) readBack(producerURL func(topic string) string) func(context.Context, []string, func(*registry.ReadRecord) error) error {
+	return func(ctx context.Context, topics []string, fn func(*registry.ReadRecord) error) error {
+		var (
+			rec  registry.ReadRecord
+			hs   []producer.Header
+			keys []string
+		)
+		for _, name := range topics {
+			key, ok := topicKeyOfURL(producerURL(name))
+			if !ok {
+				continue
+			}
+			var err error
+			s.eachMessage(key, func(i int, m *storedMsg) bool {
+				if i%1024 == 0 {
+					if err = ctx.Err(); err != nil {
+						return false
+					}
+				}
+				keys = keys[:0]
+				for k := range m.Properties {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				hs = hs[:0]
+				for _, k := range keys {
+					hs = append(hs, producer.Header{Key: k, Value: []byte(m.Properties[k])})
+				}
+				rec = registry.ReadRecord{Topic: name, Offset: int64(i), Headers: hs, Value: m.Payload}
+				if m.HasKey {
+					rec.Key = []byte(m.Key)
+				}
+				err = fn(&rec)
+				return err == nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // produce serves one producer connection until it fails.

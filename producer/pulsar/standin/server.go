@@ -205,7 +205,7 @@ func Start(o Options) (*Server, error) {
 			ln.Close()
 			return nil, fmt.Errorf("pulsar stand-in: topic %q: partitions must not be negative, got %d", name, n)
 		}
-		s.topics[fullName(name)] = n
+		s.topics[FullName(name)] = n
 	}
 	scheme := "pulsar://"
 	if o.TLS != nil {
@@ -266,6 +266,21 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.retained...)
 }
 
+// EachMessage calls fn with each message retained so far (empty unless
+// Options.Retain), in arrival order, until fn returns false. It does not
+// copy the list (Messages does): fn must neither change nor keep m.
+// Messages retained during the call are not seen.
+func (s *Server) EachMessage(fn func(m *Message) bool) {
+	s.mu.Lock()
+	msgs := s.retained[:len(s.retained):len(s.retained)] // appends never touch these
+	s.mu.Unlock()
+	for i := range msgs {
+		if !fn(&msgs[i]) {
+			return
+		}
+	}
+}
+
 // Close stops listening, closes every connection and waits for the
 // server's goroutines. It is idempotent.
 func (s *Server) Close() error {
@@ -309,7 +324,7 @@ func (s *Server) accept() {
 }
 
 // fullName returns name as a full persistent topic name.
-func fullName(name string) string {
+func FullName(name string) string {
 	if strings.Contains(name, "://") {
 		return name
 	}
@@ -323,7 +338,7 @@ const partitionSuffix = "-partition-"
 
 // splitPartition splits "base-partition-N" into base and N; N is -1 when
 // the name has no partition suffix.
-func splitPartition(full string) (string, int) {
+func SplitPartition(full string) (string, int) {
 	i := strings.LastIndex(full, partitionSuffix)
 	if i < 0 {
 		return full, -1
@@ -351,8 +366,8 @@ func (s *Server) partitions(base string) int {
 // partition returns the state of one partition topic (or of a
 // non-partitioned topic), or an error when the index is out of range.
 func (s *Server) partition(topic string) (*partition, error) {
-	full := fullName(topic)
-	base, idx := splitPartition(full)
+	full := FullName(topic)
+	base, idx := SplitPartition(full)
 	n := s.partitions(base)
 	if idx >= 0 && idx >= n {
 		return nil, fmt.Errorf("topic %s has %d partitions", base, n)
@@ -516,7 +531,7 @@ func (c *conn) handle(cmd *pb.BaseCommand, rest []byte) bool {
 	case pb.BaseCommand_PONG:
 	case pb.BaseCommand_PARTITIONED_METADATA:
 		m := cmd.PartitionMetadata
-		base, _ := splitPartition(fullName(m.GetTopic()))
+		base, _ := SplitPartition(FullName(m.GetTopic()))
 		n := c.s.partitions(base)
 		c.write(&pb.BaseCommand{Type: pb.BaseCommand_PARTITIONED_METADATA_RESPONSE.Enum(),
 			PartitionMetadataResponse: &pb.CommandPartitionedTopicMetadataResponse{

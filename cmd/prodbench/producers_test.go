@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -228,5 +229,49 @@ func TestOpenProducersEmbeddedOnce(t *testing.T) {
 	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		conn.Close()
 		t.Errorf("the stand-in at %s still listens after release", addr)
+	}
+}
+
+// TestOpenProducersShareStandIn: with producers: 3 on the embedded
+// stand-ins of NATS, Pulsar and Pulsar WebSocket, the first producer
+// starts the stand-in and the other two join it by its Reach URL (their
+// targets are not "embedded ..."); Macrometa's stand-in cannot be joined
+// by URL (a URL target needs credentials), so each producer there starts
+// its own.
+func TestOpenProducersShareStandIn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind  string
+		share bool
+	}{{"nats", true}, {"pulsar", true}, {"pulsar-ws", true}, {"macrometa", false}} {
+		t.Run(tc.kind, func(t *testing.T) {
+			t.Parallel()
+			s, err := workload.Parse("p.yaml", []byte("name: p\nduration: 1s\ntopics: [{name: p, partitions: 1}]\nproducers: 3\n"+
+				"rate: {messages_per_second: 100}\nmessage: {size: 10}\ntarget: {kind: "+tc.kind+"}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := s.ProducerConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := openEngine(context.Background(), s, cfg, &runFlags{retain: true}, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release(o)
+			set, ok := o.Engine.(*producerSet)
+			if !ok || len(set.parts) != 3 {
+				t.Fatalf("engine %T, want a set of 3", o.Engine)
+			}
+			if set.parts[0].Reach == "" == tc.share {
+				t.Fatalf("first producer: Reach %q, target %q", set.parts[0].Reach, set.parts[0].Target)
+			}
+			for i, p := range set.parts[1:] {
+				if embedded := strings.HasPrefix(p.Target, "embedded "); embedded == tc.share {
+					t.Errorf("producer %d target %q (share %v)", i+1, p.Target, tc.share)
+				}
+			}
+		})
 	}
 }

@@ -150,8 +150,9 @@ func openProducers(ctx context.Context, s *workload.Scenario, sys *registry.Syst
 	}
 	set := &producerSet{parts: []*registry.Opened{first}}
 	rest := tcfg
-	if addr, ok := strings.CutPrefix(first.Target, "embedded "+sys.Kind+" "); ok && sys.ApplyURL != nil {
-		if c := shallowCopy(tcfg); c != nil && sys.ApplyURL(c, sys.Kind+"://"+addr) == nil {
+	if first.Reach != "" && sys.ApplyURL != nil {
+		// The others join the first's embedded stand-in.
+		if c := shallowCopy(tcfg); c != nil && sys.ApplyURL(c, first.Reach) == nil {
 			rest = c
 		}
 	}

@@ -137,6 +137,7 @@ func openEngine(ctx context.Context, tc *Config, pc producer.Config, topics []re
 	var emb *Embedded
 	url := tc.URL
 	target := "nats " + redact(tc.URL)
+	var reach string // Opened.Reach: the embedded server's URL
 	if url == "" {
 		var err error
 		emb, err = StartEmbedded(EmbeddedOptions{StoreDir: tc.StoreDir})
@@ -145,6 +146,7 @@ func openEngine(ctx context.Context, tc *Config, pc producer.Config, topics []re
 		}
 		url = emb.URL()
 		target = "embedded nats " + emb.Addr()
+		reach = url
 	}
 	cleanup := func() {
 		if emb != nil {
@@ -200,6 +202,7 @@ func openEngine(ctx context.Context, tc *Config, pc producer.Config, topics []re
 		Engine:     e,
 		EngineName: EngineName,
 		Target:     target,
+		Reach:      reach,
 		Caps:       registry.Capabilities{Requests: true},
 		InFlight:   e.InFlight,
 		Release:    cleanup,

@@ -124,6 +124,7 @@ func open(ctx context.Context, oo registry.OpenOptions) (*registry.Opened, error
 	}
 	o.seed = uint64(oo.Seed)
 	var srv *standin.Server
+	var reach string // Opened.Reach: the stand-in's URL
 	where := "pulsar " + redact(o.URL)
 	if o.URL == "" {
 		topics := map[string]int{}
@@ -135,6 +136,7 @@ func open(ctx context.Context, oo registry.OpenOptions) (*registry.Opened, error
 			return nil, err
 		}
 		o.URL = srv.URL()
+		reach = o.URL
 		where = "embedded pulsar stand-in " + trimScheme(o.URL)
 		fmt.Fprintln(oo.Log, "warning: "+StandInNote)
 	} else if oo.ProduceDelay > 0 {
@@ -171,6 +173,7 @@ func open(ctx context.Context, oo registry.OpenOptions) (*registry.Opened, error
 		Engine:     e,
 		EngineName: EngineName,
 		Target:     where,
+		Reach:      reach,
 		StandIn:    srv != nil,
 		Caps:       registry.Capabilities{Batches: true},
 		Release:    release,

@@ -252,6 +252,7 @@ func openPulsar(ctx context.Context, o registry.OpenOptions) (*registry.Opened, 
 		service = s.Addr()
 		opened.StandIn = true
 		opened.Target = "embedded pulsar-ws stand-in " + service
+		opened.Reach = service
 		opened.Release = func() { s.Close() }
 		if o.Retain {
 			// Only the embedded stand-in gives back what it got; a real

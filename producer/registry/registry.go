@@ -128,6 +128,13 @@ type Opened struct {
 	// than the real system (Pulsar, Macrometa): reports then say plainly
 	// that latency says nothing about the real system.
 	StandIn bool
+	// Reach, when not "", is the URL, in the system's own scheme, by
+	// which further producers of the run reach the embedded stand-in
+	// this one started ("kafka://127.0.0.1:40123", "pulsar://..."):
+	// with producers: N the other N−1 are opened with it, so that all
+	// share one stand-in. "" for a target given by URL, and for a
+	// stand-in others cannot join (each then starts its own).
+	Reach string
 	// Caps says which figures the engine reports.
 	Caps Capabilities
 	// InFlight, when not nil, returns the produce requests in flight.

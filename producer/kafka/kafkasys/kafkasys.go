@@ -178,6 +178,7 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 	brokers := tc.Brokers
 	var emb *kafka.Embedded
 	where := "kafka " + strings.Join(brokers, ",")
+	var reach string // Opened.Reach: set for the embedded broker
 	if len(brokers) > 0 && len(tc.Faults) > 0 {
 		return nil, registry.UsageError("kafka: faults are injected by the embedded broker; drop the brokers (--brokers, --target) or the faults block")
 	}
@@ -196,6 +197,9 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		}
 		brokers = emb.Addrs()
 		where = "embedded kafka " + strings.Join(brokers, ",")
+		if len(tc.Faults) == 0 { // a URL with faults is refused: then each producer has its own broker
+			reach = "kafka://" + strings.Join(brokers, ",")
+		}
 	}
 	closeEmb := func() {
 		if emb != nil {
@@ -229,7 +233,7 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 			closeEmb()
 			return nil, err
 		}
-		return withFaults(&registry.Opened{Engine: e, EngineName: engine, Target: where, Release: closeEmb, Info: info,
+		return withFaults(&registry.Opened{Engine: e, EngineName: engine, Target: where, Reach: reach, Release: closeEmb, Info: info,
 			Caps:     registry.Capabilities{Batches: true, Compression: true, Requests: true},
 			ReadBack: readBack(brokers, sec, cfg.TransactionalID != "")}, emb), nil
 	}
@@ -258,7 +262,7 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		release()
 		return nil, registry.UsageError("%v", err)
 	}
-	return withFaults(&registry.Opened{Engine: p, EngineName: engine, Target: where, Release: release, InFlight: p.InFlight, Info: info,
+	return withFaults(&registry.Opened{Engine: p, EngineName: engine, Target: where, Reach: reach, Release: release, InFlight: p.InFlight, Info: info,
 		Caps:     registry.Capabilities{Batches: true, Compression: true, Requests: true},
 		ReadBack: readBack(brokers, sec, cfg.TransactionalID != "")}, emb), nil
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,8 +176,13 @@ func TestRunInterrupted(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(700*time.Millisecond, cancel)
-	code, _, stderr := cli(ctx, "run", "testdata/short.yaml", "--out", dir, "--duration", "10s")
+	defer cancel()
+	// Interrupted at the first live line (1 s in, past the 200 ms
+	// warmup): an event, not a wall-clock guess that a loaded machine
+	// can beat before the first message.
+	errw := &cancelOnWrite{want: "msg/s", cancel: cancel}
+	code := Main(ctx, []string{"run", "testdata/short.yaml", "--out", dir, "--duration", "10s"}, io.Discard, errw)
+	stderr := errw.String()
 	if code != exitInterrupted {
 		t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, stderr)
 	}
@@ -187,4 +194,29 @@ func TestRunInterrupted(t *testing.T) {
 	if res.Counts.Sent == 0 || res.Counts.Acked+res.Counts.Failed != res.Counts.Sent {
 		t.Fatalf("counts %+v", res.Counts)
 	}
+}
+
+// cancelOnWrite is a stderr that keeps what is written and calls cancel
+// once the text contains want.
+type cancelOnWrite struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	want   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.want) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+func (c *cancelOnWrite) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
 }

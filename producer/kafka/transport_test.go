@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pierrec/lz4/v4"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -288,6 +289,10 @@ func TestProduceAcksLeaderAndNone(t *testing.T) {
 	}
 	b2.Positions = []int64{4} // what the broker assigned; checked by consuming
 	addBatch(t, want, b2, rs2, 2)
+	// acks none is answered by nobody, and each acks level has its own
+	// client (connection): wait until the write is in the log before the
+	// next one, so that offsets are known.
+	waitEndOffset(t, e, topic, 10)
 
 	// A transport whose main client is acks none.
 	tr0 := newTransport(t, e, producer.AcksNone)
@@ -298,9 +303,9 @@ func TestProduceAcksLeaderAndNone(t *testing.T) {
 	}
 	b3.Positions = []int64{10}
 	addBatch(t, want, b3, rs3, 1)
+	waitEndOffset(t, e, topic, 12)
 
-	// acks all after acks none on the same transport still answers, and
-	// proves the acks-none writes landed first.
+	// acks all after acks none on the same transport still answers.
 	rs4 := makeRecords(0, 1)
 	b4 := encodeBatch(topic, 0, now+30, 1, rs4)
 	if err := tr0.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b4}); err != nil || b4.Err != nil {
@@ -308,6 +313,31 @@ func TestProduceAcksLeaderAndNone(t *testing.T) {
 	}
 	addBatch(t, want, b4, rs4, 1)
 	consumeAll(t, e, topic, want)
+}
+
+// waitEndOffset waits until partition 0 of topic ends at offset end or
+// later (the acks-none writes before it are in the log).
+func waitEndOffset(t *testing.T, e *Embedded, topic string, end int64) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		offs, err := adm.ListEndOffsets(ctx, topic)
+		if o, ok := offs.Lookup(topic, 0); err == nil && ok && o.Err == nil && o.Offset >= end {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("partition 0 of %s did not reach offset %d: %v", topic, end, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 func TestProduceInvalidAcks(t *testing.T) {

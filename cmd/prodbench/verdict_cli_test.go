@@ -76,7 +76,10 @@ func TestVerdictSimErrorRate(t *testing.T) {
 	}
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
-	scenario := verdictScenario(t, "1200ms", 1000, "target:\n  kind: sim\n  sim:\n    errors: {MESSAGE_TOO_LARGE: 0.2}\n")
+	// 4 s, not 1.2 s: offered counts messages by their send time, so the
+	// last few ms of schedule lag fall outside a short window; at 1 s one
+	// such edge (6 ms lag, 10 messages) was already 1% of the window.
+	scenario := verdictScenario(t, "4s", 1000, "target:\n  kind: sim\n  sim:\n    errors: {MESSAGE_TOO_LARGE: 0.2}\n")
 	code, stdout, stderr := cli(context.Background(), "run", "--out", out, scenario)
 	if code != exitThresholds {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitThresholds, stdout, stderr)

@@ -80,25 +80,11 @@ func rangeOf(evs []Evaluation, f func(*Evaluation) float64) Range {
 	return r
 }
 
-// medianF returns the median of f over evs (the mean of the middle two for
-// an even count).
-func medianF(evs []Evaluation, f func(*Evaluation) float64) float64 {
-	v := make([]float64, len(evs))
-	for i := range evs {
-		v[i] = f(&evs[i])
-	}
-	slices.Sort(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
-}
-
-// medianI returns the median of f over evs, rounded down for an even
-// count.
-func medianI(evs []Evaluation, f func(*Evaluation) int64) int64 {
-	v := make([]int64, len(evs))
+// median returns the median of f over evs: for an even count the point
+// halfway between the middle two (the mean for float64; rounded toward the
+// lower one for int64).
+func median[T int64 | float64](evs []Evaluation, f func(*Evaluation) T) T {
+	v := make([]T, len(evs))
 	for i := range evs {
 		v[i] = f(&evs[i])
 	}
@@ -130,10 +116,10 @@ func Combine(evs []Evaluation) Evaluation {
 		return evs[0]
 	}
 	fl := func(f func(*Metrics) float64) float64 {
-		return medianF(evs, func(e *Evaluation) float64 { return f(&e.Metrics) })
+		return median(evs, func(e *Evaluation) float64 { return f(&e.Metrics) })
 	}
 	in := func(f func(*Metrics) int64) int64 {
-		return medianI(evs, func(e *Evaluation) int64 { return f(&e.Metrics) })
+		return median(evs, func(e *Evaluation) int64 { return f(&e.Metrics) })
 	}
 	first := &evs[0]
 	m := Metrics{
@@ -163,7 +149,7 @@ func Combine(evs []Evaluation) Evaluation {
 		CompressionRatio:    fl(func(m *Metrics) float64 { return m.CompressionRatio }),
 	}
 	ev := Evaluation{Metrics: m, RankPercentile: first.RankPercentile,
-		RankLatencyNs: medianI(evs, func(e *Evaluation) int64 { return e.RankLatencyNs })}
+		RankLatencyNs: median(evs, func(e *Evaluation) int64 { return e.RankLatencyNs })}
 	for k, o := range first.Objectives {
 		at := func(e *Evaluation) *ObjectiveCheck {
 			if k < len(e.Objectives) {
@@ -172,8 +158,8 @@ func Combine(evs []Evaluation) Evaluation {
 			return &ObjectiveCheck{}
 		}
 		c := ObjectiveCheck{Percentile: o.Percentile, MaxNs: o.MaxNs,
-			LatencyNs: medianI(evs, func(e *Evaluation) int64 { return at(e).LatencyNs }),
-			ServiceNs: medianI(evs, func(e *Evaluation) int64 { return at(e).ServiceNs })}
+			LatencyNs: median(evs, func(e *Evaluation) int64 { return at(e).LatencyNs }),
+			ServiceNs: median(evs, func(e *Evaluation) int64 { return at(e).ServiceNs })}
 		c.Met = m.Acked > 0 && c.LatencyNs <= c.MaxNs
 		ev.Objectives = append(ev.Objectives, c)
 	}

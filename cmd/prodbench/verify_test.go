@@ -309,9 +309,9 @@ func TestVerifyHealthyPulsar(t *testing.T) {
 	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms, compression: lz4}", 3, "")
 }
 
-// TestVerifyPulsarProducers: with producers: 2 each producer runs a
-// stand-in of its own, and the read back goes through both (through the
-// first alone, half the messages were "lost").
+// TestVerifyPulsarProducers: with producers: 2 the second producer joins
+// the first one's stand-in (Opened.Reach), and the read back finds every
+// message of both there.
 func TestVerifyPulsarProducers(t *testing.T) {
 	t.Parallel()
 	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms}", 2, "producers: 2\n")
@@ -325,7 +325,8 @@ func TestVerifyHealthyPulsarWS(t *testing.T) {
 }
 
 // TestVerifyHealthyMacrometa: likewise on the embedded Macrometa
-// stand-in, with two producers (a stand-in each).
+// stand-in, with two producers (a stand-in each: a URL cannot join it, so
+// the read back goes through both).
 func TestVerifyHealthyMacrometa(t *testing.T) {
 	t.Parallel()
 	verifyStandIn(t, "{kind: macrometa}", "{send_mode: async, auto_create_topics: true}", 1, "producers: 2\n")

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,32 +20,44 @@ import (
 )
 
 // shardE2EMargin widens the spread (min–max) of the repeated single-process
-// runs' acked-latency percentiles: a merged percentile p passes when
-// min/(1+m) <= p <= max·(1+m). Why 1.0, a factor of 2 either way: on the
-// shared 2-core machine at load average 13, back-to-back single runs of
-// this schedule gave p50 1.40–1.60 ms (merged 1.63–1.76 ms), p90 1.8–14.6
-// ms (merged 1.9–11.6 ms) and p99 4–72 ms (merged 13.8–110 ms): the tail
-// is set by the machine's scheduling hiccups, not by the producer, and
-// three processes get their CPU at other moments than one; so p50 and p90
-// are judged and p99 only logged. The counts checks are exact;
-// this check catches a merged histogram read on the wrong scale (a
-// quantile of 0.5 for 50, µs for ns) or built from the wrong values, and
-// the test also checks that the p50 band rejects 4 × the merged p50.
-const shardE2EMargin = 1.0
+// runs' acked-latency percentiles: the median over the sharded runs of a
+// merged percentile p passes when min/(1+m) <= p <= max·(1+m). The
+// scenario makes the latency the same in one process and in three: keys
+// round-robin over three keys that hash to three different partitions
+// (of three per topic), so shard I writes only its own partition of each
+// topic and every partition receives the same records at the same
+// intended times in both set-ups; with a 10 ms linger, a record's latency
+// is mostly its wait in its partition's batch. What is left is the
+// machine: three processes (and the broker) get their CPU at other
+// moments than one, and a load spike can hit one run's 3 s. Measured on
+// the shared 2-core machine at load average 4–8 (five runs of this test,
+// three single and three sharded runs each): the median merged p50 was
+// 7.0–7.7 ms, inside the single runs' min–max in three runs and 1–2%
+// above it in two; the median merged p90 was inside it in all five,
+// though one sharded run reached p90 91 ms, which is why the sharded
+// runs are repeated, alternated with the single runs, and their median
+// judged. p99 (single runs 13–79 ms, median merged 23–32 ms, once below
+// the single runs' minimum) is set by scheduling hiccups and is logged.
+// The counts checks are exact; this check also catches a merged
+// histogram read on the wrong scale or built from the wrong values, and
+// the test checks that the p50 band rejects 2 × the merged p50.
+const shardE2EMargin = 0.15
 
 // TestShardsMatchOneProcess: three shard processes of one scenario
-// (testdata/shard-e2e.yaml: three topics, keyed, fixed seed, 3,000 msg/s,
-// 3 s), started with a common --start-at against one external broker
-// process and merged with prodbench merge, against the same scenario in
-// one process, run three times: the same total and per-topic (per
-// partition, by the broker's offsets) message counts, each shard within
-// 1% of a third, merged histogram count equal to the shards' sum, and
-// merged p50 and p90 within the single runs' spread widened by
-// shardE2EMargin (p99 logged). Separate OS processes of the built binary; timing
-// sensitive, so it runs in the serial race-free pass (Makefile test).
+// (testdata/shard-e2e.yaml: three weighted topics of three partitions,
+// three round-robin keys, fixed seed, 3,000 msg/s, 3 s), started with a
+// common --start-at against one external broker process and merged with
+// prodbench merge, against the same scenario in one process, both run
+// three times, alternated: the same total and per-topic (per partition,
+// by the broker's offsets) message counts in every run, each shard
+// within 1% of a third, merged histogram count equal to the shards' sum,
+// and the median merged p50 and p90 within the single runs' spread
+// widened by shardE2EMargin (p99 logged). Separate OS processes of the
+// built binary; timing sensitive, so it runs in the serial race-free
+// pass (Makefile test).
 func TestShardsMatchOneProcess(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and runs 7 processes for ~20 s")
+		t.Skip("builds the binary and runs 13 processes for ~40 s")
 	}
 	if raceDetector {
 		t.Skip("timing sensitive: runs in the serial race-free pass (Makefile test)")
@@ -91,111 +104,82 @@ func TestShardsMatchOneProcess(t *testing.T) {
 	}
 	startAt := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339Nano) }
 
-	// The single-process runs, one after another, each with a start a
+	// single runs the whole scenario in one process, with a start a
 	// second ahead so that it, like the shards, begins warm.
-	var singles []*report.Result
-	var singleParts, singleTopics map[string]int64
-	for k := 0; k < 3; k++ {
+	single := func(k int) (*report.Result, map[string]int64) {
 		before := offsets()
 		out := filepath.Join(dir, fmt.Sprintf("single-%d", k))
 		if b, err := run("--out", out, "--start-at", startAt(time.Second)).CombinedOutput(); err != nil {
 			t.Fatalf("single run %d: %v\n%s", k, err, b)
 		}
-		parts, topics := delta(before, offsets())
+		parts, _ := delta(before, offsets())
+		return readResult(t, out), parts
+	}
+	// sharded runs three shard processes with one common start two
+	// seconds ahead and merges them.
+	sharded := func(k int) (m *report.Result, shards []*report.Result, parts map[string]int64) {
+		before := offsets()
+		at := startAt(2 * time.Second)
+		var cmds []*exec.Cmd
+		var shardDirs []string
+		for i := 0; i < 3; i++ {
+			out := filepath.Join(dir, fmt.Sprintf("sharded-%d-%d", k, i))
+			shardDirs = append(shardDirs, out)
+			c := run("--out", out, "--shard", fmt.Sprintf("%d/3", i), "--start-at", at)
+			var buf strings.Builder
+			c.Stdout, c.Stderr = &buf, &buf
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, c)
+			t.Cleanup(func() {
+				if c.ProcessState == nil { // not waited for: the test stopped early
+					_ = c.Process.Kill()
+					_ = c.Wait()
+				}
+				if t.Failed() {
+					t.Logf("run %d shard %d output:\n%s", k, i, buf.String())
+				}
+			})
+		}
+		for i, c := range cmds {
+			if err := c.Wait(); err != nil {
+				t.Fatalf("run %d shard %d: %v", k, i, err)
+			}
+		}
+		parts, _ = delta(before, offsets())
+		merged := filepath.Join(dir, fmt.Sprintf("merged-%d", k))
+		if b, err := exec.Command(bin, append([]string{"merge", "--out", merged}, shardDirs...)...).CombinedOutput(); err != nil {
+			t.Fatalf("merge %d: %v\n%s", k, err, b)
+		}
+		for _, d := range shardDirs {
+			shards = append(shards, readResult(t, d))
+		}
+		return readResult(t, merged), shards, parts
+	}
+
+	var singles, mergeds []*report.Result
+	var singleParts map[string]int64
+	for k := 0; k < 3; k++ {
+		r, parts := single(k)
 		if singleParts == nil {
-			singleParts, singleTopics = parts, topics
+			singleParts = parts
 		} else if !equalCounts(parts, singleParts) {
 			t.Errorf("single run %d stored per partition %v, run 0 %v", k, parts, singleParts)
 		}
-		singles = append(singles, readResult(t, out))
-	}
-
-	// Three shards, one common start two seconds ahead.
-	before := offsets()
-	at := startAt(2 * time.Second)
-	var cmds []*exec.Cmd
-	var shardDirs []string
-	for i := 0; i < 3; i++ {
-		out := filepath.Join(dir, fmt.Sprintf("shard-%d", i))
-		shardDirs = append(shardDirs, out)
-		c := run("--out", out, "--shard", fmt.Sprintf("%d/3", i), "--start-at", at)
-		var buf strings.Builder
-		c.Stdout, c.Stderr = &buf, &buf
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds = append(cmds, c)
-		t.Cleanup(func() {
-			if c.ProcessState == nil { // not waited for: the test stopped early
-				_ = c.Process.Kill()
-				_ = c.Wait()
-			}
-			if t.Failed() {
-				t.Logf("shard %d output:\n%s", i, buf.String())
-			}
-		})
-	}
-	for i, c := range cmds {
-		if err := c.Wait(); err != nil {
-			t.Fatalf("shard %d: %v", i, err)
-		}
-	}
-	shardParts, shardTopics := delta(before, offsets())
-	merged := filepath.Join(dir, "merged")
-	if b, err := exec.Command(bin, append([]string{"merge", "--out", merged}, shardDirs...)...).CombinedOutput(); err != nil {
-		t.Fatalf("merge: %v\n%s", err, b)
-	}
-	m := readResult(t, merged)
-	var shards []*report.Result
-	for _, d := range shardDirs {
-		shards = append(shards, readResult(t, d))
-	}
-
-	// Counts: the union of the shards is the single-process workload.
-	one := singles[0]
-	if one.Counts.Failed != 0 || m.Counts.Failed != 0 {
-		t.Errorf("failures: single %d, merged %d; want none", one.Counts.Failed, m.Counts.Failed)
-	}
-	if m.Counts.Sent != one.Counts.Sent || m.Counts.Acked != one.Counts.Acked {
-		t.Errorf("merged sent %d acked %d, single sent %d acked %d", m.Counts.Sent, m.Counts.Acked, one.Counts.Sent, one.Counts.Acked)
+		singles = append(singles, r)
+		m, shards, shardParts := sharded(k)
+		checkShardCounts(t, k, singles[0], m, shards, shardParts, singleParts)
+		mergeds = append(mergeds, m)
 	}
 	for _, r := range singles[1:] {
-		if r.Counts.Sent != one.Counts.Sent || r.Counts.Acked != one.Counts.Acked {
-			t.Errorf("single runs differ: sent %d acked %d vs %d %d", r.Counts.Sent, r.Counts.Acked, one.Counts.Sent, one.Counts.Acked)
+		if r.Counts.Sent != singles[0].Counts.Sent || r.Counts.Acked != singles[0].Counts.Acked {
+			t.Errorf("single runs differ: sent %d acked %d vs %d %d", r.Counts.Sent, r.Counts.Acked, singles[0].Counts.Sent, singles[0].Counts.Acked)
 		}
-	}
-	// Per topic (and partition) by the broker: with no failures, sent =
-	// acked = stored, so the stored counts are the per-topic sent and
-	// acked counts.
-	if !equalCounts(shardTopics, singleTopics) || len(singleTopics) != 3 {
-		t.Errorf("stored per topic: shards %v, single %v", shardTopics, singleTopics)
-	}
-	if !equalCounts(shardParts, singleParts) {
-		t.Errorf("stored per partition: shards %v, single %v", shardParts, singleParts)
-	}
-	var stored int64
-	for _, v := range shardTopics {
-		stored += v
-	}
-	if stored != m.Counts.Acked {
-		t.Errorf("broker stored %d messages of the shards, merged result acked %d", stored, m.Counts.Acked)
-	}
-	var sum int64
-	third := float64(one.Counts.Sent) / 3
-	for i, r := range shards {
-		if d := float64(r.Counts.Sent) - third; d > third/100 || d < -third/100 {
-			t.Errorf("shard %d sent %d, more than 1%% from a third of %d", i, r.Counts.Sent, one.Counts.Sent)
-		}
-		sum += r.Latency.Count
-	}
-	if m.Latency.Count != sum || m.Latency.Count != m.Counts.Acked {
-		t.Errorf("merged latency histogram holds %d, shards sum %d, merged acked %d", m.Latency.Count, sum, m.Counts.Acked)
-	}
-	if h, err := report.DecodeHistogram(m.Latency.Histogram); err != nil || h.TotalCount() != sum {
-		t.Errorf("merged encoded histogram: %v, total %d, want %d", err, h.TotalCount(), sum)
 	}
 
-	// Percentiles within the single runs' spread, widened.
+	// Percentiles: the sharded runs' median within the single runs'
+	// spread, widened.
 	for _, q := range []struct {
 		name string
 		get  func(*report.Result) int64
@@ -204,25 +188,81 @@ func TestShardsMatchOneProcess(t *testing.T) {
 		{"p90", func(r *report.Result) int64 { return r.Latency.P90Ns }},
 		{"p99", func(r *report.Result) int64 { return r.Latency.P99Ns }},
 	} {
-		// p99 is logged, not judged: at load average 15 one
-		// scheduling hiccup of one of the three processes moved the
-		// merged p99 to 17.6 ms against single runs of 4.0–7.2 ms.
 		lo, hi := q.get(singles[0]), q.get(singles[0])
 		for _, r := range singles {
 			lo, hi = min(lo, q.get(r)), max(hi, q.get(r))
 		}
-		got := q.get(m)
+		var all []time.Duration
+		for _, m := range mergeds {
+			all = append(all, time.Duration(q.get(m)))
+		}
+		slices.Sort(all)
+		got := int64(all[len(all)/2])
 		if q.name != "p99" && !withinSpread(got, lo, hi) {
-			t.Errorf("merged %s %v is outside the single runs' %v–%v widened by %.0f%%", q.name,
-				time.Duration(got), time.Duration(lo), time.Duration(hi), shardE2EMargin*100)
+			t.Errorf("merged %s median %v (runs %v) is outside the single runs' %v–%v widened by %.0f%%", q.name,
+				time.Duration(got), all, time.Duration(lo), time.Duration(hi), shardE2EMargin*100)
 		}
-		if q.name == "p50" && withinSpread(4*got, lo, hi) {
-			t.Errorf("the band %v–%v (widened by %.0f%%) takes 4 × merged p50 = %v: too wide to fail", time.Duration(lo),
-				time.Duration(hi), shardE2EMargin*100, time.Duration(4*got))
+		if q.name == "p50" && withinSpread(2*got, lo, hi) {
+			t.Errorf("the band %v–%v (widened by %.0f%%) takes 2 × merged p50 = %v: too wide to fail", time.Duration(lo),
+				time.Duration(hi), shardE2EMargin*100, time.Duration(2*got))
 		}
-		t.Logf("%s: merged %v, single runs %v–%v", q.name, time.Duration(got), time.Duration(lo), time.Duration(hi))
+		t.Logf("%s: merged median %v (runs %v), single runs %v–%v", q.name, time.Duration(got), all, time.Duration(lo), time.Duration(hi))
 	}
-	t.Logf("skew %v, counts %+v", time.Duration(m.Shard.MaxStartSkewNs), m.Counts)
+	for k, m := range mergeds {
+		t.Logf("sharded run %d: skew %v, counts %+v", k, time.Duration(m.Shard.MaxStartSkewNs), m.Counts)
+	}
+}
+
+// checkShardCounts checks sharded run k's counts against the single
+// process run one: the union of the shards is the single-process workload
+// (merged sent and acked, and per topic and partition by the broker's
+// offsets), each shard sent within 1% of a third, and the merged
+// histogram holds the shards' sum.
+func checkShardCounts(t *testing.T, k int, one, m *report.Result, shards []*report.Result, shardParts, singleParts map[string]int64) {
+	t.Helper()
+	if one.Counts.Failed != 0 || m.Counts.Failed != 0 {
+		t.Errorf("run %d failures: single %d, merged %d; want none", k, one.Counts.Failed, m.Counts.Failed)
+	}
+	if m.Counts.Sent != one.Counts.Sent || m.Counts.Acked != one.Counts.Acked {
+		t.Errorf("run %d merged sent %d acked %d, single sent %d acked %d", k, m.Counts.Sent, m.Counts.Acked, one.Counts.Sent, one.Counts.Acked)
+	}
+	// Per topic (and partition) by the broker: with no failures, sent =
+	// acked = stored, so the stored counts are the per-topic sent and
+	// acked counts.
+	topics := func(parts map[string]int64) map[string]int64 {
+		out := map[string]int64{}
+		for p, v := range parts {
+			out[p[:strings.LastIndexByte(p, '/')]] += v
+		}
+		return out
+	}
+	if st, ss := topics(shardParts), topics(singleParts); !equalCounts(st, ss) || len(ss) != 3 {
+		t.Errorf("run %d stored per topic: shards %v, single %v", k, st, ss)
+	}
+	if !equalCounts(shardParts, singleParts) {
+		t.Errorf("run %d stored per partition: shards %v, single %v", k, shardParts, singleParts)
+	}
+	var stored int64
+	for _, v := range shardParts {
+		stored += v
+	}
+	if stored != m.Counts.Acked {
+		t.Errorf("run %d: broker stored %d messages of the shards, merged result acked %d", k, stored, m.Counts.Acked)
+	}
+	var sum int64
+	third := float64(one.Counts.Sent) / 3
+	for i, r := range shards {
+		if d := float64(r.Counts.Sent) - third; d > third/100 || d < -third/100 {
+			t.Errorf("run %d shard %d sent %d, more than 1%% from a third of %d", k, i, r.Counts.Sent, one.Counts.Sent)
+		}
+		sum += r.Latency.Count
+	}
+	if m.Latency.Count != sum || m.Latency.Count != m.Counts.Acked {
+		t.Errorf("run %d merged latency histogram holds %d, shards sum %d, merged acked %d", k, m.Latency.Count, sum, m.Counts.Acked)
+	}
+	if h, err := report.DecodeHistogram(m.Latency.Histogram); err != nil || h.TotalCount() != sum {
+		t.Errorf("run %d merged encoded histogram: %v, total %d, want %d", k, err, h.TotalCount(), sum)
+	}
 }
 
 // withinSpread says whether v lies in [lo/(1+m), hi·(1+m)], m =
@@ -259,7 +299,7 @@ func mustClient(t *testing.T, addr string) *kgo.Client {
 // interrupted at cleanup.
 func startBrokerProcess(t *testing.T, bin string) string {
 	t.Helper()
-	c := exec.Command(bin, "broker", "--listen", "127.0.0.1:0", "--partitions", "2", "--topic", "shard-a,shard-b,shard-c")
+	c := exec.Command(bin, "broker", "--listen", "127.0.0.1:0", "--partitions", "3", "--topic", "shard-a,shard-b,shard-c")
 	stderr, err := c.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -28,14 +28,6 @@ import (
 	"github.com/prodbench/prodbench/producer/transporttest"
 )
 
-// scope is a registry.Scope for tests: fields in set are "in the file".
-type scope map[string]bool
-
-func (s scope) Has(f string) bool { return s[f] }
-func (s scope) Errorf(f, format string, args ...any) error {
-	return fmt.Errorf("%s: %s", f, fmt.Sprintf(format, args...))
-}
-
 // testConfig is producer.DefaultConfig with a 5 s send timeout:
 // pulsar-client-go's per-partition timeout goroutine (failTimeoutMessages)
 // notices a closed producer only at its next tick, up to send_timeout after
@@ -69,7 +61,7 @@ func openSys(t testing.TB, url string, edit func(*Target), cfg producer.Config, 
 	if edit != nil {
 		edit(c.(*Target))
 	}
-	if err := s.Validate(c, cfg, scope{}); err != nil {
+	if err := s.Validate(c, cfg, transporttest.Scope{}); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -507,19 +499,19 @@ func TestValidate(t *testing.T) {
 		c := s.NewConfig().(*Target)
 		cfg := testConfig()
 		tc.edit(c, &cfg)
-		err := s.Validate(c, cfg, scope{})
+		err := s.Validate(c, cfg, transporttest.Scope{})
 		if err == nil || !strings.HasPrefix(err.Error(), tc.field+":") {
 			t.Errorf("%s: got %v, want an error on %s", tc.name, err, tc.field)
 		}
 	}
-	if err := s.Validate(s.NewConfig(), testConfig(), scope{"producer.partitioner": true}); err == nil ||
+	if err := s.Validate(s.NewConfig(), testConfig(), transporttest.Scope{"producer.partitioner": true}); err == nil ||
 		!strings.HasPrefix(err.Error(), "producer.partitioner:") {
 		t.Errorf("partitioner set: got %v", err)
 	}
 	cfg := testConfig()
 	cfg.Batching = false
 	cfg.Linger = 0
-	if err := s.Validate(s.NewConfig(), cfg, scope{}); err != nil {
+	if err := s.Validate(s.NewConfig(), cfg, transporttest.Scope{}); err != nil {
 		t.Errorf("batching off with linger 0: %v", err)
 	}
 	for _, bad := range []string{"http://h:1", "pulsar://h", "pulsar://user:pw@h:6650", "pulsar://h:6650/x", "pulsar://h:99999"} {

@@ -3,20 +3,10 @@ package pulsar
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -404,10 +394,7 @@ func TestTokenAuth(t *testing.T) {
 		t.Fatalf("acked %d of 10: %v", res.acked, res.kinds)
 	}
 
-	file := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(file, []byte("wrong-"+secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := transporttest.TempFile(t, "token", []byte("wrong-"+secret+"\n"))
 	s := system(t)
 	c := s.NewConfig()
 	_ = s.ApplyURL(c, srv.URL())
@@ -432,7 +419,7 @@ func TestTokenAuth(t *testing.T) {
 // TestTLS: pulsar+ssl:// to the stand-in serving TLS, trusting its
 // certificate through tls_trust_certs_file.
 func TestTLS(t *testing.T) {
-	certPEM, keyPEM := selfSigned(t)
+	certPEM, keyPEM := transporttest.SelfSigned(t)
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
@@ -441,10 +428,7 @@ func TestTLS(t *testing.T) {
 	if !strings.HasPrefix(srv.URL(), "pulsar+ssl://") {
 		t.Fatalf("URL %s", srv.URL())
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, certPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := transporttest.TempFile(t, "ca.pem", certPEM)
 	op := openSys(t, srv.URL(), func(c *Target) { c.TLSTrustCertsFile = ca }, testConfig(), registry.Topic{Name: "tls", Partitions: 2})
 	res := newResults()
 	sendN(op.Engine, "tls", 50, 5, res)
@@ -452,29 +436,6 @@ func TestTLS(t *testing.T) {
 	if res.acked != 50 || srv.Stats().Messages != 50 {
 		t.Fatalf("acked %d, stand-in %d, failures %v", res.acked, srv.Stats().Messages, res.kinds)
 	}
-}
-
-func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }
 
 // TestValidate: options Pulsar cannot honour are refused, naming them.

@@ -2,8 +2,6 @@ package nats
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
+	"github.com/prodbench/prodbench/producer/transporttest"
 	"github.com/prodbench/prodbench/workload/units"
 )
 
@@ -28,10 +27,7 @@ func TestAuthUserPassword(t *testing.T) {
 		t.Fatal("server not ready")
 	}
 	defer srv.Shutdown()
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	if err := os.WriteFile(pwFile, []byte("right-horse-battery\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pwFile := transporttest.TempFile(t, "pw", []byte("right-horse-battery\n"))
 	pc := producer.DefaultConfig()
 	pc.AutoCreateTopics = true
 	topics := []registry.Topic{{Name: "auth", Partitions: 1}}

@@ -2,7 +2,6 @@ package nats
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -11,15 +10,8 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
+	"github.com/prodbench/prodbench/producer/transporttest"
 )
-
-// scope is a registry.Scope over a set of fields named in a scenario.
-type scope map[string]bool
-
-func (s scope) Has(f string) bool { return s[f] }
-func (s scope) Errorf(f, format string, args ...any) error {
-	return fmt.Errorf("scenario.yaml: %s: %s", f, fmt.Sprintf(format, args...))
-}
 
 // TestShippedTargetBlocks decodes the target block of every NATS scenario
 // strictly into Config, as the scenario decoder does, and validates it.
@@ -48,7 +40,7 @@ func TestShippedTargetBlocks(t *testing.T) {
 		if err := dec.Decode(cfg); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if err := sys.Validate(cfg, producer.DefaultConfig(), scope{}); err != nil {
+		if err := sys.Validate(cfg, producer.DefaultConfig(), transporttest.Scope{}); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
@@ -66,29 +58,29 @@ func TestValidateRefuses(t *testing.T) {
 	}
 	for _, field := range []string{"producer.linger", "producer.max_batch_bytes", "producer.compression", "producer.acks",
 		"producer.transactional_id", "producer.max_in_flight"} {
-		err := sys.Validate(&Config{}, producer.DefaultConfig(), scope{field: true})
+		err := sys.Validate(&Config{}, producer.DefaultConfig(), transporttest.Scope{field: true})
 		if err == nil || !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), "target kind nats") {
 			t.Errorf("%s: %v", field, err)
 		}
 	}
 	p := producer.DefaultConfig()
 	p.Partitioner = producer.PartitionerSticky
-	if err := sys.Validate(&Config{}, p, scope{}); err == nil || !strings.Contains(err.Error(), "producer.partitioner") {
+	if err := sys.Validate(&Config{}, p, transporttest.Scope{}); err == nil || !strings.Contains(err.Error(), "producer.partitioner") {
 		t.Errorf("sticky: %v", err)
 	}
 	p = producer.DefaultConfig()
 	p.Compression = producer.CodecLZ4 // set in code, not in a file
-	if err := sys.Validate(&Config{}, p, scope{}); err == nil || !strings.Contains(err.Error(), "producer.compression") {
+	if err := sys.Validate(&Config{}, p, transporttest.Scope{}); err == nil || !strings.Contains(err.Error(), "producer.compression") {
 		t.Errorf("lz4: %v", err)
 	}
 	for _, c := range []*Config{{Storage: "disk"}, {Discard: "oldest"}, {Compression: "zstd"}, {Replicas: 3},
 		{Auth: Auth{User: "u", Token: "t"}}, {Auth: Auth{Password: "p"}}, {TLS: TLS{CertFile: "c.pem"}}} {
-		if err := sys.Validate(c, producer.DefaultConfig(), scope{}); err == nil {
+		if err := sys.Validate(c, producer.DefaultConfig(), transporttest.Scope{}); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}
 	if err := sys.Validate(&Config{Storage: "memory", Compression: "s2", Discard: "new", Retention: "workqueue"},
-		producer.DefaultConfig(), scope{}); err != nil {
+		producer.DefaultConfig(), transporttest.Scope{}); err != nil {
 		t.Error(err)
 	}
 }

@@ -3,19 +3,10 @@ package pulsar
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,14 +17,6 @@ import (
 	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/producer/transporttest"
 )
-
-// scope is a registry.Scope for tests: fields in set are "in the file".
-type scope map[string]bool
-
-func (s scope) Has(f string) bool { return s[f] }
-func (s scope) Errorf(f, format string, args ...any) error {
-	return fmt.Errorf("%s: %s", f, fmt.Sprintf(format, args...))
-}
 
 // testConfig is producer.DefaultConfig with a 5 s send timeout:
 // pulsar-client-go's per-partition timeout goroutine (failTimeoutMessages)
@@ -68,7 +51,7 @@ func openSys(t testing.TB, url string, edit func(*Target), cfg producer.Config, 
 	if edit != nil {
 		edit(c.(*Target))
 	}
-	if err := s.Validate(c, cfg, scope{}); err != nil {
+	if err := s.Validate(c, cfg, transporttest.Scope{}); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -411,10 +394,7 @@ func TestTokenAuth(t *testing.T) {
 		t.Fatalf("acked %d of 10: %v", res.acked, res.kinds)
 	}
 
-	file := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(file, []byte("wrong-"+secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := transporttest.TempFile(t, "token", []byte("wrong-"+secret+"\n"))
 	s := system(t)
 	c := s.NewConfig()
 	_ = s.ApplyURL(c, srv.URL())
@@ -439,7 +419,7 @@ func TestTokenAuth(t *testing.T) {
 // TestTLS: pulsar+ssl:// to the stand-in serving TLS, trusting its
 // certificate through tls_trust_certs_file.
 func TestTLS(t *testing.T) {
-	certPEM, keyPEM := selfSigned(t)
+	certPEM, keyPEM := transporttest.SelfSigned(t)
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
@@ -448,10 +428,7 @@ func TestTLS(t *testing.T) {
 	if !strings.HasPrefix(srv.URL(), "pulsar+ssl://") {
 		t.Fatalf("URL %s", srv.URL())
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, certPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := transporttest.TempFile(t, "ca.pem", certPEM)
 	op := openSys(t, srv.URL(), func(c *Target) { c.TLSTrustCertsFile = ca }, testConfig(), registry.Topic{Name: "tls", Partitions: 2})
 	res := newResults()
 	sendN(op.Engine, "tls", 50, 5, res)
@@ -459,29 +436,6 @@ func TestTLS(t *testing.T) {
 	if res.acked != 50 || srv.Stats().Messages != 50 {
 		t.Fatalf("acked %d, stand-in %d, failures %v", res.acked, srv.Stats().Messages, res.kinds)
 	}
-}
-
-func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }
 
 // TestValidate: options Pulsar cannot honour are refused, naming them.
@@ -506,19 +460,19 @@ func TestValidate(t *testing.T) {
 		c := s.NewConfig().(*Target)
 		cfg := testConfig()
 		tc.edit(c, &cfg)
-		err := s.Validate(c, cfg, scope{})
+		err := s.Validate(c, cfg, transporttest.Scope{})
 		if err == nil || !strings.HasPrefix(err.Error(), tc.field+":") {
 			t.Errorf("%s: got %v, want an error on %s", tc.name, err, tc.field)
 		}
 	}
-	if err := s.Validate(s.NewConfig(), testConfig(), scope{"producer.partitioner": true}); err == nil ||
+	if err := s.Validate(s.NewConfig(), testConfig(), transporttest.Scope{"producer.partitioner": true}); err == nil ||
 		!strings.HasPrefix(err.Error(), "producer.partitioner:") {
 		t.Errorf("partitioner set: got %v", err)
 	}
 	cfg := testConfig()
 	cfg.Batching = false
 	cfg.Linger = 0
-	if err := s.Validate(s.NewConfig(), cfg, scope{}); err != nil {
+	if err := s.Validate(s.NewConfig(), cfg, transporttest.Scope{}); err != nil {
 		t.Errorf("batching off with linger 0: %v", err)
 	}
 	for _, bad := range []string{"http://h:1", "pulsar://h", "pulsar://user:pw@h:6650", "pulsar://h:6650/x", "pulsar://h:99999"} {
@@ -565,5 +519,132 @@ func TestServe(t *testing.T) {
 	}
 	if p := op.Info["partitions"].(map[string]uint32)["served"]; p != 3 {
 		t.Fatalf("partitions %d, want 3", p)
+	}
+}
+
+// TestReadBackStandIn: the embedded stand-in opened with Retain reads back
+// exactly the wanted topics' messages, under the scenario's topic names,
+// with their keys, properties as headers, payloads, and the partition and
+// offset their acks named (partition 0 for a non-partitioned topic).
+func TestReadBackStandIn(t *testing.T) {
+	t.Parallel()
+	s := system(t)
+	cfg := testConfig()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	topics := []registry.Topic{{Name: "orders", Partitions: 3}, {Name: "flat"}, {Name: "other", Partitions: 2}}
+	op, err := s.Open(ctx, registry.OpenOptions{Config: s.NewConfig(), Producer: cfg, Topics: topics, Retain: true, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = op.Engine.Close(ctx)
+		op.Release()
+	}()
+	if op.ReadBack == nil {
+		t.Fatal("no ReadBack on the retained stand-in")
+	}
+	type where struct {
+		topic     string
+		partition int32
+		offset    int64
+	}
+	var mu sync.Mutex
+	acked := map[string]where{} // "topic/i" -> where the ack put it
+	const n = 300
+	for _, topic := range []string{"orders", "flat", "other"} {
+		for i := 0; i < n; i++ {
+			r := &producer.Record{Topic: topic, Key: []byte(fmt.Sprintf("key-%d", i%7)), Value: value(i),
+				Headers: []producer.Header{{Key: "h", Value: []byte(fmt.Sprint(i))}, {Key: "a", Value: []byte(topic)}}}
+			op.Engine.Send(ctx, r, func(a producer.Ack, err error) {
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				acked[a.Topic+"/"+string(a.Record.Headers[0].Value)] = where{a.Topic, a.Partition, a.Offset}
+				mu.Unlock()
+			})
+		}
+	}
+	flush(t, op.Engine)
+	seen := map[string]int{}
+	last := map[where]int64{}
+	err = op.ReadBack(ctx, []string{"orders", "flat"}, func(r *registry.ReadRecord) error {
+		if len(r.Headers) != 2 || r.Headers[0].Key != "a" || string(r.Headers[0].Value) != r.Topic || r.Headers[1].Key != "h" {
+			return fmt.Errorf("%s: headers %q", r.Topic, r.Headers)
+		}
+		var i int
+		fmt.Sscan(string(r.Headers[1].Value), &i)
+		id := r.Topic + "/" + string(r.Headers[1].Value)
+		seen[id]++
+		if string(r.Key) != fmt.Sprintf("key-%d", i%7) || string(r.Value) != string(value(i)) {
+			return fmt.Errorf("%s: key %q value %q", id, r.Key, r.Value)
+		}
+		mu.Lock()
+		a, ok := acked[id]
+		mu.Unlock()
+		if !ok || a.partition != r.Partition || a.offset != r.Offset {
+			return fmt.Errorf("%s read back at partition %d offset %d, acked %+v (%v)", id, r.Partition, r.Offset, a, ok)
+		}
+		p := where{topic: r.Topic, partition: r.Partition}
+		if o, had := last[p]; had && r.Offset <= o {
+			return fmt.Errorf("%s: offset %d after %d in its partition", id, r.Offset, o)
+		}
+		last[p] = r.Offset
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2*n {
+		t.Fatalf("read back %d distinct messages, want %d", len(seen), 2*n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Fatalf("%s read back %d times", id, c)
+		}
+	}
+	if _, ok := last[where{topic: "flat"}]; !ok {
+		t.Fatalf("non-partitioned topic not read back at partition 0: %v", last)
+	}
+	// fn's error stops the read and is returned.
+	stop := errors.New("stop")
+	calls := 0
+	if err := op.ReadBack(ctx, []string{"orders"}, func(*registry.ReadRecord) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("ReadBack returned %v after %d calls, want stop after 1", err, calls)
+	}
+	// A context that has ended stops it with the context's error.
+	cctx, ccancel := context.WithCancel(ctx)
+	ccancel()
+	if err := op.ReadBack(cctx, []string{"orders"}, func(*registry.ReadRecord) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadBack with a cancelled context returned %v", err)
+	}
+}
+
+// TestNoReadBackWithoutRetain: a stand-in that keeps nothing, or a
+// Pulsar given by URL (here a stand-in the engine does not own), offers no
+// read back even with Retain.
+func TestNoReadBackWithoutRetain(t *testing.T) {
+	t.Parallel()
+	op := openSys(t, "", nil, testConfig(), registry.Topic{Name: "x", Partitions: 1})
+	if op.ReadBack != nil {
+		t.Fatal("ReadBack set on a stand-in that retains nothing")
+	}
+	srv := startStandin(t, standin.Options{Retain: true})
+	s := system(t)
+	c := s.NewConfig()
+	if err := s.ApplyURL(c, srv.URL()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	op, err := s.Open(ctx, registry.OpenOptions{Config: c, Producer: testConfig(), Topics: []registry.Topic{{Name: "x", Partitions: 1}}, Retain: true, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Engine.Close(ctx)
+	if op.ReadBack != nil {
+		t.Fatal("ReadBack set on a Pulsar given by URL")
 	}
 }

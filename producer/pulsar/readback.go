@@ -2,9 +2,8 @@ package pulsar
 
 import (
 	"context"
-	"slices"
 
-	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/propheaders"
 	"github.com/prodbench/prodbench/producer/pulsar/standin"
 	"github.com/prodbench/prodbench/producer/registry"
 )
@@ -36,11 +35,10 @@ func readBack(srv *standin.Server) func(context.Context, []string, func(*registr
 			want[standin.FullName(t)] = t
 		}
 		var (
-			rec  registry.ReadRecord
-			hs   []producer.Header
-			keys []string
-			n    int
-			err  error
+			rec registry.ReadRecord
+			hb  propheaders.Buffer
+			n   int
+			err error
 		)
 		srv.EachMessage(func(m *standin.Message) bool {
 			if n++; n%1024 == 1 {
@@ -53,17 +51,8 @@ func readBack(srv *standin.Server) func(context.Context, []string, func(*registr
 			if !ok {
 				return true
 			}
-			keys = keys[:0]
-			for k := range m.Properties {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			hs = hs[:0]
-			for _, k := range keys {
-				hs = append(hs, producer.Header{Key: k, Value: []byte(m.Properties[k])})
-			}
 			rec = registry.ReadRecord{Topic: name, Partition: int32(max(m.Partition, 0)),
-				Offset: m.Entry<<BatchIndexBits | int64(m.BatchIndex), Headers: hs, Value: m.Payload}
+				Offset: m.Entry<<BatchIndexBits | int64(m.BatchIndex), Headers: hb.Headers(m.Properties), Value: m.Payload}
 			if m.Key != "" {
 				rec.Key = []byte(m.Key)
 			}

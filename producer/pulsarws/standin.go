@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +18,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/internal/listen"
+	"github.com/prodbench/prodbench/producer/internal/propheaders"
 	"github.com/prodbench/prodbench/producer/registry"
 )
 
@@ -415,9 +414,8 @@ func topicKeyOfURL(u string) (string, bool) {
 func (s *standin) readBack(producerURL func(topic string) string) func(context.Context, []string, func(*registry.ReadRecord) error) error {
 	return func(ctx context.Context, topics []string, fn func(*registry.ReadRecord) error) error {
 		var (
-			rec  registry.ReadRecord
-			hs   []producer.Header
-			keys []string
+			rec registry.ReadRecord
+			hb  propheaders.Buffer
 		)
 		for _, name := range topics {
 			key, ok := topicKeyOfURL(producerURL(name))
@@ -431,16 +429,7 @@ func (s *standin) readBack(producerURL func(topic string) string) func(context.C
 						return false
 					}
 				}
-				keys = keys[:0]
-				for k := range m.Properties {
-					keys = append(keys, k)
-				}
-				slices.Sort(keys)
-				hs = hs[:0]
-				for _, k := range keys {
-					hs = append(hs, producer.Header{Key: k, Value: []byte(m.Properties[k])})
-				}
-				rec = registry.ReadRecord{Topic: name, Offset: int64(i), Headers: hs, Value: m.Payload}
+				rec = registry.ReadRecord{Topic: name, Offset: int64(i), Headers: hb.Headers(m.Properties), Value: m.Payload}
 				if m.HasKey {
 					rec.Key = []byte(m.Key)
 				}

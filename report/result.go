@@ -15,6 +15,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/prodbench/prodbench/workload/verify/counts"
 )
 
 // SchemaVersion is the version of the result.json schema written by this
@@ -778,29 +780,9 @@ type Verify struct {
 	Error string `json:"error,omitempty"`
 }
 
-// VerifyCounts are the verification figures of one partition (see
-// workload/verify.Counts).
-type VerifyCounts struct {
-	// Topic and Partition name the partition.
-	Topic     string `json:"topic,omitempty"`
-	Partition int32  `json:"partition"`
-	// Acked and Failed are the run's outcomes.
-	Acked  int64 `json:"acked"`
-	Failed int64 `json:"failed"`
-	// ReadBack is records of this run read back, duplicates included.
-	ReadBack int64 `json:"read_back"`
-	// Lost is acked records not read back.
-	Lost int64 `json:"lost"`
-	// Duplicated is copies read back beyond the first.
-	Duplicated int64 `json:"duplicated"`
-	// Reordered is records read back after a later sequence of the same
-	// worker, key and partition.
-	Reordered int64 `json:"reordered"`
-	// Corrupted is records whose value no longer matches its CRC-32C.
-	Corrupted int64 `json:"corrupted"`
-	// FailedPresent is records whose send failed but that were written.
-	FailedPresent int64 `json:"failed_present"`
-}
+// VerifyCounts are the verification figures of one partition, or of the
+// whole run: workload/verify.Counts, from the leaf package both import.
+type VerifyCounts = counts.Counts
 
 // verifyFailure returns why v fails the run ("verify: 3 lost, 1
 // corrupted"), or "" when it does not.

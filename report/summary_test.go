@@ -143,3 +143,167 @@ func TestSummaryErrors(t *testing.T) {
 		t.Errorf("zero result: %v, %d bytes", err, buf.Len())
 	}
 }
+
+func TestMarkdownGolden(t *testing.T) {
+	t.Parallel()
+	vs := variants(t)
+	tests := []struct {
+		variant, golden string
+	}{
+		{"complete", "report.golden.md"},                // complete run with failures of three kinds
+		{"interrupted", "report_interrupted.golden.md"}, // interrupted, unthrottled, clamped latencies
+		{"saturated", "report_saturated.golden.md"},     // generator behind on lag and rate
+		{"closedloop", "report_closedloop.golden.md"},   // closed loop note
+		{"v1", "report_v1.golden.md"},                   // schema 1 file
+	}
+	for _, tc := range tests {
+		t.Run(tc.variant, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if err := WriteMarkdown(&buf, vs[tc.variant]); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, tc.golden, buf.Bytes())
+		})
+	}
+}
+
+func TestMarkdownEscapes(t *testing.T) {
+	t.Parallel()
+	res := sampleResult(t)
+	res.Scenario.Name = "a|b_c"
+	res.Scenario.Description = "uses <script> and *stars* | pipes\nnewline"
+	res.Counts.FailedByKind = map[string]int64{"broker:`X`|Y": 1}
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{`## prodbench: a\|b\_c`, `uses &lt;script&gt; and \*stars\* \| pipes newline`, "| `broker:'X'\\|Y` | 1 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "<script>") {
+		t.Error("raw HTML leaked into the markdown")
+	}
+	// Every table row has as many cells as its header.
+	cells := 0
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			cells = 0
+			continue
+		}
+		n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|")
+		if cells == 0 {
+			cells = n
+		} else if n != cells {
+			t.Errorf("row %q has %d separators, header %d", line, n, cells)
+		}
+	}
+	if err := WriteMarkdown(&buf, nil); err == nil {
+		t.Error("nil result accepted")
+	}
+	if err := WriteMarkdown(failWriter{}, res); err == nil {
+		t.Error("write error not returned")
+	}
+}
+
+// TestSummaryNotApplicable: an engine without batches or client-side
+// compression (nats, pulsar-ws) gets "not applicable" in the batch and
+// compression lines of every report, not zeros; an engine with both keeps
+// its figures; a result without EngineCaps (older) is unchanged.
+func TestSummaryNotApplicable(t *testing.T) {
+	t.Parallel()
+	none := sampleResult(t)
+	none.Batches = Batches{}
+	none.EngineCaps = &EngineCaps{}
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, none); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"batches:     not applicable", "compression: not applicable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "ratio 0.000") || strings.Contains(out, "none recorded") {
+		t.Errorf("summary prints zeros for figures the engine cannot have:\n%s", out)
+	}
+	buf.Reset()
+	if err := WriteMarkdown(&buf, none); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "not applicable") {
+		t.Errorf("report.md lacks not applicable")
+	}
+
+	batchesOnly := sampleResult(t)
+	batchesOnly.EngineCaps = &EngineCaps{Batches: true}
+	buf.Reset()
+	if err := WriteSummary(&buf, batchesOnly); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "records/batch") || !strings.Contains(out, "compression: not applicable") {
+		t.Errorf("batches without compression:\n%s", out)
+	}
+
+	full := sampleResult(t)
+	full.EngineCaps = &EngineCaps{Batches: true, Compression: true}
+	var a, b bytes.Buffer
+	if err := WriteSummary(&a, full); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSummary(&b, sampleResult(t)); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() || strings.Contains(a.String(), "not applicable") {
+		t.Errorf("an engine with batches and compression changed the summary")
+	}
+}
+
+// TestVerifyBlock: a verify block with a loss or corruption fails the run
+// with the count in the reason; duplicates alone do not; the summary and
+// the HTML show the block.
+func TestVerifyBlock(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		v      Verify
+		failed string // want StatusFailed with this reason; "" for not failed
+	}{
+		{"clean", Verify{Total: VerifyCounts{Acked: 10, ReadBack: 10}}, ""},
+		{"duplicates only", Verify{Total: VerifyCounts{Acked: 10, ReadBack: 12, Duplicated: 2}}, ""},
+		{"lost", Verify{Total: VerifyCounts{Acked: 10, ReadBack: 7, Lost: 3}}, "verify: 3 lost"},
+		{"lost and corrupted", Verify{Total: VerifyCounts{Acked: 10, ReadBack: 9, Lost: 1, Corrupted: 2}}, "verify: 1 lost, 2 corrupted"},
+		{"read back failed", Verify{Error: "broker gone"}, "verify: read back failed: broker gone"},
+	} {
+		res := sampleResult(t)
+		v := tc.v
+		v.Partitions = []VerifyCounts{v.Total}
+		v.Partitions[0].Topic = "t"
+		res.Verify = &v
+		status, reason := Judge(res)
+		if tc.failed != "" && (status != StatusFailed || reason != tc.failed) {
+			t.Errorf("%s: status %s %q, want failed %q", tc.name, status, reason, tc.failed)
+		}
+		if tc.failed == "" && status == StatusFailed {
+			t.Errorf("%s: failed: %s", tc.name, reason)
+		}
+		var sum bytes.Buffer
+		if err := WriteSummary(&sum, res); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(sum.String(), "verify:      whole run") {
+			t.Errorf("%s: summary has no verify line:\n%s", tc.name, sum.String())
+		}
+		var html bytes.Buffer
+		if err := WriteHTML(&html, res); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(html.String(), "Delivery verification") {
+			t.Errorf("%s: HTML has no verification table", tc.name)
+		}
+	}
+}

@@ -153,10 +153,13 @@ func (p *Point) Value(path string) string {
 func (p *Point) Done() bool { return p.Status == StatusComplete && p.Evaluation != nil }
 
 // Done returns the number of completed points.
-func (m *Manifest) Done() int {
+func (m *Manifest) Done() int { return countDone(m.Points, (*Point).Done) }
+
+// countDone returns how many of xs are done.
+func countDone[T any](xs []T, done func(*T) bool) int {
 	n := 0
-	for i := range m.Points {
-		if m.Points[i].Done() {
+	for i := range xs {
+		if done(&xs[i]) {
 			n++
 		}
 	}

@@ -624,9 +624,15 @@ func MarshalResult(res *Result) ([]byte, error) {
 		iv.WireMBPerSec = finite(iv.WireMBPerSec)
 		c.Intervals[i] = iv
 	}
-	b, err := json.MarshalIndent(&c, "", "  ")
+	return indentJSON(&c, "result")
+}
+
+// indentJSON returns v as indented JSON ending in a newline; an encoding
+// error names what was encoded.
+func indentJSON(v any, what string) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("report: encode result: %w", err)
+		return nil, fmt.Errorf("report: encode %s: %w", what, err)
 	}
 	return append(b, '\n'), nil
 }

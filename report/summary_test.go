@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,28 +64,34 @@ func variants(t *testing.T) map[string]*Result {
 	}
 }
 
-func TestSummaryGolden(t *testing.T) {
-	t.Parallel()
+// goldenCase is one of the variants and the golden file of its output.
+type goldenCase struct{ variant, golden string }
+
+// checkGoldens writes each variant of tests with write, in parallel
+// subtests named by variant, and compares the output with its golden file.
+func checkGoldens(t *testing.T, write func(io.Writer, *Result) error, tests []goldenCase) {
 	vs := variants(t)
-	tests := []struct {
-		variant, golden string
-	}{
-		{"complete", "summary.golden"},                // complete run with failures of three kinds
-		{"interrupted", "summary_interrupted.golden"}, // interrupted, unthrottled run with clamped latencies
-		{"saturated", "summary_saturated.golden"},     // generator behind on both lag and rate
-		{"closedloop", "summary_closedloop.golden"},   // closed loop: latency is service time
-		{"v1", "summary_v1.golden"},                   // schema 1 file: no service time, lag or batch details
-	}
 	for _, tc := range tests {
 		t.Run(tc.variant, func(t *testing.T) {
 			t.Parallel()
 			var buf bytes.Buffer
-			if err := WriteSummary(&buf, vs[tc.variant]); err != nil {
+			if err := write(&buf, vs[tc.variant]); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, tc.golden, buf.Bytes())
 		})
 	}
+}
+
+func TestSummaryGolden(t *testing.T) {
+	t.Parallel()
+	checkGoldens(t, WriteSummary, []goldenCase{
+		{"complete", "summary.golden"},                // complete run with failures of three kinds
+		{"interrupted", "summary_interrupted.golden"}, // interrupted, unthrottled run with clamped latencies
+		{"saturated", "summary_saturated.golden"},     // generator behind on both lag and rate
+		{"closedloop", "summary_closedloop.golden"},   // closed loop: latency is service time
+		{"v1", "summary_v1.golden"},                   // schema 1 file: no service time, lag or batch details
+	})
 }
 
 func TestSummaryContents(t *testing.T) {
@@ -130,14 +137,21 @@ type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
-func TestSummaryErrors(t *testing.T) {
-	t.Parallel()
-	if err := WriteSummary(failWriter{}, sampleResult(t)); err == nil {
+// checkWriteErrors checks that write fails on a nil result and returns the
+// error of a failing writer when writing res.
+func checkWriteErrors(t *testing.T, write func(io.Writer, *Result) error, res *Result) {
+	t.Helper()
+	if err := write(failWriter{}, res); err == nil {
 		t.Error("write error not returned")
 	}
-	if err := WriteSummary(&bytes.Buffer{}, nil); err == nil {
+	if err := write(&bytes.Buffer{}, nil); err == nil {
 		t.Error("nil result accepted")
 	}
+}
+
+func TestSummaryErrors(t *testing.T) {
+	t.Parallel()
+	checkWriteErrors(t, WriteSummary, sampleResult(t))
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, &Result{}); err != nil || buf.Len() == 0 {
 		t.Errorf("zero result: %v, %d bytes", err, buf.Len())
@@ -146,26 +160,13 @@ func TestSummaryErrors(t *testing.T) {
 
 func TestMarkdownGolden(t *testing.T) {
 	t.Parallel()
-	vs := variants(t)
-	tests := []struct {
-		variant, golden string
-	}{
+	checkGoldens(t, WriteMarkdown, []goldenCase{
 		{"complete", "report.golden.md"},                // complete run with failures of three kinds
 		{"interrupted", "report_interrupted.golden.md"}, // interrupted, unthrottled, clamped latencies
 		{"saturated", "report_saturated.golden.md"},     // generator behind on lag and rate
 		{"closedloop", "report_closedloop.golden.md"},   // closed loop note
 		{"v1", "report_v1.golden.md"},                   // schema 1 file
-	}
-	for _, tc := range tests {
-		t.Run(tc.variant, func(t *testing.T) {
-			t.Parallel()
-			var buf bytes.Buffer
-			if err := WriteMarkdown(&buf, vs[tc.variant]); err != nil {
-				t.Fatal(err)
-			}
-			checkGolden(t, tc.golden, buf.Bytes())
-		})
-	}
+	})
 }
 
 func TestMarkdownEscapes(t *testing.T) {
@@ -201,12 +202,7 @@ func TestMarkdownEscapes(t *testing.T) {
 			t.Errorf("row %q has %d separators, header %d", line, n, cells)
 		}
 	}
-	if err := WriteMarkdown(&buf, nil); err == nil {
-		t.Error("nil result accepted")
-	}
-	if err := WriteMarkdown(failWriter{}, res); err == nil {
-		t.Error("write error not returned")
-	}
+	checkWriteErrors(t, WriteMarkdown, res)
 }
 
 // TestSummaryNotApplicable: an engine without batches or client-side

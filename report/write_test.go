@@ -276,12 +276,7 @@ func TestWriteTimeseries(t *testing.T) {
 	if got := recs[1][col["failed_by_kind"]]; got != "broker:NOT_LEADER_OR_FOLLOWER=1;queue_full=1;send_timeout=1" {
 		t.Errorf("failed_by_kind %q, want sorted kind=count pairs", got)
 	}
-	if err := WriteTimeseries(&buf, nil); err == nil {
-		t.Error("nil result accepted")
-	}
-	if err := WriteTimeseries(failWriter{}, res); err == nil {
-		t.Error("write error not returned")
-	}
+	checkWriteErrors(t, WriteTimeseries, res)
 }
 
 // TestWriteFileAtomicRemovesStaleTemps: a temporary file left by a write

@@ -454,21 +454,16 @@ func batchesFromTotals(t BatchTotals) (Batches, error) {
 // the intervals' TargetMsgsPerSec and, when the run stopped early, Status.
 // It fails only if a histogram cannot be encoded.
 func NewResult(s Summary) (*Result, error) {
-	lat, err := LatencyFromHistogram(s.Histogram)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := LatencyFromHistogram(s.Service)
-	if err != nil {
-		return nil, err
-	}
-	lag, err := LatencyFromHistogram(s.Lag)
-	if err != nil {
-		return nil, err
-	}
-	failed, err := LatencyFromHistogram(s.FailedLatency)
-	if err != nil {
-		return nil, err
+	var lat, svc, lag, failed Latency
+	for _, f := range []struct {
+		dst *Latency
+		h   *hdrhistogram.Histogram
+	}{{&lat, s.Histogram}, {&svc, s.Service}, {&lag, s.Lag}, {&failed, s.FailedLatency}} {
+		l, err := LatencyFromHistogram(f.h)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = l
 	}
 	batches, err := batchesFromTotals(s.Batches)
 	if err != nil {

@@ -72,9 +72,9 @@ func sampleResult(t testing.TB) *Result {
 	return res
 }
 
-func TestHistogramRoundTrip(t *testing.T) {
-	t.Parallel()
-	res := sampleResult(t)
+// marshalBack returns res encoded by MarshalResult and decoded again.
+func marshalBack(t *testing.T, res *Result) Result {
+	t.Helper()
 	js, err := MarshalResult(res)
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +83,13 @@ func TestHistogramRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil {
 		t.Fatal(err)
 	}
+	return back
+}
+
+func TestHistogramRoundTrip(t *testing.T) {
+	t.Parallel()
+	res := sampleResult(t)
+	back := marshalBack(t, res)
 	h, err := DecodeHistogram(back.Latency.Histogram)
 	if err != nil {
 		t.Fatal(err)

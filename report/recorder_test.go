@@ -231,24 +231,25 @@ func TestRecorderIntervalsSumToTotals(t *testing.T) {
 	}
 }
 
-func TestRecorderConcurrent(t *testing.T) {
-	t.Parallel()
-	const goroutines, perG = 8, 5000
-	r := NewRecorder(t0, 0, time.Millisecond)
-	var wg sync.WaitGroup
+// raceTicker runs work(g) for each g below goroutines at once while a
+// ticker races them, calling r.Tick at 1 µs, 2 µs, … after t0 (pause
+// apart) and passing each interval to tick. It returns when the workers
+// are done and the ticker has stopped.
+func raceTicker(r *Recorder, goroutines int, pause time.Duration, tick func(Interval), work func(g int)) {
+	var wg, tickWG sync.WaitGroup
 	stop := make(chan struct{})
-	var ticked []Interval
-	var tickWG sync.WaitGroup
 	tickWG.Add(1)
-	go func() { // a ticker racing the recorders
+	go func() {
 		defer tickWG.Done()
-		for i := 1; ; i++ {
+		for k := 1; ; k++ {
 			select {
 			case <-stop:
 				return
 			default:
-				ticked = append(ticked, r.Tick(t0.Add(time.Duration(i)*time.Microsecond)))
-				time.Sleep(100 * time.Microsecond)
+				tick(r.Tick(t0.Add(time.Duration(k) * time.Microsecond)))
+				if pause > 0 {
+					time.Sleep(pause)
+				}
 			}
 		}
 	}()
@@ -256,20 +257,30 @@ func TestRecorderConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range perG {
-				at := ns(time.Duration(g*perG+i) * time.Microsecond)
-				r.Sent(at, 3)
-				if i%100 == 0 {
-					r.Failure(at, at, at, "closed")
-					continue
-				}
-				r.Success(at, at, at+int64(g+1)*int64(time.Millisecond), 3)
-			}
+			work(g)
 		}()
 	}
 	wg.Wait()
 	close(stop)
 	tickWG.Wait()
+}
+
+func TestRecorderConcurrent(t *testing.T) {
+	t.Parallel()
+	const goroutines, perG = 8, 5000
+	r := NewRecorder(t0, 0, time.Millisecond)
+	var ticked []Interval
+	raceTicker(r, goroutines, 100*time.Microsecond, func(iv Interval) { ticked = append(ticked, iv) }, func(g int) {
+		for i := range perG {
+			at := ns(time.Duration(g*perG+i) * time.Microsecond)
+			r.Sent(at, 3)
+			if i%100 == 0 {
+				r.Failure(at, at, at, "closed")
+				continue
+			}
+			r.Success(at, at, at+int64(g+1)*int64(time.Millisecond), 3)
+		}
+	})
 	s := r.Finish(t0.Add(time.Second))
 	const wantFailed = goroutines * perG / 100
 	const wantAcked = goroutines*perG - wantFailed
@@ -508,34 +519,12 @@ func TestRecorderBatchConcurrent(t *testing.T) {
 	r := NewRecorder(t0, 0, time.Millisecond)
 	r.now = func() int64 { return ns(time.Second) }
 	const goroutines, perG = 4, 1800 // perG divisible by numSealReasons
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
 	var rows int64
-	var tickWG sync.WaitGroup
-	tickWG.Add(1)
-	go func() {
-		defer tickWG.Done()
-		for k := 1; ; k++ {
-			select {
-			case <-stop:
-				return
-			default:
-				rows += r.Tick(t0.Add(time.Duration(k) * time.Microsecond)).Batches
-			}
+	raceTicker(r, goroutines, 0, func(iv Interval) { rows += iv.Batches }, func(g int) {
+		for i := range perG {
+			r.Batch(g+1, 100, 50, sealReasons[i%numSealReasons])
 		}
-	}()
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range perG {
-				r.Batch(g+1, 100, 50, sealReasons[i%numSealReasons])
-			}
-		}()
-	}
-	wg.Wait()
-	close(stop)
-	tickWG.Wait()
+	})
 	s := r.Finish(t0.Add(time.Second))
 	rows += s.Intervals[len(s.Intervals)-1].Batches
 	if s.Batches.Batches != goroutines*perG || rows != s.Batches.Batches || s.Batches.Records != perG*(1+2+3+4) {

@@ -2,7 +2,6 @@ package verdict
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -53,11 +52,7 @@ func TestParseLimit(t *testing.T) {
 
 func TestParseLimitErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		in   string
-		col  int
-		want string
-	}{
+	checkSyntaxErrors(t, "ParseLimit", "limit", ParseLimit, []syntaxCase{
 		{"throughput", 11, "missing =PERCENT, e.g. throughput=5%"},         // no =
 		{"throughput>5%", 11, "want = after the metric"},                   // threshold syntax
 		{"throughput=", 12, "missing percentage"},                          // no value
@@ -70,18 +65,7 @@ func TestParseLimitErrors(t *testing.T) {
 		{"thruput=5%", 1, `did you mean "throughput"?`},                    // typo
 		{"error_rate=101%", 12, "error_rate limit 101% is more than 100%"}, // over 100 points
 		{"", 1, "empty"}, // empty
-	}
-	for _, tt := range tests {
-		_, err := ParseLimit(tt.in)
-		var se *SyntaxError
-		if !errors.As(err, &se) {
-			t.Errorf("ParseLimit(%q) = %v, want a *SyntaxError", tt.in, err)
-			continue
-		}
-		if se.Column != tt.col || se.What != "limit" || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ParseLimit(%q) = %q (column %d), want column %d and %q", tt.in, err, se.Column, tt.col, tt.want)
-		}
-	}
+	})
 }
 
 func TestParseLimits(t *testing.T) {

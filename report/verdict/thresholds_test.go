@@ -75,13 +75,48 @@ func TestParseThreshold(t *testing.T) {
 	}
 }
 
+// syntaxCase is bad input to a parser: the column its *SyntaxError names
+// and a substring of the message.
+type syntaxCase struct {
+	in   string
+	col  int
+	want string
+}
+
+// checkSyntaxErrors checks that parse (named name in messages) fails on
+// each case with a *SyntaxError of kind what at the case's column, whose
+// message is one line `WHAT "IN": column N: ...` containing the case's
+// want.
+func checkSyntaxErrors[T any](t *testing.T, name, what string, parse func(string) (T, error), tests []syntaxCase) {
+	t.Helper()
+	for _, tt := range tests {
+		_, err := parse(tt.in)
+		if err == nil {
+			t.Errorf("%s(%q) succeeded, want an error at column %d", name, tt.in, tt.col)
+			continue
+		}
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("%s(%q) error %T is not a *SyntaxError", name, tt.in, err)
+			continue
+		}
+		if se.Column != tt.col || se.What != what {
+			t.Errorf("%s(%q): column %d, what %q, want %d and %q (%v)", name, tt.in, se.Column, se.What, tt.col, what, err)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tt.want) {
+			t.Errorf("%s(%q) = %q, want it to contain %q", name, tt.in, msg, tt.want)
+		}
+		if !strings.HasPrefix(msg, fmt.Sprintf("%s %q: column %d: ", what, tt.in, tt.col)) || strings.Contains(msg, "\n") {
+			t.Errorf("%s(%q) = %q: not one line `%s \"...\": column N: ...`", name, tt.in, msg, what)
+		}
+	}
+}
+
 func TestParseThresholdErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		in   string
-		col  int
-		want string // substring of the message
-	}{
+	// want is a substring of the message.
+	checkSyntaxErrors(t, "ParseThreshold", "threshold", ParseThreshold, []syntaxCase{
 		// The brief's example, whole: a latency without a unit.
 		{"p(99) < 20", 9, `threshold "p(99) < 20": column 9: latency needs a unit, e.g. 20ms`},
 		// Empty and blank input.
@@ -124,29 +159,7 @@ func TestParseThresholdErrors(t *testing.T) {
 		{"error_rate < lots", 14, `bad error_rate "lots"`},
 		// Columns count characters, not bytes.
 		{"p(99) < 5µs µ", 13, `unexpected "µ"`},
-	}
-	for _, tt := range tests {
-		_, err := ParseThreshold(tt.in)
-		if err == nil {
-			t.Errorf("ParseThreshold(%q) succeeded, want an error at column %d", tt.in, tt.col)
-			continue
-		}
-		var se *SyntaxError
-		if !errors.As(err, &se) {
-			t.Errorf("ParseThreshold(%q) error %T is not a *SyntaxError", tt.in, err)
-			continue
-		}
-		if se.Column != tt.col {
-			t.Errorf("ParseThreshold(%q): column %d, want %d (%v)", tt.in, se.Column, tt.col, err)
-		}
-		msg := err.Error()
-		if !strings.Contains(msg, tt.want) {
-			t.Errorf("ParseThreshold(%q) = %q, want it to contain %q", tt.in, msg, tt.want)
-		}
-		if !strings.HasPrefix(msg, fmt.Sprintf("threshold %q: column %d: ", tt.in, tt.col)) || strings.Contains(msg, "\n") {
-			t.Errorf("ParseThreshold(%q) = %q: not one line `threshold \"...\": column N: ...`", tt.in, msg)
-		}
-	}
+	})
 }
 
 func TestParseThresholds(t *testing.T) {

@@ -75,29 +75,18 @@ func TestPlotLatencyErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := sampleResult(t)
 	bad.Latency.Histogram = "not a histogram"
-	tests := []struct {
-		name string
-		path string
-		res  *Result
-	}{
+	checkRefusals(t, PlotLatency, []refusal{
 		// nothing to plot
 		{"nil result", filepath.Join(dir, "a.png"), nil},
 		// corrupt histogram
 		{"bad histogram", filepath.Join(dir, "b.png"), bad},
 		// directory does not exist
 		{"missing dir", filepath.Join(dir, "nope", "c.png"), sampleResult(t)},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if err := PlotLatency(tc.path, tc.res); err == nil {
-				t.Error("want an error")
-			}
-			if _, err := os.Stat(tc.path); err == nil {
-				t.Error("file written despite the error")
-			}
-		})
-	}
+	}, func(t *testing.T, path string) {
+		if _, err := os.Stat(path); err == nil {
+			t.Error("file written despite the error")
+		}
+	})
 }
 
 func TestSpectrum(t *testing.T) {

@@ -169,6 +169,30 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// refusal is a path (a file or a directory) and a result that a writer
+// must refuse.
+type refusal struct {
+	name, path string
+	res        *Result
+}
+
+// checkRefusals calls write with each case's path and result in a
+// parallel subtest named by the case and wants an error; after, when not
+// nil, then checks the case's path.
+func checkRefusals(t *testing.T, write func(string, *Result) error, tests []refusal, after func(t *testing.T, path string)) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if err := write(tc.path, tc.res); err == nil {
+				t.Error("want an error")
+			}
+			if after != nil {
+				after(t, tc.path)
+			}
+		})
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	t.Parallel()
 	base := t.TempDir()
@@ -180,11 +204,7 @@ func TestWriteErrors(t *testing.T) {
 	badOpts.Options = json.RawMessage(`{`)
 	badHist := sampleResult(t)
 	badHist.Latency.Histogram = "@@@"
-	tests := []struct {
-		name string
-		dir  string
-		res  *Result
-	}{
+	checkRefusals(t, Write, []refusal{
 		// dir must exist
 		{"missing dir", filepath.Join(base, "missing"), sampleResult(t)},
 		// dir must be a directory
@@ -195,15 +215,7 @@ func TestWriteErrors(t *testing.T) {
 		{"bad options", base, badOpts},
 		// undecodable histogram: fails before writing anything
 		{"bad histogram", base, badHist},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if err := Write(tc.dir, tc.res); err == nil {
-				t.Error("want an error")
-			}
-		})
-	}
+	}, nil)
 	if entries, _ := os.ReadDir(base); len(entries) != 1 {
 		t.Errorf("failed writes left %d entries in %s, want only the plain file", len(entries), base)
 	}

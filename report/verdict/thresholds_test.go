@@ -13,15 +13,46 @@ import (
 	"github.com/prodbench/prodbench/report"
 )
 
+// parseCase is good input to a parser, the value it must give and, when
+// not "", the value's String.
+type parseCase[T any] struct {
+	in    string
+	want  T
+	canon string
+}
+
+// checkParses checks that parse (named name in messages) reads each case
+// as its want (compared with eq), that the value's String is the case's
+// canon when one is given, and that the String parses back to the same
+// value.
+func checkParses[T interface {
+	comparable
+	fmt.Stringer
+}](t *testing.T, name string, parse func(string) (T, error), eq func(got, want T) bool, tests []parseCase[T]) {
+	t.Helper()
+	for _, tt := range tests {
+		got, err := parse(tt.in)
+		if err != nil {
+			t.Errorf("%s(%q): %v", name, tt.in, err)
+			continue
+		}
+		if !eq(got, tt.want) {
+			t.Errorf("%s(%q) = %+v, want %+v", name, tt.in, got, tt.want)
+		}
+		if s := got.String(); tt.canon != "" && s != tt.canon {
+			t.Errorf("%s(%q).String() = %q, want %q", name, tt.in, s, tt.canon)
+		}
+		if again, err := parse(got.String()); err != nil || again != got {
+			t.Errorf("%s(%q): canonical %q reparses to %+v, %v; want %+v", name, tt.in, got.String(), again, err, got)
+		}
+	}
+}
+
 func TestParseThreshold(t *testing.T) {
 	t.Parallel()
 	ms := float64(time.Millisecond)
 	pct := func(q float64) Metric { return Metric{Kind: MetricPercentile, Percentile: q} }
-	tests := []struct {
-		in    string
-		want  Threshold
-		canon string
-	}{
+	checkParses(t, "ParseThreshold", ParseThreshold, func(got, want Threshold) bool { return got == want }, []parseCase[Threshold]{
 		// The five examples.
 		{"p(99) < 20ms", Threshold{pct(99), OpLess, 20 * ms}, "p99 < 20ms"},
 		{"p(99.9) < 100ms", Threshold{pct(99.9), OpLess, 100 * ms}, "p99.9 < 100ms"},
@@ -56,23 +87,7 @@ func TestParseThreshold(t *testing.T) {
 		{"error_rate < 0%", Threshold{Metric{Kind: MetricErrorRate}, OpLess, 0}, "error_rate < 0%"},
 		{"error_rate <= 100%", Threshold{Metric{Kind: MetricErrorRate}, OpLessEq, 1}, "error_rate <= 100%"},
 		{"error_rate < 1", Threshold{Metric{Kind: MetricErrorRate}, OpLess, 1}, "error_rate < 100%"},
-	}
-	for _, tt := range tests {
-		got, err := ParseThreshold(tt.in)
-		if err != nil {
-			t.Errorf("ParseThreshold(%q): %v", tt.in, err)
-			continue
-		}
-		if got != tt.want {
-			t.Errorf("ParseThreshold(%q) = %+v, want %+v", tt.in, got, tt.want)
-		}
-		if s := got.String(); s != tt.canon {
-			t.Errorf("ParseThreshold(%q).String() = %q, want %q", tt.in, s, tt.canon)
-		}
-		if again, err := ParseThreshold(got.String()); err != nil || again != got {
-			t.Errorf("canonical %q reparses to %+v, %v; want %+v", got.String(), again, err, got)
-		}
-	}
+	})
 }
 
 // syntaxCase is bad input to a parser: the column its *SyntaxError names

@@ -3,12 +3,9 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -37,20 +34,23 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	}
 	bw := bufio.NewWriter(w)
 	head, rows := c.runRows()
-	writeAligned(bw, head, rows, len(head))
+	WriteAligned(bw, head, rows, func(int) bool { return false })
 	for _, l := range c.warnings() {
 		fmt.Fprintf(bw, "!!! %s\n", l)
 	}
 	bw.WriteString("\n")
 	head, rows = c.table()
-	writeAligned(bw, head, rows, 2)
+	WriteAligned(bw, head, rows, func(col int) bool { return col >= 2 })
 	fmt.Fprintf(bw, "\nΔ is the change against %s, the baseline. MB = 10^6 bytes.\n", c.Runs[0].Label)
 	return bw.Flush()
 }
 
-// writeAligned writes head and rows as columns separated by two spaces,
-// the first left columns left-aligned and the others right-aligned.
-func writeAligned(w *bufio.Writer, head []string, rows [][]string, left int) {
+// WriteAligned writes head and rows as plain-text columns two spaces
+// apart, each as wide as its widest cell (in runes), right-aligned where
+// right(column) is true and left-aligned elsewhere, with trailing spaces
+// trimmed. It ignores write errors (w buffers them, as bufio.Writer and
+// strings.Builder do).
+func WriteAligned(w io.StringWriter, head []string, rows [][]string, right func(col int) bool) {
 	width := make([]int, len(head))
 	for _, r := range append([][]string{head}, rows...) {
 		for i, cell := range r {
@@ -64,10 +64,10 @@ func writeAligned(w *bufio.Writer, head []string, rows [][]string, left int) {
 			if i > 0 {
 				line.WriteString("  ")
 			}
-			if i < left {
-				line.WriteString(cell + pad)
-			} else {
+			if right(i) {
 				line.WriteString(pad + cell)
+			} else {
+				line.WriteString(cell + pad)
 			}
 		}
 		w.WriteString(strings.TrimRight(line.String(), " ") + "\n")
@@ -187,10 +187,8 @@ func (c *Comparison) Write(dir string) error {
 	if c.empty() {
 		return errNoRuns
 	}
-	if fi, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("report: %w", err)
-	} else if !fi.IsDir() {
-		return fmt.Errorf("report: %s is not a directory", dir)
+	if err := checkDir(dir); err != nil {
+		return err
 	}
 	var md, page bytes.Buffer
 	if err := c.WriteMarkdown(&md); err != nil {
@@ -203,22 +201,13 @@ func (c *Comparison) Write(dir string) error {
 	if err := c.writeHTML(&page, plots); err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(c, "", "  ")
+	js, err := indentJSON(c, "comparison")
 	if err != nil {
-		return fmt.Errorf("report: encode comparison: %w", err)
+		return err
 	}
-	files := []namedFile{{CompareMarkdownFile, md.Bytes()}}
-	for _, p := range plots {
-		files = append(files, namedFile{p.Name + ".png", p.PNG}, namedFile{p.Name + ".svg", p.SVG})
-	}
-	files = append(files, namedFile{CompareHTMLFile, page.Bytes()}, namedFile{CompareJSONFile, append(js, '\n')})
-	for _, f := range files {
-		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
-			return err
-		}
-	}
-	syncDir(dir)
-	return nil
+	files := append([]namedFile{{CompareMarkdownFile, md.Bytes()}}, plotFiles(plots)...)
+	files = append(files, namedFile{CompareHTMLFile, page.Bytes()}, namedFile{CompareJSONFile, js})
+	return writeFiles(dir, files)
 }
 
 // errNoRuns is returned by Comparison methods on a nil or zero

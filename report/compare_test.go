@@ -94,13 +94,25 @@ func deref(p *float64) any {
 	return *p
 }
 
-func TestCompareRender(t *testing.T) {
-	t.Parallel()
+// compareVariants returns the comparison of the named variants, labelled
+// labels.
+func compareVariants(t *testing.T, names, labels []string) *Comparison {
+	t.Helper()
 	vs := variants(t)
-	c, err := Compare([]*Result{vs["complete"], vs["saturated"]}, []string{"10k", "20k"})
+	runs := make([]*Result, len(names))
+	for i, n := range names {
+		runs[i] = vs[n]
+	}
+	c, err := Compare(runs, labels)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+func TestCompareRender(t *testing.T) {
+	t.Parallel()
+	c := compareVariants(t, []string{"complete", "saturated"}, []string{"10k", "20k"})
 	var text, md bytes.Buffer
 	if err := c.WriteText(&text); err != nil {
 		t.Fatal(err)
@@ -141,11 +153,7 @@ func TestCompareRender(t *testing.T) {
 
 func TestCompareWrite(t *testing.T) {
 	t.Parallel()
-	vs := variants(t)
-	c, err := Compare([]*Result{vs["complete"], vs["v1"]}, []string{"new", "old"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := compareVariants(t, []string{"complete", "v1"}, []string{"new", "old"})
 	dir := t.TempDir()
 	if err := c.Write(dir); err != nil {
 		t.Fatal(err)

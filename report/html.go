@@ -132,26 +132,9 @@ func timingTable(res *Result) page.Table {
 	for _, c := range cols {
 		t.Head = append(t.Head, c.name+" ("+strings.ReplaceAll(c.from, "->", "→")+")")
 	}
-	for _, row := range timingRows {
-		r := []string{row.name}
-		for _, c := range cols {
-			v := "–"
-			if c.recorded() {
-				v = msString(row.get(c.l))
-			}
-			r = append(r, v)
-		}
+	for _, r := range timingCells(cols, "–") {
 		t.Rows = append(t.Rows, page.Texts(r...))
 	}
-	r := []string{"count"}
-	for _, c := range cols {
-		v := "–"
-		if c.recorded() {
-			v = fmt.Sprint(c.l.Count)
-		}
-		r = append(r, v)
-	}
-	t.Rows = append(t.Rows, page.Texts(r...))
 	return t
 }
 

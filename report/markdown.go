@@ -1,9 +1,6 @@
 package report
 
 import (
-	"bufio"
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 )
@@ -17,87 +14,71 @@ import (
 // depends only on res, so it can be compared with a golden file. It returns
 // the first write error, or an error for a nil res.
 func WriteMarkdown(w io.Writer, res *Result) error {
-	if res == nil {
-		return errors.New("report: nil result")
-	}
-	bw := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-
-	p("## prodbench: %s\n\n", mdEscape(orDash(res.Scenario.Name)))
-	for _, n := range notices(res) {
-		kind := map[string]string{"bad": "CAUTION", "warn": "WARNING", "note": "NOTE"}[n.level]
-		p("> [!%s]\n> **%s:** %s.\n\n", kind, mdEscape(n.title), mdEscape(n.text))
-	}
-	var intro []string
-	if d := res.Scenario.Description; d != "" {
-		intro = append(intro, mdEscape(d))
-	}
-	if f := res.Scenario.File; f != "" {
-		intro = append(intro, mdCode(f))
-	}
-	intro = append(intro, "status **"+mdEscape(orDash(res.Status))+"**", windowString(res))
-	p("%s\n\n", strings.Join(intro, " · "))
-
-	p("| | |\n| --- | ---: |\n")
-	p("| target rate | %s |\n", targetString(res))
-	p("| achieved rate (acked) | %.1f msg/s |\n", finite(res.Throughput.MsgsPerSec))
-	p("| record payload throughput | %.3f MB/s |\n", finite(res.Throughput.MBPerSec))
-	p("| wire throughput | %.3f MB/s |\n", wireMBPerSec(res))
-	p("| sent / acked / failed | %d / %d / %d (%s) |\n\n", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed, failedShare(res))
-
-	if len(res.Counts.FailedByKind) > 0 {
-		p("| failure kind | count |\n| --- | ---: |\n")
-		for _, k := range sortedKeys(res.Counts.FailedByKind) {
-			p("| %s | %d |\n", mdCode(k), res.Counts.FailedByKind[k])
+	return writeBuffered(w, res, func(p func(format string, args ...any)) {
+		p("## prodbench: %s\n\n", mdEscape(orDash(res.Scenario.Name)))
+		for _, n := range notices(res) {
+			kind := map[string]string{"bad": "CAUTION", "warn": "WARNING", "note": "NOTE"}[n.level]
+			p("> [!%s]\n> **%s:** %s.\n\n", kind, mdEscape(n.title), mdEscape(n.text))
 		}
-		p("\n")
-	}
+		var intro []string
+		if d := res.Scenario.Description; d != "" {
+			intro = append(intro, mdEscape(d))
+		}
+		if f := res.Scenario.File; f != "" {
+			intro = append(intro, mdCode(f))
+		}
+		intro = append(intro, "status **"+mdEscape(orDash(res.Status))+"**", windowString(res))
+		p("%s\n\n", strings.Join(intro, " · "))
 
-	cols := timingColumns(res)
-	p("| ms |")
-	for _, c := range cols {
-		p(" %s<br>(%s) |", c.name, strings.ReplaceAll(c.from, "->", "→"))
-	}
-	p("\n| --- |%s\n", strings.Repeat(" ---: |", len(cols)))
-	for _, row := range timingRows {
-		p("| %s |", row.name)
-		for _, c := range cols {
-			v := "–"
-			if c.recorded() {
-				v = msString(row.get(c.l))
+		p("| | |\n| --- | ---: |\n")
+		p("| target rate | %s |\n", targetString(res))
+		p("| achieved rate (acked) | %.1f msg/s |\n", finite(res.Throughput.MsgsPerSec))
+		p("| record payload throughput | %.3f MB/s |\n", finite(res.Throughput.MBPerSec))
+		p("| wire throughput | %.3f MB/s |\n", wireMBPerSec(res))
+		p("| sent / acked / failed | %d / %d / %d (%s) |\n\n", res.Counts.Sent, res.Counts.Acked, res.Counts.Failed, failedShare(res))
+
+		if len(res.Counts.FailedByKind) > 0 {
+			p("| failure kind | count |\n| --- | ---: |\n")
+			for _, k := range sortedKeys(res.Counts.FailedByKind) {
+				p("| %s | %d |\n", mdCode(k), res.Counts.FailedByKind[k])
 			}
-			p(" %s |", v)
+			p("\n")
 		}
-		p("\n")
-	}
-	p("| count |")
-	for _, c := range cols {
-		v := "–"
-		if c.recorded() {
-			v = fmt.Sprint(c.l.Count)
-		}
-		p(" %s |", v)
-	}
-	p("\n\n")
-	for _, n := range clampNotes(res) {
-		p("- %s\n", n)
-	}
-	if len(clampNotes(res)) > 0 {
-		p("\n")
-	}
 
-	p("| producer | |\n| --- | --- |\n")
-	for _, l := range batchLines(res) {
-		p("| %s | %s |\n", l[0], l[1])
-	}
-	if s := inFlightString(res); s != "" {
-		p("| in flight | %s |\n", s)
-	}
-	for _, l := range verdictLines(res) {
-		p("| %s | %s |\n", l[0], mdEscape(l[1]))
-	}
-	p("\n<sub>MB = 10^6 bytes; record payload = key+value+headers. %s.</sub>\n", mdEscape(environmentString(res.Environment)))
-	return bw.Flush()
+		cols := timingColumns(res)
+		p("| ms |")
+		for _, c := range cols {
+			p(" %s<br>(%s) |", c.name, strings.ReplaceAll(c.from, "->", "→"))
+		}
+		p("\n| --- |%s\n", strings.Repeat(" ---: |", len(cols)))
+		for _, r := range timingCells(cols, "–") {
+			p("| %s |", r[0])
+			for _, v := range r[1:] {
+				p(" %s |", v)
+			}
+			p("\n")
+		}
+		p("\n")
+		for _, n := range clampNotes(res) {
+			p("- %s\n", n)
+		}
+		if len(clampNotes(res)) > 0 {
+			p("\n")
+		}
+
+		p("| producer | |\n| --- | --- |\n")
+		for _, l := range batchLines(res) {
+			p("| %s | %s |\n", l[0], l[1])
+		}
+		if s := inFlightString(res); s != "" {
+			p("| in flight | %s |\n", s)
+		}
+		for _, l := range verdictLines(res) {
+			p("| %s | %s |\n", l[0], mdEscape(l[1]))
+		}
+		p("\n<sub>MB = 10^6 bytes; record payload = key+value+headers. %s.</sub>\n", mdEscape(environmentString(res.Environment)))
+
+	})
 }
 
 // mdEscape escapes text for Markdown: characters that would start

@@ -189,9 +189,7 @@ func sumCounts(dst *Counts, c Counts) {
 	dst.Failed += c.Failed
 	dst.SentBytes += c.SentBytes
 	dst.AckedBytes += c.AckedBytes
-	for k, v := range c.FailedByKind {
-		dst.FailedByKind[k] += v
-	}
+	addCounts(&dst.FailedByKind, c.FailedByKind)
 }
 
 // mergeEncoded adds the encoded histogram enc (empty: none) to h.
@@ -218,9 +216,7 @@ func mergeBatches(shards []*Result) (Batches, error) {
 		t.Records += b.Records
 		t.UncompressedBytes += b.UncompressedBytes
 		t.WireBytes += b.CompressedBytes
-		for k, v := range b.SealedBy {
-			t.SealedBy[k] += v
-		}
+		addCounts(&t.SealedBy, b.SealedBy)
 		if b.RecordsPerBatch.Histogram != "" {
 			d, err := hdrhistogram.Decode([]byte(b.RecordsPerBatch.Histogram))
 			if err != nil {

@@ -207,21 +207,13 @@ func OMBFromResult(res *Result) (*OMBResult, error) {
 		o.Backlog = append(o.Backlog, 0)
 		ms := func(q float64) float64 { return float64(svc.ValueAtQuantile(q)) / 1e6 }
 		o.PublishLatencyAvg = append(o.PublishLatencyAvg, finite(svc.Mean())/1e6)
-		o.PublishLatency50pct = append(o.PublishLatency50pct, ms(50))
-		o.PublishLatency75pct = append(o.PublishLatency75pct, ms(75))
-		o.PublishLatency95pct = append(o.PublishLatency95pct, ms(95))
-		o.PublishLatency99pct = append(o.PublishLatency99pct, ms(99))
-		o.PublishLatency999pct = append(o.PublishLatency999pct, ms(99.9))
-		o.PublishLatency9999pct = append(o.PublishLatency9999pct, ms(99.99))
+		appendPercentiles(ms, &o.PublishLatency50pct, &o.PublishLatency75pct, &o.PublishLatency95pct,
+			&o.PublishLatency99pct, &o.PublishLatency999pct, &o.PublishLatency9999pct)
 		o.PublishLatencyMax = append(o.PublishLatencyMax, float64(svc.Max())/1e6)
 		us := func(q float64) int64 { return lag.ValueAtQuantile(q) / 1000 }
 		o.PublishDelayLatencyAvg = append(o.PublishDelayLatencyAvg, finite(lag.Mean())/1000)
-		o.PublishDelayLatency50pct = append(o.PublishDelayLatency50pct, us(50))
-		o.PublishDelayLatency75pct = append(o.PublishDelayLatency75pct, us(75))
-		o.PublishDelayLatency95pct = append(o.PublishDelayLatency95pct, us(95))
-		o.PublishDelayLatency99pct = append(o.PublishDelayLatency99pct, us(99))
-		o.PublishDelayLatency999pct = append(o.PublishDelayLatency999pct, us(99.9))
-		o.PublishDelayLatency9999pct = append(o.PublishDelayLatency9999pct, us(99.99))
+		appendPercentiles(us, &o.PublishDelayLatency50pct, &o.PublishDelayLatency75pct, &o.PublishDelayLatency95pct,
+			&o.PublishDelayLatency99pct, &o.PublishDelayLatency999pct, &o.PublishDelayLatency9999pct)
 		o.PublishDelayLatencyMax = append(o.PublishDelayLatencyMax, lag.Max()/1000)
 		for _, l := range []*[]float64{&o.EndToEndLatencyAvg, &o.EndToEndLatency50pct, &o.EndToEndLatency75pct,
 			&o.EndToEndLatency95pct, &o.EndToEndLatency99pct, &o.EndToEndLatency999pct, &o.EndToEndLatency9999pct, &o.EndToEndLatencyMax} {
@@ -239,35 +231,51 @@ func OMBFromResult(res *Result) (*OMBResult, error) {
 	}
 	ms := func(q float64) float64 { return float64(svc.ValueAtQuantile(q)) / 1e6 }
 	o.AggregatedPublishLatencyAvg = finite(svc.Mean()) / 1e6
-	o.AggregatedPublishLatency50pct = ms(50)
-	o.AggregatedPublishLatency75pct = ms(75)
-	o.AggregatedPublishLatency95pct = ms(95)
-	o.AggregatedPublishLatency99pct = ms(99)
-	o.AggregatedPublishLatency999pct = ms(99.9)
-	o.AggregatedPublishLatency9999pct = ms(99.99)
+	setPercentiles(ms, &o.AggregatedPublishLatency50pct, &o.AggregatedPublishLatency75pct, &o.AggregatedPublishLatency95pct,
+		&o.AggregatedPublishLatency99pct, &o.AggregatedPublishLatency999pct, &o.AggregatedPublishLatency9999pct)
 	o.AggregatedPublishLatencyMax = float64(svc.Max()) / 1e6
 	us := func(q float64) int64 { return lag.ValueAtQuantile(q) / 1000 }
 	o.AggregatedPublishDelayLatencyAvg = finite(lag.Mean()) / 1000
-	o.AggregatedPublishDelayLatency50pct = us(50)
-	o.AggregatedPublishDelayLatency75pct = us(75)
-	o.AggregatedPublishDelayLatency95pct = us(95)
-	o.AggregatedPublishDelayLatency99pct = us(99)
-	o.AggregatedPublishDelayLatency999pct = us(99.9)
-	o.AggregatedPublishDelayLatency9999pct = us(99.99)
+	setPercentiles(us, &o.AggregatedPublishDelayLatency50pct, &o.AggregatedPublishDelayLatency75pct, &o.AggregatedPublishDelayLatency95pct,
+		&o.AggregatedPublishDelayLatency99pct, &o.AggregatedPublishDelayLatency999pct, &o.AggregatedPublishDelayLatency9999pct)
 	o.AggregatedPublishDelayLatencyMax = lag.Max() / 1000
 	// OMB: histogram.percentiles(100), keyed by getPercentile() (the
 	// share of values at or below the value iterated to).
-	if n := svc.TotalCount(); n > 0 {
-		for _, b := range svc.CumulativeDistributionWithTicks(100) {
-			o.AggregatedPublishLatencyQuantiles[javaDouble(100*float64(b.Count)/float64(n))] = float64(b.ValueAt) / 1e6
-		}
-	}
-	if n := lag.TotalCount(); n > 0 {
-		for _, b := range lag.CumulativeDistributionWithTicks(100) {
-			o.AggregatedPublishDelayLatencyQuantiles[javaDouble(100*float64(b.Count)/float64(n))] = b.ValueAt / 1000
-		}
-	}
+	setQuantiles(o.AggregatedPublishLatencyQuantiles, svc, func(v int64) float64 { return float64(v) / 1e6 })
+	setQuantiles(o.AggregatedPublishDelayLatencyQuantiles, lag, func(v int64) int64 { return v / 1000 })
 	return o, nil
+}
+
+// ombPercentiles are the percentiles of OMB's per-percentile fields, in
+// their order (50pct to 9999pct).
+var ombPercentiles = []float64{50, 75, 95, 99, 99.9, 99.99}
+
+// appendPercentiles appends q of each of ombPercentiles to the slice dst
+// of the same index.
+func appendPercentiles[T any](q func(float64) T, dst ...*[]T) {
+	for i, p := range ombPercentiles {
+		*dst[i] = append(*dst[i], q(p))
+	}
+}
+
+// setPercentiles sets dst of each index to q of ombPercentiles there.
+func setPercentiles[T any](q func(float64) T, dst ...*T) {
+	for i, p := range ombPercentiles {
+		*dst[i] = q(p)
+	}
+}
+
+// setQuantiles fills m as OMB's histogram.percentiles(100) does: each
+// value of h, converted by conv, keyed by getPercentile() (the share of
+// values at or below it). It leaves m alone for an empty h.
+func setQuantiles[T any](m map[string]T, h *hdrhistogram.Histogram, conv func(int64) T) {
+	n := h.TotalCount()
+	if n == 0 {
+		return
+	}
+	for _, b := range h.CumulativeDistributionWithTicks(100) {
+		m[javaDouble(100*float64(b.Count)/float64(n))] = conv(b.ValueAt)
+	}
 }
 
 // WriteOMB writes res in OMB's result format (OMBFromResult) as indented

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"maps"
 	"math"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -229,24 +231,25 @@ func TestRecorderIntervalsSumToTotals(t *testing.T) {
 	}
 }
 
-func TestRecorderConcurrent(t *testing.T) {
-	t.Parallel()
-	const goroutines, perG = 8, 5000
-	r := NewRecorder(t0, 0, time.Millisecond)
-	var wg sync.WaitGroup
+// raceTicker runs work(g) for each g below goroutines at once while a
+// ticker races them, calling r.Tick at 1 µs, 2 µs, … after t0 (pause
+// apart) and passing each interval to tick. It returns when the workers
+// are done and the ticker has stopped.
+func raceTicker(r *Recorder, goroutines int, pause time.Duration, tick func(Interval), work func(g int)) {
+	var wg, tickWG sync.WaitGroup
 	stop := make(chan struct{})
-	var ticked []Interval
-	var tickWG sync.WaitGroup
 	tickWG.Add(1)
-	go func() { // a ticker racing the recorders
+	go func() {
 		defer tickWG.Done()
-		for i := 1; ; i++ {
+		for k := 1; ; k++ {
 			select {
 			case <-stop:
 				return
 			default:
-				ticked = append(ticked, r.Tick(t0.Add(time.Duration(i)*time.Microsecond)))
-				time.Sleep(100 * time.Microsecond)
+				tick(r.Tick(t0.Add(time.Duration(k) * time.Microsecond)))
+				if pause > 0 {
+					time.Sleep(pause)
+				}
 			}
 		}
 	}()
@@ -254,20 +257,30 @@ func TestRecorderConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range perG {
-				at := ns(time.Duration(g*perG+i) * time.Microsecond)
-				r.Sent(at, 3)
-				if i%100 == 0 {
-					r.Failure(at, at, at, "closed")
-					continue
-				}
-				r.Success(at, at, at+int64(g+1)*int64(time.Millisecond), 3)
-			}
+			work(g)
 		}()
 	}
 	wg.Wait()
 	close(stop)
 	tickWG.Wait()
+}
+
+func TestRecorderConcurrent(t *testing.T) {
+	t.Parallel()
+	const goroutines, perG = 8, 5000
+	r := NewRecorder(t0, 0, time.Millisecond)
+	var ticked []Interval
+	raceTicker(r, goroutines, 100*time.Microsecond, func(iv Interval) { ticked = append(ticked, iv) }, func(g int) {
+		for i := range perG {
+			at := ns(time.Duration(g*perG+i) * time.Microsecond)
+			r.Sent(at, 3)
+			if i%100 == 0 {
+				r.Failure(at, at, at, "closed")
+				continue
+			}
+			r.Success(at, at, at+int64(g+1)*int64(time.Millisecond), 3)
+		}
+	})
 	s := r.Finish(t0.Add(time.Second))
 	const wantFailed = goroutines * perG / 100
 	const wantAcked = goroutines*perG - wantFailed
@@ -389,4 +402,313 @@ func BenchmarkRecorderSuccessParallel(b *testing.B) {
 			r.Success(base+i*1000+off, base+i*1000+off, base+i*1000+off+int64(time.Millisecond)+i%1000, 100)
 		}
 	})
+}
+
+func TestSealIndex(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		reason string
+		want   string
+	}{
+		{"linger", SealLinger}, // each known reason has its slot
+		{"size", SealSize},
+		{"count", SealCount},
+		{"flush", SealFlush},
+		{"single", SealSingle},
+		{"other", SealOther},   // "other" itself
+		{"Linger", SealOther},  // reasons are case-sensitive
+		{"", SealOther},        // empty
+		{"timeout", SealOther}, // unknown
+	}
+	for _, tc := range tests {
+		if got := sealReasons[sealIndex(tc.reason)]; got != tc.want {
+			t.Errorf("sealIndex(%q) is %q, want %q", tc.reason, got, tc.want)
+		}
+	}
+}
+
+func TestRecorderBatch(t *testing.T) {
+	t.Parallel()
+	r := NewRecorder(t0, time.Second, time.Second)
+	var clock int64
+	r.now = func() int64 { return clock }
+	// Warmup: counted in the interval only.
+	clock = ns(500 * time.Millisecond)
+	r.Batch(100, 1000, 400, SealSize)
+	iv1 := r.Tick(t0.Add(time.Second))
+	// Measured.
+	clock = ns(1500 * time.Millisecond)
+	r.Batch(10, 2000, 500, SealLinger)
+	r.Batch(30, 3000, 1500, SealLinger)
+	r.Batch(1, -5, -1, "bogus") // negative sizes count as 0
+	r.Batch(MaxRecordsPerBatch*2, 10, 10, SealFlush)
+	s := r.Finish(t0.Add(2 * time.Second))
+	iv2 := s.Intervals[1]
+
+	if iv1.Batches != 1 || iv1.BatchRecords != 100 || iv1.CompressionRatio != 2.5 || iv1.SealedBy[SealSize] != 1 {
+		t.Errorf("warmup interval %+v", iv1.IntervalRow)
+	}
+	if iv1.WireMBPerSec != 400e-6 || iv1.MeanRecordsPerBatch != 100 || iv1.MeanBatchBytes != 1000 || iv1.MeanBatchWireBytes != 400 {
+		t.Errorf("warmup interval rates and means %+v", iv1.IntervalRow)
+	}
+	want := map[string]int64{SealLinger: 2, SealOther: 1, SealFlush: 1}
+	if iv2.Batches != 4 || iv2.BatchUncompressedBytes != 5010 || iv2.BatchWireBytes != 2010 || !maps.Equal(iv2.SealedBy, want) {
+		t.Errorf("measured interval %+v, sealed want %v", iv2, want)
+	}
+	b := s.Batches
+	if b.Batches != 4 || b.Records != 41+2*MaxRecordsPerBatch || b.UncompressedBytes != 5010 || b.WireBytes != 2010 || !maps.Equal(b.SealedBy, want) {
+		t.Errorf("run totals %+v (warmup batch must be excluded)", b)
+	}
+	h := b.RecordsPerBatch
+	if h.TotalCount() != 4 || h.Min() != 1 || !within(h.Max(), MaxRecordsPerBatch) || !within(h.ValueAtQuantile(50), 10) {
+		t.Errorf("records histogram count %d min %d max %d p50 %d", h.TotalCount(), h.Min(), h.Max(), h.ValueAtQuantile(50))
+	}
+	res, err := NewResult(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Batches.RecordsPerBatch.Histogram == "" || res.Batches.RecordsPerBatch.P50 != h.ValueAtQuantile(50) || res.Batches.MeanCompressedBytes != 2010.0/4 {
+		t.Errorf("result batches %+v", res.Batches)
+	}
+	if res.Throughput.WireMBPerSec != 2010e-6 {
+		t.Errorf("wire MB/s %v, want 2010 B over 1 s", res.Throughput.WireMBPerSec)
+	}
+}
+
+func TestRecorderBatchOnlyInterval(t *testing.T) {
+	t.Parallel()
+	// Batches acked after the last tick, with no messages, still close an
+	// interval in Finish.
+	r := NewRecorder(t0, 0, time.Second)
+	r.now = func() int64 { return ns(time.Second) }
+	_ = r.Tick(t0.Add(time.Second))
+	r.Batch(5, 50, 50, SealLinger)
+	s := r.Finish(t0.Add(time.Second))
+	if len(s.Intervals) != 2 || s.Intervals[1].Batches != 1 {
+		t.Errorf("intervals %+v: want the batch in a second interval", s.Intervals)
+	}
+}
+
+func TestRecorderInFlight(t *testing.T) {
+	t.Parallel()
+	r := NewRecorder(t0, time.Second, time.Second)
+	samples := []int{9, 2, 4, 6} // the first falls in warmup
+	i := 0
+	r.SetInFlight(func() int { v := samples[i]; i++; return v })
+	var rows []IntervalRow
+	for k := 1; k <= 3; k++ {
+		rows = append(rows, r.Tick(t0.Add(time.Duration(k)*time.Second)).IntervalRow)
+	}
+	r.SetInFlight(nil) // stops sampling
+	rows = append(rows, r.Tick(t0.Add(4*time.Second)).IntervalRow)
+	s := r.Finish(t0.Add(4 * time.Second))
+	if rows[0].InFlightRequests != 9 || rows[2].InFlightRequests != 4 || rows[3].InFlightRequests != 0 {
+		t.Errorf("rows %+v", rows)
+	}
+	if !s.InFlightSampled || s.InFlightMean != 3 || s.InFlightMax != 4 {
+		t.Errorf("sampled %v mean %v max %d, want true 3 4 (warmup sample 9 excluded)", s.InFlightSampled, s.InFlightMean, s.InFlightMax)
+	}
+	none := NewRecorder(t0, 0, time.Second).Finish(t0.Add(time.Second))
+	if none.InFlightSampled {
+		t.Error("a recorder without sampler reports samples")
+	}
+}
+
+func TestRecorderBatchConcurrent(t *testing.T) {
+	t.Parallel()
+	r := NewRecorder(t0, 0, time.Millisecond)
+	r.now = func() int64 { return ns(time.Second) }
+	const goroutines, perG = 4, 1800 // perG divisible by numSealReasons
+	var rows int64
+	raceTicker(r, goroutines, 0, func(iv Interval) { rows += iv.Batches }, func(g int) {
+		for i := range perG {
+			r.Batch(g+1, 100, 50, sealReasons[i%numSealReasons])
+		}
+	})
+	s := r.Finish(t0.Add(time.Second))
+	rows += s.Intervals[len(s.Intervals)-1].Batches
+	if s.Batches.Batches != goroutines*perG || rows != s.Batches.Batches || s.Batches.Records != perG*(1+2+3+4) {
+		t.Errorf("batches %d (rows %d), records %d", s.Batches.Batches, rows, s.Batches.Records)
+	}
+	for _, reason := range sealReasons {
+		if s.Batches.SealedBy[reason] != int64(goroutines*perG/numSealReasons) {
+			t.Errorf("sealed by %s: %d", reason, s.Batches.SealedBy[reason])
+		}
+	}
+}
+
+// TestLaneBatchEqualsSingle: a batch of acks through a worker's Lane
+// records exactly what single Success calls record, from many workers at
+// once.
+func TestLaneBatchEqualsSingle(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(2000, 0)
+	base := start.UnixNano()
+	a, b := NewRecorder(start, 100*time.Millisecond, time.Second), NewRecorder(start, 100*time.Millisecond, time.Second)
+	const workers, batches, per = 4, 50, 20
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			lane := b.Lane(w)
+			msgs := make([]Done, per)
+			for k := 0; k < batches; k++ {
+				ack := base + int64(k)*10e6 + 5e6 + int64(w)*1000
+				for i := range msgs {
+					at := base + int64(k)*10e6 + int64(i)*1000
+					msgs[i] = Done{IntendedNs: at, SentNs: at + 500, Bytes: 100}
+					a.Sent(at, 100)
+					a.Success(at, at+500, ack, 100)
+					lane.Sent(at, 100)
+				}
+				lane.SuccessBatch(ack, msgs)
+			}
+			lane.Failure(base+2e8, base+2e8, base+3e8, "queue_full")
+			a.Failure(base+2e8, base+2e8, base+3e8, "queue_full")
+		}(w)
+	}
+	wg.Wait()
+	end := start.Add(time.Second)
+	sa, sb := a.Finish(end), b.Finish(end)
+	if sa.Sent != sb.Sent || sa.Acked != sb.Acked || sa.AckedBytes != sb.AckedBytes || !reflect.DeepEqual(sa.FailedByKind, sb.FailedByKind) {
+		t.Errorf("counts differ: %+v vs %+v", sa, sb)
+	}
+	for name, h := range map[string][2]interface{ TotalCount() int64 }{"latency": {sa.Histogram, sb.Histogram}} {
+		if h[0].TotalCount() != h[1].TotalCount() {
+			t.Errorf("%s: %d vs %d", name, h[0].TotalCount(), h[1].TotalCount())
+		}
+	}
+	if !reflect.DeepEqual(sa.Histogram.Distribution(), sb.Histogram.Distribution()) ||
+		!reflect.DeepEqual(sa.Service.Distribution(), sb.Service.Distribution()) ||
+		!reflect.DeepEqual(sa.Lag.Distribution(), sb.Lag.Distribution()) {
+		t.Error("batched histograms differ from single records")
+	}
+	if sb.Acked != workers*(batches-10)*per { // the first 10 batches (100 ms) are warmup
+		t.Errorf("acked %d", sb.Acked)
+	}
+}
+
+// BenchmarkLaneSuccessBatchParallel measures Lane.SuccessBatch (one lock
+// per batch of 64, shard by worker) from parallel goroutines; ns/op is per
+// record.
+func BenchmarkLaneSuccessBatchParallel(b *testing.B) {
+	r := NewRecorder(time.Unix(0, 0), 0, time.Second)
+	var worker atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		lane := r.Lane(int(worker.Add(1) - 1))
+		msgs := make([]Done, 0, 64)
+		at := time.Now().UnixNano()
+		for pb.Next() {
+			at += 1000
+			msgs = append(msgs, Done{IntendedNs: at, SentNs: at + 100, Bytes: 100})
+			if len(msgs) == cap(msgs) {
+				lane.SuccessBatch(at+2_000_000, msgs)
+				msgs = msgs[:0]
+			}
+		}
+		lane.SuccessBatch(at+2_000_000, msgs)
+	})
+}
+
+func TestRecorderTimings(t *testing.T) {
+	t.Parallel()
+	ms := int64(time.Millisecond)
+	tests := []struct {
+		name                       string
+		lagNs, serviceNs           int64 // sent-intended, ack-sent
+		wantLat, wantSvc, wantLag  int64
+		failure                    bool
+		wantLatCount, wantLagCount int64
+	}{
+		// a late send: lag and service add up to latency
+		{"late send", 3 * ms, 2 * ms, 5 * ms, 2 * ms, 3 * ms, false, 1, 1},
+		// on time: latency equals service time
+		{"on time", 0, 4 * ms, 4 * ms, 4 * ms, 0, false, 1, 1},
+		// sent before its slot (clock skew): lag clamps to 0, latency stays ack-intended
+		{"early send", -ms, 4 * ms, 3 * ms, 4 * ms, 0, false, 1, 1},
+		// ack stamped before the send: service clamps to 0
+		{"ack before send", 2 * ms, -ms, ms, 0, 2 * ms, false, 1, 1},
+		// a failure records its lag only
+		{"failure", 7 * ms, ms, 0, 0, 7 * ms, true, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := NewRecorder(t0, time.Second, time.Second)
+			for _, at := range []int64{ns(500 * time.Millisecond), ns(1500 * time.Millisecond)} { // warmup, measured
+				sent := at + tc.lagNs
+				if tc.failure {
+					r.Failure(at, sent, sent+tc.serviceNs, "closed")
+				} else {
+					r.Success(at, sent, sent+tc.serviceNs, 10)
+				}
+			}
+			iv := r.Tick(t0.Add(2 * time.Second))
+			s := r.Finish(t0.Add(2 * time.Second))
+			for _, c := range []struct {
+				name       string
+				count, max int64
+				wantCount  int64
+				want       int64
+			}{
+				{"interval latency", iv.Histogram.TotalCount(), iv.Histogram.Max(), 2 * tc.wantLatCount, tc.wantLat},
+				{"interval service", iv.Service.TotalCount(), iv.Service.Max(), 2 * tc.wantLatCount, tc.wantSvc},
+				{"interval lag", iv.Lag.TotalCount(), iv.Lag.Max(), 2 * tc.wantLagCount, tc.wantLag},
+				{"run latency", s.Histogram.TotalCount(), s.Histogram.Max(), tc.wantLatCount, tc.wantLat},
+				{"run service", s.Service.TotalCount(), s.Service.Max(), tc.wantLatCount, tc.wantSvc},
+				{"run lag", s.Lag.TotalCount(), s.Lag.Max(), tc.wantLagCount, tc.wantLag},
+			} {
+				if c.count != c.wantCount {
+					t.Errorf("%s: count %d, want %d", c.name, c.count, c.wantCount)
+				}
+				if c.wantCount > 0 && !within(c.max, c.want) {
+					t.Errorf("%s: max %d ns, want %d", c.name, c.max, c.want)
+				}
+			}
+			if iv.LagMaxNs != iv.Lag.Max() || iv.ServiceP99Ns != iv.Service.ValueAtQuantile(99) || iv.ServiceMaxNs != iv.Service.Max() {
+				t.Errorf("row %+v does not match the interval histograms", iv.IntervalRow)
+			}
+			if tc.wantLatCount == 0 && (iv.ServiceMaxNs != 0 || iv.MaxNs != 0) {
+				t.Errorf("row %+v: timings without acks", iv.IntervalRow)
+			}
+		})
+	}
+}
+
+func TestRecorderIntervalHistograms(t *testing.T) {
+	t.Parallel()
+	s := sampleSummary()
+	var lat, svc, lag int64
+	for i, row := range s.Intervals {
+		if row.Histograms == nil {
+			t.Fatalf("interval %d has no histograms", i)
+		}
+		for _, c := range []struct {
+			name      string
+			enc       string
+			want, max int64
+			sum       *int64
+		}{
+			{"latency", row.Histograms.Latency, row.Acked, row.MaxNs, &lat},
+			{"service", row.Histograms.Service, row.Acked, row.ServiceMaxNs, &svc},
+			{"lag", row.Histograms.Lag, row.Acked + row.Failed, row.LagMaxNs, &lag},
+		} {
+			h, err := DecodeHistogram(c.enc)
+			if err != nil {
+				t.Fatalf("interval %d %s: %v", i, c.name, err)
+			}
+			if h.TotalCount() != c.want || h.Max() != c.max {
+				t.Errorf("interval %d %s: count %d max %d, want %d and %d", i, c.name, h.TotalCount(), h.Max(), c.want, c.max)
+			}
+			if !row.Warmup {
+				*c.sum += h.TotalCount()
+			}
+		}
+	}
+	if lat != s.Histogram.TotalCount() || svc != s.Service.TotalCount() || lag != s.Lag.TotalCount() {
+		t.Errorf("measured intervals hold %d/%d/%d values, the run %d/%d/%d",
+			lat, svc, lag, s.Histogram.TotalCount(), s.Service.TotalCount(), s.Lag.TotalCount())
+	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/prodbench/prodbench/workload/verify/counts"
 )
 
 // SchemaVersion is the version of the result.json schema written by this
@@ -452,21 +454,16 @@ func batchesFromTotals(t BatchTotals) (Batches, error) {
 // the intervals' TargetMsgsPerSec and, when the run stopped early, Status.
 // It fails only if a histogram cannot be encoded.
 func NewResult(s Summary) (*Result, error) {
-	lat, err := LatencyFromHistogram(s.Histogram)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := LatencyFromHistogram(s.Service)
-	if err != nil {
-		return nil, err
-	}
-	lag, err := LatencyFromHistogram(s.Lag)
-	if err != nil {
-		return nil, err
-	}
-	failed, err := LatencyFromHistogram(s.FailedLatency)
-	if err != nil {
-		return nil, err
+	var lat, svc, lag, failed Latency
+	for _, f := range []struct {
+		dst *Latency
+		h   *hdrhistogram.Histogram
+	}{{&lat, s.Histogram}, {&svc, s.Service}, {&lag, s.Lag}, {&failed, s.FailedLatency}} {
+		l, err := LatencyFromHistogram(f.h)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = l
 	}
 	batches, err := batchesFromTotals(s.Batches)
 	if err != nil {
@@ -622,9 +619,15 @@ func MarshalResult(res *Result) ([]byte, error) {
 		iv.WireMBPerSec = finite(iv.WireMBPerSec)
 		c.Intervals[i] = iv
 	}
-	b, err := json.MarshalIndent(&c, "", "  ")
+	return indentJSON(&c, "result")
+}
+
+// indentJSON returns v as indented JSON ending in a newline; an encoding
+// error names what was encoded.
+func indentJSON(v any, what string) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("report: encode result: %w", err)
+		return nil, fmt.Errorf("report: encode %s: %w", what, err)
 	}
 	return append(b, '\n'), nil
 }
@@ -778,29 +781,9 @@ type Verify struct {
 	Error string `json:"error,omitempty"`
 }
 
-// VerifyCounts are the verification figures of one partition (see
-// workload/verify.Counts).
-type VerifyCounts struct {
-	// Topic and Partition name the partition.
-	Topic     string `json:"topic,omitempty"`
-	Partition int32  `json:"partition"`
-	// Acked and Failed are the run's outcomes.
-	Acked  int64 `json:"acked"`
-	Failed int64 `json:"failed"`
-	// ReadBack is records of this run read back, duplicates included.
-	ReadBack int64 `json:"read_back"`
-	// Lost is acked records not read back.
-	Lost int64 `json:"lost"`
-	// Duplicated is copies read back beyond the first.
-	Duplicated int64 `json:"duplicated"`
-	// Reordered is records read back after a later sequence of the same
-	// worker, key and partition.
-	Reordered int64 `json:"reordered"`
-	// Corrupted is records whose value no longer matches its CRC-32C.
-	Corrupted int64 `json:"corrupted"`
-	// FailedPresent is records whose send failed but that were written.
-	FailedPresent int64 `json:"failed_present"`
-}
+// VerifyCounts are the verification figures of one partition, or of the
+// whole run: workload/verify.Counts, from the leaf package both import.
+type VerifyCounts = counts.Counts
 
 // verifyFailure returns why v fails the run ("verify: 3 lost, 1
 // corrupted"), or "" when it does not.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // sampleSummary is the Summary of a deterministic 10 s run (2 s warmup,
@@ -72,9 +74,9 @@ func sampleResult(t testing.TB) *Result {
 	return res
 }
 
-func TestHistogramRoundTrip(t *testing.T) {
-	t.Parallel()
-	res := sampleResult(t)
+// marshalBack returns res encoded by MarshalResult and decoded again.
+func marshalBack(t *testing.T, res *Result) Result {
+	t.Helper()
 	js, err := MarshalResult(res)
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +85,13 @@ func TestHistogramRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil {
 		t.Fatal(err)
 	}
+	return back
+}
+
+func TestHistogramRoundTrip(t *testing.T) {
+	t.Parallel()
+	res := sampleResult(t)
+	back := marshalBack(t, res)
 	h, err := DecodeHistogram(back.Latency.Histogram)
 	if err != nil {
 		t.Fatal(err)
@@ -236,13 +245,34 @@ func TestNewBatches(t *testing.T) {
 	}
 }
 
+// errCase is an input and whether reading it must fail.
+type errCase struct {
+	name    string
+	in      string
+	wantErr bool
+}
+
+// checkErrCases reads each case's input with read in a parallel subtest
+// named by the case: it must fail exactly when the case wants an error,
+// and check gets what read returned when it did not fail.
+func checkErrCases[T any](t *testing.T, read func(string) (T, error), tests []errCase, check func(t *testing.T, got T)) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := read(tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if err == nil {
+				check(t, got)
+			}
+		})
+	}
+}
+
 func TestDecodeHistogram(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		in      string
-		wantErr bool
-	}{
+	checkErrCases(t, DecodeHistogram, []errCase{
 		// no histogram: empty, no error
 		{"empty string", "", false},
 		// not base64
@@ -251,19 +281,11 @@ func TestDecodeHistogram(t *testing.T) {
 		{"short", "AAAA", true},
 		// base64 with a wrong cookie
 		{"wrong cookie", "AAAAAAAAAAAAAAAAAAAAAA==", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			h, err := DecodeHistogram(tc.in)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
-			}
-			if err == nil && h.TotalCount() != 0 {
-				t.Errorf("count %d, want 0", h.TotalCount())
-			}
-		})
-	}
+	}, func(t *testing.T, h *hdrhistogram.Histogram) {
+		if h.TotalCount() != 0 {
+			t.Errorf("count %d, want 0", h.TotalCount())
+		}
+	})
 }
 
 func TestLatencyFromEmptyHistogram(t *testing.T) {
@@ -303,11 +325,7 @@ func TestReadResult(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tests := []struct {
-		name    string
-		path    string
-		wantErr bool
-	}{
+	checkErrCases(t, ReadResult, []errCase{
 		// written by MarshalResult
 		{"good", good, false},
 		// a schema this version does not know
@@ -316,19 +334,11 @@ func TestReadResult(t *testing.T) {
 		{"broken", broken, true},
 		// no such file
 		{"missing", filepath.Join(dir, "none.json"), true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := ReadResult(tc.path)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
-			}
-			if err == nil && (got.Latency != res.Latency || got.Counts.Acked != res.Counts.Acked || !got.StartedAt.Equal(res.StartedAt)) {
-				t.Errorf("read back a different result")
-			}
-		})
-	}
+	}, func(t *testing.T, got *Result) {
+		if got.Latency != res.Latency || got.Counts.Acked != res.Counts.Acked || !got.StartedAt.Equal(res.StartedAt) {
+			t.Errorf("read back a different result")
+		}
+	})
 }
 
 // TestReadResultV1 reads a result.json written by schema version 1 (by the

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -72,14 +71,7 @@ func TestJudgeErrorBudgetDegraded(t *testing.T) {
 		ScheduleLag: Latency{Count: 20000, P99Ns: 830_000},
 		ErrorBudget: ErrorBudget{MaxErrorRate: DefaultMaxErrorRate},
 	}
-	js, err := MarshalResult(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Result
-	if err := json.Unmarshal(js, &back); err != nil {
-		t.Fatal(err)
-	}
+	back := marshalBack(t, res)
 	if back.Status != StatusDegraded || back.Generator.Saturated || !back.ErrorBudget.Exceeded || back.ErrorBudget.ErrorRate != 0.2 {
 		t.Errorf("status %q saturated %v budget %+v, want degraded, not saturated, 20%% exceeded", back.Status, back.Generator.Saturated, back.ErrorBudget)
 	}

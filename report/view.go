@@ -51,6 +51,31 @@ var timingRows = []timingRow{
 	{"mean", func(l Latency) int64 { return l.MeanNs }},
 }
 
+// timingCells returns the rows of the timing table of cols: each of
+// timingRows in ms, then the counts, each row its name then one cell per
+// column (dash for a column not recorded).
+func timingCells(cols []timingColumn, dash string) [][]string {
+	cell := func(c timingColumn, v func() string) string {
+		if c.recorded() {
+			return v()
+		}
+		return dash
+	}
+	var rows [][]string
+	for _, row := range timingRows {
+		r := []string{row.name}
+		for _, c := range cols {
+			r = append(r, cell(c, func() string { return msString(row.get(c.l)) }))
+		}
+		rows = append(rows, r)
+	}
+	r := []string{"count"}
+	for _, c := range cols {
+		r = append(r, cell(c, func() string { return fmt.Sprint(c.l.Count) }))
+	}
+	return append(rows, r)
+}
+
 // msString formats ns as milliseconds with 3 decimals.
 func msString(ns int64) string { return fmt.Sprintf("%.3f", float64(ns)/1e6) }
 

@@ -66,10 +66,8 @@ func write(dir string, res *Result, withResult bool) error {
 	if res == nil {
 		return errors.New("report: nil result")
 	}
-	if fi, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("report: %w", err)
-	} else if !fi.IsDir() {
-		return fmt.Errorf("report: %s is not a directory", dir)
+	if err := checkDir(dir); err != nil {
+		return err
 	}
 	var js []byte
 	if withResult {
@@ -85,6 +83,22 @@ func write(dir string, res *Result, withResult bool) error {
 	if withResult {
 		files = append(files, namedFile{ResultFile, js}) // last: marks a finished write
 	}
+	return writeFiles(dir, files)
+}
+
+// checkDir returns an error unless dir is an existing directory.
+func checkDir(dir string) error {
+	if fi, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("report: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("report: %s is not a directory", dir)
+	}
+	return nil
+}
+
+// writeFiles writes files into dir in order, each atomically
+// (WriteFileAtomic), stopping at the first error, then syncs dir.
+func writeFiles(dir string, files []namedFile) error {
 	for _, f := range files {
 		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
@@ -92,6 +106,15 @@ func write(dir string, res *Result, withResult bool) error {
 	}
 	syncDir(dir)
 	return nil
+}
+
+// plotFiles returns the PNG and SVG files of plots, in order.
+func plotFiles(plots []plotFile) []namedFile {
+	var files []namedFile
+	for _, p := range plots {
+		files = append(files, namedFile{p.Name + ".png", p.PNG}, namedFile{p.Name + ".svg", p.SVG})
+	}
+	return files
 }
 
 // render returns every file of a result directory but result.json.
@@ -137,9 +160,7 @@ func render(res *Result) ([]namedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range plots {
-		files = append(files, namedFile{p.Name + ".png", p.PNG}, namedFile{p.Name + ".svg", p.SVG})
-	}
+	files = append(files, plotFiles(plots)...)
 	var page bytes.Buffer
 	if err := writeRunHTML(&page, res, plots); err != nil {
 		return nil, err

@@ -2,10 +2,12 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -167,6 +169,30 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// refusal is a path (a file or a directory) and a result that a writer
+// must refuse.
+type refusal struct {
+	name, path string
+	res        *Result
+}
+
+// checkRefusals calls write with each case's path and result in a
+// parallel subtest named by the case and wants an error; after, when not
+// nil, then checks the case's path.
+func checkRefusals(t *testing.T, write func(string, *Result) error, tests []refusal, after func(t *testing.T, path string)) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if err := write(tc.path, tc.res); err == nil {
+				t.Error("want an error")
+			}
+			if after != nil {
+				after(t, tc.path)
+			}
+		})
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	t.Parallel()
 	base := t.TempDir()
@@ -178,11 +204,7 @@ func TestWriteErrors(t *testing.T) {
 	badOpts.Options = json.RawMessage(`{`)
 	badHist := sampleResult(t)
 	badHist.Latency.Histogram = "@@@"
-	tests := []struct {
-		name string
-		dir  string
-		res  *Result
-	}{
+	checkRefusals(t, Write, []refusal{
 		// dir must exist
 		{"missing dir", filepath.Join(base, "missing"), sampleResult(t)},
 		// dir must be a directory
@@ -193,15 +215,7 @@ func TestWriteErrors(t *testing.T) {
 		{"bad options", base, badOpts},
 		// undecodable histogram: fails before writing anything
 		{"bad histogram", base, badHist},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if err := Write(tc.dir, tc.res); err == nil {
-				t.Error("want an error")
-			}
-		})
-	}
+	}, nil)
 	if entries, _ := os.ReadDir(base); len(entries) != 1 {
 		t.Errorf("failed writes left %d entries in %s, want only the plain file", len(entries), base)
 	}
@@ -221,5 +235,85 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != ResultFile {
 		t.Errorf("temp file left behind: %v", entries)
+	}
+}
+
+func TestWriteTimeseries(t *testing.T) {
+	t.Parallel()
+	res := sampleResult(t)
+	res.Intervals[4].TargetMsgsPerSec = 1500 // the caller's per-interval target wins
+	var buf bytes.Buffer
+	if err := WriteTimeseries(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(recs[0], TimeseriesColumns) || len(recs) != len(res.Intervals)+1 {
+		t.Fatalf("header %v and %d rows, want %v and %d", recs[0], len(recs)-1, TimeseriesColumns, len(res.Intervals))
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	for i, iv := range res.Intervals {
+		row := recs[i+1]
+		if len(row) != len(TimeseriesColumns) {
+			t.Fatalf("row %d has %d fields", i, len(row))
+		}
+		for name, want := range map[string]int64{
+			"sent": iv.Sent, "acked": iv.Acked, "failed": iv.Failed, "latency_p99_ns": iv.P99Ns,
+			"service_max_ns": iv.ServiceMaxNs, "lag_p50_ns": iv.LagP50Ns, "batches": iv.Batches,
+			"sealed_linger": iv.SealedBy[SealLinger], "sealed_flush": iv.SealedBy[SealFlush], "in_flight_requests": iv.InFlightRequests,
+		} {
+			if got, err := strconv.ParseInt(row[col[name]], 10, 64); err != nil || got != want {
+				t.Errorf("row %d %s = %q, want %d", i, name, row[col[name]], want)
+			}
+		}
+		if got := row[col["warmup"]]; got != strconv.FormatBool(iv.Warmup) {
+			t.Errorf("row %d warmup %q", i, got)
+		}
+		wantTarget := "2000.0"
+		if i == 4 {
+			wantTarget = "1500.0"
+		}
+		if got := row[col["target_msgs_per_sec"]]; got != wantTarget {
+			t.Errorf("row %d target %q, want %s", i, got, wantTarget)
+		}
+		if f, err := strconv.ParseFloat(row[col["compression_ratio"]], 64); err != nil || f < 3 || f > 3.4 {
+			t.Errorf("row %d compression ratio %q", i, row[col["compression_ratio"]])
+		}
+	}
+	if got := recs[1][col["failed_by_kind"]]; got != "broker:NOT_LEADER_OR_FOLLOWER=1;queue_full=1;send_timeout=1" {
+		t.Errorf("failed_by_kind %q, want sorted kind=count pairs", got)
+	}
+	checkWriteErrors(t, WriteTimeseries, res)
+}
+
+// TestWriteFileAtomicRemovesStaleTemps: a temporary file left by a write
+// killed before its rename is removed by the next write of that file, and
+// temporary files of other names are left alone.
+func TestWriteFileAtomicRemovesStaleTemps(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".result.json.tmp-123")
+	other := filepath.Join(dir, ".other.tmp-1")
+	for _, p := range []string{stale, other} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "result.json"), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temp file still there: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another name's temp file was removed: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "result.json")); err != nil || string(b) != "{}" {
+		t.Errorf("result %q, %v", b, err)
 	}
 }

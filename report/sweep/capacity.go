@@ -208,16 +208,11 @@ func ReadCapacity(dir string) (*Capacity, error) {
 // capacity.json, each atomically, everything rendered first. dir must
 // exist.
 func WriteCapacity(dir string, c *Capacity) error {
-	if c == nil {
-		return errors.New("sweep: nil capacity")
-	}
-	c.SchemaVersion = SchemaVersion
-	c.Conclude()
-	figs, err := capacityFigures(c)
-	if err != nil {
+	var figs []figure
+	js, err := concludedJSON(c, func() (err error) {
+		figs, err = capacityFigures(c)
 		return err
-	}
-	js, err := marshal(c)
+	})
 	if err != nil {
 		return err
 	}
@@ -233,16 +228,28 @@ func WriteCapacity(dir string, c *Capacity) error {
 // atomically: the search's record after each step, before the report is
 // rendered at its end. dir must exist.
 func WriteCapacityJSON(dir string, c *Capacity) error {
-	if c == nil {
-		return errors.New("sweep: nil capacity")
-	}
-	c.SchemaVersion = SchemaVersion
-	c.Conclude()
-	js, err := marshal(c)
+	js, err := concludedJSON(c, nil)
 	if err != nil {
 		return err
 	}
 	return report.WriteFileAtomic(filepath.Join(dir, CapacityFile), js)
+}
+
+// concludedJSON sets c's SchemaVersion, concludes it (Conclude), calls
+// render (when not nil) on the concluded c, and returns c as JSON; c must
+// not be nil. It returns the first error.
+func concludedJSON(c *Capacity, render func() error) ([]byte, error) {
+	if c == nil {
+		return nil, errors.New("sweep: nil capacity")
+	}
+	c.SchemaVersion = SchemaVersion
+	c.Conclude()
+	if render != nil {
+		if err := render(); err != nil {
+			return nil, err
+		}
+	}
+	return marshal(c)
 }
 
 // bracketWidth is (hi − lo) / lo, or +Inf without a positive lo.

@@ -2,14 +2,17 @@ package sweep
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/page"
 )
 
@@ -31,6 +34,52 @@ type cell = page.Cell
 
 // textCells returns one unlinked cell per string.
 var textCells = page.Texts
+
+// newTable returns a table of head whose first column and columns
+// firstNum to the last but one are numeric.
+func newTable(caption string, head []string, firstNum int) table {
+	t := table{caption: caption, head: head, right: make([]bool, len(head))}
+	for i := firstNum; i < len(head)-1; i++ {
+		t.right[i] = true
+	}
+	t.right[0] = true
+	return t
+}
+
+// spreadHead returns the header h of a column that shows the min–max
+// spread beside the median when there are repetitions.
+func spreadHead(h string, reps bool) string {
+	if reps {
+		return h + " (min–max)"
+	}
+	return h
+}
+
+// dashRow returns row filled with "–" cells to n cells, the last one
+// replaced by last: the row of a point or step without figures.
+func dashRow(row []cell, n int, last string) []cell {
+	for len(row) < n-1 {
+		row = append(row, cell{Text: "–"})
+	}
+	return append(row, cell{Text: last})
+}
+
+// rateOrDash returns rateString(r), or "–" when r is not positive.
+func rateOrDash(r float64) string {
+	if r > 0 {
+		return rateString(r)
+	}
+	return "–"
+}
+
+// spreads returns the ranges of ev's msg/s, p99 and rank latency over its
+// repetitions, all nil without repetitions.
+func (ev *Evaluation) spreads() (msgs, p99, rank *Range) {
+	if sp := ev.Spread; sp != nil {
+		return &sp.MsgsPerSec, &sp.P99Ns, &sp.RankLatencyNs
+	}
+	return nil, nil, nil
+}
 
 // paramHeads returns the table headers of the swept parameters: each
 // path's last segment, or the whole path where two would collide.
@@ -72,18 +121,10 @@ func pointsTable(m *Manifest, best *Choice, links bool) table {
 		head = append(head, "target msg/s", "msg/s", "wire MB/s", "p50 ms", "p99 ms", "p99.9 ms")
 	}
 	if extraPercentile(rank) {
-		if reps {
-			head = append(head, "p"+PercentileName(rank)+" ms (min–max)")
-		} else {
-			head = append(head, "p"+PercentileName(rank)+" ms")
-		}
+		head = append(head, spreadHead("p"+PercentileName(rank)+" ms", reps))
 	}
 	head = append(head, "max ms", "errors", "lag p99 ms", "records/batch", "batch KiB", "compression", "SLO")
-	t := table{caption: fmt.Sprintf("Points (%d)", len(m.Points)), head: head, right: make([]bool, len(head))}
-	for i := 1 + nParams; i < len(head)-1; i++ {
-		t.right[i] = true
-	}
-	t.right[0] = true
+	t := newTable(fmt.Sprintf("Points (%d)", len(m.Points)), head, 1+nParams)
 	for i := range m.Points {
 		pt := &m.Points[i]
 		idx := cell{Text: strconv.Itoa(pt.Index)}
@@ -98,29 +139,17 @@ func pointsTable(m *Manifest, best *Choice, links bool) table {
 			row = append(row, cell{Text: pt.Value(p.Path)})
 		}
 		if !pt.Done() {
-			n := len(head) - len(row)
-			for k := 0; k < n; k++ {
-				row = append(row, cell{Text: "–"})
-			}
 			status := pt.Status
 			if reps && pt.Status == StatusPending && pt.RepsDone() > 0 {
 				status = fmt.Sprintf("%s (%d of %d repetitions done)", status, pt.RepsDone(), m.Reps())
 			}
-			row[len(row)-1] = cell{Text: strings.TrimSpace(status + " " + pt.Error)}
-			t.rows = append(t.rows, row)
+			t.rows = append(t.rows, dashRow(row, len(head), strings.TrimSpace(status+" "+pt.Error)))
 			continue
 		}
 		ev := pt.Evaluation
 		mt := ev.Metrics
-		target := "–"
-		if mt.TargetMsgsPerSec > 0 {
-			target = rateString(mt.TargetMsgsPerSec)
-		}
-		var tputSp, p99Sp, rankSp *Range
-		if sp := ev.Spread; sp != nil {
-			tputSp, p99Sp, rankSp = &sp.MsgsPerSec, &sp.P99Ns, &sp.RankLatencyNs
-		}
-		row = append(row, textCells(target, spreadText(mt.MsgsPerSec, tputSp, rateString), fmt.Sprintf("%.3f", mt.WireMBPerSec),
+		tputSp, p99Sp, rankSp := ev.spreads()
+		row = append(row, textCells(rateOrDash(mt.TargetMsgsPerSec), spreadText(mt.MsgsPerSec, tputSp, rateString), fmt.Sprintf("%.3f", mt.WireMBPerSec),
 			ms3(mt.P50Ns), spreadText(float64(mt.P99Ns), p99Sp, ms3f), ms3(mt.P999Ns))...)
 		if extraPercentile(rank) {
 			row = append(row, cell{Text: spreadText(float64(ev.RankLatencyNs), rankSp, ms3f)})
@@ -205,9 +234,6 @@ func WriteMarkdown(w io.Writer, m *Manifest) error {
 	if m == nil {
 		return errors.New("sweep: nil manifest")
 	}
-	bw := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-	p("## prodbench sweep: %s\n\n", mdEscape(orDash(m.Scenario)))
 	intro := sweepIntro(m)
 	if m.File != "" {
 		intro = append(intro[:len(intro)-1], mdCode(m.File), intro[len(intro)-1])
@@ -217,7 +243,7 @@ func WriteMarkdown(w io.Writer, m *Manifest) error {
 			intro[i] = mdEscape(intro[i])
 		}
 	}
-	p("%s\n\n", strings.Join(intro, " · "))
+	bw, p := mdStart(w, "sweep", m.Scenario, intro)
 	best, why := m.Best()
 	switch {
 	case best.Declared():
@@ -230,21 +256,10 @@ func WriteMarkdown(w io.Writer, m *Manifest) error {
 	if n := len(m.Points) - m.Done(); n > 0 {
 		p("> [!NOTE]\n> %d of %d points have not completed; run `prodbench sweep` again with the same `--out` to resume.\n\n", n, len(m.Points))
 	}
-	writeMDTable(bw, pointsTable(m, best, false))
-	figs, err := sweepFigures(m)
-	if err != nil {
-		return err
-	}
-	p("\n")
-	for _, f := range figs {
-		p("![%s](%s.png)\n\n", mdEscape(f.caption), f.name)
-	}
-	p("Latency is from each message's intended send time to its ack (p%s ranks the points); throughput is acked messages per second of each run's measured window; errors are failed / sent; lag is the schedule lag (intended to actual send); batch KiB is the mean uncompressed batch. MB = 10^6 B. Each point's full report is in its directory.\n",
-		PercentileName(m.SLO.RankPercentile()))
-	if m.Reps() > 1 {
-		p("\n%s\n", repsNote(m.Reps()))
-	}
-	return bw.Flush()
+	return mdFinish(bw, pointsTable(m, best, false), func() ([]figure, error) { return sweepFigures(m) },
+		fmt.Sprintf("Latency is from each message's intended send time to its ack (p%s ranks the points); throughput is acked messages per second of each run's measured window; errors are failed / sent; lag is the schedule lag (intended to actual send); batch KiB is the mean uncompressed batch. MB = 10^6 B. Each point's full report is in its directory.",
+			PercentileName(m.SLO.RankPercentile())),
+		repsNote(m.Reps()))
 }
 
 // WriteCapacityMarkdown writes the capacity report of c as Markdown: the
@@ -255,9 +270,6 @@ func WriteCapacityMarkdown(w io.Writer, c *Capacity) error {
 	if c == nil {
 		return errors.New("sweep: nil capacity")
 	}
-	bw := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-	p("## prodbench capacity: %s\n\n", mdEscape(orDash(c.Scenario)))
 	var intro []string
 	for _, s := range capacityIntro(c) {
 		intro = append(intro, mdEscape(s))
@@ -265,7 +277,7 @@ func WriteCapacityMarkdown(w io.Writer, c *Capacity) error {
 	if c.File != "" {
 		intro = append([]string{mdCode(c.File)}, intro...)
 	}
-	p("%s\n\n", strings.Join(intro, " · "))
+	bw, p := mdStart(w, "capacity", c.Scenario, intro)
 	kind, title := capacityAlert(c)
 	p("> [!%s]\n> **%s** %s\n\n", strings.ToUpper(kind), mdEscape(title), mdEscape(c.Verdict))
 	p("| | |\n| --- | ---: |\n")
@@ -273,18 +285,39 @@ func WriteCapacityMarkdown(w io.Writer, c *Capacity) error {
 		p("| %s | %s |\n", mdEscape(r[0]), mdEscape(r[1]))
 	}
 	p("\n")
-	writeMDTable(bw, stepsTable(c, false))
-	figs, err := capacityFigures(c)
+	return mdFinish(bw, stepsTable(c, false), func() ([]figure, error) { return capacityFigures(c) },
+		"Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack; a step fails when it misses the SLO, when more messages fail than allowed, or when the load generator does not offer its load. MB = 10^6 B.",
+		capacityRepsNote(c.Search.Count))
+}
+
+// mdStart begins a Markdown report of kind ("sweep", "capacity") on
+// scenario: it returns a buffered writer on w and a printf to it, having
+// written the heading and the intro (already escaped) on one line.
+func mdStart(w io.Writer, kind, scenario string, intro []string) (*bufio.Writer, func(format string, args ...any)) {
+	bw := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	p("## prodbench %s: %s\n\n", kind, mdEscape(orDash(scenario)))
+	p("%s\n\n", strings.Join(intro, " · "))
+	return bw, p
+}
+
+// mdFinish ends a Markdown report begun by mdStart: the table t, the
+// figures figs returns as images beside the file (NAME.png), the footer
+// and, when not "", the repetitions note; then it flushes bw. It returns
+// figs' error or the first write error.
+func mdFinish(bw *bufio.Writer, t table, figs func() ([]figure, error), footer, note string) error {
+	writeMDTable(bw, t)
+	fs, err := figs()
 	if err != nil {
 		return err
 	}
-	p("\n")
-	for _, f := range figs {
-		p("![%s](%s.png)\n\n", mdEscape(f.caption), f.name)
+	bw.WriteString("\n")
+	for _, f := range fs {
+		fmt.Fprintf(bw, "![%s](%s.png)\n\n", mdEscape(f.caption), f.name)
 	}
-	p("Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack; a step fails when it misses the SLO, when more messages fail than allowed, or when the load generator does not offer its load. MB = 10^6 B.\n")
-	if c.Search.Count > 1 {
-		p("\n%s\n", capacityRepsNote(c.Search.Count))
+	bw.WriteString(footer + "\n")
+	if note != "" {
+		bw.WriteString("\n" + note + "\n")
 	}
 	return bw.Flush()
 }
@@ -365,18 +398,10 @@ func stepsTable(c *Capacity, links bool) table {
 		head[4], head[6] = "achieved msg/s (min–max)", "p99 ms (min–max)"
 	}
 	if pct != 99 {
-		if reps {
-			head = append(head, "p"+PercentileName(pct)+" ms (min–max)")
-		} else {
-			head = append(head, "p"+PercentileName(pct)+" ms")
-		}
+		head = append(head, spreadHead("p"+PercentileName(pct)+" ms", reps))
 	}
 	head = append(head, "max ms", "errors", "lag p99 ms", "result")
-	t := table{caption: fmt.Sprintf("Steps (%d)", len(c.Steps)), head: head, right: make([]bool, len(head))}
-	for i := 2; i < len(head)-1; i++ {
-		t.right[i] = true
-	}
-	t.right[0] = true
+	t := newTable(fmt.Sprintf("Steps (%d)", len(c.Steps)), head, 2)
 	for i := range c.Steps {
 		s := &c.Steps[i]
 		idx := cell{Text: strconv.Itoa(s.Index + 1)}
@@ -388,24 +413,13 @@ func stepsTable(c *Capacity, links bool) table {
 		}
 		row := []cell{idx, {Text: s.Phase}, {Text: rateString(s.RateMsgsPerSec)}}
 		if s.Evaluation == nil {
-			for len(row) < len(head)-1 {
-				row = append(row, cell{Text: "–"})
-			}
-			row = append(row, cell{Text: orDash(s.Status) + " " + s.Error})
-			t.rows = append(t.rows, row)
+			t.rows = append(t.rows, dashRow(row, len(head), orDash(s.Status)+" "+s.Error))
 			continue
 		}
 		ev := s.Evaluation
 		mt := ev.Metrics
-		offered := "–"
-		if mt.OfferedMsgsPerSec > 0 {
-			offered = rateString(mt.OfferedMsgsPerSec)
-		}
-		var tputSp, p99Sp, rankSp *Range
-		if sp := ev.Spread; sp != nil {
-			tputSp, p99Sp, rankSp = &sp.MsgsPerSec, &sp.P99Ns, &sp.RankLatencyNs
-		}
-		row = append(row, textCells(offered, spreadText(mt.MsgsPerSec, tputSp, rateString), ms3(mt.P50Ns), spreadText(float64(mt.P99Ns), p99Sp, ms3f))...)
+		tputSp, p99Sp, rankSp := ev.spreads()
+		row = append(row, textCells(rateOrDash(mt.OfferedMsgsPerSec), spreadText(mt.MsgsPerSec, tputSp, rateString), ms3(mt.P50Ns), spreadText(float64(mt.P99Ns), p99Sp, ms3f))...)
 		if pct != 99 {
 			row = append(row, cell{Text: spreadText(float64(ev.RankLatencyNs), rankSp, ms3f)})
 		}
@@ -483,15 +497,22 @@ func htmlPlots(figs []figure, files []namedFile) []page.Plot {
 	return out
 }
 
-// repsNote explains the figures of a sweep with n repetitions per point.
+// repsNote explains the figures of a sweep with n repetitions per point;
+// it is "" for one run per point.
 func repsNote(n int) string {
+	if n <= 1 {
+		return ""
+	}
 	return fmt.Sprintf("Each point ran %d times, alternated (every point once, then every point again, so drift hits all points alike), each repetition in its own rep-N directory; a point's figures are the medians of its repetitions, with the min–max in brackets, and it meets the SLO when more than half of its repetitions do. The best point must differ from the runner-up significantly (two-sided Mann-Whitney U test, p < %s) on what decided, or the leaders are tied within noise.",
 		n, pString(Alpha))
 }
 
 // capacityRepsNote explains the figures of a search with n repetitions
-// per step.
+// per step; it is "" for one run per step.
 func capacityRepsNote(n int) string {
+	if n <= 1 {
+		return ""
+	}
 	return fmt.Sprintf("Each step ran %d times back to back (the next rate depends on the step's verdict, so steps cannot be alternated), each repetition in its own rep-N directory; a step's figures are the medians of its repetitions, with the min–max in brackets, and it passes when more than half of its repetitions pass (the median repetition's verdict).", n)
 }
 
@@ -499,12 +520,6 @@ func capacityRepsNote(n int) string {
 func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) error {
 	pg := page.Page{Title: "prodbench sweep: " + orDash(m.Scenario), Intro: sweepIntro(m),
 		Footer: "Latency is from each message's intended send time to its ack; throughput is acked messages per second of each run's measured window; errors are failed / sent. MB = 10^6 bytes. Point numbers link to each run's report."}
-	if m.File != "" {
-		pg.Intro = append(pg.Intro, "scenario file "+m.File)
-	}
-	if m.Reps() > 1 {
-		pg.Footer += " " + repsNote(m.Reps())
-	}
 	best, why := m.Best()
 	switch {
 	case best.Declared():
@@ -518,8 +533,22 @@ func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) 
 		pg.Alerts = append(pg.Alerts, page.Alert{Class: "note", Title: "Incomplete sweep:", Text: fmt.Sprintf("%d of %d points have not completed; run prodbench sweep again with the same --out to resume.", n, len(m.Points))})
 	}
 	pg.Tables = []page.Table{toHTMLTable(pointsTable(m, best, true))}
+	return writePage(w, pg, m.File, repsNote(m.Reps()), figs, files, ManifestFile, MarkdownFile)
+}
+
+// writePage finishes pg and writes it to w: the scenario file (when not
+// "") at the end of the intro, the repetitions note (when not "") at the
+// end of the footer, the plots of figs with their PNGs from files, and the
+// links.
+func writePage(w io.Writer, pg page.Page, file, note string, figs []figure, files []namedFile, links ...string) error {
+	if file != "" {
+		pg.Intro = append(pg.Intro, "scenario file "+file)
+	}
+	if note != "" {
+		pg.Footer += " " + note
+	}
 	pg.Plots = htmlPlots(figs, files)
-	pg.Links = []string{ManifestFile, MarkdownFile}
+	pg.Links = links
 	if err := page.Write(w, &pg); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
@@ -530,12 +559,6 @@ func writeSweepHTML(w io.Writer, m *Manifest, figs []figure, files []namedFile) 
 func writeCapacityHTML(w io.Writer, c *Capacity, figs []figure, files []namedFile) error {
 	pg := page.Page{Title: "prodbench capacity: " + orDash(c.Scenario), Intro: capacityIntro(c),
 		Footer: "Each step is a full constant-rate run with its own warmup; latency is from each message's intended send time to its ack. MB = 10^6 bytes. Step numbers link to each run's report."}
-	if c.File != "" {
-		pg.Intro = append(pg.Intro, "scenario file "+c.File)
-	}
-	if c.Search.Count > 1 {
-		pg.Footer += " " + capacityRepsNote(c.Search.Count)
-	}
 	kind, title := capacityAlert(c)
 	class := map[string]string{"caution": "bad", "warning": "warn", "note": "note", "tip": "tip"}[kind]
 	pg.Alerts = []page.Alert{{Class: class, Title: title, Text: c.Verdict}}
@@ -544,10 +567,54 @@ func writeCapacityHTML(w io.Writer, c *Capacity, figs []figure, files []namedFil
 		sum.rows = append(sum.rows, textCells(r[0], r[1]))
 	}
 	pg.Tables = []page.Table{toHTMLTable(sum), toHTMLTable(stepsTable(c, true))}
-	pg.Plots = htmlPlots(figs, files)
-	pg.Links = []string{CapacityFile, CapacityMarkdownFile}
-	if err := page.Write(w, &pg); err != nil {
-		return fmt.Errorf("sweep: %w", err)
+	return writePage(w, pg, c.File, capacityRepsNote(c.Search.Count), figs, files, CapacityFile, CapacityMarkdownFile)
+}
+
+// Write renders the sweep report into dir: sweep.md, sweep.html, the plots
+// (sweep-*.png and .svg) and finally sweep.json. Everything is rendered
+// before anything is written; each file is written atomically. dir must
+// exist.
+func Write(dir string, m *Manifest) error {
+	if m == nil {
+		return errors.New("sweep: nil manifest")
+	}
+	figs, err := sweepFigures(m)
+	if err != nil {
+		return err
+	}
+	err = writeReport(dir, figs,
+		MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, m) },
+		HTMLFile, func(w io.Writer, figs []figure, files []namedFile) error {
+			return writeSweepHTML(w, m, figs, files)
+		})
+	if err != nil {
+		return err
+	}
+	return WriteManifest(dir, m)
+}
+
+// writeReport renders figs (PNG and SVG), the Markdown page mdFile with md
+// and the HTML page htmlFile with html, then writes them and last into dir,
+// each atomically, last files at the end. Nothing is written when
+// rendering fails.
+func writeReport(dir string, figs []figure, mdFile string, md func(io.Writer) error,
+	htmlFile string, html func(io.Writer, []figure, []namedFile) error, last ...namedFile) error {
+	files, err := renderFigures(figs)
+	if err != nil {
+		return err
+	}
+	var mdBuf, pageBuf bytes.Buffer
+	if err := md(&mdBuf); err != nil {
+		return err
+	}
+	if err := html(&pageBuf, figs, files); err != nil {
+		return err
+	}
+	files = append(files, namedFile{mdFile, mdBuf.Bytes()}, namedFile{htmlFile, pageBuf.Bytes()})
+	for _, f := range append(files, last...) {
+		if err := report.WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -247,15 +247,7 @@ func (s *Step) Settle(count int) {
 }
 
 // RepsDone returns the number of the point's repetitions that completed.
-func (p *Point) RepsDone() int {
-	n := 0
-	for i := range p.Reps {
-		if p.Reps[i].Done() {
-			n++
-		}
-	}
-	return n
-}
+func (p *Point) RepsDone() int { return countDone(p.Reps, (*Rep).Done) }
 
 // samples returns f of each completed repetition of p, or nil when p has
 // fewer than two.

@@ -1,11 +1,9 @@
 package sweep
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,10 +151,13 @@ func (p *Point) Value(path string) string {
 func (p *Point) Done() bool { return p.Status == StatusComplete && p.Evaluation != nil }
 
 // Done returns the number of completed points.
-func (m *Manifest) Done() int {
+func (m *Manifest) Done() int { return countDone(m.Points, (*Point).Done) }
+
+// countDone returns how many of xs are done.
+func countDone[T any](xs []T, done func(*T) bool) int {
 	n := 0
-	for i := range m.Points {
-		if m.Points[i].Done() {
+	for i := range xs {
+		if done(&xs[i]) {
 			n++
 		}
 	}
@@ -459,55 +460,6 @@ func WriteManifest(dir string, m *Manifest) error {
 		return err
 	}
 	return report.WriteFileAtomic(filepath.Join(dir, ManifestFile), b)
-}
-
-// Write renders the sweep report into dir: sweep.md, sweep.html, the plots
-// (sweep-*.png and .svg) and finally sweep.json. Everything is rendered
-// before anything is written; each file is written atomically. dir must
-// exist.
-func Write(dir string, m *Manifest) error {
-	if m == nil {
-		return errors.New("sweep: nil manifest")
-	}
-	figs, err := sweepFigures(m)
-	if err != nil {
-		return err
-	}
-	err = writeReport(dir, figs,
-		MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, m) },
-		HTMLFile, func(w io.Writer, figs []figure, files []namedFile) error {
-			return writeSweepHTML(w, m, figs, files)
-		})
-	if err != nil {
-		return err
-	}
-	return WriteManifest(dir, m)
-}
-
-// writeReport renders figs (PNG and SVG), the Markdown page mdFile with md
-// and the HTML page htmlFile with html, then writes them and last into dir,
-// each atomically, last files at the end. Nothing is written when
-// rendering fails.
-func writeReport(dir string, figs []figure, mdFile string, md func(io.Writer) error,
-	htmlFile string, html func(io.Writer, []figure, []namedFile) error, last ...namedFile) error {
-	files, err := renderFigures(figs)
-	if err != nil {
-		return err
-	}
-	var mdBuf, pageBuf bytes.Buffer
-	if err := md(&mdBuf); err != nil {
-		return err
-	}
-	if err := html(&pageBuf, figs, files); err != nil {
-		return err
-	}
-	files = append(files, namedFile{mdFile, mdBuf.Bytes()}, namedFile{htmlFile, pageBuf.Bytes()})
-	for _, f := range append(files, last...) {
-		if err := report.WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // marshal returns v as indented JSON with a trailing newline.

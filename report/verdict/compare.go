@@ -1,7 +1,6 @@
 package verdict
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -216,26 +215,14 @@ func ParseLimit(s string) (Limit, error) {
 // are an error. On failure it returns nil and every error joined
 // (errors.Join: one line each).
 func ParseLimits(ss []string) ([]Limit, error) {
-	out := make([]Limit, 0, len(ss))
 	seen := map[Stat]string{}
-	var errs []error
-	for _, s := range ss {
-		l, err := ParseLimit(s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
+	return parseEach(ss, ParseLimit, func(s string, l Limit) error {
 		if prev, dup := seen[l.Stat]; dup {
-			errs = append(errs, fmt.Errorf("limit %q: %s is already limited by %q", s, l.Stat, prev))
-			continue
+			return fmt.Errorf("limit %q: %s is already limited by %q", s, l.Stat, prev)
 		}
 		seen[l.Stat] = s
-		out = append(out, l)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+		return nil
+	})
 }
 
 // DefaultLimits returns the limits Compare uses when given none:

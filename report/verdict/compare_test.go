@@ -2,7 +2,6 @@ package verdict
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -12,52 +11,33 @@ import (
 
 func TestParseLimit(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		in   string
-		want Limit
-	}{
-		{"throughput=5%", Limit{StatThroughput, 0.05}},     // the issue's example
-		{"p99=10%", Limit{StatP99, 0.10}},                  // the other
-		{" p999 = 12.5% ", Limit{StatP999, 0.125}},         // spaces around =
-		{"p(99.99)=20%", Limit{StatP9999, 0.20}},           // threshold spelling
-		{"avg=3%", Limit{StatMean, 0.03}},                  // k6 alias
-		{"med=0%", Limit{StatP50, 0}},                      // zero tolerance
-		{"mb_per_s=150%", Limit{StatMBPerSec, 1.5}},        // above 100% is allowed
-		{"error_rate=0.1%", Limit{StatErrorRate, 0.001}},   // percentage points
-		{"max=1e1%", Limit{StatMax, 0.1}},                  // exponent
-		{"p90=7%", Limit{StatP90, 0.07}},                   // p90
-		{"error_rate=100%", Limit{StatErrorRate, 1}},       // the most
-		{"throughput=0.5%", Limit{StatThroughput, 0.005}},  // fraction of a percent
-		{"mean=33.3333%", Limit{StatMean, 0.333333}},       // many digits
-		{"p50=50%", Limit{StatP50, 0.5}},                   // p50
-		{"p9999=1%", Limit{StatP9999, 0.01}},               // p9999
-		{"p(50)=1%", Limit{StatP50, 0.01}},                 // p(50)
-		{"mb_per_s=5%", Limit{StatMBPerSec, 0.05}},         // mb_per_s
-		{"p(99)\t=\t2%", Limit{StatP99, 0.02}},             // tabs
-		{"throughput=00005%", Limit{StatThroughput, 0.05}}, // leading zeros
-	}
-	for _, tt := range tests {
-		got, err := ParseLimit(tt.in)
-		if err != nil {
-			t.Errorf("ParseLimit(%q): %v", tt.in, err)
-			continue
-		}
-		if got.Stat != tt.want.Stat || !near(got.Max, tt.want.Max, 1e-15) {
-			t.Errorf("ParseLimit(%q) = %+v, want %+v", tt.in, got, tt.want)
-		}
-		if again, err := ParseLimit(got.String()); err != nil || again != got {
-			t.Errorf("ParseLimit(%q).String() = %q reparses to %+v, %v", tt.in, got.String(), again, err)
-		}
-	}
+	near15 := func(got, want Limit) bool { return got.Stat == want.Stat && near(got.Max, want.Max, 1e-15) }
+	checkParses(t, "ParseLimit", ParseLimit, near15, []parseCase[Limit]{
+		{in: "throughput=5%", want: Limit{StatThroughput, 0.05}},     // the issue's example
+		{in: "p99=10%", want: Limit{StatP99, 0.10}},                  // the other
+		{in: " p999 = 12.5% ", want: Limit{StatP999, 0.125}},         // spaces around =
+		{in: "p(99.99)=20%", want: Limit{StatP9999, 0.20}},           // threshold spelling
+		{in: "avg=3%", want: Limit{StatMean, 0.03}},                  // k6 alias
+		{in: "med=0%", want: Limit{StatP50, 0}},                      // zero tolerance
+		{in: "mb_per_s=150%", want: Limit{StatMBPerSec, 1.5}},        // above 100% is allowed
+		{in: "error_rate=0.1%", want: Limit{StatErrorRate, 0.001}},   // percentage points
+		{in: "max=1e1%", want: Limit{StatMax, 0.1}},                  // exponent
+		{in: "p90=7%", want: Limit{StatP90, 0.07}},                   // p90
+		{in: "error_rate=100%", want: Limit{StatErrorRate, 1}},       // the most
+		{in: "throughput=0.5%", want: Limit{StatThroughput, 0.005}},  // fraction of a percent
+		{in: "mean=33.3333%", want: Limit{StatMean, 0.333333}},       // many digits
+		{in: "p50=50%", want: Limit{StatP50, 0.5}},                   // p50
+		{in: "p9999=1%", want: Limit{StatP9999, 0.01}},               // p9999
+		{in: "p(50)=1%", want: Limit{StatP50, 0.01}},                 // p(50)
+		{in: "mb_per_s=5%", want: Limit{StatMBPerSec, 0.05}},         // mb_per_s
+		{in: "p(99)\t=\t2%", want: Limit{StatP99, 0.02}},             // tabs
+		{in: "throughput=00005%", want: Limit{StatThroughput, 0.05}}, // leading zeros
+	})
 }
 
 func TestParseLimitErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		in   string
-		col  int
-		want string
-	}{
+	checkSyntaxErrors(t, "ParseLimit", "limit", ParseLimit, []syntaxCase{
 		{"throughput", 11, "missing =PERCENT, e.g. throughput=5%"},         // no =
 		{"throughput>5%", 11, "want = after the metric"},                   // threshold syntax
 		{"throughput=", 12, "missing percentage"},                          // no value
@@ -70,18 +50,7 @@ func TestParseLimitErrors(t *testing.T) {
 		{"thruput=5%", 1, `did you mean "throughput"?`},                    // typo
 		{"error_rate=101%", 12, "error_rate limit 101% is more than 100%"}, // over 100 points
 		{"", 1, "empty"}, // empty
-	}
-	for _, tt := range tests {
-		_, err := ParseLimit(tt.in)
-		var se *SyntaxError
-		if !errors.As(err, &se) {
-			t.Errorf("ParseLimit(%q) = %v, want a *SyntaxError", tt.in, err)
-			continue
-		}
-		if se.Column != tt.col || se.What != "limit" || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ParseLimit(%q) = %q (column %d), want column %d and %q", tt.in, err, se.Column, tt.col, tt.want)
-		}
-	}
+	})
 }
 
 func TestParseLimits(t *testing.T) {

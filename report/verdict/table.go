@@ -5,7 +5,8 @@ import (
 	"io"
 	"math"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/prodbench/prodbench/report"
 )
 
 // Format is a table format of WriteTable.
@@ -61,7 +62,7 @@ func WriteTable(w io.Writer, c Comparison, f Format) error {
 	var b strings.Builder
 	switch f {
 	case FormatText:
-		writeText(&b, rows)
+		report.WriteAligned(&b, tableHeader, rows, func(col int) bool { return rightAligned[col] })
 		b.WriteString("\n")
 		for _, n := range notes(c) {
 			b.WriteString(n + "\n")
@@ -77,31 +78,6 @@ func WriteTable(w io.Writer, c Comparison, f Format) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// writeText writes an aligned text table, columns two spaces apart.
-func writeText(b *strings.Builder, rows [][]string) {
-	width := make([]int, len(tableHeader))
-	for _, row := range append([][]string{tableHeader}, rows...) {
-		for i, cell := range row {
-			width[i] = max(width[i], utf8.RuneCountInString(cell))
-		}
-	}
-	for _, row := range append([][]string{tableHeader}, rows...) {
-		var line strings.Builder
-		for i, cell := range row {
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
-			if i > 0 {
-				line.WriteString("  ")
-			}
-			if rightAligned[i] {
-				line.WriteString(pad + cell)
-			} else {
-				line.WriteString(cell + pad)
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
-	}
 }
 
 // writeMarkdown writes a Markdown table, numeric columns right-aligned.

@@ -508,15 +508,26 @@ func ParseThreshold(s string) (Threshold, error) {
 // failure it returns nil and every error joined (errors.Join: one line per
 // bad threshold).
 func ParseThresholds(ss []string) ([]Threshold, error) {
-	out := make([]Threshold, 0, len(ss))
+	return parseEach(ss, ParseThreshold, nil)
+}
+
+// parseEach parses each of ss with parse, in order, and keeps the values
+// that check (when not nil) accepts; check gets the text and its value and
+// returns why it rejects them. On failure it returns nil and every error
+// joined (errors.Join: one line each).
+func parseEach[T any](ss []string, parse func(string) (T, error), check func(s string, v T) error) ([]T, error) {
+	out := make([]T, 0, len(ss))
 	var errs []error
 	for _, s := range ss {
-		t, err := ParseThreshold(s)
+		v, err := parse(s)
+		if err == nil && check != nil {
+			err = check(s, v)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

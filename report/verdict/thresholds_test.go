@@ -13,15 +13,46 @@ import (
 	"github.com/prodbench/prodbench/report"
 )
 
+// parseCase is good input to a parser, the value it must give and, when
+// not "", the value's String.
+type parseCase[T any] struct {
+	in    string
+	want  T
+	canon string
+}
+
+// checkParses checks that parse (named name in messages) reads each case
+// as its want (compared with eq), that the value's String is the case's
+// canon when one is given, and that the String parses back to the same
+// value.
+func checkParses[T interface {
+	comparable
+	fmt.Stringer
+}](t *testing.T, name string, parse func(string) (T, error), eq func(got, want T) bool, tests []parseCase[T]) {
+	t.Helper()
+	for _, tt := range tests {
+		got, err := parse(tt.in)
+		if err != nil {
+			t.Errorf("%s(%q): %v", name, tt.in, err)
+			continue
+		}
+		if !eq(got, tt.want) {
+			t.Errorf("%s(%q) = %+v, want %+v", name, tt.in, got, tt.want)
+		}
+		if s := got.String(); tt.canon != "" && s != tt.canon {
+			t.Errorf("%s(%q).String() = %q, want %q", name, tt.in, s, tt.canon)
+		}
+		if again, err := parse(got.String()); err != nil || again != got {
+			t.Errorf("%s(%q): canonical %q reparses to %+v, %v; want %+v", name, tt.in, got.String(), again, err, got)
+		}
+	}
+}
+
 func TestParseThreshold(t *testing.T) {
 	t.Parallel()
 	ms := float64(time.Millisecond)
 	pct := func(q float64) Metric { return Metric{Kind: MetricPercentile, Percentile: q} }
-	tests := []struct {
-		in    string
-		want  Threshold
-		canon string
-	}{
+	checkParses(t, "ParseThreshold", ParseThreshold, func(got, want Threshold) bool { return got == want }, []parseCase[Threshold]{
 		// The issue's five examples.
 		{"p(99) < 20ms", Threshold{pct(99), OpLess, 20 * ms}, "p99 < 20ms"},
 		{"p(99.9) < 100ms", Threshold{pct(99.9), OpLess, 100 * ms}, "p99.9 < 100ms"},
@@ -56,32 +87,51 @@ func TestParseThreshold(t *testing.T) {
 		{"error_rate < 0%", Threshold{Metric{Kind: MetricErrorRate}, OpLess, 0}, "error_rate < 0%"},
 		{"error_rate <= 100%", Threshold{Metric{Kind: MetricErrorRate}, OpLessEq, 1}, "error_rate <= 100%"},
 		{"error_rate < 1", Threshold{Metric{Kind: MetricErrorRate}, OpLess, 1}, "error_rate < 100%"},
-	}
+	})
+}
+
+// syntaxCase is bad input to a parser: the column its *SyntaxError names
+// and a substring of the message.
+type syntaxCase struct {
+	in   string
+	col  int
+	want string
+}
+
+// checkSyntaxErrors checks that parse (named name in messages) fails on
+// each case with a *SyntaxError of kind what at the case's column, whose
+// message is one line `WHAT "IN": column N: ...` containing the case's
+// want.
+func checkSyntaxErrors[T any](t *testing.T, name, what string, parse func(string) (T, error), tests []syntaxCase) {
+	t.Helper()
 	for _, tt := range tests {
-		got, err := ParseThreshold(tt.in)
-		if err != nil {
-			t.Errorf("ParseThreshold(%q): %v", tt.in, err)
+		_, err := parse(tt.in)
+		if err == nil {
+			t.Errorf("%s(%q) succeeded, want an error at column %d", name, tt.in, tt.col)
 			continue
 		}
-		if got != tt.want {
-			t.Errorf("ParseThreshold(%q) = %+v, want %+v", tt.in, got, tt.want)
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("%s(%q) error %T is not a *SyntaxError", name, tt.in, err)
+			continue
 		}
-		if s := got.String(); s != tt.canon {
-			t.Errorf("ParseThreshold(%q).String() = %q, want %q", tt.in, s, tt.canon)
+		if se.Column != tt.col || se.What != what {
+			t.Errorf("%s(%q): column %d, what %q, want %d and %q (%v)", name, tt.in, se.Column, se.What, tt.col, what, err)
 		}
-		if again, err := ParseThreshold(got.String()); err != nil || again != got {
-			t.Errorf("canonical %q reparses to %+v, %v; want %+v", got.String(), again, err, got)
+		msg := err.Error()
+		if !strings.Contains(msg, tt.want) {
+			t.Errorf("%s(%q) = %q, want it to contain %q", name, tt.in, msg, tt.want)
+		}
+		if !strings.HasPrefix(msg, fmt.Sprintf("%s %q: column %d: ", what, tt.in, tt.col)) || strings.Contains(msg, "\n") {
+			t.Errorf("%s(%q) = %q: not one line `%s \"...\": column N: ...`", name, tt.in, msg, what)
 		}
 	}
 }
 
 func TestParseThresholdErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		in   string
-		col  int
-		want string // substring of the message
-	}{
+	// want is a substring of the message.
+	checkSyntaxErrors(t, "ParseThreshold", "threshold", ParseThreshold, []syntaxCase{
 		// The brief's example, whole: a latency without a unit.
 		{"p(99) < 20", 9, `threshold "p(99) < 20": column 9: latency needs a unit, e.g. 20ms`},
 		// Empty and blank input.
@@ -124,29 +174,7 @@ func TestParseThresholdErrors(t *testing.T) {
 		{"error_rate < lots", 14, `bad error_rate "lots"`},
 		// Columns count characters, not bytes.
 		{"p(99) < 5µs µ", 13, `unexpected "µ"`},
-	}
-	for _, tt := range tests {
-		_, err := ParseThreshold(tt.in)
-		if err == nil {
-			t.Errorf("ParseThreshold(%q) succeeded, want an error at column %d", tt.in, tt.col)
-			continue
-		}
-		var se *SyntaxError
-		if !errors.As(err, &se) {
-			t.Errorf("ParseThreshold(%q) error %T is not a *SyntaxError", tt.in, err)
-			continue
-		}
-		if se.Column != tt.col {
-			t.Errorf("ParseThreshold(%q): column %d, want %d (%v)", tt.in, se.Column, tt.col, err)
-		}
-		msg := err.Error()
-		if !strings.Contains(msg, tt.want) {
-			t.Errorf("ParseThreshold(%q) = %q, want it to contain %q", tt.in, msg, tt.want)
-		}
-		if !strings.HasPrefix(msg, fmt.Sprintf("threshold %q: column %d: ", tt.in, tt.col)) || strings.Contains(msg, "\n") {
-			t.Errorf("ParseThreshold(%q) = %q: not one line `threshold \"...\": column N: ...`", tt.in, msg)
-		}
-	}
+	})
 }
 
 func TestParseThresholds(t *testing.T) {

@@ -204,6 +204,14 @@ func TestWriteErrors(t *testing.T) {
 	badOpts.Options = json.RawMessage(`{`)
 	badHist := sampleResult(t)
 	badHist.Latency.Histogram = "@@@"
+	// The refusals are parallel subtests, which run after this function
+	// returns: check what they left once they are done (a cleanup runs
+	// after the subtests, and before TempDir's removal).
+	t.Cleanup(func() {
+		if entries, _ := os.ReadDir(base); len(entries) != 1 {
+			t.Errorf("failed writes left %d entries in %s, want only the plain file", len(entries), base)
+		}
+	})
 	checkRefusals(t, Write, []refusal{
 		// dir must exist
 		{"missing dir", filepath.Join(base, "missing"), sampleResult(t)},
@@ -216,9 +224,6 @@ func TestWriteErrors(t *testing.T) {
 		// undecodable histogram: fails before writing anything
 		{"bad histogram", base, badHist},
 	}, nil)
-	if entries, _ := os.ReadDir(base); len(entries) != 1 {
-		t.Errorf("failed writes left %d entries in %s, want only the plain file", len(entries), base)
-	}
 }
 
 func TestWriteFileAtomicFailure(t *testing.T) {

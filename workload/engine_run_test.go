@@ -34,17 +34,22 @@ func (c *captureSender) Send(_ context.Context, r *producer.Record, cb func(prod
 	m := r.Context.(*message)
 	if k := c.n.Add(1) - 1; k < int64(len(c.intended)) {
 		c.intended[k], c.sent[k], c.topic[k] = m.intended, m.sent, r.Topic
-		h := fnv.New64a()
-		h.Write(r.Key)
-		h.Write([]byte{0})
-		h.Write(r.Value)
-		for _, hd := range r.Headers {
-			h.Write([]byte(hd.Key))
-			h.Write(hd.Value)
-		}
-		c.content[k] = h.Sum64()
+		c.content[k] = contentHash(r)
 	}
 	cb(producer.Ack{Record: r, Topic: r.Topic, Offset: -1}, nil)
+}
+
+// contentHash is a hash of r's key, value and headers.
+func contentHash(r *producer.Record) uint64 {
+	h := fnv.New64a()
+	h.Write(r.Key)
+	h.Write([]byte{0})
+	h.Write(r.Value)
+	for _, hd := range r.Headers {
+		h.Write([]byte(hd.Key))
+		h.Write(hd.Value)
+	}
+	return h.Sum64()
 }
 
 // count is the number of records received.

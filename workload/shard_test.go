@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sync"
 	"testing"
 	"time"
@@ -38,15 +37,7 @@ func newIndexSender(closed bool) *indexSender {
 
 func (c *indexSender) Send(_ context.Context, r *producer.Record, cb func(producer.Ack, error)) {
 	m := r.Context.(*message)
-	h := fnv.New64a()
-	h.Write(r.Key)
-	h.Write([]byte{0})
-	h.Write(r.Value)
-	for _, hd := range r.Headers {
-		h.Write([]byte(hd.Key))
-		h.Write(hd.Value)
-	}
-	rec := sentRecord{topic: r.Topic, content: h.Sum64(), intended: m.intended - m.eng.base}
+	rec := sentRecord{topic: r.Topic, content: contentHash(r), intended: m.intended - m.eng.base}
 	if c.closed {
 		rec.intended = -1
 	}

@@ -297,10 +297,7 @@ func TestOMBErrors(t *testing.T) {
 // TestOMBFixtures loads the hand-written files in OMB's repository layout
 // under testdata/omb.
 func TestOMBFixtures(t *testing.T) {
-	s, err := Load("testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, "testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
 	if s.Name != "1-topic-16-partitions-100b" || len(s.Topics) != 1 || s.Topics[0].Partitions != 16 ||
 		s.Rate.MessagesPerSecond != 50000 || s.Workers != 4 || s.Keys.Distribution != DistributionRoundRobin ||
 		s.Duration.D() != 16*time.Minute || s.Warmup.D() != time.Minute || s.Message.Payload.Kind != PayloadFile {
@@ -309,10 +306,7 @@ func TestOMBFixtures(t *testing.T) {
 	if l := s.Line("rate.messages_per_second"); l != 17 {
 		t.Errorf("rate line %d, want producerRate's line 17", l)
 	}
-	s, err = Load("testdata/omb/workloads/max-rate-2-topics-randomized.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = mustLoad(t, "testdata/omb/workloads/max-rate-2-topics-randomized.yaml")
 	if len(s.Topics) != 2 || s.Producers != 4 || !s.Rate.ClosedLoop() || s.Keys.Distribution != DistributionUniform ||
 		s.Message.Payload.Ratio != 0.25 || s.Message.Payload.PoolSize != 50 || s.Warmup != 0 || s.Duration.D() != 5*time.Minute {
 		t.Errorf("translated: %+v", s)
@@ -328,10 +322,7 @@ func TestOMBFixtures(t *testing.T) {
 // TestOMBDriver applies the hand-written Kafka driver file: every
 // property it maps, the target, and the note of what is not done.
 func TestOMBDriver(t *testing.T) {
-	s, err := Load("testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, "testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
 	if err := s.ApplyOMBDriver("testdata/omb/driver-kafka/kafka-latency.yaml"); err != nil {
 		t.Fatal(err)
 	}
@@ -394,10 +385,7 @@ func TestOMBDriverErrors(t *testing.T) {
 		return p
 	}
 	base := func() *Scenario {
-		s, err := Load("testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustLoad(t, "testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
 		return s
 	}
 	s := base()
@@ -473,10 +461,7 @@ func TestKafkaPropertiesMapping(t *testing.T) {
 // scenario.
 func TestOMBYAMLRoundTrip(t *testing.T) {
 	for _, f := range []string{"testdata/omb/workloads/1-topic-16-partitions-100b.yaml", "testdata/omb/workloads/max-rate-2-topics-randomized.yaml"} {
-		s, err := Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustLoad(t, f)
 		if err := s.ApplyOMBDriver("testdata/omb/driver-kafka/kafka-latency.yaml"); err != nil {
 			t.Fatal(err)
 		}
@@ -501,10 +486,7 @@ func TestOMBYAMLRoundTrip(t *testing.T) {
 
 // TestOMBDetection checks a prodbench scenario is not taken for OMB.
 func TestOMBDetection(t *testing.T) {
-	s, err := Load("../scenarios/quickstart.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, "../scenarios/quickstart.yaml")
 	if s.OMB() != nil {
 		t.Error("quickstart read as OMB")
 	}

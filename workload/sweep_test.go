@@ -8,8 +8,9 @@ import (
 )
 
 // sweepPoints returns the points of s, a scenario as Load or Parse
-// returned it with err; it fails t on err or an error of Points.
-func sweepPoints(t *testing.T, s *Scenario, err error) []SweepPoint {
+// returned it with err; it fails t on err, an error of Points, or other
+// than want points.
+func sweepPoints(t *testing.T, s *Scenario, err error, want int) []SweepPoint {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -17,6 +18,9 @@ func sweepPoints(t *testing.T, s *Scenario, err error) []SweepPoint {
 	pts, err := s.Points()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(pts) != want {
+		t.Fatalf("%d points, want %d", len(pts), want)
 	}
 	return pts
 }
@@ -27,10 +31,7 @@ func sweepPoints(t *testing.T, s *Scenario, err error) []SweepPoint {
 func TestPointsProduct(t *testing.T) {
 	t.Parallel()
 	s, err := Load("testdata/features-ramp.yaml")
-	pts := sweepPoints(t, s, err)
-	if len(pts) != 12 {
-		t.Fatalf("%d points, want 12", len(pts))
-	}
+	pts := sweepPoints(t, s, err, 12)
 	lingers := []time.Duration{0, time.Millisecond, 5 * time.Millisecond}
 	batches := []Size{16 << 10, 64 << 10}
 	tos := []float64{5000, 20000}
@@ -77,10 +78,7 @@ func TestPointsProduct(t *testing.T) {
 func TestPointsZip(t *testing.T) {
 	t.Parallel()
 	s, err := Load("testdata/features-sine.yaml")
-	pts := sweepPoints(t, s, err)
-	if len(pts) != 3 {
-		t.Fatalf("%d points, want 3", len(pts))
-	}
+	pts := sweepPoints(t, s, err, 3)
 	for n, pt := range pts {
 		w, p99 := []int{2, 4, 8}[n], []time.Duration{10, 20, 40}[n]*time.Millisecond
 		if pt.Scenario.Workers != w || pt.Scenario.Rate.Mean != float64(w*1000) || pt.Scenario.SLO.P99.D() != p99 {
@@ -109,7 +107,7 @@ sweep:
     target.sim.latency.median: [0s, 0s]
 `)
 	s, err := Parse("x.yaml", []byte(data))
-	pts := sweepPoints(t, s, err)
+	pts := sweepPoints(t, s, err, 2)
 	p := pts[1].Scenario
 	if !reflect.DeepEqual(p.Message.Size, FixedSize(1024)) || p.Topics[0].Partitions != 3 || *p.Producer.Idempotent ||
 		simOf(p).Errors["REQUEST_TIMED_OUT"] != 0.2 || *p.SLO.MaxErrorRate != 0.5 || s.SLO != nil || simOf(s) != nil {

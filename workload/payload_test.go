@@ -308,21 +308,6 @@ func TestPayloadGenAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkPayload(b *testing.B) {
-	for _, p := range []Payload{{Kind: PayloadRandom}, {Kind: PayloadRandomRatio, Ratio: 0.5}, {Kind: PayloadText}} {
-		b.Run(p.Kind, func(b *testing.B) {
-			s := &Scenario{Seed: 1, Message: Message{Size: FixedSize(512), Payload: p}}
-			g, err := NewPayloadGen(s)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range int64(b.N) {
-				_ = g.Payload(i)
-			}
-		})
-	}
-}
-
 func TestParseTemplate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -385,5 +370,20 @@ func TestTemplateFullRange(t *testing.T) {
 	}
 	if neg < 30 || neg > 70 {
 		t.Errorf("%d of 100 full-range ints negative, want about half", neg)
+	}
+}
+
+func BenchmarkPayload(b *testing.B) {
+	for _, p := range []Payload{{Kind: PayloadRandom}, {Kind: PayloadRandomRatio, Ratio: 0.5}, {Kind: PayloadText}} {
+		b.Run(p.Kind, func(b *testing.B) {
+			s := &Scenario{Seed: 1, Message: Message{Size: FixedSize(512), Payload: p}}
+			g, err := NewPayloadGen(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range int64(b.N) {
+				_ = g.Payload(i)
+			}
+		})
 	}
 }

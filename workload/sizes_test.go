@@ -2,6 +2,7 @@ package workload
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -160,36 +161,23 @@ func TestSizeDeterminism(t *testing.T) {
 	}
 }
 
+// sizeSpecSamples are a SizeSpec of each distribution, for the
+// allocation test and the benchmark.
+var sizeSpecSamples = []SizeSpec{
+	FixedSize(512),
+	{Distribution: SizeUniform, Min: 100, Max: 1000},
+	{Distribution: SizeNormal, Mean: 1000, Stddev: 100},
+	{Distribution: SizeLognormal, Median: 1000, P99: 10000},
+	{Distribution: SizeEmpirical, Table: []SizeWeight{{100, 5}, {1000, 3}, {10000, 1}}},
+}
+
 func TestSizeGenAllocs(t *testing.T) {
-	for _, sp := range []SizeSpec{
-		FixedSize(10),
-		{Distribution: SizeUniform, Min: 1, Max: 100},
-		{Distribution: SizeNormal, Mean: 100, Stddev: 10},
-		{Distribution: SizeLognormal, Median: 100, P99: 1000},
-		{Distribution: SizeEmpirical, Table: []SizeWeight{{1, 1}, {2, 3}}},
-	} {
+	for _, sp := range sizeSpecSamples {
 		g, _ := NewSizeGen(sp, MaxMessageSize, 1, streamSizes)
 		i := int64(0)
 		if a := testing.AllocsPerRun(1000, func() { _ = g.Size(i); i++ }); a != 0 {
 			t.Errorf("%s: Size allocates %v times per call", sp.dist(), a)
 		}
-	}
-}
-
-func BenchmarkSize(b *testing.B) {
-	for _, sp := range []SizeSpec{
-		FixedSize(512),
-		{Distribution: SizeUniform, Min: 100, Max: 1000},
-		{Distribution: SizeNormal, Mean: 1000, Stddev: 100},
-		{Distribution: SizeLognormal, Median: 1000, P99: 10000},
-		{Distribution: SizeEmpirical, Table: []SizeWeight{{100, 5}, {1000, 3}, {10000, 1}}},
-	} {
-		b.Run(sp.dist(), func(b *testing.B) {
-			g, _ := NewSizeGen(sp, MaxMessageSize, 1, streamSizes)
-			for i := range int64(b.N) {
-				_ = g.Size(i)
-			}
-		})
 	}
 }
 
@@ -238,15 +226,7 @@ func TestParseSize(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
 			got, err := ParseSize(tt.in)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("ParseSize(%q) = %v, %v; want error containing %q", tt.in, got, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
-			}
+			checkParsed(t, fmt.Sprintf("ParseSize(%q)", tt.in), got, err, tt.want, tt.wantErr)
 		})
 	}
 }
@@ -286,15 +266,24 @@ func checkYAMLScalar[T comparable](t *testing.T, in string, want T, wantErr stri
 		V T `yaml:"v"`
 	}
 	err := yaml.Unmarshal([]byte("v: "+in), &v)
+	checkParsed(t, "yaml "+in, v.V, err, want, wantErr)
+}
+
+// checkParsed checks what a parser or decoder, named what, returned: an
+// error containing wantErr when that is not "", else want and no error.
+// It reports whether the case expects success (wantErr is "").
+func checkParsed[T comparable](t *testing.T, what string, got T, err error, want T, wantErr string) bool {
+	t.Helper()
 	if wantErr != "" {
 		if err == nil || !strings.Contains(err.Error(), wantErr) {
-			t.Fatalf("got %v, %v; want error containing %q", v.V, err, wantErr)
+			t.Fatalf("%s = %v, %v; want error containing %q", what, got, err, wantErr)
 		}
-		return
+		return false
 	}
-	if err != nil || v.V != want {
-		t.Fatalf("got %v, %v; want %v", v.V, err, want)
+	if err != nil || got != want {
+		t.Fatalf("%s = %v, %v; want %v", what, got, err, want)
 	}
+	return true
 }
 
 func TestSizeString(t *testing.T) {
@@ -366,14 +355,8 @@ func TestParseDuration(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
 			got, err := ParseDuration(tt.in)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("ParseDuration(%q) = %v, %v; want error containing %q", tt.in, got, err, tt.wantErr)
-				}
+			if !checkParsed(t, fmt.Sprintf("ParseDuration(%q)", tt.in), got, err, Duration(tt.want), tt.wantErr) {
 				return
-			}
-			if err != nil || got.D() != tt.want {
-				t.Fatalf("ParseDuration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 			}
 			j, err := json.Marshal(got)
 			if err != nil || string(j) != `"`+tt.want.String()+`"` {
@@ -405,6 +388,17 @@ func TestDurationYAML(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
 			checkYAMLScalar(t, tt.in, Duration(tt.want), tt.wantErr)
+		})
+	}
+}
+
+func BenchmarkSize(b *testing.B) {
+	for _, sp := range sizeSpecSamples {
+		b.Run(sp.dist(), func(b *testing.B) {
+			g, _ := NewSizeGen(sp, MaxMessageSize, 1, streamSizes)
+			for i := range int64(b.N) {
+				_ = g.Size(i)
+			}
 		})
 	}
 }

@@ -150,15 +150,14 @@ func TestScheduleLagRateAccuracy(t *testing.T) {
 // sender sees are the schedule's, message for message.
 func TestIntendedTimesFollowProfiles(t *testing.T) {
 	t.Parallel()
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	for _, tc := range []struct {
 		name string
 		rate Rate
 	}{
-		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: d(0.5)}},                           // up, then hold
-		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, d(0.2)}, {0, d(0.1)}, {20000, d(0.2)}}}}, // with a pause
-		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: d(0.25)}},                // touches 0
-		{"poisson", Rate{Profile: ProfilePoisson, Mean: 10000}},                                             // seeded arrivals
+		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: secs(0.5)}},                                 // up, then hold
+		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, secs(0.2)}, {0, secs(0.1)}, {20000, secs(0.2)}}}}, // with a pause
+		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: secs(0.25)}},                      // touches 0
+		{"poisson", Rate{Profile: ProfilePoisson, Mean: 10000}},                                                      // seeded arrivals
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

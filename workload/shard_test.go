@@ -68,16 +68,15 @@ func (nopObserver) Failure(int64, int64, int64, string) {}
 // ⌈n/3⌉ of the n messages (and reported that as Scheduled).
 func TestShardsUnionIsTheWorkload(t *testing.T) {
 	t.Parallel()
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	rates := []struct {
 		name string
 		rate Rate
 	}{
 		{"constant", Rate{Profile: ProfileConstant, MessagesPerSecond: 5000}},
 		{"constant fractional", Rate{Profile: ProfileConstant, MessagesPerSecond: 3333.3}},
-		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: d(0.1)}},
-		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, d(0.05)}, {0, d(0.05)}, {20000, d(0.05)}}, Repeat: true}},
-		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: d(0.1)}},
+		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: secs(0.1)}},
+		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, secs(0.05)}, {0, secs(0.05)}, {20000, secs(0.05)}}, Repeat: true}},
+		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: secs(0.1)}},
 		{"poisson", Rate{Profile: ProfilePoisson, Mean: 10000}},
 		{"max", Rate{Profile: ProfileMax}},
 	}
@@ -103,7 +102,7 @@ func TestShardsUnionIsTheWorkload(t *testing.T) {
 					s := codeScenario()
 					s.Seed = 11
 					s.Rate, s.Keys = rc.rate, kc
-					s.Duration = d(0.25)
+					s.Duration = secs(0.25)
 					if rc.rate.ClosedLoop() {
 						s.Duration, s.Messages = 0, 2000
 					}

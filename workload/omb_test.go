@@ -181,14 +181,11 @@ func TestOMBFields(t *testing.T) {
 			}
 		}
 		s := loadOMB(t, ombBase+"keyDistributor: KEY_ROUND_ROBIN\n")
-		kg, err := NewKeyGen(s.Keys, s.Seed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		kg := mustKeyGen(t, s.Keys, s.Seed)
 		if k := kg.Key(0, nil); len(k) != 10 {
 			t.Errorf("key %q: OMB's keys are 10 base64url characters", k)
 		}
-		_, err = Load(ombDir(t, ombBase+"keyDistributor: ZIPF\n"))
+		_, err := Load(ombDir(t, ombBase+"keyDistributor: ZIPF\n"))
 		wantErr(t, err, "keyDistributor", "NO_KEY, KEY_ROUND_ROBIN or RANDOM_NANO")
 	})
 	t.Run("producersPerTopic", func(t *testing.T) {

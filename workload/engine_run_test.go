@@ -405,6 +405,16 @@ func TestRunAllocsPerRecord(t *testing.T) {
 	}
 }
 
+// checkNoAllocs checks that f(i), called for i = 0, 1, 2, ..., does not
+// allocate; what names f in the error.
+func checkNoAllocs(t *testing.T, what string, f func(i int64)) {
+	t.Helper()
+	i := int64(0)
+	if a := testing.AllocsPerRun(1000, func() { f(i); i++ }); a != 0 {
+		t.Errorf("%s allocates %v times per call, want 0", what, a)
+	}
+}
+
 // runAllocsPerRecord runs allocScenario(100_000) through the engine on a
 // no-op sender, after one warm-up run on the same generators, and returns
 // the records sent and the heap allocations per record; verifyRun is

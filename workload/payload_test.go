@@ -301,10 +301,7 @@ func TestPayloadGenAllocs(t *testing.T) {
 			m.Size = SizeSpec{Distribution: SizeLognormal, Median: 100, P99: 1000}
 		}
 		g := newPayloads(t, m, 1)
-		i := int64(0)
-		if a := testing.AllocsPerRun(1000, func() { _ = g.Payload(i); i++ }); a != 0 {
-			t.Errorf("%s: Payload allocates %v times per call, want 0", p.Kind, a)
-		}
+		checkNoAllocs(t, p.Kind+": Payload", func(i int64) { _ = g.Payload(i) })
 	}
 }
 

@@ -34,17 +34,22 @@ func (c *captureSender) Send(_ context.Context, r *producer.Record, cb func(prod
 	m := r.Context.(*message)
 	if k := c.n.Add(1) - 1; k < int64(len(c.intended)) {
 		c.intended[k], c.sent[k], c.topic[k] = m.intended, m.sent, r.Topic
-		h := fnv.New64a()
-		h.Write(r.Key)
-		h.Write([]byte{0})
-		h.Write(r.Value)
-		for _, hd := range r.Headers {
-			h.Write([]byte(hd.Key))
-			h.Write(hd.Value)
-		}
-		c.content[k] = h.Sum64()
+		c.content[k] = contentHash(r)
 	}
 	cb(producer.Ack{Record: r, Topic: r.Topic, Offset: -1}, nil)
+}
+
+// contentHash is a hash of r's key, value and headers.
+func contentHash(r *producer.Record) uint64 {
+	h := fnv.New64a()
+	h.Write(r.Key)
+	h.Write([]byte{0})
+	h.Write(r.Value)
+	for _, hd := range r.Headers {
+		h.Write([]byte(hd.Key))
+		h.Write(hd.Value)
+	}
+	return h.Sum64()
 }
 
 // count is the number of records received.
@@ -145,15 +150,14 @@ func TestScheduleLagRateAccuracy(t *testing.T) {
 // sender sees are the schedule's, message for message.
 func TestIntendedTimesFollowProfiles(t *testing.T) {
 	t.Parallel()
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	for _, tc := range []struct {
 		name string
 		rate Rate
 	}{
-		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: d(0.5)}},                           // up, then hold
-		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, d(0.2)}, {0, d(0.1)}, {20000, d(0.2)}}}}, // with a pause
-		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: d(0.25)}},                // touches 0
-		{"poisson", Rate{Profile: ProfilePoisson, Mean: 10000}},                                             // seeded arrivals
+		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: secs(0.5)}},                                 // up, then hold
+		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, secs(0.2)}, {0, secs(0.1)}, {20000, secs(0.2)}}}}, // with a pause
+		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: secs(0.25)}},                      // touches 0
+		{"poisson", Rate{Profile: ProfilePoisson, Mean: 10000}},                                                      // seeded arrivals
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -398,6 +402,16 @@ func TestRunAllocsPerRecord(t *testing.T) {
 	sent, per := runAllocsPerRecord(t, 0)
 	if sent != 200_000 || per > 0.001 {
 		t.Errorf("sent %d records with %.5f allocations each, want 200000 and < 0.001", sent, per)
+	}
+}
+
+// checkNoAllocs checks that f(i), called for i = 0, 1, 2, ..., does not
+// allocate; what names f in the error.
+func checkNoAllocs(t *testing.T, what string, f func(i int64)) {
+	t.Helper()
+	i := int64(0)
+	if a := testing.AllocsPerRun(1000, func() { f(i); i++ }); a != 0 {
+		t.Errorf("%s allocates %v times per call, want 0", what, a)
 	}
 }
 

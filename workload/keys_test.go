@@ -10,6 +10,16 @@ import (
 	"testing"
 )
 
+// mustKeyGen returns NewKeyGen(k, seed), failing t on an error.
+func mustKeyGen(t *testing.T, k Keys, seed int64) KeyGen {
+	t.Helper()
+	g, err := NewKeyGen(k, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 // keyIndex maps each key of a table to its index.
 func keyIndex(t *testing.T, g KeyGen, format string, n int) map[string]int {
 	t.Helper()
@@ -45,10 +55,7 @@ func keyCounts(t *testing.T, g KeyGen, idx map[string]int, n, draws int) []int {
 func TestKeyGenNone(t *testing.T) {
 	t.Parallel()
 	for _, d := range []string{"", DistributionNone} {
-		g, err := NewKeyGen(Keys{Distribution: d}, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := mustKeyGen(t, Keys{Distribution: d}, 1)
 		for i := range int64(100) {
 			if k := g.Key(i, nil); k != nil {
 				t.Fatalf("distribution %q: Key(%d) = %q, want nil", d, i, k)
@@ -84,10 +91,7 @@ func TestKeyGenErrors(t *testing.T) {
 // (OMB KEY_ROUND_ROBIN).
 func TestKeyGenRoundRobin(t *testing.T) {
 	t.Parallel()
-	g, err := NewKeyGen(Keys{Distribution: DistributionRoundRobin, Count: 7, Format: "k%d"}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustKeyGen(t, Keys{Distribution: DistributionRoundRobin, Count: 7, Format: "k%d"}, 1)
 	for i := range int64(100) {
 		if got, want := string(g.Key(i, nil)), fmt.Sprintf("k%d", i%7); got != want {
 			t.Fatalf("Key(%d) = %q, want %q", i, got, want)
@@ -127,10 +131,7 @@ func TestKeyGenDistributions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			g, err := NewKeyGen(tt.keys, 42)
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := mustKeyGen(t, tt.keys, 42)
 			n := tt.keys.Count
 			counts := keyCounts(t, g, keyIndex(t, g, "", n), n, draws)
 			exp := make([]float64, n)
@@ -168,10 +169,7 @@ func TestKeyGenChiSquareDetectsBias(t *testing.T) {
 
 func TestKeyGenSequential(t *testing.T) {
 	t.Parallel()
-	g, err := NewKeyGen(Keys{Distribution: DistributionSequential, Format: "order-%08d"}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustKeyGen(t, Keys{Distribution: DistributionSequential, Format: "order-%08d"}, 1)
 	scratch := make([]byte, 0, 32)
 	for _, i := range []int64{0, 1, 99999999, 123456789012} {
 		if got, want := string(g.Key(i, scratch)), fmt.Sprintf("order-%08d", i); got != want {
@@ -226,10 +224,7 @@ func TestKeyFormats(t *testing.T) {
 // base64url of 7 random bytes, seeded.
 func TestKeyFormatOMB(t *testing.T) {
 	t.Parallel()
-	g, err := NewKeyGen(Keys{Distribution: DistributionRoundRobin, Count: 10000, Format: KeyFormatOMB}, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustKeyGen(t, Keys{Distribution: DistributionRoundRobin, Count: 10000, Format: KeyFormatOMB}, 5)
 	seen := map[string]bool{}
 	for i := range int64(10000) {
 		k := g.Key(i, nil)
@@ -320,11 +315,8 @@ func TestKeyGenAllocs(t *testing.T) {
 		{Distribution: DistributionSequential},
 	} {
 		g, _ := NewKeyGen(k, 1)
-		i := int64(0)
 		scratch := make([]byte, 0, 32)
-		if a := testing.AllocsPerRun(1000, func() { _ = g.Key(i, scratch); i++ }); a != 0 {
-			t.Errorf("%s: Key allocates %v times per call, want 0", k.Distribution, a)
-		}
+		checkNoAllocs(t, k.Distribution+": Key", func(i int64) { _ = g.Key(i, scratch) })
 	}
 }
 

@@ -181,14 +181,11 @@ func TestOMBFields(t *testing.T) {
 			}
 		}
 		s := loadOMB(t, ombBase+"keyDistributor: KEY_ROUND_ROBIN\n")
-		kg, err := NewKeyGen(s.Keys, s.Seed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		kg := mustKeyGen(t, s.Keys, s.Seed)
 		if k := kg.Key(0, nil); len(k) != 10 {
 			t.Errorf("key %q: OMB's keys are 10 base64url characters", k)
 		}
-		_, err = Load(ombDir(t, ombBase+"keyDistributor: ZIPF\n"))
+		_, err := Load(ombDir(t, ombBase+"keyDistributor: ZIPF\n"))
 		wantErr(t, err, "keyDistributor", "NO_KEY, KEY_ROUND_ROBIN or RANDOM_NANO")
 	})
 	t.Run("producersPerTopic", func(t *testing.T) {
@@ -297,10 +294,7 @@ func TestOMBErrors(t *testing.T) {
 // TestOMBFixtures loads the hand-written files in OMB's repository layout
 // under testdata/omb.
 func TestOMBFixtures(t *testing.T) {
-	s, err := Load("testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, "testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
 	if s.Name != "1-topic-16-partitions-100b" || len(s.Topics) != 1 || s.Topics[0].Partitions != 16 ||
 		s.Rate.MessagesPerSecond != 50000 || s.Workers != 4 || s.Keys.Distribution != DistributionRoundRobin ||
 		s.Duration.D() != 16*time.Minute || s.Warmup.D() != time.Minute || s.Message.Payload.Kind != PayloadFile {
@@ -309,10 +303,7 @@ func TestOMBFixtures(t *testing.T) {
 	if l := s.Line("rate.messages_per_second"); l != 17 {
 		t.Errorf("rate line %d, want producerRate's line 17", l)
 	}
-	s, err = Load("testdata/omb/workloads/max-rate-2-topics-randomized.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = mustLoad(t, "testdata/omb/workloads/max-rate-2-topics-randomized.yaml")
 	if len(s.Topics) != 2 || s.Producers != 4 || !s.Rate.ClosedLoop() || s.Keys.Distribution != DistributionUniform ||
 		s.Message.Payload.Ratio != 0.25 || s.Message.Payload.PoolSize != 50 || s.Warmup != 0 || s.Duration.D() != 5*time.Minute {
 		t.Errorf("translated: %+v", s)
@@ -328,10 +319,7 @@ func TestOMBFixtures(t *testing.T) {
 // TestOMBDriver applies the hand-written Kafka driver file: every
 // property it maps, the target, and the note of what is not done.
 func TestOMBDriver(t *testing.T) {
-	s, err := Load("testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, "testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
 	if err := s.ApplyOMBDriver("testdata/omb/driver-kafka/kafka-latency.yaml"); err != nil {
 		t.Fatal(err)
 	}
@@ -394,10 +382,7 @@ func TestOMBDriverErrors(t *testing.T) {
 		return p
 	}
 	base := func() *Scenario {
-		s, err := Load("testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustLoad(t, "testdata/omb/workloads/1-topic-16-partitions-100b.yaml")
 		return s
 	}
 	s := base()
@@ -473,10 +458,7 @@ func TestKafkaPropertiesMapping(t *testing.T) {
 // scenario.
 func TestOMBYAMLRoundTrip(t *testing.T) {
 	for _, f := range []string{"testdata/omb/workloads/1-topic-16-partitions-100b.yaml", "testdata/omb/workloads/max-rate-2-topics-randomized.yaml"} {
-		s, err := Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustLoad(t, f)
 		if err := s.ApplyOMBDriver("testdata/omb/driver-kafka/kafka-latency.yaml"); err != nil {
 			t.Fatal(err)
 		}
@@ -501,11 +483,60 @@ func TestOMBYAMLRoundTrip(t *testing.T) {
 
 // TestOMBDetection checks a prodbench scenario is not taken for OMB.
 func TestOMBDetection(t *testing.T) {
-	s, err := Load("../scenarios/quickstart.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, "../scenarios/quickstart.yaml")
 	if s.OMB() != nil {
 		t.Error("quickstart read as OMB")
 	}
+}
+
+// FuzzParseProperties checks that ParseProperties (--producer-config
+// files) never panics and never echoes its input in an error (a value may
+// be a secret).
+func FuzzParseProperties(f *testing.F) {
+	for _, s := range []string{
+		"", "# comment\nbootstrap.servers = PLAINTEXT://h1:9092\nacks: all\nlinger.ms 5\n",
+		"a=b\\\n  c\n", "sasl.jaas.config=secret\\", "=\n:\n \\u12", "k=${x}\n", "!c\nk\n",
+	} {
+		f.Add(s, 1)
+	}
+	f.Fuzz(func(t *testing.T, text string, first int) {
+		if _, err := ParseProperties(text, first); err != nil && len(text) > 8 && strings.Contains(err.Error(), text) {
+			t.Fatalf("error %q echoes the input", err)
+		}
+	})
+}
+
+// FuzzParseOMB feeds OpenMessaging Benchmark workload files (recognised by
+// Parse) to Parse: no panic, no hang, and every error names fuzz.yaml and
+// a line.
+func FuzzParseOMB(f *testing.F) {
+	files, _ := filepath.Glob("testdata/omb/workloads/*.yaml")
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("name: x\ntopics: 1\npartitionsPerTopic: 2147483647\nmessageSize: 1\nproducerRate: 1\ntestDurationMinutes: 1\n"))
+	f.Add([]byte("name: x\ntopics: 100000000\npartitionsPerTopic: 1\nmessageSize: 1\nproducerRate: 1\ntestDurationMinutes: 1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		done := make(chan struct{})
+		timer := time.AfterFunc(10*time.Second, func() { panic("Parse hung on " + string(data)) })
+		defer timer.Stop()
+		go func() {
+			defer close(done)
+			s, err := Parse("fuzz.yaml", data)
+			if err != nil {
+				if !errRE.MatchString(err.Error()) && !strings.HasPrefix(err.Error(), "fuzz.yaml: ") {
+					t.Errorf("error %q does not name fuzz.yaml", err)
+				}
+				return
+			}
+			if err := s.Validate(); err != nil {
+				t.Errorf("accepted scenario fails Validate: %v", err)
+			}
+		}()
+		<-done
+	})
 }

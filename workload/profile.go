@@ -8,20 +8,13 @@ import (
 
 // rateProfile is one rate profile (Rate.Profile): a shape of the rate
 // block and the open-loop schedule it makes. Each profile is one file,
-// profile_NAME.go, registering itself from init with registerProfile; the
-// rest of the package reaches profiles only through this interface (the
-// rate union's variants and docs order, validation, schedules, At). A new
+// profile_NAME.go, registering itself from init with registerProfile
+// (its name, its order and its fields, then this interface); the rest of
+// the package reaches profiles only through the registry (the rate
+// union's variants and docs order, validation, schedules, At). A new
 // profile is a new file; parameters no existing Rate field covers are new
 // fields of Rate, with yaml and json tags.
 type rateProfile interface {
-	// name is the Profile value, e.g. "ramp".
-	name() string
-	// order is the profile's position in documentation and error
-	// messages (constant first, max last).
-	order() int
-	// fields are the Rate fields (yaml names) the profile requires and
-	// may take; every other one must be unset.
-	fields() variant
 	// validate checks r's values beyond presence (the variant), naming
 	// the field: "rate.mean", "rate.steps[2].for".
 	validate(s *Scenario, r Rate) *Error
@@ -32,8 +25,13 @@ type rateProfile interface {
 	// at returns the target rate at offset t in messages per second (the
 	// formula; for poisson its mean, for max 0).
 	at(r Rate, t time.Duration) float64
-	// reach returns when the schedule of r has sent messages messages,
-	// for validation of runs bounded by a count alone.
+}
+
+// reacher is a rateProfile with its own reach: when the schedule of r
+// has sent messages messages, for validation of runs bounded by a count
+// alone. Profiles without one use their last message's intended time
+// (see profileReach).
+type reacher interface {
 	reach(r Rate, seed, messages int64) (time.Duration, error)
 }
 
@@ -47,23 +45,28 @@ var rateProfiles union
 // rateProfiles.
 var profileOrder []int
 
-// registerProfile adds p; it panics on a duplicate name (a programming
-// error, found by every test run).
-func registerProfile(p rateProfile) {
-	if _, dup := profiles[p.name()]; dup {
-		panic("workload: rate profile " + p.name() + " registered twice")
+// registerProfile adds p as the profile name, at position order in
+// documentation and error messages (constant first, max last), taking
+// the Rate fields (yaml names) of fields; every other one must be unset.
+// It panics on a duplicate name (a programming error, found by every test
+// run).
+func registerProfile(name string, order int, fields variant, p rateProfile) {
+	if _, dup := profiles[name]; dup {
+		panic("workload: rate profile " + name + " registered twice")
 	}
-	profiles[p.name()] = p
-	k, _ := slices.BinarySearch(profileOrder, p.order())
-	profileOrder = slices.Insert(profileOrder, k, p.order())
-	rateProfiles = slices.Insert(rateProfiles, k, namedVariant{p.name(), p.fields()})
+	profiles[name] = p
+	k, _ := slices.BinarySearch(profileOrder, order)
+	profileOrder = slices.Insert(profileOrder, k, order)
+	rateProfiles = slices.Insert(rateProfiles, k, namedVariant{name, fields})
 }
 
-// scheduledReach is the reach of profiles whose schedule is cheap to
-// evaluate at any index: the last message's intended time.
-type scheduledReach struct{}
-
-func (scheduledReach) reachOf(p rateProfile, r Rate, seed, messages int64) (time.Duration, error) {
+// profileReach returns when the schedule of r under p has sent messages
+// messages: p's own reach, else, for profiles whose schedule is cheap to
+// evaluate at any index, the last message's intended time.
+func profileReach(p rateProfile, r Rate, seed, messages int64) (time.Duration, error) {
+	if rp, ok := p.(reacher); ok {
+		return rp.reach(r, seed, messages)
+	}
 	sched, err := p.schedule(r, seed)
 	if err != nil || sched == nil {
 		return 0, err

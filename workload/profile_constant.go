@@ -11,16 +11,12 @@ import (
 // default.
 const ProfileConstant = "constant"
 
-func init() { registerProfile(constantProfile{}) }
+func init() {
+	registerProfile(ProfileConstant, 0, variant{required: []string{"messages_per_second"}}, constantProfile{})
+}
 
 // constantProfile: message i is due at i/MessagesPerSecond.
-type constantProfile struct{ scheduledReach }
-
-func (constantProfile) name() string { return ProfileConstant }
-func (constantProfile) order() int   { return 0 }
-func (constantProfile) fields() variant {
-	return variant{required: []string{"messages_per_second"}}
-}
+type constantProfile struct{}
 
 func (constantProfile) validate(s *Scenario, r Rate) *Error {
 	return s.checkRate("rate.messages_per_second", r.MessagesPerSecond, false)
@@ -38,7 +34,3 @@ func (constantProfile) schedule(r Rate, _ int64) (Schedule, error) {
 }
 
 func (constantProfile) at(r Rate, _ time.Duration) float64 { return r.MessagesPerSecond }
-
-func (p constantProfile) reach(r Rate, seed, messages int64) (time.Duration, error) {
-	return p.reachOf(p, r, seed, messages)
-}

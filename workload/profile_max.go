@@ -10,14 +10,11 @@ import "time"
 // (RunInfo.ClosedLoop).
 const ProfileMax = "max"
 
-func init() { registerProfile(maxProfile{}) }
+func init() { registerProfile(ProfileMax, 5, variant{}, maxProfile{}) }
 
 // maxProfile is the closed loop: no schedule.
 type maxProfile struct{}
 
-func (maxProfile) name() string                           { return ProfileMax }
-func (maxProfile) order() int                             { return 5 }
-func (maxProfile) fields() variant                        { return variant{} }
 func (maxProfile) validate(*Scenario, Rate) *Error        { return nil }
 func (maxProfile) schedule(Rate, int64) (Schedule, error) { return nil, nil }
 func (maxProfile) at(Rate, time.Duration) float64         { return 0 }

@@ -6,14 +6,12 @@ import "time"
 // independent, exponentially distributed gaps, drawn from the seed.
 const ProfilePoisson = "poisson"
 
-func init() { registerProfile(poissonProfile{}) }
+func init() {
+	registerProfile(ProfilePoisson, 4, variant{required: []string{"mean"}}, poissonProfile{})
+}
 
 // poissonProfile: see poissonSchedule.
 type poissonProfile struct{}
-
-func (poissonProfile) name() string    { return ProfilePoisson }
-func (poissonProfile) order() int      { return 4 }
-func (poissonProfile) fields() variant { return variant{required: []string{"mean"}} }
 
 func (poissonProfile) validate(s *Scenario, r Rate) *Error {
 	return s.checkRate("rate.mean", r.Mean, false)

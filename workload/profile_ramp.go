@@ -9,16 +9,12 @@ import (
 // holds To.
 const ProfileRamp = "ramp"
 
-func init() { registerProfile(rampProfile{}) }
+func init() {
+	registerProfile(ProfileRamp, 1, variant{required: []string{"from", "to", "over"}}, rampProfile{})
+}
 
 // rampProfile: see NewSchedule for the intended times.
-type rampProfile struct{ scheduledReach }
-
-func (rampProfile) name() string { return ProfileRamp }
-func (rampProfile) order() int   { return 1 }
-func (rampProfile) fields() variant {
-	return variant{required: []string{"from", "to", "over"}}
-}
+type rampProfile struct{}
 
 func (rampProfile) validate(s *Scenario, r Rate) *Error {
 	if err := s.checkRate("rate.from", r.From, true); err != nil {
@@ -50,10 +46,6 @@ func (rampProfile) at(r Rate, t time.Duration) float64 {
 		return r.To
 	}
 	return r.From + (r.To-r.From)*t.Seconds()/r.Over.D().Seconds()
-}
-
-func (p rampProfile) reach(r Rate, seed, messages int64) (time.Duration, error) {
-	return p.reachOf(p, r, seed, messages)
 }
 
 // badRate is the error for an invalid rate field of r.

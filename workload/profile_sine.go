@@ -8,16 +8,12 @@ import (
 // ProfileSine varies the rate as Mean + Amplitude·sin(2πt/Period).
 const ProfileSine = "sine"
 
-func init() { registerProfile(sineProfile{}) }
+func init() {
+	registerProfile(ProfileSine, 3, variant{required: []string{"mean", "amplitude", "period"}}, sineProfile{})
+}
 
 // sineProfile: see NewSchedule for the intended times.
-type sineProfile struct{ scheduledReach }
-
-func (sineProfile) name() string { return ProfileSine }
-func (sineProfile) order() int   { return 3 }
-func (sineProfile) fields() variant {
-	return variant{required: []string{"mean", "amplitude", "period"}}
-}
+type sineProfile struct{}
 
 func (sineProfile) validate(s *Scenario, r Rate) *Error {
 	if err := s.checkRate("rate.mean", r.Mean, false); err != nil {
@@ -49,8 +45,4 @@ func (sineProfile) at(r Rate, t time.Duration) float64 {
 		return r.Mean
 	}
 	return r.Mean + r.Amplitude*math.Sin(2*math.Pi*t.Seconds()/r.Period.D().Seconds())
-}
-
-func (p sineProfile) reach(r Rate, seed, messages int64) (time.Duration, error) {
-	return p.reachOf(p, r, seed, messages)
 }

@@ -10,16 +10,12 @@ import (
 // holds.
 const ProfileSteps = "steps"
 
-func init() { registerProfile(stepsProfile{}) }
+func init() {
+	registerProfile(ProfileSteps, 2, variant{required: []string{"steps"}, optional: []string{"repeat"}}, stepsProfile{})
+}
 
 // stepsProfile: see NewSchedule for the intended times.
-type stepsProfile struct{ scheduledReach }
-
-func (stepsProfile) name() string { return ProfileSteps }
-func (stepsProfile) order() int   { return 2 }
-func (stepsProfile) fields() variant {
-	return variant{required: []string{"steps"}, optional: []string{"repeat"}}
-}
+type stepsProfile struct{}
 
 func (stepsProfile) validate(s *Scenario, r Rate) *Error {
 	steps := r.Steps
@@ -66,8 +62,4 @@ func (stepsProfile) at(r Rate, t time.Duration) float64 {
 		t -= st.For.D()
 	}
 	return r.Steps[len(r.Steps)-1].Rate
-}
-
-func (p stepsProfile) reach(r Rate, seed, messages int64) (time.Duration, error) {
-	return p.reachOf(p, r, seed, messages)
 }

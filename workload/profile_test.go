@@ -17,12 +17,11 @@ func TestProfilesAgree(t *testing.T) {
 	if got, want := rateProfiles.names(), "constant, ramp, steps, sine, poisson or max"; got != want {
 		t.Errorf("profiles %q, want %q", got, want)
 	}
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	samples := map[string]Rate{
 		ProfileConstant: {MessagesPerSecond: 1234.5},
-		ProfileRamp:     {Profile: ProfileRamp, From: 100, To: 5000, Over: d(1.5)},
-		ProfileSteps:    {Profile: ProfileSteps, Steps: []Step{{1000, d(0.3)}, {0, d(0.2)}, {4000, d(0.25)}}, Repeat: true},
-		ProfileSine:     {Profile: ProfileSine, Mean: 3000, Amplitude: 2000, Period: d(0.7)},
+		ProfileRamp:     {Profile: ProfileRamp, From: 100, To: 5000, Over: secs(1.5)},
+		ProfileSteps:    {Profile: ProfileSteps, Steps: []Step{{1000, secs(0.3)}, {0, secs(0.2)}, {4000, secs(0.25)}}, Repeat: true},
+		ProfileSine:     {Profile: ProfileSine, Mean: 3000, Amplitude: 2000, Period: secs(0.7)},
 		ProfilePoisson:  {Profile: ProfilePoisson, Mean: 5000},
 		ProfileMax:      {Profile: ProfileMax},
 	}

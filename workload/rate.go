@@ -126,7 +126,7 @@ func (s *Scenario) validateReach() *Error {
 	if s.Duration > 0 || s.Messages <= 0 || s.Rate.ClosedLoop() {
 		return nil
 	}
-	end, err := profiles[s.Rate.profile()].reach(s.Rate, s.Seed, s.Messages)
+	end, err := profileReach(profiles[s.Rate.profile()], s.Rate, s.Seed, s.Messages)
 	if err != nil {
 		return s.errorf("rate", "%s", err.Error())
 	}

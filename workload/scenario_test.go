@@ -33,10 +33,7 @@ func stripped(s *Scenario) Scenario {
 
 func TestLoadQuickstart(t *testing.T) {
 	t.Parallel()
-	s, err := Load(quickstartPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, quickstartPath)
 	want := Scenario{
 		Name:           "quickstart",
 		Description:    "20k msg/s of 512 B keyed messages to one 6-partition topic, acks=all, lz4",
@@ -117,6 +114,16 @@ func TestQuickstartPlainYAML(t *testing.T) {
 	}
 }
 
+// mustLoad loads the scenario at path, failing t on an error.
+func mustLoad(t testing.TB, path string) *Scenario {
+	t.Helper()
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // shippedScenarios lists scenarios/*.yaml and the test scenarios.
 func shippedScenarios(t testing.TB) []string {
 	t.Helper()
@@ -133,10 +140,7 @@ func shippedScenarios(t testing.TB) []string {
 func TestJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, path := range shippedScenarios(t) {
-		s, err := Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustLoad(t, path)
 		j, err := json.Marshal(s)
 		if err != nil {
 			t.Fatal(err)
@@ -157,10 +161,7 @@ func TestJSONRoundTrip(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	t.Parallel()
-	s, err := Load("testdata/minimal.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, "testdata/minimal.yaml")
 	if s.Workers != DefaultWorkers || s.Warmup != 0 || s.Seed != 0 || s.Messages != 0 ||
 		s.Rate.Profile != ProfileConstant || s.Keys.Distribution != DistributionNone ||
 		s.Message.Payload.Kind != PayloadRandom || s.TopicSelection != TopicSelectionWeighted ||
@@ -288,10 +289,7 @@ func TestLoadMissingFile(t *testing.T) {
 
 func TestScenarioErrorf(t *testing.T) {
 	t.Parallel()
-	s, err := Load(quickstartPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, quickstartPath)
 	got := s.Errorf("producer.nonexistent", "x %d", 1).Error()
 	if want := quickstartPath + ":" + strconv.Itoa(s.Line("producer")) + ": producer.nonexistent: x 1"; got != want {
 		t.Errorf("Errorf = %q, want %q", got, want)

@@ -142,11 +142,13 @@ func TestNewScheduleErrors(t *testing.T) {
 // sec is a Duration of x seconds.
 func sec(x float64) time.Duration { return time.Duration(x * 1e9) }
 
+// secs is a scenario Duration of x seconds.
+func secs(x float64) Duration { return Duration(sec(x)) }
+
 // TestProfileIntended checks intended times of each profile at points
 // where its formula (NewSchedule) gives a round answer, to the nanosecond.
 func TestProfileIntended(t *testing.T) {
 	t.Parallel()
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	tests := []struct {
 		name string
 		rate Rate
@@ -154,32 +156,32 @@ func TestProfileIntended(t *testing.T) {
 		want time.Duration
 	}{
 		// ramp 0→1000 msg/s over 10 s: N(t) = 50t², so message i is due at √(i/50)
-		{"ramp up start", Rate{Profile: ProfileRamp, To: 1000, Over: d(10)}, 0, 0},
-		{"ramp up 1s", Rate{Profile: ProfileRamp, To: 1000, Over: d(10)}, 50, time.Second},
-		{"ramp up 2s", Rate{Profile: ProfileRamp, To: 1000, Over: d(10)}, 200, 2 * time.Second},
-		{"ramp up end", Rate{Profile: ProfileRamp, To: 1000, Over: d(10)}, 5000, 10 * time.Second},
-		{"ramp up then hold", Rate{Profile: ProfileRamp, To: 1000, Over: d(10)}, 6000, 11 * time.Second},
+		{"ramp up start", Rate{Profile: ProfileRamp, To: 1000, Over: secs(10)}, 0, 0},
+		{"ramp up 1s", Rate{Profile: ProfileRamp, To: 1000, Over: secs(10)}, 50, time.Second},
+		{"ramp up 2s", Rate{Profile: ProfileRamp, To: 1000, Over: secs(10)}, 200, 2 * time.Second},
+		{"ramp up end", Rate{Profile: ProfileRamp, To: 1000, Over: secs(10)}, 5000, 10 * time.Second},
+		{"ramp up then hold", Rate{Profile: ProfileRamp, To: 1000, Over: secs(10)}, 6000, 11 * time.Second},
 		// ramp 1000→3000 over 2 s: N(t) = 1000t + 500t²
-		{"ramp 1s", Rate{Profile: ProfileRamp, From: 1000, To: 3000, Over: d(2)}, 1500, time.Second},
-		{"ramp hold", Rate{Profile: ProfileRamp, From: 1000, To: 3000, Over: d(2)}, 7000, 3 * time.Second},
+		{"ramp 1s", Rate{Profile: ProfileRamp, From: 1000, To: 3000, Over: secs(2)}, 1500, time.Second},
+		{"ramp hold", Rate{Profile: ProfileRamp, From: 1000, To: 3000, Over: secs(2)}, 7000, 3 * time.Second},
 		// ramp down 2000→0 over 4 s: N(t) = 2000t − 250t², N(4 s) = 4000 is never exceeded
-		{"ramp down 2s", Rate{Profile: ProfileRamp, From: 2000, Over: d(4)}, 3000, 2 * time.Second},
-		{"ramp down never", Rate{Profile: ProfileRamp, From: 2000, Over: d(4)}, 4000, maxDuration},
+		{"ramp down 2s", Rate{Profile: ProfileRamp, From: 2000, Over: secs(4)}, 3000, 2 * time.Second},
+		{"ramp down never", Rate{Profile: ProfileRamp, From: 2000, Over: secs(4)}, 4000, maxDuration},
 		// steps 1000/s for 2 s, a 1 s pause, 500/s for 2 s
-		{"steps first", Rate{Profile: ProfileSteps, Steps: []Step{{1000, d(2)}, {0, d(1)}, {500, d(2)}}}, 1999, 1999 * time.Millisecond},
-		{"steps after pause", Rate{Profile: ProfileSteps, Steps: []Step{{1000, d(2)}, {0, d(1)}, {500, d(2)}}}, 2000, 3 * time.Second},
-		{"steps third", Rate{Profile: ProfileSteps, Steps: []Step{{1000, d(2)}, {0, d(1)}, {500, d(2)}}}, 2001, 3002 * time.Millisecond},
-		{"steps hold last", Rate{Profile: ProfileSteps, Steps: []Step{{1000, d(2)}, {0, d(1)}, {500, d(2)}}}, 3001, 5002 * time.Millisecond},
-		{"steps repeat", Rate{Profile: ProfileSteps, Repeat: true, Steps: []Step{{1000, d(2)}, {0, d(1)}, {500, d(2)}}}, 3001, 5001 * time.Millisecond},
-		{"steps repeat 3rd pass", Rate{Profile: ProfileSteps, Repeat: true, Steps: []Step{{1000, d(2)}, {0, d(1)}, {500, d(2)}}}, 8000, 13 * time.Second},
+		{"steps first", Rate{Profile: ProfileSteps, Steps: []Step{{1000, secs(2)}, {0, secs(1)}, {500, secs(2)}}}, 1999, 1999 * time.Millisecond},
+		{"steps after pause", Rate{Profile: ProfileSteps, Steps: []Step{{1000, secs(2)}, {0, secs(1)}, {500, secs(2)}}}, 2000, 3 * time.Second},
+		{"steps third", Rate{Profile: ProfileSteps, Steps: []Step{{1000, secs(2)}, {0, secs(1)}, {500, secs(2)}}}, 2001, 3002 * time.Millisecond},
+		{"steps hold last", Rate{Profile: ProfileSteps, Steps: []Step{{1000, secs(2)}, {0, secs(1)}, {500, secs(2)}}}, 3001, 5002 * time.Millisecond},
+		{"steps repeat", Rate{Profile: ProfileSteps, Repeat: true, Steps: []Step{{1000, secs(2)}, {0, secs(1)}, {500, secs(2)}}}, 3001, 5001 * time.Millisecond},
+		{"steps repeat 3rd pass", Rate{Profile: ProfileSteps, Repeat: true, Steps: []Step{{1000, secs(2)}, {0, secs(1)}, {500, secs(2)}}}, 8000, 13 * time.Second},
 		// a pause first: message 0 waits for the first positive step
-		{"steps pause first", Rate{Profile: ProfileSteps, Steps: []Step{{0, d(1)}, {100, d(1)}}}, 0, time.Second},
-		{"steps last zero", Rate{Profile: ProfileSteps, Steps: []Step{{100, d(1)}, {0, d(1)}}}, 100, maxDuration},
+		{"steps pause first", Rate{Profile: ProfileSteps, Steps: []Step{{0, secs(1)}, {100, secs(1)}}}, 0, time.Second},
+		{"steps last zero", Rate{Profile: ProfileSteps, Steps: []Step{{100, secs(1)}, {0, secs(1)}}}, 100, maxDuration},
 		// sine mean 1000, amplitude 500, period 4 s: N(kP) = 1000·kP
-		{"sine one period", Rate{Profile: ProfileSine, Mean: 1000, Amplitude: 500, Period: d(4)}, 4000, 4 * time.Second},
-		{"sine ten periods", Rate{Profile: ProfileSine, Mean: 1000, Amplitude: 500, Period: d(4)}, 40000, 40 * time.Second},
+		{"sine one period", Rate{Profile: ProfileSine, Mean: 1000, Amplitude: 500, Period: secs(4)}, 4000, 4 * time.Second},
+		{"sine ten periods", Rate{Profile: ProfileSine, Mean: 1000, Amplitude: 500, Period: secs(4)}, 40000, 40 * time.Second},
 		// amplitude 0 is constant
-		{"sine flat", Rate{Profile: ProfileSine, Mean: 1000, Period: d(4)}, 1234, 1234 * time.Millisecond},
+		{"sine flat", Rate{Profile: ProfileSine, Mean: 1000, Period: secs(4)}, 1234, 1234 * time.Millisecond},
 		// half a period at full amplitude: N(P/2) = μP/2 + 2Aμ... = 2000 + 1000·2/π·... checked by formula below
 	}
 	for _, tt := range tests {
@@ -237,16 +239,15 @@ func expectedN(r Rate, t time.Duration) float64 {
 // Count inverts it.
 func TestProfileFormula(t *testing.T) {
 	t.Parallel()
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	rates := []Rate{
 		{Profile: ProfileConstant, MessagesPerSecond: 12345.6},
-		{Profile: ProfileRamp, From: 100, To: 50000, Over: d(30)},
-		{Profile: ProfileRamp, From: 50000, To: 10, Over: d(7.5)},
-		{Profile: ProfileRamp, From: 0, To: 200000, Over: d(3)},
-		{Profile: ProfileSteps, Steps: []Step{{1000, d(1)}, {20000, d(0.25)}, {0, d(0.5)}, {3000, d(2)}}},
-		{Profile: ProfileSteps, Repeat: true, Steps: []Step{{10000, d(0.9)}, {50000, d(0.1)}}},
-		{Profile: ProfileSine, Mean: 10000, Amplitude: 5000, Period: d(10)},
-		{Profile: ProfileSine, Mean: 2000, Amplitude: 2000, Period: d(1)}, // touches 0
+		{Profile: ProfileRamp, From: 100, To: 50000, Over: secs(30)},
+		{Profile: ProfileRamp, From: 50000, To: 10, Over: secs(7.5)},
+		{Profile: ProfileRamp, From: 0, To: 200000, Over: secs(3)},
+		{Profile: ProfileSteps, Steps: []Step{{1000, secs(1)}, {20000, secs(0.25)}, {0, secs(0.5)}, {3000, secs(2)}}},
+		{Profile: ProfileSteps, Repeat: true, Steps: []Step{{10000, secs(0.9)}, {50000, secs(0.1)}}},
+		{Profile: ProfileSine, Mean: 10000, Amplitude: 5000, Period: secs(10)},
+		{Profile: ProfileSine, Mean: 2000, Amplitude: 2000, Period: secs(1)}, // touches 0
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, rate := range rates {
@@ -387,18 +388,14 @@ func TestScheduleAllocs(t *testing.T) {
 		{Profile: ProfilePoisson, Mean: 1000},
 	} {
 		s, _ := NewSchedule(rate, 0)
-		i := int64(0)
 		s.Intended(0) // fill the first poisson chunk
-		if a := testing.AllocsPerRun(1000, func() { _ = s.Intended(i); i++ }); a != 0 {
-			t.Errorf("%s: Intended allocates %v times per call", rate.profile(), a)
-		}
+		checkNoAllocs(t, rate.profile()+": Intended", func(i int64) { _ = s.Intended(i) })
 	}
 }
 
 // TestMeanRateAndAt checks the target rate helpers reports use.
 func TestMeanRateAndAt(t *testing.T) {
 	t.Parallel()
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	tests := []struct {
 		rate     Rate
 		at       time.Duration
@@ -407,9 +404,9 @@ func TestMeanRateAndAt(t *testing.T) {
 		wantMean float64
 	}{
 		{Rate{MessagesPerSecond: 500}, time.Second, 500, 10 * time.Second, 500},
-		{Rate{Profile: ProfileRamp, From: 0, To: 1000, Over: d(10)}, 5 * time.Second, 500, 10 * time.Second, 500},
-		{Rate{Profile: ProfileSteps, Steps: []Step{{100, d(1)}, {300, d(1)}}}, 1500 * time.Millisecond, 300, 2 * time.Second, 200},
-		{Rate{Profile: ProfileSine, Mean: 100, Amplitude: 50, Period: d(4)}, time.Second, 150, 4 * time.Second, 100},
+		{Rate{Profile: ProfileRamp, From: 0, To: 1000, Over: secs(10)}, 5 * time.Second, 500, 10 * time.Second, 500},
+		{Rate{Profile: ProfileSteps, Steps: []Step{{100, secs(1)}, {300, secs(1)}}}, 1500 * time.Millisecond, 300, 2 * time.Second, 200},
+		{Rate{Profile: ProfileSine, Mean: 100, Amplitude: 50, Period: secs(4)}, time.Second, 150, 4 * time.Second, 100},
 		{Rate{Profile: ProfilePoisson, Mean: 70}, time.Second, 70, time.Second, 70},
 		{Rate{Profile: ProfileMax}, time.Second, 0, time.Second, 0},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sync"
 	"testing"
 	"time"
@@ -38,15 +37,7 @@ func newIndexSender(closed bool) *indexSender {
 
 func (c *indexSender) Send(_ context.Context, r *producer.Record, cb func(producer.Ack, error)) {
 	m := r.Context.(*message)
-	h := fnv.New64a()
-	h.Write(r.Key)
-	h.Write([]byte{0})
-	h.Write(r.Value)
-	for _, hd := range r.Headers {
-		h.Write([]byte(hd.Key))
-		h.Write(hd.Value)
-	}
-	rec := sentRecord{topic: r.Topic, content: h.Sum64(), intended: m.intended - m.eng.base}
+	rec := sentRecord{topic: r.Topic, content: contentHash(r), intended: m.intended - m.eng.base}
 	if c.closed {
 		rec.intended = -1
 	}
@@ -77,16 +68,15 @@ func (nopObserver) Failure(int64, int64, int64, string) {}
 // ⌈n/3⌉ of the n messages (and reported that as Scheduled).
 func TestShardsUnionIsTheWorkload(t *testing.T) {
 	t.Parallel()
-	d := func(x float64) Duration { return Duration(sec(x)) }
 	rates := []struct {
 		name string
 		rate Rate
 	}{
 		{"constant", Rate{Profile: ProfileConstant, MessagesPerSecond: 5000}},
 		{"constant fractional", Rate{Profile: ProfileConstant, MessagesPerSecond: 3333.3}},
-		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: d(0.1)}},
-		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, d(0.05)}, {0, d(0.05)}, {20000, d(0.05)}}, Repeat: true}},
-		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: d(0.1)}},
+		{"ramp", Rate{Profile: ProfileRamp, From: 1000, To: 20000, Over: secs(0.1)}},
+		{"steps", Rate{Profile: ProfileSteps, Steps: []Step{{5000, secs(0.05)}, {0, secs(0.05)}, {20000, secs(0.05)}}, Repeat: true}},
+		{"sine", Rate{Profile: ProfileSine, Mean: 10000, Amplitude: 10000, Period: secs(0.1)}},
 		{"poisson", Rate{Profile: ProfilePoisson, Mean: 10000}},
 		{"max", Rate{Profile: ProfileMax}},
 	}
@@ -112,7 +102,7 @@ func TestShardsUnionIsTheWorkload(t *testing.T) {
 					s := codeScenario()
 					s.Seed = 11
 					s.Rate, s.Keys = rc.rate, kc
-					s.Duration = d(0.25)
+					s.Duration = secs(0.25)
 					if rc.rate.ClosedLoop() {
 						s.Duration, s.Messages = 0, 2000
 					}

@@ -7,12 +7,11 @@ import (
 	"time"
 )
 
-// TestPointsProduct expands testdata/features-ramp.yaml's 3×2×2 sweep and
-// checks the order (first parameter slowest), labels, applied values,
-// lines, and that points are deep copies.
-func TestPointsProduct(t *testing.T) {
-	t.Parallel()
-	s, err := Load("testdata/features-ramp.yaml")
+// sweepPoints returns the points of s, a scenario as Load or Parse
+// returned it with err; it fails t on err, an error of Points, or other
+// than want points.
+func sweepPoints(t *testing.T, s *Scenario, err error, want int) []SweepPoint {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,9 +19,19 @@ func TestPointsProduct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pts) != 12 {
-		t.Fatalf("%d points, want 12", len(pts))
+	if len(pts) != want {
+		t.Fatalf("%d points, want %d", len(pts), want)
 	}
+	return pts
+}
+
+// TestPointsProduct expands testdata/features-ramp.yaml's 3×2×2 sweep and
+// checks the order (first parameter slowest), labels, applied values,
+// lines, and that points are deep copies.
+func TestPointsProduct(t *testing.T) {
+	t.Parallel()
+	s, err := Load("testdata/features-ramp.yaml")
+	pts := sweepPoints(t, s, err, 12)
 	lingers := []time.Duration{0, time.Millisecond, 5 * time.Millisecond}
 	batches := []Size{16 << 10, 64 << 10}
 	tos := []float64{5000, 20000}
@@ -69,16 +78,7 @@ func TestPointsProduct(t *testing.T) {
 func TestPointsZip(t *testing.T) {
 	t.Parallel()
 	s, err := Load("testdata/features-sine.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pts, err := s.Points()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pts) != 3 {
-		t.Fatalf("%d points, want 3", len(pts))
-	}
+	pts := sweepPoints(t, s, err, 3)
 	for n, pt := range pts {
 		w, p99 := []int{2, 4, 8}[n], []time.Duration{10, 20, 40}[n]*time.Millisecond
 		if pt.Scenario.Workers != w || pt.Scenario.Rate.Mean != float64(w*1000) || pt.Scenario.SLO.P99.D() != p99 {
@@ -107,13 +107,7 @@ sweep:
     target.sim.latency.median: [0s, 0s]
 `)
 	s, err := Parse("x.yaml", []byte(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pts, err := s.Points()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pts := sweepPoints(t, s, err, 2)
 	p := pts[1].Scenario
 	if !reflect.DeepEqual(p.Message.Size, FixedSize(1024)) || p.Topics[0].Partitions != 3 || *p.Producer.Idempotent ||
 		simOf(p).Errors["REQUEST_TIMED_OUT"] != 0.2 || *p.SLO.MaxErrorRate != 0.5 || s.SLO != nil || simOf(s) != nil {
@@ -128,10 +122,7 @@ sweep:
 // a copy.
 func TestPointsNoSweep(t *testing.T) {
 	t.Parallel()
-	s, err := Load(quickstartPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustLoad(t, quickstartPath)
 	pts, err := s.Points()
 	if err != nil || len(pts) != 1 || pts[0].Label != "" || pts[0].Scenario == s || !reflect.DeepEqual(stripped(pts[0].Scenario), stripped(s)) {
 		t.Fatalf("Points = %+v, %v", pts, err)
@@ -166,10 +157,7 @@ func TestPlan(t *testing.T) {
 		{"testdata/features-steps-file.yaml", 20_000, 20_000, 20_000, -1, true, false, -1, -1},
 	}
 	for _, tt := range tests {
-		s, err := Load(tt.path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustLoad(t, tt.path)
 		p, err := s.Plan()
 		if err != nil {
 			t.Fatalf("%s: %v", tt.path, err)

@@ -8,14 +8,6 @@ import (
 	"github.com/prodbench/prodbench/producer/sim"
 )
 
-// simOf returns the simulator block of s's target, nil when there is none.
-func simOf(s *Scenario) *sim.SimTarget {
-	if s.Target == nil {
-		return nil
-	}
-	c, ok := s.Target.Config.(*sim.TargetConfig)
-	if !ok {
-		return nil
-	}
-	return c.Sim
-}
+// simOf returns the simulator block of s's target, which must be a sim
+// target (the only caller's scenario is).
+func simOf(s *Scenario) *sim.SimTarget { return s.Target.Config.(*sim.TargetConfig).Sim }

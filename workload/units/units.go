@@ -152,12 +152,7 @@ func (s *Size) DecodeScalar(n *yaml.Node) error {
 
 // UnmarshalYAML implements yaml.Unmarshaler: see Size for the accepted
 // forms. Errors name the node's line.
-func (s *Size) UnmarshalYAML(n *yaml.Node) error {
-	if err := s.DecodeScalar(n); err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	return nil
-}
+func (s *Size) UnmarshalYAML(n *yaml.Node) error { return withLine(n, s.DecodeScalar(n)) }
 
 // MarshalYAML implements yaml.Marshaler: s is written as String.
 func (s Size) MarshalYAML() (any, error) { return s.String(), nil }
@@ -217,29 +212,12 @@ func (d Duration) String() string { return time.Duration(d).String() }
 // DecodeScalar decodes a YAML duration string into d. The error is a
 // one-line message without position or field.
 func (d *Duration) DecodeScalar(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("expected a duration (e.g. \"10s\"), got %s", Describe(n))
-	}
-	switch n.ShortTag() {
-	case "!!str", "!!int", "!!float":
-		v, err := ParseDuration(n.Value)
-		if err != nil {
-			return err
-		}
-		*d = v
-		return nil
-	}
-	return fmt.Errorf("expected a duration (e.g. \"10s\"), got %s", Describe(n))
+	return decodeParsed(n, d, ParseDuration, `a duration (e.g. "10s")`)
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: see Duration for the
 // accepted form. Errors name the node's line.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if err := d.DecodeScalar(n); err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	return nil
-}
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error { return withLine(n, d.DecodeScalar(n)) }
 
 // MarshalYAML implements yaml.Marshaler: d is written as String.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
@@ -293,28 +271,11 @@ func (r Ratio) String() string {
 
 // DecodeScalar decodes a YAML number or percentage string into r.
 func (r *Ratio) DecodeScalar(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", Describe(n))
-	}
-	switch n.ShortTag() {
-	case "!!int", "!!float", "!!str":
-		v, err := ParseRatio(n.Value)
-		if err != nil {
-			return err
-		}
-		*r = v
-		return nil
-	}
-	return fmt.Errorf("expected a ratio (e.g. 0.001 or \"0.1%%\"), got %s", Describe(n))
+	return decodeParsed(n, r, ParseRatio, `a ratio (e.g. 0.001 or "0.1%")`)
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: see Ratio.
-func (r *Ratio) UnmarshalYAML(n *yaml.Node) error {
-	if err := r.DecodeScalar(n); err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	return nil
-}
+func (r *Ratio) UnmarshalYAML(n *yaml.Node) error { return withLine(n, r.DecodeScalar(n)) }
 
 // Quote returns s Go-quoted, shortened to about 40 bytes so a huge value
 // cannot flood an error message.
@@ -375,4 +336,30 @@ func Suggest(key string, known []string) string {
 		}
 	}
 	return "want one of: " + strings.Join(known, ", ")
+}
+
+// withLine prefixes err, when not nil, with n's line: the errors of
+// UnmarshalYAML.
+func withLine(n *yaml.Node, err error) error {
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}
+
+// decodeParsed decodes a YAML scalar (a string, integer or float) into
+// *dst with parse; any other node is an error saying it expected what.
+func decodeParsed[T any](n *yaml.Node, dst *T, parse func(string) (T, error), what string) error {
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case "!!str", "!!int", "!!float":
+			v, err := parse(n.Value)
+			if err != nil {
+				return err
+			}
+			*dst = v
+			return nil
+		}
+	}
+	return fmt.Errorf("expected %s, got %s", what, Describe(n))
 }

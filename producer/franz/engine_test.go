@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
 	"github.com/prodbench/prodbench/report"
 )
@@ -96,24 +97,7 @@ func (s *sender) get(r *producer.Record) result {
 // options.
 func consume(t testing.TB, emb *kafka.Embedded, topic string, n int, opts ...kgo.Opt) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(emb.Addrs()...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	return out
+	return kafkatest.Consume(t, emb.Addrs(), topic, n, 20*time.Second, 0, opts...)
 }
 
 // TestRoundTrip produces keyed records with headers, a tombstone and a
@@ -691,25 +675,8 @@ func TestClose(t *testing.T) {
 // failProduce makes the broker answer produce requests with code for
 // every partition, for the next `times` requests (0: forever).
 func failProduce(emb *kafka.Embedded, code int16, times int) {
-	c := emb.Cluster()
-	var n atomic.Int64
-	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
-		if times == 0 || n.Add(1) < int64(times) {
-			c.KeepControl()
-		}
-		req := kreq.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition, sp.ErrorCode, sp.BaseOffset = rp.Partition, code, -1
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+	kafkatest.AnswerProduce(emb.Cluster(), times, func(sp *kmsg.ProduceResponseTopicPartition) {
+		sp.ErrorCode, sp.BaseOffset = code, -1
 	})
 }
 

@@ -8,34 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
 )
-
-// consumeAll reads n records of topic from the start.
-func consumeAll(t *testing.T, addrs []string, topic string, n int) []*kgo.Record {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	return out
-}
 
 // TestProduceConsumeBack sends keyed records with headers through the
 // producer core and the Kafka transport to an embedded broker that keeps the
@@ -107,7 +83,7 @@ func TestProduceConsumeBack(t *testing.T) {
 			if len(sendErrs) > 0 {
 				t.Fatalf("%d sends failed, first: %v", len(sendErrs), sendErrs[0])
 			}
-			got := consumeAll(t, emb.Addrs(), topic, n)
+			got := kafkatest.Consume(t, emb.Addrs(), topic, n, 20*time.Second, 0)
 			if len(got) != n {
 				t.Fatalf("consumed %d records, want %d", len(got), n)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
 )
 
@@ -132,38 +133,8 @@ func runProducer(t *testing.T, emb *kafka.Embedded, cfg producer.Config) (*fault
 // at least min records, then until a poll brings nothing more.
 func consumeLog(t *testing.T, addrs []string, iso kgo.IsolationLevel, min int) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(faultTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(iso),
-		kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for {
-		pctx := ctx
-		var pcancel context.CancelFunc = func() {}
-		if len(out) >= min {
-			pctx, pcancel = context.WithTimeout(ctx, 500*time.Millisecond)
-		}
-		fs := cl.PollFetches(pctx)
-		pcancel()
-		if ctx.Err() != nil {
-			t.Fatalf("consumed %d records, want at least %d: %v", len(out), min, ctx.Err())
-		}
-		fs.EachError(func(tp string, p int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("fetch %s/%d: %v", tp, p, err)
-			}
-		})
-		n := len(out)
-		out = append(out, fs.Records()...)
-		if len(out) == n && len(out) >= min {
-			return out
-		}
-	}
+	return kafkatest.Consume(t, addrs, faultTopic, min, 30*time.Second, 500*time.Millisecond,
+		kgo.FetchIsolationLevel(iso), kgo.FetchMaxWait(100*time.Millisecond))
 }
 
 // valueIndex parses a record value "v<i>".
@@ -264,6 +235,22 @@ type faultCase struct {
 	waited time.Duration
 }
 
+// stall2s makes one produce request wait 2s at the broker.
+func stall2s(c *kfake.Cluster) func() int {
+	var hits atomic.Int32
+	pick := nthRequest(4, 1)
+	c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if hits.Load() == 0 && pick(kr) {
+			hits.Add(1)
+			c.SleepControl(func() { time.Sleep(2 * time.Second) })
+			c.DropControl()
+		}
+		return nil, nil, false
+	})
+	return func() int { return int(hits.Load()) }
+}
+
 var faultCases = []faultCase{
 	{ // the leader moved: rejected before the append, retried after a metadata refresh
 		name: "not-leader",
@@ -299,38 +286,12 @@ var faultCases = []faultCase{
 	{ // one produce request waits 2s at the broker, past the 1s request timeout
 		name:           "stall-2s",
 		requestTimeout: time.Second,
-		inject: func(c *kfake.Cluster) func() int {
-			var hits atomic.Int32
-			pick := nthRequest(4, 1)
-			c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				if hits.Load() == 0 && pick(kr) {
-					hits.Add(1)
-					c.SleepControl(func() { time.Sleep(2 * time.Second) })
-					c.DropControl()
-				}
-				return nil, nil, false
-			})
-			return func() int { return int(hits.Load()) }
-		},
+		inject:         stall2s,
 	},
 	{ // the same stall within the request timeout: the producer waits it out
 		name:   "stall-2s-waited",
 		waited: 2 * time.Second,
-		inject: func(c *kfake.Cluster) func() int {
-			var hits atomic.Int32
-			pick := nthRequest(4, 1)
-			c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				if hits.Load() == 0 && pick(kr) {
-					hits.Add(1)
-					c.SleepControl(func() { time.Sleep(2 * time.Second) })
-					c.DropControl()
-				}
-				return nil, nil, false
-			})
-			return func() int { return int(hits.Load()) }
-		},
+		inject: stall2s,
 	},
 }
 
@@ -347,21 +308,29 @@ func checkWaited(t *testing.T, run *faultRun, stall time.Duration) {
 	}
 }
 
+// runFaultCase runs a producer, idempotent or not, on a new broker with
+// fc's fault injected, and fails t if the fault never fired.
+func runFaultCase(t *testing.T, fc faultCase, idempotent bool) (*kafka.Embedded, func() int, *faultRun, *producer.Producer) {
+	t.Helper()
+	emb := startFaultBroker(t)
+	hits := fc.inject(emb.Cluster())
+	cfg := faultConfig(idempotent)
+	if fc.requestTimeout > 0 {
+		cfg.RequestTimeout = fc.requestTimeout
+	}
+	run, p := runProducer(t, emb, cfg)
+	if hits() == 0 {
+		t.Fatal("the fault never fired")
+	}
+	return emb, hits, run, p
+}
+
 func TestFaultIdempotent(t *testing.T) {
 	t.Parallel()
 	for _, fc := range faultCases {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
-			emb := startFaultBroker(t)
-			hits := fc.inject(emb.Cluster())
-			cfg := faultConfig(true)
-			if fc.requestTimeout > 0 {
-				cfg.RequestTimeout = fc.requestTimeout
-			}
-			run, p := runProducer(t, emb, cfg)
-			if hits() == 0 {
-				t.Fatal("the fault never fired")
-			}
+			emb, hits, run, p := runFaultCase(t, fc, true)
 			if st := p.Stats(); fc.waited == 0 && st.Retries == 0 {
 				t.Errorf("no retries after %d faults: %+v", hits(), st)
 			} else if fc.waited > 0 {
@@ -381,16 +350,7 @@ func TestFaultNotIdempotent(t *testing.T) {
 	for _, fc := range faultCases {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
-			emb := startFaultBroker(t)
-			hits := fc.inject(emb.Cluster())
-			cfg := faultConfig(false)
-			if fc.requestTimeout > 0 {
-				cfg.RequestTimeout = fc.requestTimeout
-			}
-			run, _ := runProducer(t, emb, cfg)
-			if hits() == 0 {
-				t.Fatal("the fault never fired")
-			}
+			emb, hits, run, _ := runFaultCase(t, fc, false)
 			acked := 0
 			for _, s := range run.recs {
 				if s.err == nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 )
 
 // startEmbedded starts an embedded broker closed at the end of the test.
@@ -112,28 +113,7 @@ func consumeAll(t *testing.T, e *Embedded, topic string, want map[int32]*produce
 	for _, p := range want {
 		total += len(p.recs)
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(e.Addrs()...),
-		kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(100*time.Millisecond),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx := testCtx(t)
-	var got []*kgo.Record
-	for len(got) < total {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(got), total, err)
-		}
-		fs.EachError(func(topic string, p int32, err error) {
-			t.Fatalf("fetch %s/%d: %v", topic, p, err)
-		})
-		got = append(got, fs.Records()...)
-	}
+	got := kafkatest.Consume(t, e.Addrs(), topic, total, 20*time.Second, 0, kgo.FetchMaxWait(100*time.Millisecond))
 	if len(got) != total {
 		t.Fatalf("consumed %d records, want %d", len(got), total)
 	}
@@ -532,27 +512,14 @@ func TestMetadataAutoCreate(t *testing.T) {
 // NOT_LEADER_OR_FOLLOWER for partition and success (base offset 100,
 // log-append time 777) for the others.
 func notLeaderOnce(c *kfake.Cluster, partition int32) {
-	c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
-		req := kr.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				if rp.Partition == partition {
-					sp.ErrorCode = kerr.NotLeaderForPartition.Code
-					sp.BaseOffset = -1
-				} else {
-					sp.BaseOffset = 100
-					sp.LogAppendTime = 777
-				}
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
+	kafkatest.AnswerProduce(c, 1, func(sp *kmsg.ProduceResponseTopicPartition) {
+		if sp.Partition == partition {
+			sp.ErrorCode = kerr.NotLeaderForPartition.Code
+			sp.BaseOffset = -1
+		} else {
+			sp.BaseOffset = 100
+			sp.LogAppendTime = 777
 		}
-		return resp, nil, true
 	})
 }
 

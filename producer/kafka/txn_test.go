@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka/wire"
 )
 
@@ -165,30 +165,16 @@ func probeTxn(c *kfake.Cluster) *txnProbe {
 }
 
 // consumeValues reads topic from the start with isolation until it has
-// want records, then polls once more briefly to catch extras, and returns
-// the values in offset order per partition (one partition here).
+// want records, then until a brief poll brings nothing more to catch
+// extras, and returns the values in offset order per partition (one
+// partition here).
 func consumeValues(t *testing.T, addrs []string, topic string, iso kgo.IsolationLevel, want int) []string {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(iso),
-		kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx := testCtx(t)
 	var got []string
-	for len(got) < want {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(got), want, ctx.Err())
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	for _, r := range kafkatest.Consume(t, addrs, topic, want, 20*time.Second, 300*time.Millisecond,
+		kgo.FetchIsolationLevel(iso), kgo.FetchMaxWait(100*time.Millisecond)) {
+		got = append(got, string(r.Value))
 	}
-	sctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	defer cancel()
-	cl.PollFetches(sctx).EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
 	return got
 }
 

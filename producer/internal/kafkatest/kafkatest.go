@@ -1,0 +1,86 @@
+// Package kafkatest holds the Kafka test helpers the tests of several
+// packages share (producer/kafka and producer/franz): reading a topic back
+// with franz-go's consumer and answering produce requests on a kfake
+// cluster. It imports no prodbench package, so the internal tests of
+// producer/kafka may use it too.
+package kafkatest
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Consume reads topic from the start from the brokers at addrs until it
+// has at least n records; then, if settle > 0, it polls on until a poll
+// of settle brings nothing more, to catch records beyond n. It fails t if
+// timeout passes first or a fetch fails. opts add consumer options
+// (isolation level, fetch wait).
+func Consume(t testing.TB, addrs []string, topic string, n int, timeout, settle time.Duration, opts ...kgo.Opt) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var out []*kgo.Record
+	for {
+		pctx, pcancel := ctx, context.CancelFunc(func() {})
+		if len(out) >= n {
+			if settle <= 0 {
+				return out
+			}
+			pctx, pcancel = context.WithTimeout(ctx, settle)
+		}
+		fs := cl.PollFetches(pctx)
+		pcancel()
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
+		}
+		fs.EachError(func(tp string, p int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("fetch %s/%d: %v", tp, p, err)
+			}
+		})
+		before := len(out)
+		out = append(out, fs.Records()...)
+		if len(out) == before && before >= n {
+			return out
+		}
+	}
+}
+
+// AnswerProduce makes c answer the next times produce requests (0: every
+// one) itself instead of appending: each partition of a request gets a
+// response partition with its Partition set that fill completes.
+func AnswerProduce(c *kfake.Cluster, times int, fill func(sp *kmsg.ProduceResponseTopicPartition)) {
+	var n atomic.Int64
+	c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
+		if times == 0 || n.Add(1) < int64(times) {
+			c.KeepControl()
+		}
+		req := kr.(*kmsg.ProduceRequest)
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				fill(&sp)
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+}

@@ -180,17 +180,7 @@ func TestRoundTrip(t *testing.T) {
 		if !bytes.Equal(r.Value, w.Value) || (r.Value == nil) != (w.Value == nil) {
 			t.Fatalf("key %q: value %q, want %q", k, r.Value, w.Value)
 		}
-		if len(r.Headers) != len(w.Headers) {
-			t.Fatalf("key %q: %d headers, want %d", k, len(r.Headers), len(w.Headers))
-		}
-		for i, h := range r.Headers {
-			if h.Key != w.Headers[i].Key || !bytes.Equal(h.Value, w.Headers[i].Value) {
-				t.Fatalf("key %q: header %d = %q:%q, want %q:%q", k, i, h.Key, h.Value, w.Headers[i].Key, w.Headers[i].Value)
-			}
-		}
-		if wantP := producer.KeyPartition(r.Key, partitions); r.Partition != wantP {
-			t.Fatalf("key %q on partition %d, murmur2 says %d", k, r.Partition, wantP)
-		}
+		kafkatest.CheckHeadersPartition(t, r, w, partitions)
 		if a := acked[k]; a.Partition != r.Partition || a.Offset != r.Offset {
 			t.Fatalf("key %q: acked at %d/%d, stored at %d/%d", k, a.Partition, a.Offset, r.Partition, r.Offset)
 		}

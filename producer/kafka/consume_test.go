@@ -27,24 +27,12 @@ func TestProduceConsumeBack(t *testing.T) {
 		t.Run(codec.String(), func(t *testing.T) {
 			t.Parallel()
 			const topic, partitions, n = "consume-back", 100, 3000
-			emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{topic: partitions}, Retain: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(emb.Close)
+			emb := startBroker(t, kafka.EmbeddedOptions{Topics: map[string]int32{topic: partitions}, Retain: true})
 			cfg := producer.DefaultConfig()
 			cfg.Compression = codec
 			cfg.Linger = 2 * time.Millisecond
 			cfg.MaxBatchBytes = 16 << 10
-			tr, err := kafka.New(context.Background(), kafka.Options{Brokers: emb.Addrs(), Acks: cfg.Acks})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(tr.Close)
-			p, err := producer.New(cfg, tr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := newProducer(t, cfg, kafka.Options{Brokers: emb.Addrs(), Acks: cfg.Acks})
 			// The first three keys are the published Java vectors.
 			keys := []string{"foo", "bar", "baz"}
 			want := map[string]producer.Record{}
@@ -98,17 +86,7 @@ func TestProduceConsumeBack(t *testing.T) {
 				if !bytes.Equal(r.Value, w.Value) {
 					t.Fatalf("key %q: value differs", k)
 				}
-				if len(r.Headers) != len(w.Headers) {
-					t.Fatalf("key %q: %d headers, want %d", k, len(r.Headers), len(w.Headers))
-				}
-				for i, h := range r.Headers {
-					if h.Key != w.Headers[i].Key || !bytes.Equal(h.Value, w.Headers[i].Value) {
-						t.Fatalf("key %q: header %d = %q:%q, want %q:%q", k, i, h.Key, h.Value, w.Headers[i].Key, w.Headers[i].Value)
-					}
-				}
-				if wantP := producer.KeyPartition(r.Key, partitions); r.Partition != wantP {
-					t.Fatalf("key %q on partition %d, murmur2 says %d", k, r.Partition, wantP)
-				}
+				kafkatest.CheckHeadersPartition(t, r, &w, partitions)
 			}
 			for key, wantP := range map[string]int32{"foo": 16, "bar": 45, "baz": 80} {
 				for _, r := range got {

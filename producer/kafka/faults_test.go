@@ -75,17 +75,9 @@ func recordValue(i int) string { return "v" + strconv.Itoa(i) }
 // mid-stream, then closes the producer.
 func runProducer(t *testing.T, emb *kafka.Embedded, cfg producer.Config) (*faultRun, *producer.Producer) {
 	t.Helper()
-	tr, err := kafka.New(context.Background(), kafka.Options{
+	p := newProducer(t, cfg, kafka.Options{
 		Brokers: emb.Addrs(), Acks: cfg.Acks, TransactionalID: cfg.TransactionalID, RequestTimeout: 10 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tr.Close)
-	p, err := producer.New(cfg, tr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := &faultRun{recs: make([]*sent, faultRecords)}
 	seqs := make([]int, faultKeys)
 	for i := range faultRecords {
@@ -431,10 +423,33 @@ func TestFaultTransactionAborted(t *testing.T) {
 
 func startFaultBroker(t *testing.T) *kafka.Embedded {
 	t.Helper()
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Retain: true})
+	return startBroker(t, kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Retain: true})
+}
+
+// startBroker starts an embedded broker with opts, closed at the end of
+// the test.
+func startBroker(t *testing.T, opts kafka.EmbeddedOptions) *kafka.Embedded {
+	t.Helper()
+	emb, err := kafka.StartEmbedded(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(emb.Close)
 	return emb
+}
+
+// newProducer returns a producer core with cfg on a Kafka transport with
+// opts, the transport closed at the end of the test.
+func newProducer(t *testing.T, cfg producer.Config, opts kafka.Options) *producer.Producer {
+	t.Helper()
+	tr, err := kafka.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	p, err := producer.New(cfg, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -49,6 +49,15 @@ func newTransport(t testing.TB, e *Embedded, acks producer.Acks, mod ...func(*Op
 	return tr
 }
 
+// startTransport starts an embedded broker with opts and a transport
+// (acks all) to it, both closed at the end of the test, and returns them
+// with a context for the test's calls.
+func startTransport(t testing.TB, opts EmbeddedOptions, mod ...func(*Options)) (*Embedded, *Transport, context.Context) {
+	t.Helper()
+	e := startEmbedded(t, opts)
+	return e, newTransport(t, e, producer.AcksAll, mod...), testCtx(t)
+}
+
 func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
@@ -431,9 +440,7 @@ func TestNewBadOptions(t *testing.T) {
 
 func TestMetadata(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{"four": 4, "dflt": 0}, DefaultPartitions: 2})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{"four": 4, "dflt": 0}, DefaultPartitions: 2})
 
 	for topic, want := range map[string]int32{"four": 4, "dflt": 2} {
 		if n, err := tr.Partitions(ctx, topic); err != nil || n != want {
@@ -489,9 +496,7 @@ func TestMetadata(t *testing.T) {
 
 func TestMetadataAutoCreate(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{DefaultPartitions: 3})
-	tr := newTransport(t, e, producer.AcksAll, func(o *Options) { o.AutoCreateTopics = true })
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{DefaultPartitions: 3}, func(o *Options) { o.AutoCreateTopics = true })
 	// Concurrent misses share one load.
 	var wg sync.WaitGroup
 	for range 8 {
@@ -526,9 +531,7 @@ func notLeaderOnce(c *kfake.Cluster, partition int32) {
 func TestProduceBrokerError(t *testing.T) {
 	t.Parallel()
 	const topic = "errs"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
 	if _, err := tr.Partitions(ctx, topic); err != nil {
 		t.Fatal(err)
 	}
@@ -629,9 +632,7 @@ func TestBrokerErrorNames(t *testing.T) {
 func TestProduceIdempotentFields(t *testing.T) {
 	t.Parallel()
 	const topic = "idem"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
 	send := func(seq int32, n int) *producer.Batch {
 		b := encodeBatch(topic, 0, 1, 1, makeRecords(0, n))
 		b.ProducerID, b.ProducerEpoch, b.BaseSequence = 4242, 0, seq
@@ -656,9 +657,7 @@ func TestProduceIdempotentFields(t *testing.T) {
 func TestProduceRequestErrors(t *testing.T) {
 	t.Parallel()
 	const topic = "reqerr"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
 	mk := func(p int32) *producer.Batch { return encodeBatch(topic, p, 1, 1, makeRecords(p, 1)) }
 
 	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, nil); err != nil {
@@ -738,9 +737,7 @@ func TestProduceConcurrent(t *testing.T) {
 	t.Parallel()
 	const topic = "conc"
 	const parts, perPart, rounds = 4, 3, 25
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: parts}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: parts}})
 	var mu sync.Mutex
 	offsets := map[int32][]int64{}
 	var wg sync.WaitGroup
@@ -806,9 +803,7 @@ func TestEmbeddedListen(t *testing.T) {
 
 func TestEmbeddedBlackhole(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{"bh": 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{"bh": 1}})
 	for i := range 3 {
 		b := encodeBatch("bh", 0, 1, 1, makeRecords(0, 10))
 		if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil || b.Err != nil {

@@ -30,9 +30,7 @@ func brokerCode(err error) int16 {
 
 func TestCreateTopic(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{"exists": 2}, DefaultPartitions: 7})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{"exists": 2}, DefaultPartitions: 7})
 	e.Cluster().Fault(kfake.Fault{
 		Keys:  []kmsg.Key{kmsg.CreateTopics},
 		Topic: "denied",
@@ -78,9 +76,7 @@ func TestCreateTopic(t *testing.T) {
 
 func TestInitProducerID(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{})
 
 	id1, ep1, err := tr.InitProducerID(ctx, "", 0)
 	if err != nil || id1 < 0 || ep1 != 0 {
@@ -273,17 +269,18 @@ func TestTransactions(t *testing.T) {
 	}
 }
 
-func TestProduceIdempotentErrors(t *testing.T) {
-	t.Parallel()
-	const topic = "idem-errs"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+// idempotentSender starts a broker with topic (one partition) and an
+// idempotent producer ID on a transport to it; send produces a batch of
+// two records to partition 0 with base sequence seq and fails t if the
+// request fails.
+func idempotentSender(t *testing.T, topic string) (e *Embedded, send func(seq int32) *producer.Batch) {
+	t.Helper()
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
 	id, epoch, err := tr.InitProducerID(ctx, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(seq int32) *producer.Batch {
+	return e, func(seq int32) *producer.Batch {
 		t.Helper()
 		b := encodeBatch(topic, 0, 1, 1, makeRecords(0, 2))
 		b.ProducerID, b.ProducerEpoch, b.BaseSequence = id, epoch, seq
@@ -292,6 +289,12 @@ func TestProduceIdempotentErrors(t *testing.T) {
 		}
 		return b
 	}
+}
+
+func TestProduceIdempotentErrors(t *testing.T) {
+	t.Parallel()
+	const topic = "idem-errs"
+	e, send := idempotentSender(t, topic)
 	if b := send(0); b.Err != nil || b.FirstPosition() != 0 {
 		t.Fatalf("seq 0: %v, base %d", b.Err, b.FirstPosition())
 	}
@@ -328,19 +331,9 @@ func TestProduceIdempotentErrors(t *testing.T) {
 func TestProduceDuplicateIsSuccess(t *testing.T) {
 	t.Parallel()
 	const topic = "dup"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
-	id, epoch, err := tr.InitProducerID(ctx, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, send := idempotentSender(t, topic)
 	e.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Err: kerr.DuplicateSequenceNumber})
-	b := encodeBatch(topic, 0, 1, 1, makeRecords(0, 2))
-	b.ProducerID, b.ProducerEpoch, b.BaseSequence = id, epoch, 0
-	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil {
-		t.Fatal(err)
-	}
+	b := send(0)
 	if b.Err != nil || len(b.Positions) != 0 {
 		t.Fatalf("duplicate: err %v, positions %v; want success with none", b.Err, b.Positions)
 	}

@@ -1,11 +1,12 @@
 // Package kafkatest holds the Kafka test helpers the tests of several
 // packages share (producer/kafka and producer/franz): reading a topic back
-// with franz-go's consumer and answering produce requests on a kfake
-// cluster. It imports no prodbench package, so the internal tests of
-// producer/kafka may use it too.
+// with franz-go's consumer, checking what was read, and answering produce
+// requests on a kfake cluster. It imports no system package (the producer
+// core alone), so the internal tests of producer/kafka may use it too.
 package kafkatest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync/atomic"
@@ -15,6 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodbench/prodbench/producer"
 )
 
 // Consume reads topic from the start from the brokers at addrs until it
@@ -56,6 +59,25 @@ func Consume(t testing.TB, addrs []string, topic string, n int, timeout, settle 
 		if len(out) == before && before >= n {
 			return out
 		}
+	}
+}
+
+// CheckHeadersPartition fails t unless r, a record read back, carries
+// the headers of w, the record sent, and sits on the partition Java's
+// murmur2 partitioner gives its key among partitions.
+func CheckHeadersPartition(t testing.TB, r *kgo.Record, w *producer.Record, partitions int32) {
+	t.Helper()
+	k := string(r.Key)
+	if len(r.Headers) != len(w.Headers) {
+		t.Fatalf("key %q: %d headers, want %d", k, len(r.Headers), len(w.Headers))
+	}
+	for i, h := range r.Headers {
+		if h.Key != w.Headers[i].Key || !bytes.Equal(h.Value, w.Headers[i].Value) {
+			t.Fatalf("key %q: header %d = %q:%q, want %q:%q", k, i, h.Key, h.Value, w.Headers[i].Key, w.Headers[i].Value)
+		}
+	}
+	if wantP := producer.KeyPartition(r.Key, partitions); r.Partition != wantP {
+		t.Fatalf("key %q on partition %d, murmur2 says %d", k, r.Partition, wantP)
 	}
 }
 

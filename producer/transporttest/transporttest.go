@@ -112,12 +112,29 @@ func (e coreEngine) Close(ctx context.Context) error {
 	return err
 }
 
+// open opens an engine with cfg sending to topic (h.Partitions
+// partitions) and returns it with a context that ends after 60 s or with
+// the subtest.
+func (h Harness) open(t *testing.T, cfg producer.Config, topic string) (registry.Engine, context.Context) {
+	e := h.Open(t, cfg, topic, h.Partitions)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return e, ctx
+}
+
+// pendingConfig is the default configuration with max_pending_messages
+// limit and block_if_queue_full block.
+func pendingConfig(limit int, block bool) producer.Config {
+	cfg := producer.DefaultConfig()
+	cfg.MaxPendingMessages = limit
+	cfg.BlockIfQueueFull = block
+	return cfg
+}
+
 // sendAfterClose: a Send after Close fails at once with kind "closed",
 // its callback run exactly once.
 func sendAfterClose(t *testing.T, h Harness) {
-	e := h.Open(t, producer.DefaultConfig(), "conf-closed", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, producer.DefaultConfig(), "conf-closed")
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -149,12 +166,7 @@ func sendAfterClose(t *testing.T, h Harness) {
 func backpressure(t *testing.T, h Harness) {
 	const n = 400
 	limit := 8
-	cfg := producer.DefaultConfig()
-	cfg.MaxPendingMessages = 8
-	cfg.BlockIfQueueFull = true
-	e := h.Open(t, cfg, "conf-backpressure", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, pendingConfig(limit, true), "conf-backpressure")
 	var mu sync.Mutex
 	returned, done, worst, failed := 0, 0, 0, 0
 	for i := 0; i < n; i++ {
@@ -197,12 +209,7 @@ func backpressure(t *testing.T, h Harness) {
 // is lost or counted otherwise); and a Send refused at once while the one
 // accepted record is still unacknowledged is refused as queue_full.
 func queueFullKind(t *testing.T, h Harness) {
-	cfg := producer.DefaultConfig()
-	cfg.MaxPendingMessages = 1
-	cfg.BlockIfQueueFull = false
-	e := h.Open(t, cfg, "conf-queuefull", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, pendingConfig(1, false), "conf-queuefull")
 	var mu sync.Mutex
 	kinds := map[string]int{}
 	const n = 200
@@ -335,11 +342,8 @@ func callbackOnceAndOrder(t *testing.T, h Harness) {
 // flushWaits: after Flush returns, every callback of the records sent
 // before it has run.
 func flushWaits(t *testing.T, h Harness) {
-	cfg := producer.DefaultConfig()
-	e := h.Open(t, cfg, "conf-flush", h.Partitions)
+	e, ctx := h.open(t, producer.DefaultConfig(), "conf-flush")
 	defer e.Close(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	for round := 0; round < 3; round++ {
 		l := newAckLog()
 		send(ctx, e, l, "conf-flush", 300, 5)
@@ -357,10 +361,7 @@ func flushWaits(t *testing.T, h Harness) {
 
 // closeLeavesNoGoroutine: the engine's goroutines end with Close.
 func closeLeavesNoGoroutine(t *testing.T, h Harness) {
-	cfg := producer.DefaultConfig()
-	e := h.Open(t, cfg, "conf-close", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, producer.DefaultConfig(), "conf-close")
 	l := newAckLog()
 	send(ctx, e, l, "conf-close", 100, 3)
 	before := goroutines()

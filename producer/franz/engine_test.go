@@ -18,6 +18,8 @@ import (
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/registry"
+	"github.com/prodbench/prodbench/producer/transporttest"
 	"github.com/prodbench/prodbench/report"
 )
 
@@ -98,6 +100,20 @@ func (s *sender) get(r *producer.Record) result {
 func consume(t testing.TB, emb *kafka.Embedded, topic string, n int, opts ...kgo.Opt) []*kgo.Record {
 	t.Helper()
 	return kafkatest.Consume(t, emb.Addrs(), topic, n, 20*time.Second, 0, opts...)
+}
+
+// TestConformance runs the conformance suite over the franz-go engine
+// against the embedded broker (kfake). It is the package's first test:
+// CloseLeavesNoGoroutine counts the goroutines whose stacks name this
+// package, so no parallel test may be waiting yet when it runs.
+func TestConformance(t *testing.T) {
+	transporttest.RunEngine(t, transporttest.Harness{
+		Positions: true,
+		Open: func(t testing.TB, cfg producer.Config, topic string, partitions int) registry.Engine {
+			emb := startBroker(t, map[string]int32{topic: int32(partitions)})
+			return newEngine(t, emb, cfg)
+		},
+	})
 }
 
 // TestRoundTrip produces keyed records with headers, a tombstone and a

@@ -21,6 +21,8 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/internal/kafkatest"
+	"github.com/prodbench/prodbench/producer/kafka/wire/wiretest"
+	"github.com/prodbench/prodbench/producer/transporttest"
 )
 
 // startEmbedded starts an embedded broker closed at the end of the test.
@@ -140,7 +142,7 @@ func consumeAll(t *testing.T, e *Embedded, topic string, want map[int32]*produce
 			t.Errorf("%s: key %q, want %q", where, r.Key, w.Key)
 		}
 		if !bytes.Equal(r.Value, w.Value) {
-			t.Errorf("%s: value %q, want %q", where, head(r.Value), head(w.Value))
+			t.Errorf("%s: value %q, want %q", where, wiretest.Head(r.Value), wiretest.Head(w.Value))
 		}
 		if len(r.Headers) != len(w.Headers) {
 			t.Errorf("%s: %d headers, want %d", where, len(r.Headers), len(w.Headers))
@@ -888,4 +890,15 @@ func TestErrorCode(t *testing.T) {
 	if BrokerError(0) != nil {
 		t.Error("BrokerError(0) != nil")
 	}
+}
+
+// TestConformance runs the conformance suite over the native core on the
+// Kafka transport against the embedded broker (kfake).
+func TestConformance(t *testing.T) {
+	transporttest.RunTransport(t, transporttest.TransportHarness{
+		Open: func(t testing.TB, topic string, partitions int) producer.Transport {
+			e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: int32(partitions)}})
+			return newTransport(t, e, producer.AcksAll)
+		},
+	})
 }

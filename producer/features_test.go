@@ -109,11 +109,7 @@ func TestLeaderChangeRefreshesMetadata(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.RetryBackoff, cfg.MaxRetryBackoff = time.Millisecond, time.Millisecond
-	p, err := New(cfg, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close(context.Background())
+	p := newTest(t, cfg, f)
 	errs := collect(t, p, 20, func(i int) *Record {
 		return &Record{Topic: "t", Partition: int32(i % 2), UsePartition: true, Value: []byte("v")}
 	})
@@ -158,11 +154,7 @@ func TestIdempotentLostAnswer(t *testing.T) {
 			cfg.Linger = time.Millisecond
 			cfg.MaxBatchMessages = 7
 			cfg.RetryBackoff, cfg.MaxRetryBackoff = time.Millisecond, 2*time.Millisecond
-			p, err := New(cfg, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close(context.Background())
+			p := newTest(t, cfg, f)
 			const n = 600
 			errs := collect(t, p, n, keyed("t"))
 			for _, err := range errs {
@@ -277,11 +269,7 @@ func TestQueueFullBlockOrFail(t *testing.T) {
 			cfg.MaxPendingMessages = 10
 			cfg.BlockIfQueueFull = block
 			cfg.Linger = 0
-			p, err := New(cfg, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close(context.Background())
+			p := newTest(t, cfg, f)
 			var full atomic.Int32
 			var done atomic.Int32
 			for i := 0; i < 10; i++ {
@@ -337,11 +325,7 @@ func TestSendTimeoutCounted(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.SendTimeout = 100 * time.Millisecond
 	cfg.RequestTimeout = 10 * time.Second
-	p, err := New(cfg, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close(context.Background())
+	p := newTest(t, cfg, f)
 	start := time.Now()
 	errs := collect(t, p, 20, keyed("t"))
 	el := time.Since(start)
@@ -477,11 +461,7 @@ func TestRecordTooLargeAndAutoCreate(t *testing.T) {
 	cfg.MaxBatchBytes = 1024
 	cfg.AutoCreateTopics = true
 	cfg.AutoCreatePartitions = 3
-	p, err := New(cfg, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close(context.Background())
+	p := newTest(t, cfg, f)
 	for _, tc := range []struct {
 		rec  *Record
 		want string

@@ -63,9 +63,11 @@ func sendN(t *testing.T, p *Producer, n int, mk func(i int) *Record) ([]Ack, []e
 	return acks, errs
 }
 
-func newTest(t *testing.T, cfg Config, f *fakeTransport) *Producer {
+// newTest returns a producer with cfg on tr, closed at the end of the
+// test.
+func newTest(t *testing.T, cfg Config, tr Transport) *Producer {
 	t.Helper()
-	p, err := New(cfg, f)
+	p, err := New(cfg, tr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,11 +30,7 @@ func BenchmarkSend(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			const topic = "bench"
-			emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{topic: 6}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(emb.Close)
+			emb := startEmbedded(b, kafka.EmbeddedOptions{Topics: map[string]int32{topic: 6}})
 			cfg := producer.DefaultConfig()
 			cfg.Compression = bc.codec
 			cfg.MaxBatchBytes = 64 << 10
@@ -93,11 +89,7 @@ func BenchmarkSend(b *testing.B) {
 // contention. allocs/op is allocations per record.
 func BenchmarkSendParallel(b *testing.B) {
 	const topic, slots = "bench", 4096
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{topic: 6}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(emb.Close)
+	emb := startEmbedded(b, kafka.EmbeddedOptions{Topics: map[string]int32{topic: 6}})
 	cfg := producer.DefaultConfig()
 	cfg.Compression = producer.CodecLZ4
 	cfg.MaxBatchBytes = 64 << 10

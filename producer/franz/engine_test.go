@@ -26,12 +26,14 @@ import (
 // startBroker starts an embedded broker that keeps produced data.
 func startBroker(t testing.TB, topics map[string]int32) *kafka.Embedded {
 	t.Helper()
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	return emb
+	return startEmbedded(t, kafka.EmbeddedOptions{Topics: topics, Retain: true})
+}
+
+// startEmbedded starts an embedded broker with opts, closed at the end of
+// the test or benchmark.
+func startEmbedded(t testing.TB, opts kafka.EmbeddedOptions) *kafka.Embedded {
+	t.Helper()
+	return transporttest.Start(t, kafka.StartEmbedded, opts)
 }
 
 // newEngine returns an Engine on emb, closed at the end of the test.
@@ -87,6 +89,16 @@ func (s *sender) wait(t testing.TB) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("callbacks: %d arrived, timed out waiting for the rest", s.n.Load())
 	}
+}
+
+// flush flushes e and waits for the callbacks of every record sent
+// through s.
+func (s *sender) flush(t testing.TB, e *Engine) {
+	t.Helper()
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
 }
 
 func (s *sender) get(r *producer.Record) result {
@@ -161,10 +173,7 @@ func TestRoundTrip(t *testing.T) {
 			copy(scratch, "MUTATED!")
 		}
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	if p := e.Pending(); p != 0 {
 		t.Fatalf("Pending = %d after Flush", p)
 	}
@@ -271,10 +280,7 @@ func TestCompression(t *testing.T) {
 			for i := 0; i < n; i++ {
 				s.send(e, &producer.Record{Topic: topic, Value: bytes.Repeat([]byte("compressible "), 40)})
 			}
-			if err := e.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			s.wait(t)
+			s.flush(t, e)
 			for _, r := range consume(t, emb, topic, n) {
 				if got := r.Attrs.CompressionType(); got != uint8(c) {
 					t.Fatalf("batch compression %d, want %d (%v)", got, c, c)
@@ -358,10 +364,7 @@ func TestAcksNone(t *testing.T) {
 		recs = append(recs, r)
 		s.send(e, r)
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	for _, r := range recs {
 		res := s.get(r)
 		if res.err != nil || res.ack.Offset != -1 {
@@ -398,10 +401,7 @@ func TestExplicitPartition(t *testing.T) {
 			for _, r := range []*producer.Record{keyed, keyless, bad, neg} {
 				s.send(e, r)
 			}
-			if err := e.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			s.wait(t)
+			s.flush(t, e)
 			for _, r := range []*producer.Record{keyed, keyless} {
 				if res := s.get(r); res.err != nil || res.ack.Partition != target {
 					t.Fatalf("explicit partition %d: acked on %d, err %v", target, res.ack.Partition, res.err)
@@ -443,10 +443,7 @@ func TestPartitioners(t *testing.T) {
 			recs = append(recs, r)
 			s.send(e, r)
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 		count := map[int32]int{}
 		for _, r := range recs {
 			res := s.get(r)
@@ -549,10 +546,7 @@ func TestQueueFull(t *testing.T) {
 		if !errors.Is(res.err, producer.ErrQueueFull) || producer.ErrorKind(res.err) != "queue_full" {
 			t.Fatalf("third record with 2 pending max: err %v, want ErrQueueFull", res.err)
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 		for _, r := range recs[:2] {
 			if err := s.get(r).err; err != nil {
 				t.Fatal(err)
@@ -589,10 +583,7 @@ func TestQueueFull(t *testing.T) {
 		if el := time.Since(t0); el < 90*time.Millisecond {
 			t.Fatalf("Send returned after %v with the buffer full", el)
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 		if err := s.get(second).err; producer.ErrorKind(err) != "request_timeout" {
 			t.Fatalf("blocked Send past its ctx: err %v (kind %q), want a deadline", err, producer.ErrorKind(err))
 		}
@@ -698,10 +689,7 @@ func TestBrokerError(t *testing.T) {
 	s := newSender()
 	r := &producer.Record{Topic: topic, Value: []byte("v")}
 	s.send(e, r)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	var be *producer.BrokerError
 	err := s.get(r).err
 	if !errors.As(err, &be) || be.Code != 29 || be.Name != "TOPIC_AUTHORIZATION_FAILED" || be.Retriable {
@@ -716,10 +704,7 @@ func TestBrokerError(t *testing.T) {
 	// The next record goes through.
 	r2 := &producer.Record{Topic: topic, Value: []byte("w")}
 	s.send(e, r2)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	if err := s.get(r2).err; err != nil {
 		t.Fatalf("record after the failure: %v", err)
 	}
@@ -778,10 +763,7 @@ func TestTransactions(t *testing.T) {
 	if n := s.n.Load(); n != 0 {
 		t.Fatalf("%d callbacks before the transaction ended", n)
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	for _, r := range first {
 		if err := s.get(r).err; err != nil {
 			t.Fatal(err)
@@ -807,10 +789,7 @@ func TestTransactions(t *testing.T) {
 	}
 	good := &producer.Record{Topic: topic, Value: []byte("aborted")}
 	s3.send(e, good)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s3.wait(t)
+	s3.flush(t, e)
 	var be *producer.BrokerError
 	if err := s3.get(bad).err; !errors.As(err, &be) || be.Code != 87 {
 		t.Fatalf("refused record: %v", err)
@@ -823,10 +802,7 @@ func TestTransactions(t *testing.T) {
 	s4 := newSender()
 	last := &producer.Record{Topic: topic, Value: []byte("committed")}
 	s4.send(e, last)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s4.wait(t)
+	s4.flush(t, e)
 	if err := s4.get(last).err; err != nil {
 		t.Fatalf("record after an abort: %v", err)
 	}
@@ -985,10 +961,7 @@ func TestConcurrentSends(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			if err := e.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			s.wait(t)
+			s.flush(t, e)
 			s.mu.Lock()
 			for r, res := range s.res {
 				if res.err != nil {
@@ -1042,10 +1015,7 @@ func TestOnBatch(t *testing.T) {
 	for i := 0; i < n; i++ {
 		s.send(e, &producer.Record{Topic: topic, Value: make([]byte, 100)})
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	st := e.Stats()
 	mu.Lock()
 	defer mu.Unlock()
@@ -1085,10 +1055,7 @@ func TestOnBatchWarmupWindow(t *testing.T) {
 		for i := 0; i < n; i++ {
 			s.send(e, &producer.Record{Topic: topic, Value: make([]byte, 100)})
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 	}
 	send(warm)
 	if time.Since(start) >= warmup {

@@ -17,6 +17,7 @@ import (
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/transporttest"
 )
 
 // These tests run the producer core (issue 3: retries, idempotence,
@@ -300,70 +301,78 @@ func checkWaited(t *testing.T, run *faultRun, stall time.Duration) {
 	}
 }
 
-// runFaultCase runs a producer, idempotent or not, on a new broker with
-// fc's fault injected, and fails t if the fault never fired.
-func runFaultCase(t *testing.T, fc faultCase, idempotent bool) (*kafka.Embedded, func() int, *faultRun, *producer.Producer) {
-	t.Helper()
-	emb := startFaultBroker(t)
-	hits := fc.inject(emb.Cluster())
-	cfg := faultConfig(idempotent)
-	if fc.requestTimeout > 0 {
-		cfg.RequestTimeout = fc.requestTimeout
+// faultCaseRun is one fault case's run: the broker, how often the fault
+// fired, and the producer's records and outcome.
+type faultCaseRun struct {
+	fc   faultCase
+	emb  *kafka.Embedded
+	hits func() int
+	run  *faultRun
+	p    *producer.Producer
+}
+
+// eachFaultCase runs, in a parallel subtest per fault case, a producer,
+// idempotent or not, on a new broker with the case's fault injected, fails
+// the subtest if the fault never fired, and then calls check.
+func eachFaultCase(t *testing.T, idempotent bool, check func(t *testing.T, r faultCaseRun)) {
+	t.Parallel()
+	for _, fc := range faultCases {
+		t.Run(fc.name, func(t *testing.T) {
+			t.Parallel()
+			emb := startFaultBroker(t)
+			hits := fc.inject(emb.Cluster())
+			cfg := faultConfig(idempotent)
+			if fc.requestTimeout > 0 {
+				cfg.RequestTimeout = fc.requestTimeout
+			}
+			run, p := runProducer(t, emb, cfg)
+			if hits() == 0 {
+				t.Fatal("the fault never fired")
+			}
+			check(t, faultCaseRun{fc, emb, hits, run, p})
+		})
 	}
-	run, p := runProducer(t, emb, cfg)
-	if hits() == 0 {
-		t.Fatal("the fault never fired")
-	}
-	return emb, hits, run, p
 }
 
 func TestFaultIdempotent(t *testing.T) {
-	t.Parallel()
-	for _, fc := range faultCases {
-		t.Run(fc.name, func(t *testing.T) {
-			t.Parallel()
-			emb, hits, run, p := runFaultCase(t, fc, true)
-			if st := p.Stats(); fc.waited == 0 && st.Retries == 0 {
-				t.Errorf("no retries after %d faults: %+v", hits(), st)
-			} else if fc.waited > 0 {
-				checkWaited(t, run, fc.waited)
-			}
-			log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), faultRecords)
-			if len(log) != faultRecords {
-				t.Errorf("log holds %d records, want %d", len(log), faultRecords)
-			}
-			checkExactlyOnceInOrder(t, run, log)
-		})
-	}
+	eachFaultCase(t, true, func(t *testing.T, r faultCaseRun) {
+		fc, emb, hits, run, p := r.fc, r.emb, r.hits, r.run, r.p
+		if st := p.Stats(); fc.waited == 0 && st.Retries == 0 {
+			t.Errorf("no retries after %d faults: %+v", hits(), st)
+		} else if fc.waited > 0 {
+			checkWaited(t, run, fc.waited)
+		}
+		log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), faultRecords)
+		if len(log) != faultRecords {
+			t.Errorf("log holds %d records, want %d", len(log), faultRecords)
+		}
+		checkExactlyOnceInOrder(t, run, log)
+	})
 }
 
 func TestFaultNotIdempotent(t *testing.T) {
-	t.Parallel()
-	for _, fc := range faultCases {
-		t.Run(fc.name, func(t *testing.T) {
-			t.Parallel()
-			emb, hits, run, _ := runFaultCase(t, fc, false)
-			acked := 0
-			for _, s := range run.recs {
-				if s.err == nil {
-					acked++
-				}
+	eachFaultCase(t, false, func(t *testing.T, r faultCaseRun) {
+		fc, emb, hits, run := r.fc, r.emb, r.hits, r.run
+		acked := 0
+		for _, s := range run.recs {
+			if s.err == nil {
+				acked++
 			}
-			log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), acked)
-			copies := checkAckedInLog(t, run, log)
-			dups := 0
-			for _, c := range copies {
-				dups += max(c-1, 0)
-			}
-			t.Logf("%d faults: %d of %d acked, %d duplicates in the log", hits(), acked, faultRecords, dups)
-			if fc.waited > 0 {
-				checkWaited(t, run, fc.waited)
-			}
-			if fc.dupsWithoutIdempotence && dups == 0 {
-				t.Error("no duplicates although the broker appended before failing: the fault did not bite")
-			}
-		})
-	}
+		}
+		log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), acked)
+		copies := checkAckedInLog(t, run, log)
+		dups := 0
+		for _, c := range copies {
+			dups += max(c-1, 0)
+		}
+		t.Logf("%d faults: %d of %d acked, %d duplicates in the log", hits(), acked, faultRecords, dups)
+		if fc.waited > 0 {
+			checkWaited(t, run, fc.waited)
+		}
+		if fc.dupsWithoutIdempotence && dups == 0 {
+			t.Error("no duplicates although the broker appended before failing: the fault did not bite")
+		}
+	})
 }
 
 // TestFaultTransactionAborted runs a transactional producer committing
@@ -430,12 +439,7 @@ func startFaultBroker(t *testing.T) *kafka.Embedded {
 // the test.
 func startBroker(t *testing.T, opts kafka.EmbeddedOptions) *kafka.Embedded {
 	t.Helper()
-	emb, err := kafka.StartEmbedded(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	return emb
+	return transporttest.Start(t, kafka.StartEmbedded, opts)
 }
 
 // newProducer returns a producer core with cfg on a Kafka transport with

@@ -28,12 +28,7 @@ import (
 // startEmbedded starts an embedded broker closed at the end of the test.
 func startEmbedded(t testing.TB, opts EmbeddedOptions) *Embedded {
 	t.Helper()
-	e, err := StartEmbedded(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	return e
+	return transporttest.Start(t, StartEmbedded, opts)
 }
 
 // newTransport connects to e, closed at the end of the test.

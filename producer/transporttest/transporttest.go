@@ -51,6 +51,19 @@ func RunEngine(t *testing.T, h Harness) {
 	t.Run("QueueFullKind", func(t *testing.T) { queueFullKind(t, h) })
 }
 
+// Start calls start(opts) and closes what it returns at the end of the
+// test or benchmark (t.Cleanup), failing t if start fails: how a system's
+// tests start its stand-in (an embedded broker, a simulator).
+func Start[O any, C interface{ Close() }](t testing.TB, start func(O) (C, error), opts O) C {
+	t.Helper()
+	c, err := start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
 // TransportHarness opens transports for RunTransport.
 type TransportHarness struct {
 	// Open returns a transport to a target that has topic with partitions
@@ -261,6 +274,13 @@ type ackLog struct {
 	part  map[string]int32   // key -> partition
 }
 
+// called returns how many records' callbacks have run.
+func (l *ackLog) called() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.calls)
+}
+
 func newAckLog() *ackLog {
 	return &ackLog{calls: map[int]int{}, byKey: map[string][]int{}, pos: map[string][]int64{}, part: map[string]int32{}}
 }
@@ -350,10 +370,7 @@ func flushWaits(t *testing.T, h Harness) {
 		if err := e.Flush(ctx); err != nil {
 			t.Fatalf("Flush: %v", err)
 		}
-		l.mu.Lock()
-		got := len(l.calls)
-		l.mu.Unlock()
-		if got != 300 {
+		if got := l.called(); got != 300 {
 			t.Fatalf("round %d: %d of 300 callbacks had run when Flush returned", round, got)
 		}
 	}
@@ -368,10 +385,7 @@ func closeLeavesNoGoroutine(t *testing.T, h Harness) {
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	l.mu.Lock()
-	got := len(l.calls)
-	l.mu.Unlock()
-	if got != 100 {
+	if got := l.called(); got != 100 {
 		t.Fatalf("%d of 100 callbacks had run when Close returned", got)
 	}
 	// The engine's goroutines must be gone; the stand-in's stay until

@@ -263,8 +263,7 @@ func TestQueueFullBlockOrFail(t *testing.T) {
 	for _, block := range []bool{true, false} {
 		t.Run(fmt.Sprint("block=", block), func(t *testing.T) {
 			t.Parallel()
-			f := newFake(1)
-			f.stallCh = make(chan struct{})
+			f := newStalledFake(1)
 			cfg := DefaultConfig()
 			cfg.MaxPendingMessages = 10
 			cfg.BlockIfQueueFull = block
@@ -320,8 +319,7 @@ func TestQueueFullBlockOrFail(t *testing.T) {
 
 func TestSendTimeoutCounted(t *testing.T) {
 	t.Parallel()
-	f := newFake(1)
-	f.stallCh = make(chan struct{}) // never answers
+	f := newStalledFake(1)
 	cfg := DefaultConfig()
 	cfg.SendTimeout = 100 * time.Millisecond
 	cfg.RequestTimeout = 10 * time.Second

@@ -199,9 +199,8 @@ func TestLingerHoldsBatch(t *testing.T) {
 
 func TestMaxInFlightPerBroker(t *testing.T) {
 	t.Parallel()
-	f := newFake(8)
+	f := newStalledFake(8)
 	f.brokers = 2
-	f.stallCh = make(chan struct{})
 	cfg := DefaultConfig()
 	cfg.Linger = 0
 	cfg.MaxInFlight = 2
@@ -264,8 +263,7 @@ func TestRequestErrorFailsEveryRecord(t *testing.T) {
 
 func TestCloseFailsPendingAfterDeadline(t *testing.T) {
 	t.Parallel()
-	f := newFake(2)
-	f.stallCh = make(chan struct{}) // never answers
+	f := newStalledFake(2)
 	cfg := DefaultConfig()
 	cfg.Linger = time.Hour
 	cfg.MaxBatchMessages = 5

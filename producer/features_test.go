@@ -15,16 +15,7 @@ import (
 func collect(t *testing.T, p *Producer, n int, mk func(i int) *Record) []error {
 	t.Helper()
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	wg.Add(n)
-	for i := 0; i < n; i++ {
-		i := i
-		p.Send(context.Background(), mk(i), func(a Ack, err error) {
-			errs[i] = err
-			wg.Done()
-		})
-	}
-	wg.Wait()
+	sendEach(t, p, n, mk, false, func(i int, _ Ack, err error) { errs[i] = err })
 	return errs
 }
 
@@ -386,23 +377,14 @@ func TestPartitioners(t *testing.T) {
 			p := newTest(t, cfg, f)
 			perPart := map[int32]int{}
 			var mu sync.Mutex
-			var wg sync.WaitGroup
-			for i := 0; i < 400; i++ {
-				wg.Add(1)
-				p.Send(context.Background(), tc.rec(i), func(a Ack, err error) {
-					if err != nil {
-						t.Error(err)
-					}
-					mu.Lock()
-					perPart[a.Partition]++
-					mu.Unlock()
-					wg.Done()
-				})
-			}
-			if err := p.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			wg.Wait()
+			sendEach(t, p, 400, tc.rec, true, func(_ int, a Ack, err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				perPart[a.Partition]++
+				mu.Unlock()
+			})
 			if err := tc.check(perPart); err != nil {
 				t.Fatal(err)
 			}

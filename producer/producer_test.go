@@ -38,6 +38,27 @@ func TestMurmur2JavaVectors(t *testing.T) {
 	}
 }
 
+// sendEach sends the n records mk makes, calling ack with each one's
+// index and outcome, flushes p if flush is set, and returns once every
+// callback has run.
+func sendEach(t *testing.T, p *Producer, n int, mk func(i int) *Record, flush bool, ack func(i int, a Ack, err error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for i := 0; i < n; i++ {
+		p.Send(context.Background(), mk(i), func(a Ack, err error) {
+			ack(i, a, err)
+			wg.Done()
+		})
+	}
+	if flush {
+		if err := p.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+}
+
 // sendN sends n records to topic t and waits for every callback; it
 // returns the acks in callback order and the errors.
 func sendN(t *testing.T, p *Producer, n int, mk func(i int) *Record) ([]Ack, []error) {
@@ -45,21 +66,15 @@ func sendN(t *testing.T, p *Producer, n int, mk func(i int) *Record) ([]Ack, []e
 	var mu sync.Mutex
 	var acks []Ack
 	var errs []error
-	var wg sync.WaitGroup
-	wg.Add(n)
-	for i := 0; i < n; i++ {
-		p.Send(context.Background(), mk(i), func(a Ack, err error) {
-			mu.Lock()
-			if err != nil {
-				errs = append(errs, err)
-			} else {
-				acks = append(acks, a)
-			}
-			mu.Unlock()
-			wg.Done()
-		})
-	}
-	wg.Wait()
+	sendEach(t, p, n, mk, false, func(_ int, a Ack, err error) {
+		mu.Lock()
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			acks = append(acks, a)
+		}
+		mu.Unlock()
+	})
 	return acks, errs
 }
 
@@ -155,15 +170,7 @@ func TestBatchSealing(t *testing.T) {
 			cfg.Linger = tc.linger
 			cfg.MaxBatchMessages = tc.maxMessages
 			p := newTest(t, cfg, f)
-			var wg sync.WaitGroup
-			wg.Add(100)
-			for i := 0; i < 100; i++ {
-				p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(Ack, error) { wg.Done() })
-			}
-			if err := p.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			wg.Wait()
+			sendEach(t, p, 100, func(int) *Record { return &Record{Topic: "t", Value: []byte("v")} }, true, func(int, Ack, error) {})
 			var pb []int32
 			for _, b := range f.snapshot() {
 				pb = append(pb, b.records)

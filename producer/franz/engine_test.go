@@ -145,19 +145,8 @@ func TestRoundTrip(t *testing.T) {
 	scratch := make([]byte, 64)
 	var recs []*producer.Record
 	for i := 0; i < n; i++ {
-		key := fmt.Sprintf("key-%d", i)
-		if i < 3 {
-			key = []string{"foo", "bar", "baz"}[i]
-		}
-		r := &producer.Record{
-			Topic: topic,
-			Key:   []byte(key),
-			Value: bytes.Repeat([]byte(fmt.Sprintf("v%d;", i)), 1+i%30),
-			Headers: []producer.Header{
-				{Key: "seq", Value: []byte(fmt.Sprint(i))},
-				{Key: "empty", Value: []byte{}},
-			},
-		}
+		r := kafkatest.KeyedRecord(topic, i, "v", 30)
+		key := string(r.Key)
 		switch i {
 		case 7:
 			r.Value = nil // tombstone

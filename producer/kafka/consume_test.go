@@ -3,7 +3,6 @@ package kafka_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -33,27 +32,14 @@ func TestProduceConsumeBack(t *testing.T) {
 			cfg.Linger = 2 * time.Millisecond
 			cfg.MaxBatchBytes = 16 << 10
 			p := newProducer(t, cfg, kafka.Options{Brokers: emb.Addrs(), Acks: cfg.Acks})
-			// The first three keys are the published Java vectors.
-			keys := []string{"foo", "bar", "baz"}
 			want := map[string]producer.Record{}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			var sendErrs []error
 			for i := 0; i < n; i++ {
-				key := fmt.Sprintf("key-%d", i)
-				if i < len(keys) {
-					key = keys[i]
-				}
-				r := &producer.Record{
-					Topic: topic,
-					Key:   []byte(key),
-					Value: bytes.Repeat([]byte(fmt.Sprintf("value-%d;", i)), 1+i%20),
-					Headers: []producer.Header{
-						{Key: "seq", Value: []byte(fmt.Sprint(i))},
-						{Key: "empty", Value: []byte{}},
-					},
-				}
-				want[key] = *r
+				// The first three keys are the published Java vectors.
+				r := kafkatest.KeyedRecord(topic, i, "value-", 20)
+				want[string(r.Key)] = *r
 				wg.Add(1)
 				p.Send(context.Background(), r, func(a producer.Ack, err error) {
 					defer wg.Done()

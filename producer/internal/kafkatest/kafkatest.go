@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,6 +60,26 @@ func Consume(t testing.TB, addrs []string, topic string, n int, timeout, settle 
 		if len(out) == before && before >= n {
 			return out
 		}
+	}
+}
+
+// KeyedRecord is the i-th record of a round trip to topic: key "key-<i>",
+// but "foo", "bar" and "baz" (Java's published murmur2 vectors) for the
+// first three; value "<prefix><i>;" repeated 1+i%repeat times; headers
+// "seq" (i) and "empty" (an empty value).
+func KeyedRecord(topic string, i int, prefix string, repeat int) *producer.Record {
+	key := fmt.Sprintf("key-%d", i)
+	if i < 3 {
+		key = []string{"foo", "bar", "baz"}[i]
+	}
+	return &producer.Record{
+		Topic: topic,
+		Key:   []byte(key),
+		Value: bytes.Repeat([]byte(fmt.Sprintf("%s%d;", prefix, i)), 1+i%repeat),
+		Headers: []producer.Header{
+			{Key: "seq", Value: []byte(fmt.Sprint(i))},
+			{Key: "empty", Value: []byte{}},
+		},
 	}
 }
 

@@ -50,8 +50,7 @@ func BenchmarkSendParallel(b *testing.B) {
 // (block_if_queue_full false): the failure path of a queue-full storm,
 // from GOMAXPROCS goroutines. It must allocate nothing and take no lock.
 func BenchmarkQueueFull(b *testing.B) {
-	f := newFake(1)
-	f.stallCh = make(chan struct{})
+	f := newStalledFake(1)
 	cfg := DefaultConfig()
 	cfg.Linger = 0
 	cfg.MaxPendingMessages = 1

@@ -173,27 +173,24 @@ func decompress(c Codec, src []byte) ([]byte, error) {
 		defer d.Close()
 		return d.DecodeAll(src, nil)
 	case CodecGzip:
-		r, err := gzip.NewReader(bytes.NewReader(src))
-		if err != nil {
-			return nil, err
-		}
-		var out bytes.Buffer
-		_, err = out.ReadFrom(r)
-		return out.Bytes(), err
+		return readAll(gzip.NewReader(bytes.NewReader(src)))
 	case CodecLZ4:
-		var out bytes.Buffer
-		_, err := out.ReadFrom(lz4.NewReader(bytes.NewReader(src)))
-		return out.Bytes(), err
+		return readAll(lz4.NewReader(bytes.NewReader(src)), nil)
 	case CodecZlib:
-		r, err := zlib.NewReader(bytes.NewReader(src))
-		if err != nil {
-			return nil, err
-		}
-		var out bytes.Buffer
-		_, err = out.ReadFrom(r)
-		return out.Bytes(), err
+		return readAll(zlib.NewReader(bytes.NewReader(src)))
 	}
 	return nil, fmt.Errorf("compression: unsupported codec %v", c)
+}
+
+// readAll returns what r decompresses, up to the first error; err is the
+// error of opening r, returned alone if not nil.
+func readAll(r io.Reader, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	_, err = out.ReadFrom(r)
+	return out.Bytes(), err
 }
 
 // gzipLevel is the gzip/zlib level: c.level, or the default (-1) for 0.

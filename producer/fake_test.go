@@ -42,6 +42,14 @@ func newFake(partitions int32) *fakeTransport {
 		inFlight: map[int32]int{}, maxSeen: map[int32]int{}, offsets: map[string]int64{}}
 }
 
+// newStalledFake is newFake whose Produce does not answer until the test
+// closes f.stallCh (if ever).
+func newStalledFake(partitions int32) *fakeTransport {
+	f := newFake(partitions)
+	f.stallCh = make(chan struct{})
+	return f
+}
+
 func (f *fakeTransport) Partitions(ctx context.Context, topic string) (int32, error) {
 	if topic == "missing" {
 		return 0, fmt.Errorf("unknown topic %q", topic)

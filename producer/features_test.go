@@ -15,17 +15,19 @@ import (
 func collect(t *testing.T, p *Producer, n int, mk func(i int) *Record) []error {
 	t.Helper()
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	wg.Add(n)
-	for i := 0; i < n; i++ {
-		i := i
-		p.Send(context.Background(), mk(i), func(a Ack, err error) {
-			errs[i] = err
-			wg.Done()
+	sendEach(t, p, n, mk, false, func(i int, _ Ack, err error) { errs[i] = err })
+	return errs
+}
+
+// eachBool runs f as parallel subtests "<name>=true" and "<name>=false".
+func eachBool(t *testing.T, name string, f func(t *testing.T, v bool)) {
+	t.Parallel()
+	for _, v := range []bool{true, false} {
+		t.Run(fmt.Sprint(name, "=", v), func(t *testing.T) {
+			t.Parallel()
+			f(t, v)
 		})
 	}
-	wg.Wait()
-	return errs
 }
 
 func keyed(topic string) func(i int) *Record {
@@ -109,11 +111,7 @@ func TestLeaderChangeRefreshesMetadata(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.RetryBackoff, cfg.MaxRetryBackoff = time.Millisecond, time.Millisecond
-	p, err := New(cfg, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close(context.Background())
+	p := newTest(t, cfg, f)
 	errs := collect(t, p, 20, func(i int) *Record {
 		return &Record{Topic: "t", Partition: int32(i % 2), UsePartition: true, Value: []byte("v")}
 	})
@@ -142,61 +140,53 @@ func TestLeaderChangeRefreshesMetadata(t *testing.T) {
 // and the producer takes that as success: no loss, no duplicate, order
 // kept.
 func TestIdempotentLostAnswer(t *testing.T) {
-	t.Parallel()
-	for _, idem := range []bool{true, false} {
-		t.Run(fmt.Sprint("idempotent=", idem), func(t *testing.T) {
-			t.Parallel()
-			f := newFeat(3)
-			f.inject = func(call int, b *Batch) (error, error) {
-				if call%4 == 2 {
-					return nil, &SystemError{Kind: "connection", Retriable: true, Metadata: true, Err: errors.New("connection reset after append")}
-				}
-				return nil, nil
+	eachBool(t, "idempotent", func(t *testing.T, idem bool) {
+		f := newFeat(3)
+		f.inject = func(call int, b *Batch) (error, error) {
+			if call%4 == 2 {
+				return nil, &SystemError{Kind: "connection", Retriable: true, Metadata: true, Err: errors.New("connection reset after append")}
 			}
-			cfg := DefaultConfig()
-			cfg.Idempotent = idem
-			cfg.Linger = time.Millisecond
-			cfg.MaxBatchMessages = 7
-			cfg.RetryBackoff, cfg.MaxRetryBackoff = time.Millisecond, 2*time.Millisecond
-			p, err := New(cfg, f)
+			return nil, nil
+		}
+		cfg := DefaultConfig()
+		cfg.Idempotent = idem
+		cfg.Linger = time.Millisecond
+		cfg.MaxBatchMessages = 7
+		cfg.RetryBackoff, cfg.MaxRetryBackoff = time.Millisecond, 2*time.Millisecond
+		p := newTest(t, cfg, f)
+		const n = 600
+		errs := collect(t, p, n, keyed("t"))
+		for _, err := range errs {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer p.Close(context.Background())
-			const n = 600
-			errs := collect(t, p, n, keyed("t"))
-			for _, err := range errs {
-				if err != nil {
-					t.Fatal(err)
+		}
+		seen := map[string]int{}
+		dups := 0
+		for part := int32(0); part < 3; part++ {
+			last := ""
+			for _, k := range f.logKeys(part) {
+				seen[k]++
+				if seen[k] > 1 {
+					dups++
+					continue
 				}
-			}
-			seen := map[string]int{}
-			dups := 0
-			for part := int32(0); part < 3; part++ {
-				last := ""
-				for _, k := range f.logKeys(part) {
-					seen[k]++
-					if seen[k] > 1 {
-						dups++
-						continue
-					}
-					if k <= last {
-						t.Fatalf("partition %d: %s after %s: order broken", part, k, last)
-					}
-					last = k
+				if k <= last {
+					t.Fatalf("partition %d: %s after %s: order broken", part, k, last)
 				}
+				last = k
 			}
-			if len(seen) != n {
-				t.Fatalf("%d distinct records in the log, want %d", len(seen), n)
-			}
-			if idem && dups != 0 {
-				t.Fatalf("%d duplicates with the idempotent producer", dups)
-			}
-			if !idem && dups == 0 {
-				t.Fatal("no duplicates without idempotence: the lost answers were not exercised")
-			}
-		})
-	}
+		}
+		if len(seen) != n {
+			t.Fatalf("%d distinct records in the log, want %d", len(seen), n)
+		}
+		if idem && dups != 0 {
+			t.Fatalf("%d duplicates with the idempotent producer", dups)
+		}
+		if !idem && dups == 0 {
+			t.Fatal("no duplicates without idempotence: the lost answers were not exercised")
+		}
+	})
 }
 
 func TestTransactionsHoldAcksUntilCommit(t *testing.T) {
@@ -267,81 +257,67 @@ func TestTransactionsHoldAcksUntilCommit(t *testing.T) {
 }
 
 func TestQueueFullBlockOrFail(t *testing.T) {
-	t.Parallel()
-	for _, block := range []bool{true, false} {
-		t.Run(fmt.Sprint("block=", block), func(t *testing.T) {
-			t.Parallel()
-			f := newFake(1)
-			f.stallCh = make(chan struct{})
-			cfg := DefaultConfig()
-			cfg.MaxPendingMessages = 10
-			cfg.BlockIfQueueFull = block
-			cfg.Linger = 0
-			p, err := New(cfg, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close(context.Background())
-			var full atomic.Int32
-			var done atomic.Int32
-			for i := 0; i < 10; i++ {
-				p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(Ack, error) { done.Add(1) })
-			}
-			returned := make(chan time.Duration, 1)
-			start := time.Now()
-			go func() {
-				p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(a Ack, err error) {
-					if errors.Is(err, ErrQueueFull) {
-						full.Add(1)
-					}
-					done.Add(1)
-				})
-				returned <- time.Since(start)
-			}()
-			if !block {
-				// The broker is stalled, so the 11th Send can only
-				// return by failing: no wall-clock bound needed.
-				if el := <-returned; full.Load() != 1 {
-					t.Fatalf("11th send: returned after %v, queue-full errors %d; want ErrQueueFull while the broker stalls", el, full.Load())
+	eachBool(t, "block", func(t *testing.T, block bool) {
+		f := newStalledFake(1)
+		cfg := DefaultConfig()
+		cfg.MaxPendingMessages = 10
+		cfg.BlockIfQueueFull = block
+		cfg.Linger = 0
+		p := newTest(t, cfg, f)
+		var full atomic.Int32
+		var done atomic.Int32
+		for i := 0; i < 10; i++ {
+			p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(Ack, error) { done.Add(1) })
+		}
+		returned := make(chan time.Duration, 1)
+		start := time.Now()
+		go func() {
+			p.Send(context.Background(), &Record{Topic: "t", Value: []byte("v")}, func(a Ack, err error) {
+				if errors.Is(err, ErrQueueFull) {
+					full.Add(1)
 				}
-				close(f.stallCh)
-				return
+				done.Add(1)
+			})
+			returned <- time.Since(start)
+		}()
+		if !block {
+			// The broker is stalled, so the 11th Send can only
+			// return by failing: no wall-clock bound needed.
+			if el := <-returned; full.Load() != 1 {
+				t.Fatalf("11th send: returned after %v, queue-full errors %d; want ErrQueueFull while the broker stalls", el, full.Load())
 			}
-			select {
-			case el := <-returned:
-				t.Fatalf("11th send returned after %v while the queue was full", el)
-			case <-time.After(150 * time.Millisecond):
-			}
-			close(f.stallCh) // the broker answers: room frees up
-			if el := <-returned; el < 150*time.Millisecond {
-				t.Fatalf("blocked send returned after %v", el)
-			}
-			if err := p.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			if done.Load() != 11 || full.Load() != 0 {
-				t.Fatalf("done %d full %d", done.Load(), full.Load())
-			}
-			// The 11th Send waited for room once; the first 10 never did.
-			if n := p.PendingWaits(); n != 1 {
-				t.Fatalf("PendingWaits = %d, want 1", n)
-			}
-		})
-	}
+			close(f.stallCh)
+			return
+		}
+		select {
+		case el := <-returned:
+			t.Fatalf("11th send returned after %v while the queue was full", el)
+		case <-time.After(150 * time.Millisecond):
+		}
+		close(f.stallCh) // the broker answers: room frees up
+		if el := <-returned; el < 150*time.Millisecond {
+			t.Fatalf("blocked send returned after %v", el)
+		}
+		if err := p.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if done.Load() != 11 || full.Load() != 0 {
+			t.Fatalf("done %d full %d", done.Load(), full.Load())
+		}
+		// The 11th Send waited for room once; the first 10 never did.
+		if n := p.PendingWaits(); n != 1 {
+			t.Fatalf("PendingWaits = %d, want 1", n)
+		}
+	})
 }
 
 func TestSendTimeoutCounted(t *testing.T) {
 	t.Parallel()
-	f := newFake(1)
-	f.stallCh = make(chan struct{}) // never answers
+	f := newStalledFake(1)
 	cfg := DefaultConfig()
 	cfg.SendTimeout = 100 * time.Millisecond
 	cfg.RequestTimeout = 10 * time.Second
-	p, err := New(cfg, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close(context.Background())
+	p := newTest(t, cfg, f)
 	start := time.Now()
 	errs := collect(t, p, 20, keyed("t"))
 	el := time.Since(start)
@@ -404,23 +380,14 @@ func TestPartitioners(t *testing.T) {
 			p := newTest(t, cfg, f)
 			perPart := map[int32]int{}
 			var mu sync.Mutex
-			var wg sync.WaitGroup
-			for i := 0; i < 400; i++ {
-				wg.Add(1)
-				p.Send(context.Background(), tc.rec(i), func(a Ack, err error) {
-					if err != nil {
-						t.Error(err)
-					}
-					mu.Lock()
-					perPart[a.Partition]++
-					mu.Unlock()
-					wg.Done()
-				})
-			}
-			if err := p.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			wg.Wait()
+			sendEach(t, p, 400, tc.rec, true, func(_ int, a Ack, err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				perPart[a.Partition]++
+				mu.Unlock()
+			})
 			if err := tc.check(perPart); err != nil {
 				t.Fatal(err)
 			}
@@ -477,11 +444,7 @@ func TestRecordTooLargeAndAutoCreate(t *testing.T) {
 	cfg.MaxBatchBytes = 1024
 	cfg.AutoCreateTopics = true
 	cfg.AutoCreatePartitions = 3
-	p, err := New(cfg, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close(context.Background())
+	p := newTest(t, cfg, f)
 	for _, tc := range []struct {
 		rec  *Record
 		want string

@@ -64,20 +64,29 @@ func (t *txnState) added() {
 // loop ends transactions on the interval and on kicks.
 func (t *txnState) loop() {
 	defer close(t.loopDone)
+	CommitLoop(t.p.cfg.TransactionInterval, t.kick, t.quit, func() { _ = t.commit(t.p.ctx) })
+}
+
+// CommitLoop calls commit every interval (never when interval is 0) and
+// whenever kick receives, until stop is closed or receives: the loop
+// that ends transactions on transaction_interval and, kicked, on
+// transaction_max_messages, for the core and for engines that keep their
+// own transactions.
+func CommitLoop(interval time.Duration, kick, stop <-chan struct{}, commit func()) {
 	var tick <-chan time.Time
-	if d := t.p.cfg.TransactionInterval; d > 0 {
-		tk := time.NewTicker(d)
+	if interval > 0 {
+		tk := time.NewTicker(interval)
 		defer tk.Stop()
 		tick = tk.C
 	}
 	for {
 		select {
 		case <-tick:
-		case <-t.kick:
-		case <-t.quit:
+		case <-kick:
+		case <-stop:
 			return
 		}
-		_ = t.commit(t.p.ctx)
+		commit()
 	}
 }
 

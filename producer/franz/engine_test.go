@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,19 +17,24 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/registry"
+	"github.com/prodbench/prodbench/producer/transporttest"
 	"github.com/prodbench/prodbench/report"
 )
 
 // startBroker starts an embedded broker that keeps produced data.
 func startBroker(t testing.TB, topics map[string]int32) *kafka.Embedded {
 	t.Helper()
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: topics, Retain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	return emb
+	return startEmbedded(t, kafka.EmbeddedOptions{Topics: topics, Retain: true})
+}
+
+// startEmbedded starts an embedded broker with opts, closed at the end of
+// the test or benchmark.
+func startEmbedded(t testing.TB, opts kafka.EmbeddedOptions) *kafka.Embedded {
+	t.Helper()
+	return transporttest.Start(t, kafka.StartEmbedded, opts)
 }
 
 // newEngine returns an Engine on emb, closed at the end of the test.
@@ -86,6 +92,16 @@ func (s *sender) wait(t testing.TB) {
 	}
 }
 
+// flush flushes e and waits for the callbacks of every record sent
+// through s.
+func (s *sender) flush(t testing.TB, e *Engine) {
+	t.Helper()
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t)
+}
+
 func (s *sender) get(r *producer.Record) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,24 +112,21 @@ func (s *sender) get(r *producer.Record) result {
 // options.
 func consume(t testing.TB, emb *kafka.Embedded, topic string, n int, opts ...kgo.Opt) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(emb.Addrs()...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	return out
+	return kafkatest.Consume(t, emb.Addrs(), topic, n, 20*time.Second, 0, opts...)
+}
+
+// TestConformance runs the conformance suite over the franz-go engine
+// against the embedded broker (kfake). It is the package's first test:
+// CloseLeavesNoGoroutine counts the goroutines whose stacks name this
+// package, so no parallel test may be waiting yet when it runs.
+func TestConformance(t *testing.T) {
+	transporttest.RunEngine(t, transporttest.Harness{
+		Positions: true,
+		Open: func(t testing.TB, cfg producer.Config, topic string, partitions int) registry.Engine {
+			emb := startBroker(t, map[string]int32{topic: int32(partitions)})
+			return newEngine(t, emb, cfg)
+		},
+	})
 }
 
 // TestRoundTrip produces keyed records with headers, a tombstone and a
@@ -133,19 +146,8 @@ func TestRoundTrip(t *testing.T) {
 	scratch := make([]byte, 64)
 	var recs []*producer.Record
 	for i := 0; i < n; i++ {
-		key := fmt.Sprintf("key-%d", i)
-		if i < 3 {
-			key = []string{"foo", "bar", "baz"}[i]
-		}
-		r := &producer.Record{
-			Topic: topic,
-			Key:   []byte(key),
-			Value: bytes.Repeat([]byte(fmt.Sprintf("v%d;", i)), 1+i%30),
-			Headers: []producer.Header{
-				{Key: "seq", Value: []byte(fmt.Sprint(i))},
-				{Key: "empty", Value: []byte{}},
-			},
-		}
+		r := kafkatest.KeyedRecord(topic, i, "v", 30)
+		key := string(r.Key)
 		switch i {
 		case 7:
 			r.Value = nil // tombstone
@@ -161,10 +163,7 @@ func TestRoundTrip(t *testing.T) {
 			copy(scratch, "MUTATED!")
 		}
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	if p := e.Pending(); p != 0 {
 		t.Fatalf("Pending = %d after Flush", p)
 	}
@@ -196,17 +195,7 @@ func TestRoundTrip(t *testing.T) {
 		if !bytes.Equal(r.Value, w.Value) || (r.Value == nil) != (w.Value == nil) {
 			t.Fatalf("key %q: value %q, want %q", k, r.Value, w.Value)
 		}
-		if len(r.Headers) != len(w.Headers) {
-			t.Fatalf("key %q: %d headers, want %d", k, len(r.Headers), len(w.Headers))
-		}
-		for i, h := range r.Headers {
-			if h.Key != w.Headers[i].Key || !bytes.Equal(h.Value, w.Headers[i].Value) {
-				t.Fatalf("key %q: header %d = %q:%q, want %q:%q", k, i, h.Key, h.Value, w.Headers[i].Key, w.Headers[i].Value)
-			}
-		}
-		if wantP := producer.KeyPartition(r.Key, partitions); r.Partition != wantP {
-			t.Fatalf("key %q on partition %d, murmur2 says %d", k, r.Partition, wantP)
-		}
+		kafkatest.CheckHeadersPartition(t, r, w, partitions)
 		if a := acked[k]; a.Partition != r.Partition || a.Offset != r.Offset {
 			t.Fatalf("key %q: acked at %d/%d, stored at %d/%d", k, a.Partition, a.Offset, r.Partition, r.Offset)
 		}
@@ -281,10 +270,7 @@ func TestCompression(t *testing.T) {
 			for i := 0; i < n; i++ {
 				s.send(e, &producer.Record{Topic: topic, Value: bytes.Repeat([]byte("compressible "), 40)})
 			}
-			if err := e.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			s.wait(t)
+			s.flush(t, e)
 			for _, r := range consume(t, emb, topic, n) {
 				if got := r.Attrs.CompressionType(); got != uint8(c) {
 					t.Fatalf("batch compression %d, want %d (%v)", got, c, c)
@@ -368,10 +354,7 @@ func TestAcksNone(t *testing.T) {
 		recs = append(recs, r)
 		s.send(e, r)
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	for _, r := range recs {
 		res := s.get(r)
 		if res.err != nil || res.ack.Offset != -1 {
@@ -408,10 +391,7 @@ func TestExplicitPartition(t *testing.T) {
 			for _, r := range []*producer.Record{keyed, keyless, bad, neg} {
 				s.send(e, r)
 			}
-			if err := e.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			s.wait(t)
+			s.flush(t, e)
 			for _, r := range []*producer.Record{keyed, keyless} {
 				if res := s.get(r); res.err != nil || res.ack.Partition != target {
 					t.Fatalf("explicit partition %d: acked on %d, err %v", target, res.ack.Partition, res.err)
@@ -453,10 +433,7 @@ func TestPartitioners(t *testing.T) {
 			recs = append(recs, r)
 			s.send(e, r)
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 		count := map[int32]int{}
 		for _, r := range recs {
 			res := s.get(r)
@@ -559,10 +536,7 @@ func TestQueueFull(t *testing.T) {
 		if !errors.Is(res.err, producer.ErrQueueFull) || producer.ErrorKind(res.err) != "queue_full" {
 			t.Fatalf("third record with 2 pending max: err %v, want ErrQueueFull", res.err)
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 		for _, r := range recs[:2] {
 			if err := s.get(r).err; err != nil {
 				t.Fatal(err)
@@ -599,10 +573,7 @@ func TestQueueFull(t *testing.T) {
 		if el := time.Since(t0); el < 90*time.Millisecond {
 			t.Fatalf("Send returned after %v with the buffer full", el)
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 		if err := s.get(second).err; producer.ErrorKind(err) != "request_timeout" {
 			t.Fatalf("blocked Send past its ctx: err %v (kind %q), want a deadline", err, producer.ErrorKind(err))
 		}
@@ -691,25 +662,8 @@ func TestClose(t *testing.T) {
 // failProduce makes the broker answer produce requests with code for
 // every partition, for the next `times` requests (0: forever).
 func failProduce(emb *kafka.Embedded, code int16, times int) {
-	c := emb.Cluster()
-	var n atomic.Int64
-	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
-		if times == 0 || n.Add(1) < int64(times) {
-			c.KeepControl()
-		}
-		req := kreq.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition, sp.ErrorCode, sp.BaseOffset = rp.Partition, code, -1
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+	kafkatest.AnswerProduce(emb.Cluster(), times, func(sp *kmsg.ProduceResponseTopicPartition) {
+		sp.ErrorCode, sp.BaseOffset = code, -1
 	})
 }
 
@@ -725,10 +679,7 @@ func TestBrokerError(t *testing.T) {
 	s := newSender()
 	r := &producer.Record{Topic: topic, Value: []byte("v")}
 	s.send(e, r)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	var be *producer.BrokerError
 	err := s.get(r).err
 	if !errors.As(err, &be) || be.Code != 29 || be.Name != "TOPIC_AUTHORIZATION_FAILED" || be.Retriable {
@@ -743,10 +694,7 @@ func TestBrokerError(t *testing.T) {
 	// The next record goes through.
 	r2 := &producer.Record{Topic: topic, Value: []byte("w")}
 	s.send(e, r2)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	if err := s.get(r2).err; err != nil {
 		t.Fatalf("record after the failure: %v", err)
 	}
@@ -805,10 +753,7 @@ func TestTransactions(t *testing.T) {
 	if n := s.n.Load(); n != 0 {
 		t.Fatalf("%d callbacks before the transaction ended", n)
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	for _, r := range first {
 		if err := s.get(r).err; err != nil {
 			t.Fatal(err)
@@ -834,10 +779,7 @@ func TestTransactions(t *testing.T) {
 	}
 	good := &producer.Record{Topic: topic, Value: []byte("aborted")}
 	s3.send(e, good)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s3.wait(t)
+	s3.flush(t, e)
 	var be *producer.BrokerError
 	if err := s3.get(bad).err; !errors.As(err, &be) || be.Code != 87 {
 		t.Fatalf("refused record: %v", err)
@@ -850,10 +792,7 @@ func TestTransactions(t *testing.T) {
 	s4 := newSender()
 	last := &producer.Record{Topic: topic, Value: []byte("committed")}
 	s4.send(e, last)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s4.wait(t)
+	s4.flush(t, e)
 	if err := s4.get(last).err; err != nil {
 		t.Fatalf("record after an abort: %v", err)
 	}
@@ -1012,10 +951,7 @@ func TestConcurrentSends(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			if err := e.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			s.wait(t)
+			s.flush(t, e)
 			s.mu.Lock()
 			for r, res := range s.res {
 				if res.err != nil {
@@ -1069,10 +1005,7 @@ func TestOnBatch(t *testing.T) {
 	for i := 0; i < n; i++ {
 		s.send(e, &producer.Record{Topic: topic, Value: make([]byte, 100)})
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t)
+	s.flush(t, e)
 	st := e.Stats()
 	mu.Lock()
 	defer mu.Unlock()
@@ -1112,10 +1045,7 @@ func TestOnBatchWarmupWindow(t *testing.T) {
 		for i := 0; i < n; i++ {
 			s.send(e, &producer.Record{Topic: topic, Value: make([]byte, 100)})
 		}
-		if err := e.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.wait(t)
+		s.flush(t, e)
 	}
 	send(warm)
 	if time.Since(start) >= warmup {
@@ -1133,5 +1063,130 @@ func TestOnBatchWarmupWindow(t *testing.T) {
 	}
 	if sealed != sum.Batches.Batches || sum.Batches.WireBytes <= measured*100 {
 		t.Fatalf("%d batches, sealed by %v, wire %d B for %d records of 100 B", sum.Batches.Batches, sum.Batches.SealedBy, sum.Batches.WireBytes, measured)
+	}
+}
+
+// BenchmarkSend measures Send through kgo to an embedded broker that
+// discards the data, 100-byte keyed values over 6 partitions, reusing a
+// small set of producer.Records as the workload engine does; allocs/op is
+// allocations per record (kgo's, the engine's and the broker's, which runs
+// in the same process).
+func BenchmarkSend(b *testing.B) {
+	const slots = 4096
+	for _, bc := range []struct {
+		name  string
+		codec producer.Codec
+		opts  []Option
+	}{
+		{"none", producer.CodecNone, nil},
+		{"none-zerocopy", producer.CodecNone, []Option{WithZeroCopy()}},
+		{"lz4-zerocopy", producer.CodecLZ4, []Option{WithZeroCopy()}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			const topic = "bench"
+			emb := startEmbedded(b, kafka.EmbeddedOptions{Topics: map[string]int32{topic: 6}})
+			cfg := producer.DefaultConfig()
+			cfg.Compression = bc.codec
+			cfg.MaxBatchBytes = 64 << 10
+			// Bound the records in flight, as a rate-limited run does, so
+			// that the item pool covers them after the warmup.
+			cfg.MaxPendingMessages = slots
+			e := newEngine(b, emb, cfg, bc.opts...)
+			recs := make([]producer.Record, slots)
+			keys := make([][]byte, 1000)
+			for i := range keys {
+				keys[i] = []byte(fmt.Sprintf("key-%d", i))
+			}
+			val := make([]byte, 100)
+			var failed atomic.Int64
+			cb := func(_ producer.Ack, err error) {
+				if err != nil {
+					failed.Add(1)
+				}
+			}
+			// Warm up: metadata, connections, pools.
+			for i := 0; i < slots; i++ {
+				recs[i] = producer.Record{Topic: topic, Key: keys[i%len(keys)], Value: val}
+				e.Send(context.Background(), &recs[i], cb)
+			}
+			if err := e.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(val)))
+			b.ReportAllocs()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				// Records are never modified, so a slot may be pending twice.
+				e.Send(context.Background(), &recs[i%slots], cb)
+			}
+			if err := e.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&m1)
+			b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(b.N), "allocs/record")
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+			if n := failed.Load(); n > 0 {
+				b.Fatalf("%d records failed", n)
+			}
+		})
+	}
+}
+
+// BenchmarkSendParallel is BenchmarkSend's zero-copy lz4 case with Send
+// called from GOMAXPROCS goroutines at once (b.RunParallel), as the
+// workload's workers do: it shows what the engine's shared state (item
+// pool, pending counter, kgo's per-partition buffers) costs under
+// contention. allocs/op is allocations per record.
+func BenchmarkSendParallel(b *testing.B) {
+	const topic, slots = "bench", 4096
+	emb := startEmbedded(b, kafka.EmbeddedOptions{Topics: map[string]int32{topic: 6}})
+	cfg := producer.DefaultConfig()
+	cfg.Compression = producer.CodecLZ4
+	cfg.MaxBatchBytes = 64 << 10
+	cfg.MaxPendingMessages = slots
+	e := newEngine(b, emb, cfg, WithZeroCopy())
+	keys := make([][]byte, 1000)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("key-%d", i))
+	}
+	val := make([]byte, 100)
+	recs := make([]producer.Record, slots)
+	for i := range recs {
+		recs[i] = producer.Record{Topic: topic, Key: keys[i%len(keys)], Value: val}
+	}
+	var failed atomic.Int64
+	cb := func(_ producer.Ack, err error) {
+		if err != nil {
+			failed.Add(1)
+		}
+	}
+	for i := range recs {
+		e.Send(context.Background(), &recs[i], cb)
+	}
+	if err := e.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(val)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1)) * 7919
+		for pb.Next() {
+			// Records are never modified, so a slot may be pending twice.
+			e.Send(context.Background(), &recs[i%slots], cb)
+			i++
+		}
+	})
+	if err := e.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d records failed", n)
 	}
 }

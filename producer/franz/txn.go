@@ -113,21 +113,7 @@ func (t *txn) park(it *item) {
 // run commits on the interval and when kicked, until stop.
 func (t *txn) run() {
 	defer close(t.runDone)
-	var tick <-chan time.Time
-	if t.interval > 0 {
-		tk := time.NewTicker(t.interval)
-		defer tk.Stop()
-		tick = tk.C
-	}
-	for {
-		select {
-		case <-tick:
-		case <-t.kick:
-		case <-t.runCtx.Done():
-			return
-		}
-		_ = t.commit(t.runCtx)
-	}
+	producer.CommitLoop(t.interval, t.kick, t.runCtx.Done(), func() { _ = t.commit(t.runCtx) })
 }
 
 // stop ends run, cutting short a commit in progress (its records stay

@@ -3,39 +3,14 @@ package kafka_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
 )
-
-// consumeAll reads n records of topic from the start.
-func consumeAll(t *testing.T, addrs []string, topic string, n int) []*kgo.Record {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	return out
-}
 
 // TestProduceConsumeBack sends keyed records with headers through the
 // producer core and the Kafka transport to an embedded broker that keeps the
@@ -51,45 +26,20 @@ func TestProduceConsumeBack(t *testing.T) {
 		t.Run(codec.String(), func(t *testing.T) {
 			t.Parallel()
 			const topic, partitions, n = "consume-back", 100, 3000
-			emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{topic: partitions}, Retain: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(emb.Close)
+			emb := startBroker(t, kafka.EmbeddedOptions{Topics: map[string]int32{topic: partitions}, Retain: true})
 			cfg := producer.DefaultConfig()
 			cfg.Compression = codec
 			cfg.Linger = 2 * time.Millisecond
 			cfg.MaxBatchBytes = 16 << 10
-			tr, err := kafka.New(context.Background(), kafka.Options{Brokers: emb.Addrs(), Acks: cfg.Acks})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(tr.Close)
-			p, err := producer.New(cfg, tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The first three keys are the published Java vectors.
-			keys := []string{"foo", "bar", "baz"}
+			p := newProducer(t, cfg, kafka.Options{Brokers: emb.Addrs(), Acks: cfg.Acks})
 			want := map[string]producer.Record{}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			var sendErrs []error
 			for i := 0; i < n; i++ {
-				key := fmt.Sprintf("key-%d", i)
-				if i < len(keys) {
-					key = keys[i]
-				}
-				r := &producer.Record{
-					Topic: topic,
-					Key:   []byte(key),
-					Value: bytes.Repeat([]byte(fmt.Sprintf("value-%d;", i)), 1+i%20),
-					Headers: []producer.Header{
-						{Key: "seq", Value: []byte(fmt.Sprint(i))},
-						{Key: "empty", Value: []byte{}},
-					},
-				}
-				want[key] = *r
+				// The first three keys are the published Java vectors.
+				r := kafkatest.KeyedRecord(topic, i, "value-", 20)
+				want[string(r.Key)] = *r
 				wg.Add(1)
 				p.Send(context.Background(), r, func(a producer.Ack, err error) {
 					defer wg.Done()
@@ -107,7 +57,7 @@ func TestProduceConsumeBack(t *testing.T) {
 			if len(sendErrs) > 0 {
 				t.Fatalf("%d sends failed, first: %v", len(sendErrs), sendErrs[0])
 			}
-			got := consumeAll(t, emb.Addrs(), topic, n)
+			got := kafkatest.Consume(t, emb.Addrs(), topic, n, 20*time.Second, 0)
 			if len(got) != n {
 				t.Fatalf("consumed %d records, want %d", len(got), n)
 			}
@@ -122,17 +72,7 @@ func TestProduceConsumeBack(t *testing.T) {
 				if !bytes.Equal(r.Value, w.Value) {
 					t.Fatalf("key %q: value differs", k)
 				}
-				if len(r.Headers) != len(w.Headers) {
-					t.Fatalf("key %q: %d headers, want %d", k, len(r.Headers), len(w.Headers))
-				}
-				for i, h := range r.Headers {
-					if h.Key != w.Headers[i].Key || !bytes.Equal(h.Value, w.Headers[i].Value) {
-						t.Fatalf("key %q: header %d = %q:%q, want %q:%q", k, i, h.Key, h.Value, w.Headers[i].Key, w.Headers[i].Value)
-					}
-				}
-				if wantP := producer.KeyPartition(r.Key, partitions); r.Partition != wantP {
-					t.Fatalf("key %q on partition %d, murmur2 says %d", k, r.Partition, wantP)
-				}
+				kafkatest.CheckHeadersPartition(t, r, &w, partitions)
 			}
 			for key, wantP := range map[string]int32{"foo": 16, "bar": 45, "baz": 80} {
 				for _, r := range got {

@@ -82,11 +82,7 @@ func TestScriptedFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Faults: []kafka.Fault{f}, Seed: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(emb.Close)
+			emb := startBroker(t, kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Faults: []kafka.Fault{f}, Seed: 1})
 			cfg := producer.DefaultConfig()
 			cfg.Linger = time.Millisecond
 			cfg.RetryBackoff = 5 * time.Millisecond

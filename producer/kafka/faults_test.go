@@ -15,7 +15,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
+	"github.com/prodbench/prodbench/producer/transporttest"
 )
 
 // These tests run the producer core (issue 3: retries, idempotence,
@@ -74,17 +76,9 @@ func recordValue(i int) string { return "v" + strconv.Itoa(i) }
 // mid-stream, then closes the producer.
 func runProducer(t *testing.T, emb *kafka.Embedded, cfg producer.Config) (*faultRun, *producer.Producer) {
 	t.Helper()
-	tr, err := kafka.New(context.Background(), kafka.Options{
+	p := newProducer(t, cfg, kafka.Options{
 		Brokers: emb.Addrs(), Acks: cfg.Acks, TransactionalID: cfg.TransactionalID, RequestTimeout: 10 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tr.Close)
-	p, err := producer.New(cfg, tr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := &faultRun{recs: make([]*sent, faultRecords)}
 	seqs := make([]int, faultKeys)
 	for i := range faultRecords {
@@ -132,38 +126,8 @@ func runProducer(t *testing.T, emb *kafka.Embedded, cfg producer.Config) (*fault
 // at least min records, then until a poll brings nothing more.
 func consumeLog(t *testing.T, addrs []string, iso kgo.IsolationLevel, min int) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(faultTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(iso),
-		kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for {
-		pctx := ctx
-		var pcancel context.CancelFunc = func() {}
-		if len(out) >= min {
-			pctx, pcancel = context.WithTimeout(ctx, 500*time.Millisecond)
-		}
-		fs := cl.PollFetches(pctx)
-		pcancel()
-		if ctx.Err() != nil {
-			t.Fatalf("consumed %d records, want at least %d: %v", len(out), min, ctx.Err())
-		}
-		fs.EachError(func(tp string, p int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("fetch %s/%d: %v", tp, p, err)
-			}
-		})
-		n := len(out)
-		out = append(out, fs.Records()...)
-		if len(out) == n && len(out) >= min {
-			return out
-		}
-	}
+	return kafkatest.Consume(t, addrs, faultTopic, min, 30*time.Second, 500*time.Millisecond,
+		kgo.FetchIsolationLevel(iso), kgo.FetchMaxWait(100*time.Millisecond))
 }
 
 // valueIndex parses a record value "v<i>".
@@ -264,6 +228,22 @@ type faultCase struct {
 	waited time.Duration
 }
 
+// stall2s makes one produce request wait 2s at the broker.
+func stall2s(c *kfake.Cluster) func() int {
+	var hits atomic.Int32
+	pick := nthRequest(4, 1)
+	c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if hits.Load() == 0 && pick(kr) {
+			hits.Add(1)
+			c.SleepControl(func() { time.Sleep(2 * time.Second) })
+			c.DropControl()
+		}
+		return nil, nil, false
+	})
+	return func() int { return int(hits.Load()) }
+}
+
 var faultCases = []faultCase{
 	{ // the leader moved: rejected before the append, retried after a metadata refresh
 		name: "not-leader",
@@ -299,38 +279,12 @@ var faultCases = []faultCase{
 	{ // one produce request waits 2s at the broker, past the 1s request timeout
 		name:           "stall-2s",
 		requestTimeout: time.Second,
-		inject: func(c *kfake.Cluster) func() int {
-			var hits atomic.Int32
-			pick := nthRequest(4, 1)
-			c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				if hits.Load() == 0 && pick(kr) {
-					hits.Add(1)
-					c.SleepControl(func() { time.Sleep(2 * time.Second) })
-					c.DropControl()
-				}
-				return nil, nil, false
-			})
-			return func() int { return int(hits.Load()) }
-		},
+		inject:         stall2s,
 	},
 	{ // the same stall within the request timeout: the producer waits it out
 		name:   "stall-2s-waited",
 		waited: 2 * time.Second,
-		inject: func(c *kfake.Cluster) func() int {
-			var hits atomic.Int32
-			pick := nthRequest(4, 1)
-			c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				if hits.Load() == 0 && pick(kr) {
-					hits.Add(1)
-					c.SleepControl(func() { time.Sleep(2 * time.Second) })
-					c.DropControl()
-				}
-				return nil, nil, false
-			})
-			return func() int { return int(hits.Load()) }
-		},
+		inject: stall2s,
 	},
 }
 
@@ -347,14 +301,27 @@ func checkWaited(t *testing.T, run *faultRun, stall time.Duration) {
 	}
 }
 
-func TestFaultIdempotent(t *testing.T) {
+// faultCaseRun is one fault case's run: the broker, how often the fault
+// fired, and the producer's records and outcome.
+type faultCaseRun struct {
+	fc   faultCase
+	emb  *kafka.Embedded
+	hits func() int
+	run  *faultRun
+	p    *producer.Producer
+}
+
+// eachFaultCase runs, in a parallel subtest per fault case, a producer,
+// idempotent or not, on a new broker with the case's fault injected, fails
+// the subtest if the fault never fired, and then calls check.
+func eachFaultCase(t *testing.T, idempotent bool, check func(t *testing.T, r faultCaseRun)) {
 	t.Parallel()
 	for _, fc := range faultCases {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
 			emb := startFaultBroker(t)
 			hits := fc.inject(emb.Cluster())
-			cfg := faultConfig(true)
+			cfg := faultConfig(idempotent)
 			if fc.requestTimeout > 0 {
 				cfg.RequestTimeout = fc.requestTimeout
 			}
@@ -362,56 +329,50 @@ func TestFaultIdempotent(t *testing.T) {
 			if hits() == 0 {
 				t.Fatal("the fault never fired")
 			}
-			if st := p.Stats(); fc.waited == 0 && st.Retries == 0 {
-				t.Errorf("no retries after %d faults: %+v", hits(), st)
-			} else if fc.waited > 0 {
-				checkWaited(t, run, fc.waited)
-			}
-			log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), faultRecords)
-			if len(log) != faultRecords {
-				t.Errorf("log holds %d records, want %d", len(log), faultRecords)
-			}
-			checkExactlyOnceInOrder(t, run, log)
+			check(t, faultCaseRun{fc, emb, hits, run, p})
 		})
 	}
 }
 
+func TestFaultIdempotent(t *testing.T) {
+	eachFaultCase(t, true, func(t *testing.T, r faultCaseRun) {
+		fc, emb, hits, run, p := r.fc, r.emb, r.hits, r.run, r.p
+		if st := p.Stats(); fc.waited == 0 && st.Retries == 0 {
+			t.Errorf("no retries after %d faults: %+v", hits(), st)
+		} else if fc.waited > 0 {
+			checkWaited(t, run, fc.waited)
+		}
+		log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), faultRecords)
+		if len(log) != faultRecords {
+			t.Errorf("log holds %d records, want %d", len(log), faultRecords)
+		}
+		checkExactlyOnceInOrder(t, run, log)
+	})
+}
+
 func TestFaultNotIdempotent(t *testing.T) {
-	t.Parallel()
-	for _, fc := range faultCases {
-		t.Run(fc.name, func(t *testing.T) {
-			t.Parallel()
-			emb := startFaultBroker(t)
-			hits := fc.inject(emb.Cluster())
-			cfg := faultConfig(false)
-			if fc.requestTimeout > 0 {
-				cfg.RequestTimeout = fc.requestTimeout
+	eachFaultCase(t, false, func(t *testing.T, r faultCaseRun) {
+		fc, emb, hits, run := r.fc, r.emb, r.hits, r.run
+		acked := 0
+		for _, s := range run.recs {
+			if s.err == nil {
+				acked++
 			}
-			run, _ := runProducer(t, emb, cfg)
-			if hits() == 0 {
-				t.Fatal("the fault never fired")
-			}
-			acked := 0
-			for _, s := range run.recs {
-				if s.err == nil {
-					acked++
-				}
-			}
-			log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), acked)
-			copies := checkAckedInLog(t, run, log)
-			dups := 0
-			for _, c := range copies {
-				dups += max(c-1, 0)
-			}
-			t.Logf("%d faults: %d of %d acked, %d duplicates in the log", hits(), acked, faultRecords, dups)
-			if fc.waited > 0 {
-				checkWaited(t, run, fc.waited)
-			}
-			if fc.dupsWithoutIdempotence && dups == 0 {
-				t.Error("no duplicates although the broker appended before failing: the fault did not bite")
-			}
-		})
-	}
+		}
+		log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), acked)
+		copies := checkAckedInLog(t, run, log)
+		dups := 0
+		for _, c := range copies {
+			dups += max(c-1, 0)
+		}
+		t.Logf("%d faults: %d of %d acked, %d duplicates in the log", hits(), acked, faultRecords, dups)
+		if fc.waited > 0 {
+			checkWaited(t, run, fc.waited)
+		}
+		if fc.dupsWithoutIdempotence && dups == 0 {
+			t.Error("no duplicates although the broker appended before failing: the fault did not bite")
+		}
+	})
 }
 
 // TestFaultTransactionAborted runs a transactional producer committing
@@ -471,10 +432,28 @@ func TestFaultTransactionAborted(t *testing.T) {
 
 func startFaultBroker(t *testing.T) *kafka.Embedded {
 	t.Helper()
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Retain: true})
+	return startBroker(t, kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Retain: true})
+}
+
+// startBroker starts an embedded broker with opts, closed at the end of
+// the test.
+func startBroker(t *testing.T, opts kafka.EmbeddedOptions) *kafka.Embedded {
+	t.Helper()
+	return transporttest.Start(t, kafka.StartEmbedded, opts)
+}
+
+// newProducer returns a producer core with cfg on a Kafka transport with
+// opts, the transport closed at the end of the test.
+func newProducer(t *testing.T, cfg producer.Config, opts kafka.Options) *producer.Producer {
+	t.Helper()
+	tr, err := kafka.New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(emb.Close)
-	return emb
+	t.Cleanup(tr.Close)
+	p, err := producer.New(cfg, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

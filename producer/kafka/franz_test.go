@@ -21,6 +21,7 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/kafka/wire"
+	"github.com/prodbench/prodbench/producer/kafka/wire/wiretest"
 )
 
 // update regenerates testdata/franz-*.bin with franz-go's producer:
@@ -228,7 +229,7 @@ func TestFranzBatches(t *testing.T) {
 				t.Errorf("timestamps %d..%d, want %d..%d", rb.FirstTimestamp, rb.MaxTimestamp, ts[0], ts[len(ts)-1])
 			}
 			section := decompress(t, fc.codec, rb.Records)
-			parts := splitRecords(t, section)
+			parts := wiretest.SplitRecords(t, section)
 			if len(parts) != len(recs) {
 				t.Fatalf("records section holds %d records, want %d", len(parts), len(recs))
 			}
@@ -238,7 +239,7 @@ func TestFranzBatches(t *testing.T) {
 				if err := kr.ReadFrom(p); err != nil {
 					t.Fatalf("record %d: %v", i, err)
 				}
-				checkRecord(t, i, &kr, int32(i), ts[i]-ts[0], recs[i])
+				wiretest.CheckRecord(t, i, &kr, int32(i), ts[i]-ts[0], recs[i])
 				ours = AppendRecord(ours, int32(i), ts[i]-ts[0], recs[i])
 				if want := AppendRecord(nil, int32(i), ts[i]-ts[0], recs[i]); !bytes.Equal(p, want) {
 					t.Errorf("record %d: franz-go wrote %x, AppendRecord writes %x", i, p, want)

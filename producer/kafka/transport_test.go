@@ -20,17 +20,15 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
+	"github.com/prodbench/prodbench/producer/kafka/wire/wiretest"
+	"github.com/prodbench/prodbench/producer/transporttest"
 )
 
 // startEmbedded starts an embedded broker closed at the end of the test.
 func startEmbedded(t testing.TB, opts EmbeddedOptions) *Embedded {
 	t.Helper()
-	e, err := StartEmbedded(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	return e
+	return transporttest.Start(t, StartEmbedded, opts)
 }
 
 // newTransport connects to e, closed at the end of the test.
@@ -46,6 +44,15 @@ func newTransport(t testing.TB, e *Embedded, acks producer.Acks, mod ...func(*Op
 	}
 	t.Cleanup(tr.Close)
 	return tr
+}
+
+// startTransport starts an embedded broker with opts and a transport
+// (acks all) to it, both closed at the end of the test, and returns them
+// with a context for the test's calls.
+func startTransport(t testing.TB, opts EmbeddedOptions, mod ...func(*Options)) (*Embedded, *Transport, context.Context) {
+	t.Helper()
+	e := startEmbedded(t, opts)
+	return e, newTransport(t, e, producer.AcksAll, mod...), testCtx(t)
 }
 
 func testCtx(t testing.TB) context.Context {
@@ -112,28 +119,7 @@ func consumeAll(t *testing.T, e *Embedded, topic string, want map[int32]*produce
 	for _, p := range want {
 		total += len(p.recs)
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(e.Addrs()...),
-		kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(100*time.Millisecond),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx := testCtx(t)
-	var got []*kgo.Record
-	for len(got) < total {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(got), total, err)
-		}
-		fs.EachError(func(topic string, p int32, err error) {
-			t.Fatalf("fetch %s/%d: %v", topic, p, err)
-		})
-		got = append(got, fs.Records()...)
-	}
+	got := kafkatest.Consume(t, e.Addrs(), topic, total, 20*time.Second, 0, kgo.FetchMaxWait(100*time.Millisecond))
 	if len(got) != total {
 		t.Fatalf("consumed %d records, want %d", len(got), total)
 	}
@@ -151,7 +137,7 @@ func consumeAll(t *testing.T, e *Embedded, topic string, want map[int32]*produce
 			t.Errorf("%s: key %q, want %q", where, r.Key, w.Key)
 		}
 		if !bytes.Equal(r.Value, w.Value) {
-			t.Errorf("%s: value %q, want %q", where, head(r.Value), head(w.Value))
+			t.Errorf("%s: value %q, want %q", where, wiretest.Head(r.Value), wiretest.Head(w.Value))
 		}
 		if len(r.Headers) != len(w.Headers) {
 			t.Errorf("%s: %d headers, want %d", where, len(r.Headers), len(w.Headers))
@@ -451,9 +437,7 @@ func TestNewBadOptions(t *testing.T) {
 
 func TestMetadata(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{"four": 4, "dflt": 0}, DefaultPartitions: 2})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{"four": 4, "dflt": 0}, DefaultPartitions: 2})
 
 	for topic, want := range map[string]int32{"four": 4, "dflt": 2} {
 		if n, err := tr.Partitions(ctx, topic); err != nil || n != want {
@@ -509,9 +493,7 @@ func TestMetadata(t *testing.T) {
 
 func TestMetadataAutoCreate(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{DefaultPartitions: 3})
-	tr := newTransport(t, e, producer.AcksAll, func(o *Options) { o.AutoCreateTopics = true })
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{DefaultPartitions: 3}, func(o *Options) { o.AutoCreateTopics = true })
 	// Concurrent misses share one load.
 	var wg sync.WaitGroup
 	for range 8 {
@@ -532,36 +514,21 @@ func TestMetadataAutoCreate(t *testing.T) {
 // NOT_LEADER_OR_FOLLOWER for partition and success (base offset 100,
 // log-append time 777) for the others.
 func notLeaderOnce(c *kfake.Cluster, partition int32) {
-	c.ControlKey(int16(kmsg.Produce), func(kr kmsg.Request) (kmsg.Response, error, bool) {
-		req := kr.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				if rp.Partition == partition {
-					sp.ErrorCode = kerr.NotLeaderForPartition.Code
-					sp.BaseOffset = -1
-				} else {
-					sp.BaseOffset = 100
-					sp.LogAppendTime = 777
-				}
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
+	kafkatest.AnswerProduce(c, 1, func(sp *kmsg.ProduceResponseTopicPartition) {
+		if sp.Partition == partition {
+			sp.ErrorCode = kerr.NotLeaderForPartition.Code
+			sp.BaseOffset = -1
+		} else {
+			sp.BaseOffset = 100
+			sp.LogAppendTime = 777
 		}
-		return resp, nil, true
 	})
 }
 
 func TestProduceBrokerError(t *testing.T) {
 	t.Parallel()
 	const topic = "errs"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
 	if _, err := tr.Partitions(ctx, topic); err != nil {
 		t.Fatal(err)
 	}
@@ -662,9 +629,7 @@ func TestBrokerErrorNames(t *testing.T) {
 func TestProduceIdempotentFields(t *testing.T) {
 	t.Parallel()
 	const topic = "idem"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
 	send := func(seq int32, n int) *producer.Batch {
 		b := encodeBatch(topic, 0, 1, 1, makeRecords(0, n))
 		b.ProducerID, b.ProducerEpoch, b.BaseSequence = 4242, 0, seq
@@ -689,9 +654,7 @@ func TestProduceIdempotentFields(t *testing.T) {
 func TestProduceRequestErrors(t *testing.T) {
 	t.Parallel()
 	const topic = "reqerr"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 2}})
 	mk := func(p int32) *producer.Batch { return encodeBatch(topic, p, 1, 1, makeRecords(p, 1)) }
 
 	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, nil); err != nil {
@@ -771,9 +734,7 @@ func TestProduceConcurrent(t *testing.T) {
 	t.Parallel()
 	const topic = "conc"
 	const parts, perPart, rounds = 4, 3, 25
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: parts}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: parts}})
 	var mu sync.Mutex
 	offsets := map[int32][]int64{}
 	var wg sync.WaitGroup
@@ -839,9 +800,7 @@ func TestEmbeddedListen(t *testing.T) {
 
 func TestEmbeddedBlackhole(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{"bh": 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{"bh": 1}})
 	for i := range 3 {
 		b := encodeBatch("bh", 0, 1, 1, makeRecords(0, 10))
 		if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil || b.Err != nil {
@@ -926,4 +885,15 @@ func TestErrorCode(t *testing.T) {
 	if BrokerError(0) != nil {
 		t.Error("BrokerError(0) != nil")
 	}
+}
+
+// TestConformance runs the conformance suite over the native core on the
+// Kafka transport against the embedded broker (kfake).
+func TestConformance(t *testing.T) {
+	transporttest.RunTransport(t, transporttest.TransportHarness{
+		Open: func(t testing.TB, topic string, partitions int) producer.Transport {
+			e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: int32(partitions)}})
+			return newTransport(t, e, producer.AcksAll)
+		},
+	})
 }

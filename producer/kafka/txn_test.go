@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka/wire"
 )
 
@@ -30,9 +30,7 @@ func brokerCode(err error) int16 {
 
 func TestCreateTopic(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{"exists": 2}, DefaultPartitions: 7})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{"exists": 2}, DefaultPartitions: 7})
 	e.Cluster().Fault(kfake.Fault{
 		Keys:  []kmsg.Key{kmsg.CreateTopics},
 		Topic: "denied",
@@ -78,9 +76,7 @@ func TestCreateTopic(t *testing.T) {
 
 func TestInitProducerID(t *testing.T) {
 	t.Parallel()
-	e := startEmbedded(t, EmbeddedOptions{})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+	e, tr, ctx := startTransport(t, EmbeddedOptions{})
 
 	id1, ep1, err := tr.InitProducerID(ctx, "", 0)
 	if err != nil || id1 < 0 || ep1 != 0 {
@@ -165,30 +161,16 @@ func probeTxn(c *kfake.Cluster) *txnProbe {
 }
 
 // consumeValues reads topic from the start with isolation until it has
-// want records, then polls once more briefly to catch extras, and returns
-// the values in offset order per partition (one partition here).
+// want records, then until a brief poll brings nothing more to catch
+// extras, and returns the values in offset order per partition (one
+// partition here).
 func consumeValues(t *testing.T, addrs []string, topic string, iso kgo.IsolationLevel, want int) []string {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(iso),
-		kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx := testCtx(t)
 	var got []string
-	for len(got) < want {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(got), want, ctx.Err())
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	for _, r := range kafkatest.Consume(t, addrs, topic, want, 20*time.Second, 300*time.Millisecond,
+		kgo.FetchIsolationLevel(iso), kgo.FetchMaxWait(100*time.Millisecond)) {
+		got = append(got, string(r.Value))
 	}
-	sctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	defer cancel()
-	cl.PollFetches(sctx).EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
 	return got
 }
 
@@ -287,17 +269,18 @@ func TestTransactions(t *testing.T) {
 	}
 }
 
-func TestProduceIdempotentErrors(t *testing.T) {
-	t.Parallel()
-	const topic = "idem-errs"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
+// idempotentSender starts a broker with topic (one partition) and an
+// idempotent producer ID on a transport to it; send produces a batch of
+// two records to partition 0 with base sequence seq and fails t if the
+// request fails.
+func idempotentSender(t *testing.T, topic string) (e *Embedded, send func(seq int32) *producer.Batch) {
+	t.Helper()
+	e, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
 	id, epoch, err := tr.InitProducerID(ctx, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(seq int32) *producer.Batch {
+	return e, func(seq int32) *producer.Batch {
 		t.Helper()
 		b := encodeBatch(topic, 0, 1, 1, makeRecords(0, 2))
 		b.ProducerID, b.ProducerEpoch, b.BaseSequence = id, epoch, seq
@@ -306,6 +289,12 @@ func TestProduceIdempotentErrors(t *testing.T) {
 		}
 		return b
 	}
+}
+
+func TestProduceIdempotentErrors(t *testing.T) {
+	t.Parallel()
+	const topic = "idem-errs"
+	e, send := idempotentSender(t, topic)
 	if b := send(0); b.Err != nil || b.FirstPosition() != 0 {
 		t.Fatalf("seq 0: %v, base %d", b.Err, b.FirstPosition())
 	}
@@ -342,19 +331,9 @@ func TestProduceIdempotentErrors(t *testing.T) {
 func TestProduceDuplicateIsSuccess(t *testing.T) {
 	t.Parallel()
 	const topic = "dup"
-	e := startEmbedded(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
-	tr := newTransport(t, e, producer.AcksAll)
-	ctx := testCtx(t)
-	id, epoch, err := tr.InitProducerID(ctx, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, send := idempotentSender(t, topic)
 	e.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Err: kerr.DuplicateSequenceNumber})
-	b := encodeBatch(topic, 0, 1, 1, makeRecords(0, 2))
-	b.ProducerID, b.ProducerEpoch, b.BaseSequence = id, epoch, 0
-	if err := tr.Produce(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{b}); err != nil {
-		t.Fatal(err)
-	}
+	b := send(0)
 	if b.Err != nil || len(b.Positions) != 0 {
 		t.Fatalf("duplicate: err %v, positions %v; want success with none", b.Err, b.Positions)
 	}

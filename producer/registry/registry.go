@@ -360,27 +360,21 @@ func Lookup(kind string) (*System, bool) {
 }
 
 // Kinds returns the registered kinds, sorted.
-func Kinds() []string {
+func Kinds() []string { return sortedKeys(byKind) }
+
+// Schemes returns the registered URL schemes, sorted.
+func Schemes() []string { return sortedKeys(byScheme) }
+
+// sortedKeys returns the keys of m, a registry map, sorted, under mu.
+func sortedKeys[V any](m map[string]V) []string {
 	mu.RLock()
 	defer mu.RUnlock()
-	ks := make([]string, 0, len(byKind))
-	for k := range byKind {
+	ks := make([]string, 0, len(m))
+	for k := range m {
 		ks = append(ks, k)
 	}
 	sort.Strings(ks)
 	return ks
-}
-
-// Schemes returns the registered URL schemes, sorted.
-func Schemes() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	ss := make([]string, 0, len(byScheme))
-	for k := range byScheme {
-		ss = append(ss, k)
-	}
-	sort.Strings(ss)
-	return ss
 }
 
 // ForURL returns the system whose scheme starts rawURL ("nats://h:4222").

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/sim"
+	"github.com/prodbench/prodbench/producer/transporttest"
 )
 
 // TestProducerOverSim runs the producer core over the simulator: every
@@ -122,4 +123,14 @@ func TestProducerOverSimErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConformance runs the conformance suite over the native core on the
+// simulator (real clock, default latency).
+func TestConformance(t *testing.T) {
+	transporttest.RunTransport(t, transporttest.TransportHarness{
+		Open: func(t testing.TB, topic string, partitions int) producer.Transport {
+			return newSim(t, sim.Options{Topics: map[string]int32{topic: int32(partitions)}})
+		},
+	})
 }

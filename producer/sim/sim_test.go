@@ -14,6 +14,7 @@ import (
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/kafka/wire"
 	"github.com/prodbench/prodbench/producer/sim"
+	"github.com/prodbench/prodbench/producer/transporttest"
 )
 
 // clock is a virtual clock: Now returns what the test set, and Sleep
@@ -67,12 +68,7 @@ func virtual(opts sim.Options) (sim.Options, *clock) {
 
 func newSim(t testing.TB, opts sim.Options) *sim.Transport {
 	t.Helper()
-	tr, err := sim.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tr.Close)
-	return tr
+	return transporttest.Start(t, sim.New, opts)
 }
 
 // zeros backs the payloads of test batches.

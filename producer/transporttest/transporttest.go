@@ -51,6 +51,19 @@ func RunEngine(t *testing.T, h Harness) {
 	t.Run("QueueFullKind", func(t *testing.T) { queueFullKind(t, h) })
 }
 
+// Start calls start(opts) and closes what it returns at the end of the
+// test or benchmark (t.Cleanup), failing t if start fails: how a system's
+// tests start its stand-in (an embedded broker, a simulator).
+func Start[O any, C interface{ Close() }](t testing.TB, start func(O) (C, error), opts O) C {
+	t.Helper()
+	c, err := start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
 // TransportHarness opens transports for RunTransport.
 type TransportHarness struct {
 	// Open returns a transport to a target that has topic with partitions
@@ -112,12 +125,29 @@ func (e coreEngine) Close(ctx context.Context) error {
 	return err
 }
 
+// open opens an engine with cfg sending to topic (h.Partitions
+// partitions) and returns it with a context that ends after 60 s or with
+// the subtest.
+func (h Harness) open(t *testing.T, cfg producer.Config, topic string) (registry.Engine, context.Context) {
+	e := h.Open(t, cfg, topic, h.Partitions)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return e, ctx
+}
+
+// pendingConfig is the default configuration with max_pending_messages
+// limit and block_if_queue_full block.
+func pendingConfig(limit int, block bool) producer.Config {
+	cfg := producer.DefaultConfig()
+	cfg.MaxPendingMessages = limit
+	cfg.BlockIfQueueFull = block
+	return cfg
+}
+
 // sendAfterClose: a Send after Close fails at once with kind "closed",
 // its callback run exactly once.
 func sendAfterClose(t *testing.T, h Harness) {
-	e := h.Open(t, producer.DefaultConfig(), "conf-closed", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, producer.DefaultConfig(), "conf-closed")
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -149,12 +179,7 @@ func sendAfterClose(t *testing.T, h Harness) {
 func backpressure(t *testing.T, h Harness) {
 	const n = 400
 	limit := 8
-	cfg := producer.DefaultConfig()
-	cfg.MaxPendingMessages = 8
-	cfg.BlockIfQueueFull = true
-	e := h.Open(t, cfg, "conf-backpressure", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, pendingConfig(limit, true), "conf-backpressure")
 	var mu sync.Mutex
 	returned, done, worst, failed := 0, 0, 0, 0
 	for i := 0; i < n; i++ {
@@ -197,12 +222,7 @@ func backpressure(t *testing.T, h Harness) {
 // is lost or counted otherwise); and a Send refused at once while the one
 // accepted record is still unacknowledged is refused as queue_full.
 func queueFullKind(t *testing.T, h Harness) {
-	cfg := producer.DefaultConfig()
-	cfg.MaxPendingMessages = 1
-	cfg.BlockIfQueueFull = false
-	e := h.Open(t, cfg, "conf-queuefull", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, pendingConfig(1, false), "conf-queuefull")
 	var mu sync.Mutex
 	kinds := map[string]int{}
 	const n = 200
@@ -252,6 +272,13 @@ type ackLog struct {
 	byKey map[string][]int   // key -> sequence numbers in callback order
 	pos   map[string][]int64 // topic/partition -> positions in callback order
 	part  map[string]int32   // key -> partition
+}
+
+// called returns how many records' callbacks have run.
+func (l *ackLog) called() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.calls)
 }
 
 func newAckLog() *ackLog {
@@ -335,21 +362,15 @@ func callbackOnceAndOrder(t *testing.T, h Harness) {
 // flushWaits: after Flush returns, every callback of the records sent
 // before it has run.
 func flushWaits(t *testing.T, h Harness) {
-	cfg := producer.DefaultConfig()
-	e := h.Open(t, cfg, "conf-flush", h.Partitions)
+	e, ctx := h.open(t, producer.DefaultConfig(), "conf-flush")
 	defer e.Close(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	for round := 0; round < 3; round++ {
 		l := newAckLog()
 		send(ctx, e, l, "conf-flush", 300, 5)
 		if err := e.Flush(ctx); err != nil {
 			t.Fatalf("Flush: %v", err)
 		}
-		l.mu.Lock()
-		got := len(l.calls)
-		l.mu.Unlock()
-		if got != 300 {
+		if got := l.called(); got != 300 {
 			t.Fatalf("round %d: %d of 300 callbacks had run when Flush returned", round, got)
 		}
 	}
@@ -357,20 +378,14 @@ func flushWaits(t *testing.T, h Harness) {
 
 // closeLeavesNoGoroutine: the engine's goroutines end with Close.
 func closeLeavesNoGoroutine(t *testing.T, h Harness) {
-	cfg := producer.DefaultConfig()
-	e := h.Open(t, cfg, "conf-close", h.Partitions)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	e, ctx := h.open(t, producer.DefaultConfig(), "conf-close")
 	l := newAckLog()
 	send(ctx, e, l, "conf-close", 100, 3)
 	before := goroutines()
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	l.mu.Lock()
-	got := len(l.calls)
-	l.mu.Unlock()
-	if got != 100 {
+	if got := l.called(); got != 100 {
 		t.Fatalf("%d of 100 callbacks had run when Close returned", got)
 	}
 	// The engine's goroutines must be gone; the stand-in's stay until

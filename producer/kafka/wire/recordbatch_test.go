@@ -19,6 +19,7 @@ var (
 	kmsgRecord   = wiretest.KmsgRecord
 	splitRecords = wiretest.SplitRecords
 	checkRecord  = wiretest.CheckRecord
+	head         = wiretest.Head
 )
 
 func TestAppendRecordMatchesKmsg(t *testing.T) {
@@ -51,39 +52,15 @@ func TestAppendRecordMatchesKmsg(t *testing.T) {
 	}
 }
 
-func head(b []byte) []byte { return b[:min(len(b), 24)] }
-
 func TestAppendRecordNil(t *testing.T) {
 	t.Parallel()
-	got := AppendRecord(nil, 2, 3, nil)
-	if len(got) != RecordSize(2, 3, nil) {
-		t.Fatalf("RecordSize(nil) = %d, appended %d", RecordSize(2, 3, nil), len(got))
-	}
-	var kr kmsg.Record
-	if err := kr.ReadFrom(got); err != nil {
-		t.Fatal(err)
-	}
-	if kr.Key != nil || kr.Value != nil || len(kr.Headers) != 0 || kr.OffsetDelta != 2 || kr.TimestampDelta64 != 3 {
-		t.Fatalf("nil record decoded as %+v", kr)
-	}
+	wiretest.CheckNilRecord(t, AppendRecord(nil, 2, 3, nil), RecordSize(2, 3, nil))
 }
 
 // encodeBatch encodes recs into a batch for topic/partition, timestamps
 // starting at firstTS and advancing tsStep ms per record.
 func encodeBatch(topic string, partition int32, firstTS, tsStep int64, recs []*producer.Record) *producer.Batch {
-	b := &producer.Batch{
-		Topic:          topic,
-		Partition:      partition,
-		Records:        int32(len(recs)),
-		FirstTimestamp: firstTS,
-		MaxTimestamp:   firstTS + tsStep*int64(max(len(recs)-1, 0)),
-		ProducerID:     -1,
-	}
-	for i, r := range recs {
-		b.Payload = AppendRecord(b.Payload, int32(i), tsStep*int64(i), r)
-	}
-	b.UncompressedBytes = int32(len(b.Payload))
-	return b
+	return wiretest.EncodeBatch(AppendRecord, topic, partition, firstTS, tsStep, recs)
 }
 
 func TestAppendBatchRoundTrip(t *testing.T) {

@@ -93,3 +93,44 @@ func CheckRecord(t testing.TB, i int, got *kmsg.Record, offsetDelta int32, tsDel
 		}
 	}
 }
+
+// Head is the first 24 bytes of b at most, for messages.
+func Head(b []byte) []byte { return b[:min(len(b), 24)] }
+
+// CheckNilRecord checks got, a nil record appended with offset delta 2 and
+// timestamp delta 3, against size (RecordSize of the same) and its
+// decoding by kmsg: no key, value or headers, the two deltas.
+func CheckNilRecord(t testing.TB, got []byte, size int) {
+	t.Helper()
+	if len(got) != size {
+		t.Fatalf("RecordSize(nil) = %d, appended %d", size, len(got))
+	}
+	var kr kmsg.Record
+	if err := kr.ReadFrom(got); err != nil {
+		t.Fatal(err)
+	}
+	if kr.Key != nil || kr.Value != nil || len(kr.Headers) != 0 || kr.OffsetDelta != 2 || kr.TimestampDelta64 != 3 {
+		t.Fatalf("nil record decoded as %+v", kr)
+	}
+}
+
+// EncodeBatch encodes recs with appendRecord (package wire's AppendRecord,
+// which this package cannot import: wire's own tests import it) into a
+// batch for topic/partition, timestamps starting at firstTS and advancing
+// tsStep ms per record.
+func EncodeBatch(appendRecord func(dst []byte, offsetDelta int32, tsDelta int64, r *producer.Record) []byte,
+	topic string, partition int32, firstTS, tsStep int64, recs []*producer.Record) *producer.Batch {
+	b := &producer.Batch{
+		Topic:          topic,
+		Partition:      partition,
+		Records:        int32(len(recs)),
+		FirstTimestamp: firstTS,
+		MaxTimestamp:   firstTS + tsStep*int64(max(len(recs)-1, 0)),
+		ProducerID:     -1,
+	}
+	for i, r := range recs {
+		b.Payload = appendRecord(b.Payload, int32(i), tsStep*int64(i), r)
+	}
+	b.UncompressedBytes = int32(len(b.Payload))
+	return b
+}

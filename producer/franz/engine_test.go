@@ -1014,9 +1014,16 @@ func TestOnBatch(t *testing.T) {
 			batches, records, unc, wire, st, n)
 	}
 	// Where kgo cuts under load varies (record sizes grow with timestamp
-	// deltas), so only size and no linger are certain here.
-	if sealed[producer.SealSize] == 0 || sealed[producer.SealLinger] != 0 || sealed[producer.SealSize]+sealed[producer.SealFlush] != batches {
-		t.Fatalf("seal reasons %v of %d batches, want some size, the rest flush, no linger", sealed, batches)
+	// deltas), and with a minute's linger kgo still drains a not-full
+	// batch early when a full one has stopped the partition lingering and
+	// a request slot frees before the next batch fills (seen under load:
+	// size 4, linger 1, flush 1 of 6). The hook can tell that apart from
+	// a linger expiry only by timing, so it labels it linger (see
+	// hooks.reason): here at most one such batch per size-sealed one.
+	if sealed[producer.SealSize] == 0 || sealed[producer.SealLinger] > sealed[producer.SealSize] ||
+		sealed[producer.SealSize]+sealed[producer.SealLinger]+sealed[producer.SealFlush] != batches {
+		t.Fatalf("seal reasons %v of %d batches (records per batch: %d), want some size, at most as many early drains (linger), the rest flush",
+			sealed, batches, records/max(batches, 1))
 	}
 }
 

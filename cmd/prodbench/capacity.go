@@ -14,8 +14,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/sweep"
 	"github.com/prodbench/prodbench/workload"
@@ -161,8 +159,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var cf capacityFlags
 	var out string
 	var slos []string
-	fs := pflag.NewFlagSet("capacity", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("capacity")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=50ms or error_rate=0.1% (repeatable)")
 	fs.StringVar(&out, "out", "", "output directory (default results/<scenario>-capacity-<UTC timestamp>)")
 	fs.Float64Var(&cf.start, "start-rate", 0, "first rate of the ramp, msg/s (default: the scenario's rate)")

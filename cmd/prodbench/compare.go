@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/report"
 )
 
@@ -54,8 +52,7 @@ func init() {
 }
 
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("compare", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("compare")
 	format := fs.String("format", formatText, "stdout format: text, json or gobench")
 	out := fs.String("out", "", "output directory (default results/compare-<UTC timestamp>)")
 	labels := fs.StringSlice("labels", nil, "run labels, one per DIR, comma-separated (default: each DIR's base name)")

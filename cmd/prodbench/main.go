@@ -183,6 +183,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return c.run(ctx, args[1:], stdout, stderr)
 }
 
+// newFlagSet returns an empty flag set for the command name that returns
+// its errors instead of printing them: parseFlags reports them.
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
 // parseFlags parses a command's args into fs, whose name is the
 // command's. On --help it prints usage (a format whose one %s is the flag
 // list) to stdout and returns exitOK; on a bad flag it prints one line

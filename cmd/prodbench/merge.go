@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/verdict"
 )
@@ -43,8 +41,7 @@ func init() {
 }
 
 func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("merge", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("merge")
 	out := fs.String("out", "", "merged result directory (default results/<scenario>-merged-<UTC timestamp>)")
 	allowMissing := fs.Bool("allow-missing", false, "merge although shards are missing; the result is marked partial")
 	if code, done := parseFlags(fs, args, mergeUsage, stdout, stderr); done {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/workload"
@@ -57,8 +56,7 @@ const perfWindow = 5 * time.Second
 
 func cmdPerfTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
-	fs := pflag.NewFlagSet("perf-test", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("perf-test")
 	addTargetFlags(fs, &f, "run")
 	topic := fs.String("topic", "", "topic to produce to (required)")
 	num := fs.Int64("num-records", 0, "number of records to produce (required)")

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/report"
 )
 
@@ -72,8 +70,7 @@ func loadRuns(dirs []string) ([]*report.Result, error) {
 }
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("report")
 	format := fs.String("format", formatText, "stdout format: text, json, gobench or omb")
 	noFiles := fs.Bool("no-files", false, "only print; do not render the files in DIR again")
 	if code, done := parseFlags(fs, args, reportUsage, stdout, stderr); done {

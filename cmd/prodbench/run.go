@@ -97,8 +97,7 @@ func init() {
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("run")
 	addTargetFlags(fs, &f, "run")
 	fs.StringVar(&f.shard, "shard", "", "run shard I/N of the scenario's one schedule: the messages i ≡ I (mod N), at their intended times (distributed runs; merge with prodbench merge)")
 	fs.IntVar(&f.shards, "shards", 0, "like --shard with the index from $JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)")

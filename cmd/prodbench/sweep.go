@@ -17,8 +17,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/sweep"
 	"github.com/prodbench/prodbench/workload"
@@ -224,8 +222,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var out string
 	var slos []string
 	var count int
-	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("sweep")
 	fs.StringVar(&out, "out", "", "sweep directory; an existing one is resumed (default results/<scenario>-sweep-<UTC timestamp>)")
 	addTargetFlags(fs, &rf, "point")
 	fs.DurationVar(&rf.duration, "duration", 0, "override every point's duration (warmup included)")

@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/workload"
 )
 
@@ -52,8 +50,7 @@ type pointOutput struct {
 }
 
 func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("validate")
 	asJSON := fs.Bool("json", false, "print the scenario (defaults applied), plan and sweep points as JSON")
 	asYAML := fs.Bool("yaml", false, "print only the scenario as a prodbench file (defaults applied; an OMB file translated), to save")
 	ombDriver := fs.String("omb-driver", "", "OpenMessaging Benchmark Kafka driver file to apply (see docs/coming-from-omb.md)")

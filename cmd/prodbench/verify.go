@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/workload"
@@ -108,16 +106,11 @@ func writeOutcomes(dir string, vo *verify.Outcomes) error {
 
 func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
-	fs := pflag.NewFlagSet("verify", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("verify")
 	fs.StringVar(&f.target, "target", "", "target system URL to read back from (default: the run's scenario target)")
 	fs.StringVar(&f.brokers, "brokers", "", "Kafka bootstrap brokers host:port,... (shorthand for --target kafka://...)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, verifyUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "verify: %v (see 'prodbench help verify')", err)
+	if code, done := parseFlags(fs, args, verifyUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return fail(stderr, exitUsage, "verify: want exactly one result directory, got %d arguments", fs.NArg())

@@ -108,6 +108,20 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return exitOK
 }
 
+// compactResult is res as result.json on one line (JSON Lines, or between
+// the result markers of --emit-result).
+func compactResult(res *report.Result) ([]byte, error) {
+	data, err := report.MarshalResult(res)
+	if err != nil {
+		return nil, err
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		return nil, err
+	}
+	return compact.Bytes(), nil
+}
+
 // printRuns writes runs to w in format: summaries separated by blank lines,
 // JSON Lines, or Go benchmark lines (with "run: label" lines when labels
 // are given).
@@ -115,16 +129,11 @@ func printRuns(w io.Writer, format string, runs []*report.Result, labels []strin
 	switch format {
 	case formatJSON:
 		for _, res := range runs {
-			js, err := report.MarshalResult(res)
+			line, err := compactResult(res)
 			if err != nil {
 				return err
 			}
-			var line bytes.Buffer
-			if err := json.Compact(&line, js); err != nil {
-				return err
-			}
-			line.WriteByte('\n')
-			if _, err := w.Write(line.Bytes()); err != nil {
+			if _, err := w.Write(append(line, '\n')); err != nil {
 				return err
 			}
 		}

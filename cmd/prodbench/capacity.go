@@ -11,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/prodbench/prodbench/report"
@@ -399,7 +398,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 func writeCapacityText(w io.Writer, c *sweep.Capacity) {
 	pn := "p" + sweep.PercentileName(c.SLO.RankPercentile())
 	reps := c.Search.Count > 1
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	if reps {
 		fmt.Fprintf(tw, "step\tphase\toffered msg/s\tachieved msg/s\tmin–max\t%s ms\tmin–max\terrors\tresult\n", pn)
 	} else {

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/spf13/pflag"
 )
@@ -212,4 +213,10 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr i
 func fail(stderr io.Writer, code int, format string, args ...any) int {
 	fmt.Fprintf(stderr, "prodbench: "+format+"\n", args...)
 	return code
+}
+
+// newTable returns a tab writer to w for the tables commands print for
+// people: left-aligned columns two spaces apart. Flush it when done.
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 }

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/prodbench/prodbench/report"
@@ -567,7 +566,7 @@ func sendWindowOf(res *report.Result) time.Duration {
 func writeSweepText(w io.Writer, m *sweep.Manifest) {
 	pn := "p" + sweep.PercentileName(m.SLO.RankPercentile())
 	reps := m.Reps() > 1
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	if reps {
 		fmt.Fprintf(tw, "#\tpoint\tstatus\tmsg/s\tmsg/s min–max\t%s ms\t%s min–max\terrors\trecords/batch\tSLO\n", pn, pn)
 	} else {

@@ -182,7 +182,7 @@ func writePlan(w io.Writer, s *workload.Scenario, p *workload.Plan) {
 // writePoints prints a sweep's points.
 func writePoints(w io.Writer, s *workload.Scenario, points []workload.SweepPoint, plans []*workload.Plan) {
 	fmt.Fprintf(w, "\nsweep: %s, %d points\n", s.Sweep.Mode, len(points))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintf(tw, "#\tpoint\tmessages\tbytes\tmsg/s\n")
 	for i, pt := range points {
 		p := plans[i]

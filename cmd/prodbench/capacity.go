@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -139,18 +138,6 @@ func stepScenario(base *workload.Scenario, rate float64, d, w time.Duration) (*w
 	s.Rate = workload.Rate{Profile: workload.ProfileConstant, MessagesPerSecond: rate}
 	s.Duration, s.Warmup, s.Messages, s.Sweep = workload.Duration(d), workload.Duration(w), 0, nil
 	return s, s.Validate()
-}
-
-// targetOf returns the target named in res's options ("sim", "embedded
-// kafka 127.0.0.1:…"), or "".
-func targetOf(res *report.Result) string {
-	var o struct {
-		Target string `json:"target"`
-	}
-	if json.Unmarshal(res.Options, &o) != nil {
-		return ""
-	}
-	return o.Target
 }
 
 func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) int {

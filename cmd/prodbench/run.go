@@ -555,6 +555,18 @@ func optionsJSON(cfg producer.Config, o *registry.Opened) json.RawMessage {
 	return out
 }
 
+// targetOf returns the target named in res's options ("sim", "embedded
+// kafka 127.0.0.1:…"), or "".
+func targetOf(res *report.Result) string {
+	var o struct {
+		Target string `json:"target"`
+	}
+	if json.Unmarshal(res.Options, &o) != nil {
+		return ""
+	}
+	return o.Target
+}
+
 // maxStartDelay is how late a shard may begin after a --start-at instant
 // before the run is refused as not the planned load; without --start-at
 // the start is "now" and any delay in opening the engine is fine.

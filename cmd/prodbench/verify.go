@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -139,8 +138,8 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := applyTargetURL(s, fs, &f); err != nil {
 		return fail(stderr, exitUsage, "verify: %v", err)
 	}
-	if !fs.Changed("target") && !fs.Changed("brokers") && strings.HasPrefix(runTarget(res), "embedded ") {
-		return fail(stderr, exitUsage, "verify: the run's target was an embedded broker (%s), gone with the run: give --target, or verify during the run with run --verify", runTarget(res))
+	if !fs.Changed("target") && !fs.Changed("brokers") && strings.HasPrefix(targetOf(res), "embedded ") {
+		return fail(stderr, exitUsage, "verify: the run's target was an embedded broker (%s), gone with the run: give --target, or verify during the run with run --verify", targetOf(res))
 	}
 	cfg, err := s.ProducerConfig()
 	if err != nil {
@@ -188,15 +187,4 @@ func verifyText(v *report.Verify) string {
 			c.Topic, c.Partition, c.Acked, c.ReadBack, c.Lost, c.Duplicated, c.Reordered, c.Corrupted, c.FailedPresent)
 	}
 	return b.String()
-}
-
-// runTarget is the target a result names in its options, "" if none.
-func runTarget(res *report.Result) string {
-	var m struct {
-		Target string `json:"target"`
-	}
-	if len(res.Options) > 0 {
-		_ = json.Unmarshal(res.Options, &m)
-	}
-	return m.Target
 }

@@ -215,7 +215,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(stderr, exitUsage, "%v", err)
 	}
 	if out == "" {
-		out = filepath.Join("results", fmt.Sprintf("%s-capacity-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+		out = resultsDir(s.Name + "-capacity")
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fail(stderr, exitFailure, "capacity: %v", err)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/prodbench/prodbench/report"
 )
@@ -99,7 +98,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	dir := *out
 	if !*noFiles {
 		if dir == "" {
-			dir = filepath.Join("results", "compare-"+time.Now().UTC().Format("20060102T150405Z"))
+			dir = resultsDir("compare")
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fail(stderr, exitFailure, "compare: %v", err)

@@ -17,12 +17,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -213,6 +215,12 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr i
 func fail(stderr io.Writer, code int, format string, args ...any) int {
 	fmt.Fprintf(stderr, "prodbench: "+format+"\n", args...)
 	return code
+}
+
+// resultsDir is a command's default output directory:
+// results/<name>-<UTC timestamp>.
+func resultsDir(name string) string {
+	return filepath.Join("results", name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 }
 
 // newTable returns a tab writer to w for the tables commands print for

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -159,7 +158,7 @@ func cmdPerfTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	f.quiet = true
 	dir := f.out
 	if dir == "" {
-		dir = filepath.Join("results", "perf-test-"+time.Now().UTC().Format("20060102T150405Z"))
+		dir = resultsDir("perf-test")
 	}
 	fmt.Fprintln(stderr, "prodbench: latency is measured from each record's intended send time (perf-test measures from the send call); MB/sec is 2^20 bytes, as perf-test")
 	pw := &perfWindowPrinter{w: stdout, hist: report.NewHistogram()}

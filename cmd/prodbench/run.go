@@ -156,7 +156,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	base := f.out
 	if base == "" {
-		base = filepath.Join("results", fmt.Sprintf("%s-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+		base = resultsDir(s.Name)
 	}
 	stopMetrics, err := startMetrics(&f, stderr)
 	if err != nil {

@@ -151,7 +151,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	report.Finalize(merged)
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join("results", fmt.Sprintf("%s-merged-%s", merged.Scenario.Name, time.Now().UTC().Format("20060102T150405Z")))
+		dir = resultsDir(merged.Scenario.Name + "-merged")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(stderr, exitFailure, "merge: %v", err)

@@ -268,7 +268,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	if out == "" {
-		out = filepath.Join("results", fmt.Sprintf("%s-sweep-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+		out = resultsDir(s.Name + "-sweep")
 	}
 	m := newManifest(s, points, slo, count)
 	m.SpecDigest = specDigest(s, rf.duration)

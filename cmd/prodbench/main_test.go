@@ -38,9 +38,17 @@ func resultOK(code int, res *report.Result) bool {
 		strings.HasPrefix(res.StatusReason, "target rate missed")
 }
 
-func writeScenario(t *testing.T, body string) string {
+// scenarioFile writes body as name in a new temporary directory and
+// returns its path.
+func scenarioFile(t *testing.T, name, body string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "bad.yaml")
+	return writeFile(t, filepath.Join(t.TempDir(), name), body)
+}
+
+// writeFile writes body to path (mode 0644), failing the test on error,
+// and returns path.
+func writeFile(t *testing.T, path, body string) string {
+	t.Helper()
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +64,7 @@ func shortWith(t *testing.T, from, to string) string {
 	if !bytes.Contains(data, []byte(from)) {
 		t.Fatalf("testdata/short.yaml has no %q", from)
 	}
-	return writeScenario(t, strings.Replace(string(data), from, to, 1))
+	return scenarioFile(t, "bad.yaml", strings.Replace(string(data), from, to, 1))
 }
 
 func TestBadInput(t *testing.T) {

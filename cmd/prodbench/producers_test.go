@@ -160,7 +160,7 @@ func rewrite(t *testing.T, path, from, to string) string {
 	if !strings.Contains(data, from) {
 		t.Fatalf("%s has no %q", path, from)
 	}
-	return writeScenario(t, strings.Replace(data, from, to, 1))
+	return scenarioFile(t, "bad.yaml", strings.Replace(data, from, to, 1))
 }
 
 // TestOpenProducersEmbeddedOnce: producers: 3 on the embedded broker

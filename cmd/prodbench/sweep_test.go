@@ -14,16 +14,6 @@ import (
 	"github.com/prodbench/prodbench/workload"
 )
 
-// scenarioFile writes body as name in a temporary directory.
-func scenarioFile(t *testing.T, name, body string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // lingerBatchSweep is the must-show sweep: linger × max_batch_bytes at a
 // fixed 10k msg/s of 200 B keyed messages over 2 partitions (about 5,000
 // msg/s and 1 MB/s per partition) on the embedded broker.

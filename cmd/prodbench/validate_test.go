@@ -44,7 +44,7 @@ func TestValidate(t *testing.T) {
 			[]string{"closed loop"}},
 		// a sweep lists its points
 		{"sweep", func(*testing.T) []string {
-			return []string{"validate", writeScenario(t, string(mustRead(t, "testdata/short.yaml"))+
+			return []string{"validate", scenarioFile(t, "bad.yaml", string(mustRead(t, "testdata/short.yaml"))+
 				"sweep:\n  params:\n    producer.linger: [0ms, 5ms]\n    rate.messages_per_second: [1000, 3000]\n")}
 		}, exitOK, []string{"sweep: product, 4 points", "producer.linger=5ms,rate.messages_per_second=3000  3600"}},
 		// a misspelt field: file:line and the field, exit 2
@@ -62,7 +62,7 @@ func TestValidate(t *testing.T) {
 		}, exitUsage, []string{"message.payload.file:", "nope.txt"}},
 		// a broken sweep point names the value's line
 		{"bad sweep point", func(t *testing.T) []string {
-			return []string{"validate", writeScenario(t, string(mustRead(t, "testdata/short.yaml"))+"sweep:\n  params:\n    workers: [1, -1]\n")}
+			return []string{"validate", scenarioFile(t, "bad.yaml", string(mustRead(t, "testdata/short.yaml"))+"sweep:\n  params:\n    workers: [1, -1]\n")}
 		}, exitUsage, []string{"bad.yaml:24: workers: must be between 1 and 65536, got -1 (sweep point workers=-1)"}},
 		// usage errors
 		{"no file", func(*testing.T) []string { return []string{"validate"} }, exitUsage, []string{"want exactly one scenario file"}},
@@ -94,7 +94,7 @@ func TestValidate(t *testing.T) {
 // the sweep points, machine-readable.
 func TestValidateJSON(t *testing.T) {
 	t.Parallel()
-	path := writeScenario(t, string(mustRead(t, "testdata/short.yaml"))+"sweep:\n  mode: zip\n  params:\n    seed: [1, 2]\n")
+	path := scenarioFile(t, "bad.yaml", string(mustRead(t, "testdata/short.yaml"))+"sweep:\n  mode: zip\n  params:\n    seed: [1, 2]\n")
 	code, out, errOut := cli(context.Background(), "validate", "--json", path)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -138,7 +138,7 @@ func TestOMBWorkloadEndToEnd(t *testing.T) {
 		}
 	}
 	wl := filepath.Join(dir, "workloads", "2-topics-2-partitions-100b.yaml")
-	if err := os.WriteFile(wl, []byte(`name: 2 topics / 2 partitions / 100b
+	writeFile(t, wl, `name: 2 topics / 2 partitions / 100b
 topics: 2
 partitionsPerTopic: 2
 keyDistributor: KEY_ROUND_ROBIN
@@ -152,13 +152,9 @@ producersPerTopic: 1
 producerRate: 2000
 testDurationMinutes: 1
 warmupDurationMinutes: 0
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	drv := filepath.Join(dir, "driver-kafka", "kafka-test.yaml")
-	if err := os.WriteFile(drv, []byte("name: Kafka\ndriverClass: io.openmessaging.benchmark.driver.kafka.KafkaBenchmarkDriver\nreplicationFactor: 1\nproducerConfig: |\n  acks=1\n  linger.ms=2\n  sasl.jaas.config=user=\"u\" password=\"hunter2\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, drv, "name: Kafka\ndriverClass: io.openmessaging.benchmark.driver.kafka.KafkaBenchmarkDriver\nreplicationFactor: 1\nproducerConfig: |\n  acks=1\n  linger.ms=2\n  sasl.jaas.config=user=\"u\" password=\"hunter2\"\n")
 	ctx := context.Background()
 
 	code, out, errOut := cli(ctx, "validate", wl, "--omb-driver", drv)
@@ -210,9 +206,7 @@ warmupDurationMinutes: 0
 func TestOMBDriverBadInput(t *testing.T) {
 	t.Parallel()
 	drv := filepath.Join(t.TempDir(), "kafka.yaml")
-	if err := os.WriteFile(drv, []byte("name: Kafka\nproducerConfig: |\n  batch.size=big\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, drv, "name: Kafka\nproducerConfig: |\n  batch.size=big\n")
 	code, _, errOut := cli(context.Background(), "run", "testdata/short.yaml", "--omb-driver", drv)
 	if code != exitUsage || !strings.Contains(errOut, "kafka.yaml:3: batch.size") {
 		t.Errorf("exit %d: %s", code, errOut)

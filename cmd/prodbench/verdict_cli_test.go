@@ -23,7 +23,7 @@ func verdictScenario(t *testing.T, duration string, rate int, extra string) stri
 	t.Helper()
 	body := strings.Replace(string(mustRead(t, "testdata/short.yaml")), "duration: 1200ms", "duration: "+duration, 1)
 	body = strings.Replace(body, "messages_per_second: 2000", "messages_per_second: "+strconv.Itoa(rate), 1)
-	return writeScenario(t, body+extra)
+	return scenarioFile(t, "bad.yaml", body+extra)
 }
 
 // lagOnly reports whether a saturation reason names only the schedule lag
@@ -110,7 +110,7 @@ func TestVerdictSimPushedBack(t *testing.T) {
 	scenario := verdictScenario(t, "1200ms", 1000,
 		"target:\n  kind: sim\n  sim:\n    latency: {median: 20ms, p99: 20ms}\n")
 	scenario = strings.Replace(string(mustRead(t, scenario)), "  compression: lz4\n", "  compression: lz4\n  max_pending_messages: 4\n  max_in_flight: 1\n", 1)
-	scenario = writeScenario(t, scenario)
+	scenario = scenarioFile(t, "bad.yaml", scenario)
 	code, stdout, stderr := cli(context.Background(), "run", "--out", out, scenario)
 	res := readResult(t, out)
 	if !res.Generator.Backpressure || res.Generator.Saturated || res.SendBlockedNs == 0 {
@@ -139,7 +139,7 @@ func TestVerdictFranzMissingTopic(t *testing.T) {
 	defer c.Close()
 	out := filepath.Join(t.TempDir(), "out")
 	scenario := verdictScenario(t, "1200ms", 500, "")
-	scenario = writeScenario(t, strings.Replace(string(mustRead(t, scenario)), "  compression: lz4\n",
+	scenario = scenarioFile(t, "bad.yaml", strings.Replace(string(mustRead(t, scenario)), "  compression: lz4\n",
 		"  compression: lz4\n  auto_create_topics: false\n  request_timeout: 500ms\n", 1))
 	code, stdout, stderr := cli(context.Background(), "run", "--out", out, "--brokers", c.ListenAddrs()[0], "--engine", "franz-go", "--no-create-topics", scenario)
 	if code == exitOK {
@@ -187,7 +187,7 @@ func TestVerdictWholeRunTargetProfiles(t *testing.T) {
 				t.Fatalf("rate block not replaced:\n%s", body)
 			}
 			out := filepath.Join(t.TempDir(), "out")
-			code, stdout, stderr := cli(context.Background(), "run", "--quiet", "--out", out, writeScenario(t, body+"target:\n  kind: sim\n"))
+			code, stdout, stderr := cli(context.Background(), "run", "--quiet", "--out", out, scenarioFile(t, "bad.yaml", body+"target:\n  kind: sim\n"))
 			if code != exitOK && code != exitThresholds {
 				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 			}

@@ -33,11 +33,7 @@ producer:
   acks: all
   linger: 2ms
 ` + producerLines
-	path := filepath.Join(t.TempDir(), "verify.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return scenarioFile(t, "verify.yaml", body)
 }
 
 // testCluster is a retained kfake broker with topic v (2 partitions).
@@ -233,10 +229,7 @@ keys: {distribution: uniform, count: 20}
 producer: {send_mode: async, idempotent: true, auto_create_topics: true}
 target: {kind: nats, storage: memory, key_header: pb-key}
 `
-	path := filepath.Join(t.TempDir(), "vn.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := scenarioFile(t, "vn.yaml", body)
 	dir := filepath.Join(t.TempDir(), "out")
 	code, stdout, stderr := cli(context.Background(), "run", path, "--out", dir, "--quiet", "--verify")
 	res, err := report.ReadResult(filepath.Join(dir, "result.json"))
@@ -273,10 +266,7 @@ keys: {distribution: uniform, count: 20}
 target: %s
 producer: %s
 %s`, parts, target, producerLines, extra)
-	path := filepath.Join(t.TempDir(), "vp.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := scenarioFile(t, "vp.yaml", body)
 	dir := filepath.Join(t.TempDir(), "out")
 	code, stdout, stderr := cli(context.Background(), "run", path, "--out", dir, "--quiet", "--verify")
 	res, err := report.ReadResult(filepath.Join(dir, "result.json"))

@@ -291,35 +291,36 @@ producer: %s
 	}
 }
 
-// TestVerifyHealthyPulsar: a run on the embedded Pulsar stand-in (batched,
-// compressed, keyed over 3 partitions) reads back every acked message
-// once, in order, intact, under the partition its ack named.
-func TestVerifyHealthyPulsar(t *testing.T) {
+// TestVerifyStandIns runs verifyStandIn on the embedded stand-ins of the
+// systems that read back.
+func TestVerifyStandIns(t *testing.T) {
 	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms, compression: lz4}", 3, "")
-}
-
-// TestVerifyPulsarProducers: with producers: 2 the second producer joins
-// the first one's stand-in (Opened.Reach), and the read back finds every
-// message of both there.
-func TestVerifyPulsarProducers(t *testing.T) {
-	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms}", 2, "producers: 2\n")
-}
-
-// TestVerifyHealthyPulsarWS: likewise on the embedded stand-in of Pulsar's
-// WebSocket API (one partition: partition 0, as its acks say).
-func TestVerifyHealthyPulsarWS(t *testing.T) {
-	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar-ws}", "{send_mode: async}", 1, "")
-}
-
-// TestVerifyHealthyMacrometa: likewise on the embedded Macrometa
-// stand-in, with two producers (a stand-in each: a URL cannot join it, so
-// the read back goes through both).
-func TestVerifyHealthyMacrometa(t *testing.T) {
-	t.Parallel()
-	verifyStandIn(t, "{kind: macrometa}", "{send_mode: async, auto_create_topics: true}", 1, "producers: 2\n")
+	for _, c := range []struct {
+		name, target, producer string
+		parts                  int
+		extra                  string
+	}{
+		// Pulsar (batched, compressed, keyed over 3 partitions) reads back
+		// every acked message once, in order, intact, under the partition
+		// its ack named.
+		{"pulsar", "{kind: pulsar}", "{batching: true, linger: 2ms, compression: lz4}", 3, ""},
+		// With producers: 2 the second producer joins the first one's
+		// stand-in (Opened.Reach), and the read back finds every message of
+		// both there.
+		{"pulsar-producers", "{kind: pulsar}", "{batching: true, linger: 2ms}", 2, "producers: 2\n"},
+		// Likewise on the stand-in of Pulsar's WebSocket API (one
+		// partition: partition 0, as its acks say).
+		{"pulsar-ws", "{kind: pulsar-ws}", "{send_mode: async}", 1, ""},
+		// Likewise on the Macrometa stand-in, with two producers (a
+		// stand-in each: a URL cannot join it, so the read back goes
+		// through both).
+		{"macrometa", "{kind: macrometa}", "{send_mode: async, auto_create_topics: true}", 1, "producers: 2\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			verifyStandIn(t, c.target, c.producer, c.parts, c.extra)
+		})
+	}
 }
 
 // TestVerifyNotSupported: a system without a read back says so and runs

@@ -45,6 +45,16 @@ func scenarioFile(t *testing.T, name, body string) string {
 	return writeFile(t, filepath.Join(t.TempDir(), name), body)
 }
 
+// checkOutputs checks that dir holds non-empty files names.
+func checkOutputs(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", n, err)
+		}
+	}
+}
+
 // writeFile writes body to path (mode 0644), failing the test on error,
 // and returns path.
 func writeFile(t *testing.T, path, body string) string {
@@ -138,10 +148,8 @@ func readResult(t *testing.T, dir string) *report.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"summary.txt", "latency.png"} {
-		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
-			t.Fatalf("%s missing or empty: %v", f, err)
-		}
+	if checkOutputs(t, dir, "summary.txt", "latency.png"); t.Failed() {
+		t.FailNow()
 	}
 	return res
 }

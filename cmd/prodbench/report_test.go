@@ -60,12 +60,8 @@ func TestReportCommand(t *testing.T) {
 	if !strings.Contains(stdout, "scenario:    quickstart") || !strings.Contains(stdout, "schedule lag") {
 		t.Errorf("stdout is not the summary:\n%s", stdout)
 	}
-	for _, f := range []string{report.SummaryFile, report.MarkdownFile, report.HTMLFile, report.TimeseriesFile,
-		report.HlogFile, report.HgrmFile, report.LagHgrmFile, report.PlotFile, "throughput.svg"} {
-		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
-			t.Errorf("%s not rendered from result.json: %v", f, err)
-		}
-	}
+	checkOutputs(t, dir, report.SummaryFile, report.MarkdownFile, report.HTMLFile, report.TimeseriesFile,
+		report.HlogFile, report.HgrmFile, report.LagHgrmFile, report.PlotFile, "throughput.svg")
 	if after, _ := os.ReadFile(filepath.Join(dir, report.ResultFile)); string(after) != string(before) {
 		t.Error("report changed result.json")
 	}
@@ -205,11 +201,7 @@ func TestCompareCommand(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
 	}
-	for _, f := range []string{report.CompareHTMLFile, report.CompareMarkdownFile, report.CompareJSONFile, "compare-latency.png", "compare-throughput.svg"} {
-		if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
-			t.Errorf("%s: %v", f, err)
-		}
-	}
+	checkOutputs(t, out, report.CompareHTMLFile, report.CompareMarkdownFile, report.CompareJSONFile, "compare-latency.png", "compare-throughput.svg")
 	if !strings.Contains(stderr, "comparison in "+out) {
 		t.Errorf("stderr %q", stderr)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -121,21 +122,28 @@ func TestSweepLingerBatch(t *testing.T) {
 	}
 }
 
-// simSweep is three short points on the simulator.
-const simSweep = `name: sim-sweep
-duration: 800ms
-warmup: 200ms
+// simSweepYAML is a sweep of short points on the simulator (1 ms
+// latency, SLO p99 1 s): one point for each linger of lingers, each
+// running duration (warmup included) at rate msg/s.
+func simSweepYAML(name, duration, warmup string, rate int, lingers string) string {
+	return fmt.Sprintf(`name: %s
+duration: %s
+warmup: %s
 topics: [{name: s, partitions: 2}]
 workers: 2
-rate: {messages_per_second: 2000}
+rate: {messages_per_second: %d}
 message: {size: 100}
 producer: {acks: all}
 target: {kind: sim, sim: {latency: {median: 1ms, p99: 1ms}}}
 slo: {p99: 1s}
 sweep:
   params:
-    producer.linger: [0ms, 2ms, 4ms]
-`
+    producer.linger: [%s]
+`, name, duration, warmup, rate, lingers)
+}
+
+// simSweep is three short points on the simulator.
+var simSweep = simSweepYAML("sim-sweep", "800ms", "200ms", 2000, "0ms, 2ms, 4ms")
 
 // TestSweepInterruptAndResume stops a sweep while its second point runs,
 // then resumes it: the finished point is kept, the interrupted one is run
@@ -499,20 +507,7 @@ func simOf(s *workload.Scenario) *sim.SimTarget {
 }
 
 // simCountSweep is two short points on the simulator.
-const simCountSweep = `name: sim-count
-duration: 400ms
-warmup: 100ms
-topics: [{name: s, partitions: 2}]
-workers: 2
-rate: {messages_per_second: 1000}
-message: {size: 100}
-producer: {acks: all}
-target: {kind: sim, sim: {latency: {median: 1ms, p99: 1ms}}}
-slo: {p99: 1s}
-sweep:
-  params:
-    producer.linger: [0ms, 2ms]
-`
+var simCountSweep = simSweepYAML("sim-count", "400ms", "100ms", 1000, "0ms, 2ms")
 
 // TestSweepCount runs a sweep with --count 3 on the simulator: every point
 // has 3 repetitions, each in its own rep-N directory, run in rounds

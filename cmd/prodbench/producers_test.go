@@ -20,6 +20,20 @@ import (
 	"github.com/prodbench/prodbench/workload"
 )
 
+// fakeKafka starts a one-broker kfake cluster listening on loopback with
+// more options opts, closed when the test ends.
+func fakeKafka(t *testing.T, opts ...kfake.Opt) *kfake.Cluster {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+		return net.Listen(network, "127.0.0.1:0")
+	})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
 // consumeProducerIDs reads every record of topic on addr and returns how
 // many there were per producer ID.
 func consumeProducerIDs(t *testing.T, addr, topic string) map[int64]int64 {
@@ -87,13 +101,7 @@ func TestRunSeveralProducersIdempotent(t *testing.T) {
 	for _, engine := range []string{"native", "franz-go"} {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-				return net.Listen(network, "127.0.0.1:0")
-			}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := fakeKafka(t)
 			var inits atomic.Int64
 			c.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
 				c.KeepControl()

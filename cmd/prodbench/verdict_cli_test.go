@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"math"
-	"net"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -38,12 +37,7 @@ func lagOnly(reason string) bool {
 // the generator.
 func TestVerdictDeadBroker(t *testing.T) {
 	t.Parallel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "short"), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-		return net.Listen(network, "127.0.0.1:0")
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeKafka(t, kfake.SeedTopics(3, "short"))
 	addr := c.ListenAddrs()[0]
 	time.AfterFunc(time.Second, c.Close)
 	out := filepath.Join(t.TempDir(), "out")
@@ -130,13 +124,7 @@ func TestVerdictSimPushedBack(t *testing.T) {
 // run fails (exit non-zero), whatever the engine does with the records.
 func TestVerdictFranzMissingTopic(t *testing.T) {
 	t.Parallel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-		return net.Listen(network, "127.0.0.1:0")
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := fakeKafka(t)
 	out := filepath.Join(t.TempDir(), "out")
 	scenario := verdictScenario(t, "1200ms", 500, "")
 	scenario = scenarioFile(t, "bad.yaml", strings.Replace(string(mustRead(t, scenario)), "  compression: lz4\n",

@@ -40,12 +40,7 @@ producer:
 // testCluster is a retained kfake broker with topic v (2 partitions).
 func testCluster(t *testing.T) *kfake.Cluster {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "v"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return fakeKafka(t, kfake.SeedTopics(2, "v"))
 }
 
 // countRecords counts topic v's records with an independent consumer.

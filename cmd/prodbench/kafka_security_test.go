@@ -110,10 +110,7 @@ func secureCluster(t *testing.T, p *testPKI, mtls bool, mech, user, pass string)
 // shortScenario writes testdata/short.yaml with target appended.
 func shortScenario(t *testing.T, target string) string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/short.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := mustRead(t, "testdata/short.yaml")
 	path := filepath.Join(t.TempDir(), "sec.yaml")
 	if err := os.WriteFile(path, append(data, []byte(target)...), 0o644); err != nil {
 		t.Fatal(err)
@@ -151,10 +148,7 @@ func assertNoSecret(t *testing.T, secret, stdout, stderr, dir string) {
 // readResult returns result.json of dir as a map.
 func readResultMap(t *testing.T, dir string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "result.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustRead(t, filepath.Join(dir, "result.json"))
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)

@@ -55,10 +55,23 @@ func checkOutputs(t *testing.T, dir string, names ...string) {
 	}
 }
 
-// writeFile writes body to path (mode 0644), failing the test on error,
-// and returns path.
+// mustRead returns the content of path, failing the test on error.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// writeFile writes body to path (mode 0644), creating its directory,
+// failing the test on error, and returns path.
 func writeFile(t *testing.T, path, body string) string {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +80,7 @@ func writeFile(t *testing.T, path, body string) string {
 
 func shortWith(t *testing.T, from, to string) string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/short.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := mustRead(t, "testdata/short.yaml")
 	if !bytes.Contains(data, []byte(from)) {
 		t.Fatalf("testdata/short.yaml has no %q", from)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -160,10 +159,7 @@ func TestRunSeveralProducersIdempotent(t *testing.T) {
 // rewrite replaces from by to in the file at path, which must hold it.
 func rewrite(t *testing.T, path, from, to string) string {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, path)
 	data := string(raw)
 	if !strings.Contains(data, from) {
 		t.Fatalf("%s has no %q", path, from)

@@ -35,18 +35,11 @@ func storeRun(t *testing.T, name string, rate float64, base time.Duration) strin
 	}
 	res.Scenario = report.Scenario{Name: "quickstart", Description: "test run"}
 	res.TargetRateMsgsPerSec = rate
-	dir := filepath.Join(t.TempDir(), name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	js, err := report.MarshalResult(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, report.ResultFile), js, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return filepath.Dir(writeFile(t, filepath.Join(t.TempDir(), name, report.ResultFile), string(js)))
 }
 
 func TestReportCommand(t *testing.T) {
@@ -132,9 +125,7 @@ func TestReportCompareBadInput(t *testing.T) {
 	good := storeRun(t, "good", 1000, time.Millisecond)
 	empty := t.TempDir()
 	garbage := t.TempDir()
-	if err := os.WriteFile(filepath.Join(garbage, report.ResultFile), []byte("{not json"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(garbage, report.ResultFile), "{not json")
 	tests := []struct {
 		name     string
 		args     []string

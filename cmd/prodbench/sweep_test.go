@@ -411,10 +411,7 @@ func TestCapacitySim(t *testing.T) {
 		// Scaled down: a quarter of the bandwidth (and of the rates, so of
 		// the work per second), judged on the median, which saturation
 		// moves as surely as the p99 but the race detector's stalls do not.
-		data, err := os.ReadFile(shipped)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := mustRead(t, shipped)
 		text := string(data)
 		for _, r := range [][2]string{{"\n  p99: 50ms\n", "\n  p50: 50ms\n"}, {"bandwidth: 10MB ", "bandwidth: 2500KB "},
 			{"messages_per_second: 500 ", "messages_per_second: 125 "}} {

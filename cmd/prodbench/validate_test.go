@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,27 +115,12 @@ func TestValidateJSON(t *testing.T) {
 	}
 }
 
-// mustRead returns the content of path.
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestOMBWorkloadEndToEnd runs an OMB workload file as it is, with an OMB
 // driver file, shows its translation with validate, and writes the run
 // in OMB's result format.
 func TestOMBWorkloadEndToEnd(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	for _, d := range []string{"workloads", "driver-kafka"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	wl := filepath.Join(dir, "workloads", "2-topics-2-partitions-100b.yaml")
 	writeFile(t, wl, `name: 2 topics / 2 partitions / 100b
 topics: 2
@@ -196,9 +180,7 @@ warmupDurationMinutes: 0
 		len(o.PublishRate) != 1 || o.PublishRate[0] < 100 {
 		t.Errorf("OMB result %+v", o)
 	}
-	if _, err := os.Stat(filepath.Join(res, ombResultFile)); err != nil {
-		t.Error(err)
-	}
+	checkOutputs(t, res, ombResultFile)
 }
 
 // TestOMBDriverBadInput checks a bad driver file fails with its name and

@@ -33,9 +33,9 @@ func fakeKafka(t *testing.T, opts ...kfake.Opt) *kfake.Cluster {
 	return c
 }
 
-// consumeProducerIDs reads every record of topic on addr and returns how
-// many there were per producer ID.
-func consumeProducerIDs(t *testing.T, addr, topic string) map[int64]int64 {
+// consumeProducerIDs reads every record of topic (partitions 0 to
+// partitions-1) on addr and returns how many there were per producer ID.
+func consumeProducerIDs(t *testing.T, addr, topic string, partitions int32) map[int64]int64 {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -59,19 +59,20 @@ func consumeProducerIDs(t *testing.T, addr, topic string) map[int64]int64 {
 			total++
 		})
 		if want < 0 {
-			want = endOffsets(t, ctx, cl, topic)
+			want = endOffsets(t, ctx, cl, topic, partitions)
 		}
 	}
 	return ids
 }
 
-// endOffsets returns the sum of topic's partitions' end offsets.
-func endOffsets(t *testing.T, ctx context.Context, cl *kgo.Client, topic string) int64 {
+// endOffsets returns the sum of the end offsets of topic's partitions 0
+// to partitions-1.
+func endOffsets(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, partitions int32) int64 {
 	t.Helper()
 	req := kmsg.NewPtrListOffsetsRequest()
 	rt := kmsg.NewListOffsetsRequestTopic()
 	rt.Topic = topic
-	for p := range int32(3) {
+	for p := range partitions {
 		rp := kmsg.NewListOffsetsRequestTopicPartition()
 		rp.Partition = p
 		rp.Timestamp = -1 // latest
@@ -119,7 +120,7 @@ func TestRunSeveralProducersIdempotent(t *testing.T) {
 			if n := inits.Load(); n != 3 {
 				t.Errorf("broker saw %d InitProducerID requests, want 3", n)
 			}
-			ids := consumeProducerIDs(t, addr, "short")
+			ids := consumeProducerIDs(t, addr, "short", 3)
 			if len(ids) != 3 {
 				t.Errorf("records carry producer IDs %v, want 3 distinct", ids)
 			}
@@ -222,7 +223,7 @@ func TestOpenProducersEmbeddedOnce(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	if ids := consumeProducerIDs(t, addr, "p"); len(ids) != 3 {
+	if ids := consumeProducerIDs(t, addr, "p", 3); len(ids) != 3 {
 		t.Errorf("producer IDs %v, want 3 distinct", ids)
 	}
 	if err := closeWithin(o.Engine, 5*time.Second); err != nil {

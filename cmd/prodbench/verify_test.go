@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/report"
@@ -46,22 +45,11 @@ func testCluster(t *testing.T) *kfake.Cluster {
 // countRecords counts topic v's records with an independent consumer.
 func countRecords(t *testing.T, c *kfake.Cluster) int {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("v"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	n := 0
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		fs := cl.PollFetches(ctx)
-		cancel()
-		if fs.NumRecords() == 0 {
-			return n
-		}
-		n += fs.NumRecords()
+	for _, k := range consumeProducerIDs(t, c.ListenAddrs()[0], "v", 2) {
+		n += int(k)
 	}
+	return n
 }
 
 // runVerify runs scenario with --verify and more args, and returns the

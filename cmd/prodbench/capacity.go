@@ -158,11 +158,8 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.IntVar(&cf.count, "count", 1, "run every step this many times (1..100), back to back; a step passes when more than half of them pass")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	addTargetFlags(fs, &rf, "step")
-	if code, done := parseFlags(fs, args, capacityUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, capacityUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "capacity: want exactly one scenario file, got %d arguments (see 'prodbench help capacity')", fs.NArg())
 	}
 	switch {
 	case fs.Changed("start-rate") && !(cf.start > 0 && cf.start <= workload.MaxRate):

@@ -211,6 +211,19 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr i
 	return fail(stderr, exitUsage, "%s: %v (see 'prodbench help %s')", fs.Name(), err, fs.Name()), true
 }
 
+// parseScenarioArg is parseFlags for a command that takes exactly one
+// argument, a scenario file: any other count is a usage error naming the
+// command's help topic.
+func parseScenarioArg(fs *pflag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, done bool) {
+	if code, done := parseFlags(fs, args, usage, stdout, stderr); done {
+		return code, true
+	}
+	if fs.NArg() != 1 {
+		return fail(stderr, exitUsage, "%s: want exactly one scenario file, got %d arguments (see 'prodbench help %s')", fs.Name(), fs.NArg(), fs.Name()), true
+	}
+	return exitOK, false
+}
+
 // fail prints one error line and returns code.
 func fail(stderr io.Writer, code int, format string, args ...any) int {
 	fmt.Fprintf(stderr, "prodbench: "+format+"\n", args...)

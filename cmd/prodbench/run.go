@@ -118,11 +118,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port during the run, e.g. 127.0.0.1:9464 (a missing host means 127.0.0.1; off by default)")
 	fs.BoolVar(&f.verify, "verify", false, "stamp every message and read the topics back after the run: lost, duplicated, reordered, corrupted records per partition (a loss or corruption exits 1; as the scenario's verify: true)")
 	fs.StringVar(&f.ombDriver, "omb-driver", "", "OpenMessaging Benchmark Kafka driver file (driver-kafka/kafka-*.yaml) whose producer properties and bootstrap.servers apply (see docs/coming-from-omb.md)")
-	if code, done := parseFlags(fs, args, runUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, runUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "run: want exactly one scenario file, got %d arguments (see 'prodbench help run')", fs.NArg())
 	}
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {

@@ -229,11 +229,8 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=20ms or error_rate=0.1% (repeatable)")
 	fs.IntVar(&count, "count", 1, "run every point this many times (1..100), alternated; shows medians with min–max, and a best point must differ significantly from the runner-up")
-	if code, done := parseFlags(fs, args, sweepUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, sweepUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "sweep: want exactly one scenario file, got %d arguments (see 'prodbench help sweep')", fs.NArg())
 	}
 	if rf.drain <= 0 {
 		return fail(stderr, exitUsage, "sweep: --drain-timeout must be positive, got %v", rf.drain)

@@ -54,11 +54,8 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	asJSON := fs.Bool("json", false, "print the scenario (defaults applied), plan and sweep points as JSON")
 	asYAML := fs.Bool("yaml", false, "print only the scenario as a prodbench file (defaults applied; an OMB file translated), to save")
 	ombDriver := fs.String("omb-driver", "", "OpenMessaging Benchmark Kafka driver file to apply (see docs/coming-from-omb.md)")
-	if code, done := parseFlags(fs, args, validateUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, validateUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "validate: want exactly one scenario file, got %d arguments (see 'prodbench help validate')", fs.NArg())
 	}
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {

@@ -298,11 +298,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		if created {
 			_ = os.Remove(dir) // no empty result directory after a failed start
 		}
-		var oe *openError
-		if errors.As(err, &oe) && oe.usage {
-			return nil, fail(stderr, exitUsage, "run: %v", err)
-		}
-		return nil, fail(stderr, exitFailure, "run: %v", err)
+		return nil, fail(stderr, openExit(err), "run: %v", err)
 	}
 	defer release(o)
 	var runID uint64

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -150,11 +149,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	o, err := openEngine(openCtx, s, cfg, &f, stderr)
 	cancel()
 	if err != nil {
-		var oe *openError
-		if errors.As(err, &oe) && oe.usage {
-			return fail(stderr, exitUsage, "verify: %v", err)
-		}
-		return fail(stderr, exitFailure, "verify: %v", err)
+		return fail(stderr, openExit(err), "verify: %v", err)
 	}
 	defer release(o)
 	_ = closeWithin(o.Engine, time.Second)

@@ -7,8 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/producer/registry"
 )
 
@@ -48,8 +46,7 @@ func init() {
 }
 
 func cmdBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("broker", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("broker")
 	kind := fs.String("kind", "kafka", "target system kind whose stand-in to run")
 	listen := fs.String("listen", "", "address to listen on, host:port (default: the system's usual port on 127.0.0.1, e.g. 127.0.0.1:9092 for kafka)")
 	partitions := fs.Int("partitions", 6, "partitions of topics created on first use and of --topic")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -11,10 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"text/tabwriter"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/sweep"
@@ -144,25 +140,12 @@ func stepScenario(base *workload.Scenario, rate float64, d, w time.Duration) (*w
 	return s, s.Validate()
 }
 
-// targetOf returns the target named in res's options ("sim", "embedded
-// kafka 127.0.0.1:…"), or "".
-func targetOf(res *report.Result) string {
-	var o struct {
-		Target string `json:"target"`
-	}
-	if json.Unmarshal(res.Options, &o) != nil {
-		return ""
-	}
-	return o.Target
-}
-
 func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var rf runFlags
 	var cf capacityFlags
 	var out string
 	var slos []string
-	fs := pflag.NewFlagSet("capacity", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("capacity")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=50ms or error_rate=0.1% (repeatable)")
 	fs.StringVar(&out, "out", "", "output directory (default results/<scenario>-capacity-<UTC timestamp>)")
 	fs.Float64Var(&cf.start, "start-rate", 0, "first rate of the ramp, msg/s (default: the scenario's rate)")
@@ -175,11 +158,8 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.IntVar(&cf.count, "count", 1, "run every step this many times (1..100), back to back; a step passes when more than half of them pass")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	addTargetFlags(fs, &rf, "step")
-	if code, done := parseFlags(fs, args, capacityUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, capacityUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "capacity: want exactly one scenario file, got %d arguments (see 'prodbench help capacity')", fs.NArg())
 	}
 	switch {
 	case fs.Changed("start-rate") && !(cf.start > 0 && cf.start <= workload.MaxRate):
@@ -232,7 +212,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(stderr, exitUsage, "%v", err)
 	}
 	if out == "" {
-		out = filepath.Join("results", fmt.Sprintf("%s-capacity-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+		out = resultsDir(s.Name + "-capacity")
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fail(stderr, exitFailure, "capacity: %v", err)
@@ -402,7 +382,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 func writeCapacityText(w io.Writer, c *sweep.Capacity) {
 	pn := "p" + sweep.PercentileName(c.SLO.RankPercentile())
 	reps := c.Search.Count > 1
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	if reps {
 		fmt.Fprintf(tw, "step\tphase\toffered msg/s\tachieved msg/s\tmin–max\t%s ms\tmin–max\terrors\tresult\n", pn)
 	} else {

@@ -7,9 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/report"
 )
@@ -54,8 +51,7 @@ func init() {
 }
 
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("compare", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("compare")
 	format := fs.String("format", formatText, "stdout format: text, json or gobench")
 	out := fs.String("out", "", "output directory (default results/compare-<UTC timestamp>)")
 	labels := fs.StringSlice("labels", nil, "run labels, one per DIR, comma-separated (default: each DIR's base name)")
@@ -102,7 +98,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	dir := *out
 	if !*noFiles {
 		if dir == "" {
-			dir = filepath.Join("results", "compare-"+time.Now().UTC().Format("20060102T150405Z"))
+			dir = resultsDir("compare")
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fail(stderr, exitFailure, "compare: %v", err)

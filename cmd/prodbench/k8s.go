@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/spf13/pflag"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -71,8 +70,7 @@ var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 func cmdK8s(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f k8sFlags
-	fs := pflag.NewFlagSet("k8s", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("k8s")
 	fs.IntVar(&f.shards, "shards", 0, "number of shards (pods), 1 to 1000; required")
 	fs.StringVar(&f.image, "image", "", "container image holding /prodbench (see Dockerfile, make image); required")
 	fs.StringVar(&f.namespace, "namespace", "default", "namespace of the ConfigMap and Job")

@@ -93,9 +93,7 @@ func newPKI(t *testing.T) *testPKI {
 // is not "", SASL with one user.
 func secureCluster(t *testing.T, p *testPKI, mtls bool, mech, user, pass string) string {
 	t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-		return net.Listen(network, "127.0.0.1:0")
-	})}
+	var opts []kfake.Opt
 	if p != nil {
 		tc := &tls.Config{Certificates: []tls.Certificate{p.server}, MinVersion: tls.VersionTLS12}
 		if mtls {
@@ -106,21 +104,13 @@ func secureCluster(t *testing.T, p *testPKI, mtls bool, mech, user, pass string)
 	if mech != "" {
 		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(mech, user, pass))
 	}
-	c, err := kfake.NewCluster(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c.ListenAddrs()[0]
+	return fakeKafka(t, opts...).ListenAddrs()[0]
 }
 
 // shortScenario writes testdata/short.yaml with target appended.
 func shortScenario(t *testing.T, target string) string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/short.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := mustRead(t, "testdata/short.yaml")
 	path := filepath.Join(t.TempDir(), "sec.yaml")
 	if err := os.WriteFile(path, append(data, []byte(target)...), 0o644); err != nil {
 		t.Fatal(err)
@@ -158,10 +148,7 @@ func assertNoSecret(t *testing.T, secret, stdout, stderr, dir string) {
 // readResult returns result.json of dir as a map.
 func readResultMap(t *testing.T, dir string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "result.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustRead(t, filepath.Join(dir, "result.json"))
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -336,13 +323,7 @@ func TestKafkaWrongPasswordFailsFast(t *testing.T) {
 // with --no-create-topics the run refuses.
 func TestKafkaTopicsCreatedAsDeclared(t *testing.T) {
 	t.Parallel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-		return net.Listen(network, "127.0.0.1:0")
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := fakeKafka(t, kfake.DefaultNumPartitions(1))
 	addr := c.ListenAddrs()[0]
 	code, _, stderr := cli(context.Background(), "run", "--quiet", "--out", filepath.Join(t.TempDir(), "o"), "--brokers", addr, "--no-create-topics", "testdata/short.yaml")
 	if code != exitFailure || !strings.Contains(stderr, "does not exist") {
@@ -441,13 +422,7 @@ func TestKafkaAddressAndPropertyErrors(t *testing.T) {
 // the result.
 func TestKafkaWarnings(t *testing.T) {
 	t.Parallel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(5, "short"), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-		return net.Listen(network, "127.0.0.1:0")
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := fakeKafka(t, kfake.SeedTopics(5, "short"))
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := cli(context.Background(), "run", "--quiet", "--out", out, "--brokers", c.ListenAddrs()[0], "--duration", "500ms",
 		"--producer-prop", "interceptor.classes=com.example.Spy", "testdata/short.yaml")

@@ -17,11 +17,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -183,6 +186,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return c.run(ctx, args[1:], stdout, stderr)
 }
 
+// newFlagSet returns an empty flag set for the command name that returns
+// its errors instead of printing them: parseFlags reports them.
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
 // parseFlags parses a command's args into fs, whose name is the
 // command's. On --help it prints usage (a format whose one %s is the flag
 // list) to stdout and returns exitOK; on a bad flag it prints one line
@@ -200,8 +211,33 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout, stderr i
 	return fail(stderr, exitUsage, "%s: %v (see 'prodbench help %s')", fs.Name(), err, fs.Name()), true
 }
 
+// parseScenarioArg is parseFlags for a command that takes exactly one
+// argument, a scenario file: any other count is a usage error naming the
+// command's help topic.
+func parseScenarioArg(fs *pflag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, done bool) {
+	if code, done := parseFlags(fs, args, usage, stdout, stderr); done {
+		return code, true
+	}
+	if fs.NArg() != 1 {
+		return fail(stderr, exitUsage, "%s: want exactly one scenario file, got %d arguments (see 'prodbench help %s')", fs.Name(), fs.NArg(), fs.Name()), true
+	}
+	return exitOK, false
+}
+
 // fail prints one error line and returns code.
 func fail(stderr io.Writer, code int, format string, args ...any) int {
 	fmt.Fprintf(stderr, "prodbench: "+format+"\n", args...)
 	return code
+}
+
+// resultsDir is a command's default output directory:
+// results/<name>-<UTC timestamp>.
+func resultsDir(name string) string {
+	return filepath.Join("results", name+"-"+time.Now().UTC().Format("20060102T150405Z"))
+}
+
+// newTable returns a tab writer to w for the tables commands print for
+// people: left-aligned columns two spaces apart. Flush it when done.
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 }

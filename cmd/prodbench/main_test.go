@@ -38,9 +38,40 @@ func resultOK(code int, res *report.Result) bool {
 		strings.HasPrefix(res.StatusReason, "target rate missed")
 }
 
-func writeScenario(t *testing.T, body string) string {
+// scenarioFile writes body as name in a new temporary directory and
+// returns its path.
+func scenarioFile(t *testing.T, name, body string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "bad.yaml")
+	return writeFile(t, filepath.Join(t.TempDir(), name), body)
+}
+
+// checkOutputs checks that dir holds non-empty files names.
+func checkOutputs(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", n, err)
+		}
+	}
+}
+
+// mustRead returns the content of path, failing the test on error.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// writeFile writes body to path (mode 0644), creating its directory,
+// failing the test on error, and returns path.
+func writeFile(t *testing.T, path, body string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -49,14 +80,11 @@ func writeScenario(t *testing.T, body string) string {
 
 func shortWith(t *testing.T, from, to string) string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/short.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := mustRead(t, "testdata/short.yaml")
 	if !bytes.Contains(data, []byte(from)) {
 		t.Fatalf("testdata/short.yaml has no %q", from)
 	}
-	return writeScenario(t, strings.Replace(string(data), from, to, 1))
+	return scenarioFile(t, "bad.yaml", strings.Replace(string(data), from, to, 1))
 }
 
 func TestBadInput(t *testing.T) {
@@ -130,10 +158,8 @@ func readResult(t *testing.T, dir string) *report.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"summary.txt", "latency.png"} {
-		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
-			t.Fatalf("%s missing or empty: %v", f, err)
-		}
+	if checkOutputs(t, dir, "summary.txt", "latency.png"); t.Failed() {
+		t.FailNow()
 	}
 	return res
 }

@@ -6,9 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/verdict"
@@ -43,8 +40,7 @@ func init() {
 }
 
 func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("merge", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("merge")
 	out := fs.String("out", "", "merged result directory (default results/<scenario>-merged-<UTC timestamp>)")
 	allowMissing := fs.Bool("allow-missing", false, "merge although shards are missing; the result is marked partial")
 	if code, done := parseFlags(fs, args, mergeUsage, stdout, stderr); done {
@@ -68,7 +64,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	report.Finalize(merged)
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join("results", fmt.Sprintf("%s-merged-%s", merged.Scenario.Name, time.Now().UTC().Format("20060102T150405Z")))
+		dir = resultsDir(merged.Scenario.Name + "-merged")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(stderr, exitFailure, "merge: %v", err)

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/workload"
@@ -57,8 +55,7 @@ const perfWindow = 5 * time.Second
 
 func cmdPerfTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
-	fs := pflag.NewFlagSet("perf-test", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("perf-test")
 	addTargetFlags(fs, &f, "run")
 	topic := fs.String("topic", "", "topic to produce to (required)")
 	num := fs.Int64("num-records", 0, "number of records to produce (required)")
@@ -161,7 +158,7 @@ func cmdPerfTest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	f.quiet = true
 	dir := f.out
 	if dir == "" {
-		dir = filepath.Join("results", "perf-test-"+time.Now().UTC().Format("20060102T150405Z"))
+		dir = resultsDir("perf-test")
 	}
 	fmt.Fprintln(stderr, "prodbench: latency is measured from each record's intended send time (perf-test measures from the send call); MB/sec is 2^20 bytes, as perf-test")
 	pw := &perfWindowPrinter{w: stdout, hist: report.NewHistogram()}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,9 +19,23 @@ import (
 	"github.com/prodbench/prodbench/workload"
 )
 
-// consumeProducerIDs reads every record of topic on addr and returns how
-// many there were per producer ID.
-func consumeProducerIDs(t *testing.T, addr, topic string) map[int64]int64 {
+// fakeKafka starts a one-broker kfake cluster listening on loopback with
+// more options opts, closed when the test ends.
+func fakeKafka(t *testing.T, opts ...kfake.Opt) *kfake.Cluster {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+		return net.Listen(network, "127.0.0.1:0")
+	})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// consumeProducerIDs reads every record of topic (partitions 0 to
+// partitions-1) on addr and returns how many there were per producer ID.
+func consumeProducerIDs(t *testing.T, addr, topic string, partitions int32) map[int64]int64 {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -46,19 +59,20 @@ func consumeProducerIDs(t *testing.T, addr, topic string) map[int64]int64 {
 			total++
 		})
 		if want < 0 {
-			want = endOffsets(t, ctx, cl, topic)
+			want = endOffsets(t, ctx, cl, topic, partitions)
 		}
 	}
 	return ids
 }
 
-// endOffsets returns the sum of topic's partitions' end offsets.
-func endOffsets(t *testing.T, ctx context.Context, cl *kgo.Client, topic string) int64 {
+// endOffsets returns the sum of the end offsets of topic's partitions 0
+// to partitions-1.
+func endOffsets(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, partitions int32) int64 {
 	t.Helper()
 	req := kmsg.NewPtrListOffsetsRequest()
 	rt := kmsg.NewListOffsetsRequestTopic()
 	rt.Topic = topic
-	for p := range int32(3) {
+	for p := range partitions {
 		rp := kmsg.NewListOffsetsRequestTopicPartition()
 		rp.Partition = p
 		rp.Timestamp = -1 // latest
@@ -87,13 +101,7 @@ func TestRunSeveralProducersIdempotent(t *testing.T) {
 	for _, engine := range []string{"native", "franz-go"} {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-				return net.Listen(network, "127.0.0.1:0")
-			}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := fakeKafka(t)
 			var inits atomic.Int64
 			c.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
 				c.KeepControl()
@@ -112,7 +120,7 @@ func TestRunSeveralProducersIdempotent(t *testing.T) {
 			if n := inits.Load(); n != 3 {
 				t.Errorf("broker saw %d InitProducerID requests, want 3", n)
 			}
-			ids := consumeProducerIDs(t, addr, "short")
+			ids := consumeProducerIDs(t, addr, "short", 3)
 			if len(ids) != 3 {
 				t.Errorf("records carry producer IDs %v, want 3 distinct", ids)
 			}
@@ -152,15 +160,12 @@ func TestRunSeveralProducersIdempotent(t *testing.T) {
 // rewrite replaces from by to in the file at path, which must hold it.
 func rewrite(t *testing.T, path, from, to string) string {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, path)
 	data := string(raw)
 	if !strings.Contains(data, from) {
 		t.Fatalf("%s has no %q", path, from)
 	}
-	return writeScenario(t, strings.Replace(data, from, to, 1))
+	return scenarioFile(t, "bad.yaml", strings.Replace(data, from, to, 1))
 }
 
 // TestOpenProducersEmbeddedOnce: producers: 3 on the embedded broker
@@ -218,7 +223,7 @@ func TestOpenProducersEmbeddedOnce(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	if ids := consumeProducerIDs(t, addr, "p"); len(ids) != 3 {
+	if ids := consumeProducerIDs(t, addr, "p", 3); len(ids) != 3 {
 		t.Errorf("producer IDs %v, want 3 distinct", ids)
 	}
 	if err := closeWithin(o.Engine, 5*time.Second); err != nil {

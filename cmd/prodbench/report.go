@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/report"
 )
 
@@ -72,8 +70,7 @@ func loadRuns(dirs []string) ([]*report.Result, error) {
 }
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("report")
 	format := fs.String("format", formatText, "stdout format: text, json, gobench or omb")
 	noFiles := fs.Bool("no-files", false, "only print; do not render the files in DIR again")
 	if code, done := parseFlags(fs, args, reportUsage, stdout, stderr); done {
@@ -111,6 +108,20 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return exitOK
 }
 
+// compactResult is res as result.json on one line (JSON Lines, or between
+// the result markers of --emit-result).
+func compactResult(res *report.Result) ([]byte, error) {
+	data, err := report.MarshalResult(res)
+	if err != nil {
+		return nil, err
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		return nil, err
+	}
+	return compact.Bytes(), nil
+}
+
 // printRuns writes runs to w in format: summaries separated by blank lines,
 // JSON Lines, or Go benchmark lines (with "run: label" lines when labels
 // are given).
@@ -118,16 +129,11 @@ func printRuns(w io.Writer, format string, runs []*report.Result, labels []strin
 	switch format {
 	case formatJSON:
 		for _, res := range runs {
-			js, err := report.MarshalResult(res)
+			line, err := compactResult(res)
 			if err != nil {
 				return err
 			}
-			var line bytes.Buffer
-			if err := json.Compact(&line, js); err != nil {
-				return err
-			}
-			line.WriteByte('\n')
-			if _, err := w.Write(line.Bytes()); err != nil {
+			if _, err := w.Write(append(line, '\n')); err != nil {
 				return err
 			}
 		}

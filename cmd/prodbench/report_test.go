@@ -35,18 +35,11 @@ func storeRun(t *testing.T, name string, rate float64, base time.Duration) strin
 	}
 	res.Scenario = report.Scenario{Name: "quickstart", Description: "test run"}
 	res.TargetRateMsgsPerSec = rate
-	dir := filepath.Join(t.TempDir(), name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	js, err := report.MarshalResult(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, report.ResultFile), js, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return filepath.Dir(writeFile(t, filepath.Join(t.TempDir(), name, report.ResultFile), string(js)))
 }
 
 func TestReportCommand(t *testing.T) {
@@ -60,12 +53,8 @@ func TestReportCommand(t *testing.T) {
 	if !strings.Contains(stdout, "scenario:    quickstart") || !strings.Contains(stdout, "schedule lag") {
 		t.Errorf("stdout is not the summary:\n%s", stdout)
 	}
-	for _, f := range []string{report.SummaryFile, report.MarkdownFile, report.HTMLFile, report.TimeseriesFile,
-		report.HlogFile, report.HgrmFile, report.LagHgrmFile, report.PlotFile, "throughput.svg"} {
-		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
-			t.Errorf("%s not rendered from result.json: %v", f, err)
-		}
-	}
+	checkOutputs(t, dir, report.SummaryFile, report.MarkdownFile, report.HTMLFile, report.TimeseriesFile,
+		report.HlogFile, report.HgrmFile, report.LagHgrmFile, report.PlotFile, "throughput.svg")
 	if after, _ := os.ReadFile(filepath.Join(dir, report.ResultFile)); string(after) != string(before) {
 		t.Error("report changed result.json")
 	}
@@ -136,9 +125,7 @@ func TestReportCompareBadInput(t *testing.T) {
 	good := storeRun(t, "good", 1000, time.Millisecond)
 	empty := t.TempDir()
 	garbage := t.TempDir()
-	if err := os.WriteFile(filepath.Join(garbage, report.ResultFile), []byte("{not json"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(garbage, report.ResultFile), "{not json")
 	tests := []struct {
 		name     string
 		args     []string
@@ -188,5 +175,52 @@ func TestReportCompareHelp(t *testing.T) {
 		if code != exitOK || !strings.Contains(stdout, "Usage: prodbench "+c) || !strings.Contains(stdout, "--format") || strings.Contains(stdout, "%!") {
 			t.Errorf("help %s: exit %d\n%s", c, code, stdout)
 		}
+	}
+}
+
+func TestCompareCommand(t *testing.T) {
+	t.Parallel()
+	a := storeRun(t, "rate-1k", 1000, 2*time.Millisecond)
+	b := storeRun(t, "rate-2k", 2000, 4*time.Millisecond)
+	out := filepath.Join(t.TempDir(), "cmp")
+	code, stdout, stderr := cli(context.Background(), "compare", a, b, "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"rate-1k", "Δ rate-2k", "achieved rate (acked)", "+100.0%"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	checkOutputs(t, out, report.CompareHTMLFile, report.CompareMarkdownFile, report.CompareJSONFile, "compare-latency.png", "compare-throughput.svg")
+	if !strings.Contains(stderr, "comparison in "+out) {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
+func TestCompareFormats(t *testing.T) {
+	t.Parallel()
+	a := storeRun(t, "a", 1000, 2*time.Millisecond)
+	b := storeRun(t, "b", 1000, 3*time.Millisecond)
+	code, stdout, stderr := cli(context.Background(), "compare", a, b, "--no-files", "--format", "json", "--labels", "before,after")
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var cmp report.Comparison
+	if err := json.Unmarshal([]byte(stdout), &cmp); err != nil || len(cmp.Runs) != 2 || cmp.Runs[1].Label != "after" {
+		t.Fatalf("json: %v %+v", err, cmp.Runs)
+	}
+	for _, m := range cmp.Metrics {
+		if m.Name == "latency p50" && (m.DeltaPct[1] == nil || *m.DeltaPct[1] < 20) {
+			t.Errorf("latency p50 delta %v, want about +40%%", m.DeltaPct[1])
+		}
+	}
+	code, stdout, _ = cli(context.Background(), "compare", a, b, "--no-files", "--format", "gobench", "--labels", "before,after")
+	if code != exitOK || !strings.Contains(stdout, "run: before\n") || !strings.Contains(stdout, "run: after\n") || strings.Count(stdout, "\nBenchmarkQuickstart 1 ") != 2 {
+		t.Errorf("gobench output:\n%s", stdout)
+	}
+	// --no-files writes nothing, not even the default results/ directory.
+	if _, err := os.Stat("results"); err == nil {
+		t.Error("--no-files created results/")
 	}
 }

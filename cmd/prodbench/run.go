@@ -97,8 +97,7 @@ func init() {
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("run")
 	addTargetFlags(fs, &f, "run")
 	fs.StringVar(&f.shard, "shard", "", "run shard I/N of the scenario's one schedule: the messages i ≡ I (mod N), at their intended times (distributed runs; merge with prodbench merge)")
 	fs.IntVar(&f.shards, "shards", 0, "like --shard with the index from $JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)")
@@ -119,11 +118,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port during the run, e.g. 127.0.0.1:9464 (a missing host means 127.0.0.1; off by default)")
 	fs.BoolVar(&f.verify, "verify", false, "stamp every message and read the topics back after the run: lost, duplicated, reordered, corrupted records per partition (a loss or corruption exits 1; as the scenario's verify: true)")
 	fs.StringVar(&f.ombDriver, "omb-driver", "", "OpenMessaging Benchmark Kafka driver file (driver-kafka/kafka-*.yaml) whose producer properties and bootstrap.servers apply (see docs/coming-from-omb.md)")
-	if code, done := parseFlags(fs, args, runUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, runUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "run: want exactly one scenario file, got %d arguments (see 'prodbench help run')", fs.NArg())
 	}
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {
@@ -157,7 +153,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	base := f.out
 	if base == "" {
-		base = filepath.Join("results", fmt.Sprintf("%s-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+		base = resultsDir(s.Name)
 	}
 	stopMetrics, err := startMetrics(&f, stderr)
 	if err != nil {
@@ -302,11 +298,7 @@ func runOnce(ctx context.Context, s *workload.Scenario, cfg producer.Config, f *
 		if created {
 			_ = os.Remove(dir) // no empty result directory after a failed start
 		}
-		var oe *openError
-		if errors.As(err, &oe) && oe.usage {
-			return nil, fail(stderr, exitUsage, "run: %v", err)
-		}
-		return nil, fail(stderr, exitFailure, "run: %v", err)
+		return nil, fail(stderr, openExit(err), "run: %v", err)
 	}
 	defer release(o)
 	var runID uint64
@@ -554,6 +546,18 @@ func optionsJSON(cfg producer.Config, o *registry.Opened) json.RawMessage {
 		return raw
 	}
 	return out
+}
+
+// targetOf returns the target named in res's options ("sim", "embedded
+// kafka 127.0.0.1:…"), or "".
+func targetOf(res *report.Result) string {
+	var o struct {
+		Target string `json:"target"`
+	}
+	if json.Unmarshal(res.Options, &o) != nil {
+		return ""
+	}
+	return o.Target
 }
 
 // maxStartDelay is how late a shard may begin after a --start-at instant

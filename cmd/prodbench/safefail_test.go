@@ -101,10 +101,7 @@ func TestSignals(t *testing.T) {
 			if !strings.Contains(log.String(), "interrupted again") {
 				t.Errorf("no second-interrupt line:\n%s", log.String())
 			}
-			b, err := os.ReadFile(filepath.Join(out, "result.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := mustRead(t, filepath.Join(out, "result.json"))
 			var res struct{ Status string }
 			if err := json.Unmarshal(b, &res); err != nil {
 				t.Fatal(err)
@@ -122,10 +119,7 @@ func TestSignals(t *testing.T) {
 // clear line naming the file:line:field, never "fatal error".
 func TestBadInputUnderMemoryLimit(t *testing.T) {
 	bin := prodbenchBinary(t)
-	base, err := os.ReadFile("testdata/safefail/frozen.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := mustRead(t, "testdata/safefail/frozen.yaml")
 	dir := t.TempDir()
 	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -58,15 +57,11 @@ func shardFlags(f *runFlags) (workload.Shard, time.Time, error) {
 
 // emitResult prints res as result.json between the result markers.
 func emitResult(w io.Writer, res *report.Result) error {
-	data, err := report.MarshalResult(res)
+	compact, err := compactResult(res)
 	if err != nil {
 		return err
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, data); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n%s\n%s\n", resultBegin, compact.Bytes(), resultEnd)
+	_, err = fmt.Fprintf(w, "%s\n%s\n%s\n", resultBegin, compact, resultEnd)
 	return err
 }
 

@@ -56,17 +56,11 @@ const shardE2EMargin = 0.15
 // built binary; timing sensitive, so it runs in the serial race-free
 // pass (Makefile test).
 func TestShardsMatchOneProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and runs 13 processes for ~40 s")
-	}
 	if raceDetector {
 		t.Skip("timing sensitive: runs in the serial race-free pass (Makefile test)")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "prodbench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := prodbenchBinary(t) // skips in -short mode: 13 processes for ~50 s
 	scenario, err := filepath.Abs("testdata/shard-e2e.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -14,10 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/report"
 	"github.com/prodbench/prodbench/report/sweep"
@@ -224,8 +221,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var out string
 	var slos []string
 	var count int
-	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("sweep")
 	fs.StringVar(&out, "out", "", "sweep directory; an existing one is resumed (default results/<scenario>-sweep-<UTC timestamp>)")
 	addTargetFlags(fs, &rf, "point")
 	fs.DurationVar(&rf.duration, "duration", 0, "override every point's duration (warmup included)")
@@ -233,11 +229,8 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics on host:port, e.g. 127.0.0.1:9464 (off by default)")
 	fs.StringArrayVar(&slos, "slo", nil, "SLO objective overriding the scenario's, e.g. p99=20ms or error_rate=0.1% (repeatable)")
 	fs.IntVar(&count, "count", 1, "run every point this many times (1..100), alternated; shows medians with min–max, and a best point must differ significantly from the runner-up")
-	if code, done := parseFlags(fs, args, sweepUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, sweepUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "sweep: want exactly one scenario file, got %d arguments (see 'prodbench help sweep')", fs.NArg())
 	}
 	if rf.drain <= 0 {
 		return fail(stderr, exitUsage, "sweep: --drain-timeout must be positive, got %v", rf.drain)
@@ -272,7 +265,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	if out == "" {
-		out = filepath.Join("results", fmt.Sprintf("%s-sweep-%s", s.Name, time.Now().UTC().Format("20060102T150405Z")))
+		out = resultsDir(s.Name + "-sweep")
 	}
 	m := newManifest(s, points, slo, count)
 	m.SpecDigest = specDigest(s, rf.duration)
@@ -570,7 +563,7 @@ func sendWindowOf(res *report.Result) time.Duration {
 func writeSweepText(w io.Writer, m *sweep.Manifest) {
 	pn := "p" + sweep.PercentileName(m.SLO.RankPercentile())
 	reps := m.Reps() > 1
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	if reps {
 		fmt.Fprintf(tw, "#\tpoint\tstatus\tmsg/s\tmsg/s min–max\t%s ms\t%s min–max\terrors\trecords/batch\tSLO\n", pn, pn)
 	} else {

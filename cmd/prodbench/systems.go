@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/prodbench/prodbench/producer/registry"
 
@@ -22,7 +21,7 @@ import (
 // systems'.
 func writeSystems(w io.Writer) {
 	fmt.Fprintln(w, "Target systems (scenario `target: {kind: KIND}` or --target SCHEME://...):")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "  kind\tURL schemes\tengines\tstand-in\tdescription")
 	for _, k := range registry.Kinds() {
 		s, _ := registry.Lookup(k)

@@ -28,6 +28,16 @@ type openError struct {
 func (e *openError) Error() string { return e.err.Error() }
 func (e *openError) Unwrap() error { return e.err }
 
+// openExit is the exit code of a command whose openEngine returned err:
+// exitUsage for an openError of the input's fault, else exitFailure.
+func openExit(err error) int {
+	var oe *openError
+	if errors.As(err, &oe) && oe.usage {
+		return exitUsage
+	}
+	return exitFailure
+}
+
 // addTargetFlags registers the target flags run, sweep and capacity
 // share; each is the file's choice made on the command line. what names
 // the unit that gets its own embedded stand-in ("run", "point", "step").

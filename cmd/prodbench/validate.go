@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/prodbench/prodbench/workload"
 )
 
@@ -52,16 +50,12 @@ type pointOutput struct {
 }
 
 func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("validate")
 	asJSON := fs.Bool("json", false, "print the scenario (defaults applied), plan and sweep points as JSON")
 	asYAML := fs.Bool("yaml", false, "print only the scenario as a prodbench file (defaults applied; an OMB file translated), to save")
 	ombDriver := fs.String("omb-driver", "", "OpenMessaging Benchmark Kafka driver file to apply (see docs/coming-from-omb.md)")
-	if code, done := parseFlags(fs, args, validateUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, validateUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "validate: want exactly one scenario file, got %d arguments (see 'prodbench help validate')", fs.NArg())
 	}
 	s, err := workload.Load(fs.Arg(0))
 	if err != nil {
@@ -185,7 +179,7 @@ func writePlan(w io.Writer, s *workload.Scenario, p *workload.Plan) {
 // writePoints prints a sweep's points.
 func writePoints(w io.Writer, s *workload.Scenario, points []workload.SweepPoint, plans []*workload.Plan) {
 	fmt.Fprintf(w, "\nsweep: %s, %d points\n", s.Sweep.Mode, len(points))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintf(tw, "#\tpoint\tmessages\tbytes\tmsg/s\n")
 	for i, pt := range points {
 		p := plans[i]

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"math"
-	"net"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -23,7 +22,7 @@ func verdictScenario(t *testing.T, duration string, rate int, extra string) stri
 	t.Helper()
 	body := strings.Replace(string(mustRead(t, "testdata/short.yaml")), "duration: 1200ms", "duration: "+duration, 1)
 	body = strings.Replace(body, "messages_per_second: 2000", "messages_per_second: "+strconv.Itoa(rate), 1)
-	return writeScenario(t, body+extra)
+	return scenarioFile(t, "bad.yaml", body+extra)
 }
 
 // lagOnly reports whether a saturation reason names only the schedule lag
@@ -38,12 +37,7 @@ func lagOnly(reason string) bool {
 // the generator.
 func TestVerdictDeadBroker(t *testing.T) {
 	t.Parallel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "short"), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-		return net.Listen(network, "127.0.0.1:0")
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeKafka(t, kfake.SeedTopics(3, "short"))
 	addr := c.ListenAddrs()[0]
 	time.AfterFunc(time.Second, c.Close)
 	out := filepath.Join(t.TempDir(), "out")
@@ -110,7 +104,7 @@ func TestVerdictSimPushedBack(t *testing.T) {
 	scenario := verdictScenario(t, "1200ms", 1000,
 		"target:\n  kind: sim\n  sim:\n    latency: {median: 20ms, p99: 20ms}\n")
 	scenario = strings.Replace(string(mustRead(t, scenario)), "  compression: lz4\n", "  compression: lz4\n  max_pending_messages: 4\n  max_in_flight: 1\n", 1)
-	scenario = writeScenario(t, scenario)
+	scenario = scenarioFile(t, "bad.yaml", scenario)
 	code, stdout, stderr := cli(context.Background(), "run", "--out", out, scenario)
 	res := readResult(t, out)
 	if !res.Generator.Backpressure || res.Generator.Saturated || res.SendBlockedNs == 0 {
@@ -130,16 +124,10 @@ func TestVerdictSimPushedBack(t *testing.T) {
 // run fails (exit non-zero), whatever the engine does with the records.
 func TestVerdictFranzMissingTopic(t *testing.T) {
 	t.Parallel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-		return net.Listen(network, "127.0.0.1:0")
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := fakeKafka(t)
 	out := filepath.Join(t.TempDir(), "out")
 	scenario := verdictScenario(t, "1200ms", 500, "")
-	scenario = writeScenario(t, strings.Replace(string(mustRead(t, scenario)), "  compression: lz4\n",
+	scenario = scenarioFile(t, "bad.yaml", strings.Replace(string(mustRead(t, scenario)), "  compression: lz4\n",
 		"  compression: lz4\n  auto_create_topics: false\n  request_timeout: 500ms\n", 1))
 	code, stdout, stderr := cli(context.Background(), "run", "--out", out, "--brokers", c.ListenAddrs()[0], "--engine", "franz-go", "--no-create-topics", scenario)
 	if code == exitOK {
@@ -187,7 +175,7 @@ func TestVerdictWholeRunTargetProfiles(t *testing.T) {
 				t.Fatalf("rate block not replaced:\n%s", body)
 			}
 			out := filepath.Join(t.TempDir(), "out")
-			code, stdout, stderr := cli(context.Background(), "run", "--quiet", "--out", out, writeScenario(t, body+"target:\n  kind: sim\n"))
+			code, stdout, stderr := cli(context.Background(), "run", "--quiet", "--out", out, scenarioFile(t, "bad.yaml", body+"target:\n  kind: sim\n"))
 			if code != exitOK && code != exitThresholds {
 				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 			}

@@ -5,16 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/report"
@@ -108,16 +104,11 @@ func writeOutcomes(dir string, vo *verify.Outcomes) error {
 
 func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
-	fs := pflag.NewFlagSet("verify", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("verify")
 	fs.StringVar(&f.target, "target", "", "target system URL to read back from (default: the run's scenario target)")
 	fs.StringVar(&f.brokers, "brokers", "", "Kafka bootstrap brokers host:port,... (shorthand for --target kafka://...)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, verifyUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return fail(stderr, exitUsage, "verify: %v (see 'prodbench help verify')", err)
+	if code, done := parseFlags(fs, args, verifyUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return fail(stderr, exitUsage, "verify: want exactly one result directory, got %d arguments", fs.NArg())
@@ -146,8 +137,8 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := applyTargetURL(s, fs, &f); err != nil {
 		return fail(stderr, exitUsage, "verify: %v", err)
 	}
-	if !fs.Changed("target") && !fs.Changed("brokers") && strings.HasPrefix(runTarget(res), "embedded ") {
-		return fail(stderr, exitUsage, "verify: the run's target was an embedded broker (%s), gone with the run: give --target, or verify during the run with run --verify", runTarget(res))
+	if !fs.Changed("target") && !fs.Changed("brokers") && strings.HasPrefix(targetOf(res), "embedded ") {
+		return fail(stderr, exitUsage, "verify: the run's target was an embedded broker (%s), gone with the run: give --target, or verify during the run with run --verify", targetOf(res))
 	}
 	cfg, err := s.ProducerConfig()
 	if err != nil {
@@ -158,11 +149,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	o, err := openEngine(openCtx, s, cfg, &f, stderr)
 	cancel()
 	if err != nil {
-		var oe *openError
-		if errors.As(err, &oe) && oe.usage {
-			return fail(stderr, exitUsage, "verify: %v", err)
-		}
-		return fail(stderr, exitFailure, "verify: %v", err)
+		return fail(stderr, openExit(err), "verify: %v", err)
 	}
 	defer release(o)
 	_ = closeWithin(o.Engine, time.Second)
@@ -195,15 +182,4 @@ func verifyText(v *report.Verify) string {
 			c.Topic, c.Partition, c.Acked, c.ReadBack, c.Lost, c.Duplicated, c.Reordered, c.Corrupted, c.FailedPresent)
 	}
 	return b.String()
-}
-
-// runTarget is the target a result names in its options, "" if none.
-func runTarget(res *report.Result) string {
-	var m struct {
-		Target string `json:"target"`
-	}
-	if len(res.Options) > 0 {
-		_ = json.Unmarshal(res.Options, &m)
-	}
-	return m.Target
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodbench/prodbench/report"
@@ -33,49 +33,32 @@ producer:
   acks: all
   linger: 2ms
 ` + producerLines
-	path := filepath.Join(t.TempDir(), "verify.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return scenarioFile(t, "verify.yaml", body)
 }
 
 // testCluster is a retained kfake broker with topic v (2 partitions).
 func testCluster(t *testing.T) *kfake.Cluster {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "v"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return fakeKafka(t, kfake.SeedTopics(2, "v"))
 }
 
 // countRecords counts topic v's records with an independent consumer.
 func countRecords(t *testing.T, c *kfake.Cluster) int {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("v"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	n := 0
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		fs := cl.PollFetches(ctx)
-		cancel()
-		if fs.NumRecords() == 0 {
-			return n
-		}
-		n += fs.NumRecords()
+	for _, k := range consumeProducerIDs(t, c.ListenAddrs()[0], "v", 2) {
+		n += int(k)
 	}
+	return n
 }
 
-func runVerify(t *testing.T, scenario, target string) (int, *report.Result, string, string) {
+// runVerify runs scenario with --verify and more args, and returns the
+// exit code, the result (which must hold a verification whose read back
+// succeeded), stdout and the result directory.
+func runVerify(t *testing.T, scenario string, args ...string) (int, *report.Result, string, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := cli(context.Background(), "run", scenario, "--out", dir, "--quiet", "--verify", "--target", target)
+	code, stdout, stderr := cli(context.Background(), append([]string{"run", scenario, "--out", dir, "--quiet", "--verify"}, args...)...)
 	res, err := report.ReadResult(filepath.Join(dir, "result.json"))
 	if err != nil {
 		t.Fatalf("exit %d, no result: %v\n%s", code, err, stderr)
@@ -94,7 +77,7 @@ func runVerify(t *testing.T, scenario, target string) (int, *report.Result, stri
 func TestVerifyHealthyKafka(t *testing.T) {
 	t.Parallel()
 	c := testCluster(t)
-	code, res, stdout, dir := runVerify(t, verifyScenario(t, ""), "kafka://"+strings.Join(c.ListenAddrs(), ","))
+	code, res, stdout, dir := runVerify(t, verifyScenario(t, ""), "--target", "kafka://"+strings.Join(c.ListenAddrs(), ","))
 	if !resultOK(code, res) {
 		t.Fatalf("exit %d, status %s: %s", code, res.Status, res.StatusReason)
 	}
@@ -152,7 +135,7 @@ func TestVerifyTimeoutDuplicates(t *testing.T) {
 			c := testCluster(t)
 			stalled := stallProduce(c, 20, 2)
 			lines := prod + fmt.Sprintf("  idempotent: %v\n", tc.idempotent)
-			code, res, stdout, _ := runVerify(t, verifyScenario(t, lines), "kafka://"+strings.Join(c.ListenAddrs(), ","))
+			code, res, stdout, _ := runVerify(t, verifyScenario(t, lines), "--target", "kafka://"+strings.Join(c.ListenAddrs(), ","))
 			v := res.Verify.Total
 			t.Logf("stalled %d requests, retries %d; verify %+v", stalled.Load(), res.Producer.Retries, v)
 			if stalled.Load() == 0 || res.Producer.Retries == 0 {
@@ -204,7 +187,7 @@ func TestVerifyLossExits1(t *testing.T) {
 		}
 		return resp, nil, true
 	})
-	code, res, stdout, _ := runVerify(t, verifyScenario(t, "  idempotent: false\n"), "kafka://"+strings.Join(c.ListenAddrs(), ","))
+	code, res, stdout, _ := runVerify(t, verifyScenario(t, "  idempotent: false\n"), "--target", "kafka://"+strings.Join(c.ListenAddrs(), ","))
 	v := res.Verify.Total
 	if dropped.Load() == 0 || v.Lost != dropped.Load() {
 		t.Fatalf("dropped %d records, verify lost %d (%+v)", dropped.Load(), v.Lost, v)
@@ -217,119 +200,70 @@ func TestVerifyLossExits1(t *testing.T) {
 	}
 }
 
-// TestVerifyHealthyNATS: a run on the embedded NATS JetStream server reads
-// back every acked message once, in order, intact, with its partition
-// (subject) and key (key_header).
-func TestVerifyHealthyNATS(t *testing.T) {
+// TestVerifyStandIns runs a short keyed --verify scenario on the embedded
+// stand-in of each system that reads back (the scenario's target and
+// producer lines, one topic of parts partitions, extra scenario lines),
+// and checks that every acked message is read back once, in order,
+// intact, under the partition its ack named.
+func TestVerifyStandIns(t *testing.T) {
 	t.Parallel()
-	body := `name: verify-nats
-duration: 1500ms
-seed: 3
-topics: [{name: vn, partitions: 3}]
-workers: 2
-rate: {messages_per_second: 400}
-message: {size: 100}
-keys: {distribution: uniform, count: 20}
-producer: {send_mode: async, idempotent: true, auto_create_topics: true}
-target: {kind: nats, storage: memory, key_header: pb-key}
-`
-	path := filepath.Join(t.TempDir(), "vn.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := cli(context.Background(), "run", path, "--out", dir, "--quiet", "--verify")
-	res, err := report.ReadResult(filepath.Join(dir, "result.json"))
-	if err != nil {
-		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
-	}
-	if !resultOK(code, res) || res.Verify == nil || res.Verify.Error != "" {
-		t.Fatalf("exit %d, verify %+v\n%s\n%s", code, res.Verify, stdout, stderr)
-	}
-	v := res.Verify.Total
-	if v.Acked != res.Counts.Acked || v.Acked < 500 || v.ReadBack != v.Acked || v.Lost != 0 || v.Duplicated != 0 || v.Reordered != 0 || v.Corrupted != 0 {
-		t.Fatalf("run acked %d, verify %+v", res.Counts.Acked, v)
-	}
-	if len(res.Verify.Partitions) != 3 {
-		t.Fatalf("partitions %+v", res.Verify.Partitions)
-	}
-}
-
-// verifyStandIn runs a short keyed --verify scenario on the embedded
-// stand-in of target (the scenario's target and producer lines) with one
-// topic of parts partitions, and checks that every acked message is read
-// back once, in order, intact, under parts partitions. extra are more
-// scenario lines.
-func verifyStandIn(t *testing.T, target, producerLines string, parts int, extra string) {
-	t.Helper()
-	body := fmt.Sprintf(`name: verify-standin
-duration: 800ms
+	for _, c := range []struct {
+		name, target, producer string
+		parts                  int
+		extra                  string
+		duration               string // default 800ms
+		rate                   int    // msg/s, default 4000
+		minAcked               int64  // default 1
+	}{
+		// NATS JetStream, with its partition (subject) and key
+		// (key_header).
+		{"nats", "{kind: nats, storage: memory, key_header: pb-key}", "{send_mode: async, idempotent: true, auto_create_topics: true}", 3, "", "1500ms", 400, 500},
+		// Pulsar, batched, compressed, keyed over 3 partitions.
+		{"pulsar", "{kind: pulsar}", "{batching: true, linger: 2ms, compression: lz4}", 3, "", "", 0, 0},
+		// With producers: 2 the second producer joins the first one's
+		// stand-in (Opened.Reach), and the read back finds every message of
+		// both there.
+		{"pulsar-producers", "{kind: pulsar}", "{batching: true, linger: 2ms}", 2, "producers: 2\n", "", 0, 0},
+		// Pulsar's WebSocket API (one partition: partition 0, as its acks
+		// say).
+		{"pulsar-ws", "{kind: pulsar-ws}", "{send_mode: async}", 1, "", "", 0, 0},
+		// Macrometa, with two producers (a stand-in each: a URL cannot join
+		// it, so the read back goes through both).
+		{"macrometa", "{kind: macrometa}", "{send_mode: async, auto_create_topics: true}", 1, "producers: 2\n", "", 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			duration, rate, minAcked := cmp.Or(c.duration, "800ms"), cmp.Or(c.rate, 4000), cmp.Or(c.minAcked, 1)
+			body := fmt.Sprintf(`name: verify-standin
+duration: %s
 seed: 3
 topics: [{name: vp, partitions: %d}]
 workers: 2
-rate: {messages_per_second: 4000}
+rate: {messages_per_second: %d}
 message: {size: 100}
 keys: {distribution: uniform, count: 20}
 target: %s
 producer: %s
-%s`, parts, target, producerLines, extra)
-	path := filepath.Join(t.TempDir(), "vp.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
+%s`, duration, c.parts, rate, c.target, c.producer, c.extra)
+			code, res, stdout, _ := runVerify(t, scenarioFile(t, "vp.yaml", body))
+			if !resultOK(code, res) {
+				t.Fatalf("exit %d, status %s: %s, verify %+v\n%s", code, res.Status, res.StatusReason, res.Verify, stdout)
+			}
+			v := res.Verify.Total
+			if v.Acked != res.Counts.Acked || v.Acked < minAcked || v.ReadBack != v.Acked || v.Lost != 0 || v.Duplicated != 0 ||
+				v.Reordered != 0 || v.Corrupted != 0 || v.Failed != 0 || res.Verify.Foreign != 0 || res.Verify.Unstamped != 0 {
+				t.Fatalf("run acked %d, verify %+v (foreign %d, unstamped %d)", res.Counts.Acked, v, res.Verify.Foreign, res.Verify.Unstamped)
+			}
+			if len(res.Verify.Partitions) != c.parts {
+				t.Fatalf("partitions %+v, want %d", res.Verify.Partitions, c.parts)
+			}
+			for _, p := range res.Verify.Partitions {
+				if p.Topic != "vp" || p.Partition < 0 || int(p.Partition) >= c.parts || p.Acked == 0 || p.ReadBack != p.Acked {
+					t.Fatalf("partition %+v", p)
+				}
+			}
+		})
 	}
-	dir := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := cli(context.Background(), "run", path, "--out", dir, "--quiet", "--verify")
-	res, err := report.ReadResult(filepath.Join(dir, "result.json"))
-	if err != nil {
-		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
-	}
-	if !resultOK(code, res) || res.Verify == nil || res.Verify.Error != "" {
-		t.Fatalf("exit %d, status %s: %s, verify %+v\n%s\n%s", code, res.Status, res.StatusReason, res.Verify, stdout, stderr)
-	}
-	v := res.Verify.Total
-	if v.Acked != res.Counts.Acked || v.Acked == 0 || v.ReadBack != v.Acked || v.Lost != 0 || v.Duplicated != 0 ||
-		v.Reordered != 0 || v.Corrupted != 0 || v.Failed != 0 || res.Verify.Foreign != 0 || res.Verify.Unstamped != 0 {
-		t.Fatalf("run acked %d, verify %+v (foreign %d, unstamped %d)", res.Counts.Acked, v, res.Verify.Foreign, res.Verify.Unstamped)
-	}
-	if len(res.Verify.Partitions) != parts {
-		t.Fatalf("partitions %+v, want %d", res.Verify.Partitions, parts)
-	}
-	for _, p := range res.Verify.Partitions {
-		if p.Topic != "vp" || p.Partition < 0 || int(p.Partition) >= parts || p.Acked == 0 || p.ReadBack != p.Acked {
-			t.Fatalf("partition %+v", p)
-		}
-	}
-}
-
-// TestVerifyHealthyPulsar: a run on the embedded Pulsar stand-in (batched,
-// compressed, keyed over 3 partitions) reads back every acked message
-// once, in order, intact, under the partition its ack named.
-func TestVerifyHealthyPulsar(t *testing.T) {
-	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms, compression: lz4}", 3, "")
-}
-
-// TestVerifyPulsarProducers: with producers: 2 the second producer joins
-// the first one's stand-in (Opened.Reach), and the read back finds every
-// message of both there.
-func TestVerifyPulsarProducers(t *testing.T) {
-	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar}", "{batching: true, linger: 2ms}", 2, "producers: 2\n")
-}
-
-// TestVerifyHealthyPulsarWS: likewise on the embedded stand-in of Pulsar's
-// WebSocket API (one partition: partition 0, as its acks say).
-func TestVerifyHealthyPulsarWS(t *testing.T) {
-	t.Parallel()
-	verifyStandIn(t, "{kind: pulsar-ws}", "{send_mode: async}", 1, "")
-}
-
-// TestVerifyHealthyMacrometa: likewise on the embedded Macrometa
-// stand-in, with two producers (a stand-in each: a URL cannot join it, so
-// the read back goes through both).
-func TestVerifyHealthyMacrometa(t *testing.T) {
-	t.Parallel()
-	verifyStandIn(t, "{kind: macrometa}", "{send_mode: async, auto_create_topics: true}", 1, "producers: 2\n")
 }
 
 // TestVerifyNotSupported: a system without a read back says so and runs

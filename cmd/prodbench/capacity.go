@@ -243,7 +243,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return false, false
 		}
 		st := sweep.Step{Index: len(c.Steps), Phase: phase, RateMsgsPerSec: rate,
-			Dir: fmt.Sprintf("step-%02d-%s", len(c.Steps)+1, strconv.FormatFloat(rate, 'f', -1, 64))}
+			Outcome: sweep.Outcome{Dir: fmt.Sprintf("step-%02d-%s", len(c.Steps)+1, strconv.FormatFloat(rate, 'f', -1, 64))}}
 		fmt.Fprintf(stderr, "step %2d  %-6s  %12.0f msg/s  ", st.Index+1, phase, rate)
 		ss, err := stepScenario(s, rate, cf.stepDur, cf.stepWarmup)
 		if err != nil {
@@ -260,7 +260,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			var log bytes.Buffer
 			begin := time.Now()
 			res, rc, err := runQuiet(ctx, ss, rf, filepath.Join(out, rel), &log)
-			r = sweep.Rep{Dir: rel, ElapsedNs: int64(time.Since(begin))}
+			r = sweep.Rep{Outcome: sweep.Outcome{Dir: rel, ElapsedNs: int64(time.Since(begin))}}
 			switch {
 			case err != nil || res == nil:
 				r.Status = sweep.StatusFailed

@@ -419,7 +419,7 @@ func newManifest(s *workload.Scenario, points []workload.SweepPoint, slo sweep.S
 		m.Params = append(m.Params, prm)
 	}
 	for _, pt := range points {
-		mp := sweep.Point{Index: pt.Index, Label: pt.Label, Dir: pointDir(pt), Status: sweep.StatusPending}
+		mp := sweep.Point{Index: pt.Index, Label: pt.Label, Outcome: sweep.Outcome{Dir: pointDir(pt), Status: sweep.StatusPending}}
 		for _, st := range pt.Settings {
 			mp.Settings = append(mp.Settings, sweep.Setting{Path: st.Path, Value: st.Value})
 		}
@@ -438,7 +438,7 @@ func newManifest(s *workload.Scenario, points []workload.SweepPoint, slo sweep.S
 func addReps(p *sweep.Point, count int) {
 	p.Reps = make([]sweep.Rep, count)
 	for r := range p.Reps {
-		p.Reps[r] = sweep.Rep{N: r + 1, Dir: path.Join(p.Dir, sweep.RepDir(r+1)), Status: sweep.StatusPending}
+		p.Reps[r] = sweep.Rep{N: r + 1, Outcome: sweep.Outcome{Dir: path.Join(p.Dir, sweep.RepDir(r+1)), Status: sweep.StatusPending}}
 	}
 }
 

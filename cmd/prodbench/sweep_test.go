@@ -79,10 +79,11 @@ func TestSweepLingerBatch(t *testing.T) {
 	t.Logf("mean records per batch (linger/max_batch_bytes): %v", rpb)
 	// With 64 KiB batches linger is the limit: records per batch grow with
 	// it (about 5,000 msg/s per partition: ~25 records in 5 ms, ~100 in
-	// 20 ms; linger 0 sends whatever is there when a request slot frees,
-	// which on a slow machine is already ~19: hence only 1.2× from 0 to
-	// 5 ms, as measured once in CI at 18.8 against 26.7).
-	if !(rpb["5ms/64KiB"] > 1.2*rpb["0s/64KiB"] && rpb["20ms/64KiB"] > 1.5*rpb["5ms/64KiB"]) {
+	// 20 ms). Linger 0 sends whatever is there when a request slot frees,
+	// which depends on the machine's load, not on linger: on loaded runs
+	// 18.8 and 30.6 records, against 5 ms's 26.7 and 27.1. So 0 and 5 ms
+	// are not ordered here; 20 ms must batch 1.5× more than either.
+	if lo := max(rpb["0s/64KiB"], rpb["5ms/64KiB"]); !(rpb["20ms/64KiB"] > 1.5*lo) {
 		t.Errorf("records per batch do not grow with linger at 64KiB: 0s %.1f, 5ms %.1f, 20ms %.1f",
 			rpb["0s/64KiB"], rpb["5ms/64KiB"], rpb["20ms/64KiB"])
 	}

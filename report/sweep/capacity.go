@@ -105,17 +105,7 @@ type Step struct {
 	Phase string `json:"phase"`
 	// RateMsgsPerSec is the offered (target) rate, msg/s.
 	RateMsgsPerSec float64 `json:"rate_msgs_per_sec"`
-	// Dir is the step's run directory, relative to the capacity directory.
-	Dir string `json:"dir"`
-	// Status is StatusComplete, StatusInterrupted or StatusFailed.
-	Status string `json:"status"`
-	// Error is why a failed step failed.
-	Error string `json:"error,omitempty"`
-	// ElapsedNs is the wall time of the step, ns.
-	ElapsedNs int64 `json:"elapsed_ns,omitempty"`
-	// Evaluation is the step's result judged against the SLO; nil when
-	// the step has no result. With repetitions it is Combine of theirs.
-	Evaluation *Evaluation `json:"evaluation,omitempty"`
+	Outcome
 	// Reps are the step's repetitions when Search.Count is above 1, each
 	// in <step dir>/rep-N.
 	Reps []Rep `json:"reps,omitempty"`

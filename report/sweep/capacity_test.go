@@ -21,7 +21,7 @@ func capStep(t *testing.T, idx int, slo SLO, rate, p99 float64, failed int64) St
 	if idx > 3 {
 		phase = PhaseSearch
 	}
-	return Step{Index: idx, Phase: phase, RateMsgsPerSec: rate, Dir: "s", Status: StatusComplete, Evaluation: &ev}
+	return Step{Index: idx, Phase: phase, RateMsgsPerSec: rate, Outcome: Outcome{Dir: "s", Status: StatusComplete, Evaluation: &ev}}
 }
 
 func TestConclude(t *testing.T) {
@@ -76,7 +76,7 @@ func TestConclude(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Steps = []Step{capStep(t, 0, slo, 1000, 5, 0), capStep(t, 1, slo, 2000, 5, 0),
-		{Index: 2, Phase: PhaseRamp, RateMsgsPerSec: 4000, Status: StatusComplete, Evaluation: &late}}
+		{Index: 2, Phase: PhaseRamp, RateMsgsPerSec: 4000, Outcome: Outcome{Status: StatusComplete, Evaluation: &late}}}
 	c.Conclude()
 	if c.Limit != LimitGenerator || !strings.Contains(c.Verdict, "The load generator, not the broker") || !strings.Contains(c.Verdict, "at least") {
 		t.Fatalf("limit %q verdict %q", c.Limit, c.Verdict)
@@ -89,7 +89,7 @@ func TestConclude(t *testing.T) {
 	}
 
 	// An interrupted step proves nothing.
-	c.Steps = []Step{capStep(t, 0, slo, 1000, 5, 0), {Index: 1, RateMsgsPerSec: 2000, Status: StatusInterrupted}}
+	c.Steps = []Step{capStep(t, 0, slo, 1000, 5, 0), {Index: 1, RateMsgsPerSec: 2000, Outcome: Outcome{Status: StatusInterrupted}}}
 	c.Status = StatusInterrupted
 	c.Conclude()
 	if !c.Found || c.FailMsgsPerSec != 0 || !strings.Contains(c.Verdict, "interrupted") {

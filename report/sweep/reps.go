@@ -25,27 +25,36 @@ const Alpha = verdict.DefaultAlpha
 // step's directory: "rep-1", as run --count writes.
 func RepDir(n int) string { return fmt.Sprintf("rep-%d", n) }
 
+// Outcome is what running a sweep point, a capacity step or one of
+// their repetitions came to; Point, Step and Rep embed it, so its fields
+// stand directly in each one's JSON object.
+type Outcome struct {
+	// Dir is the run directory, relative to the sweep or capacity
+	// directory (a repetition's is "<point or step dir>/rep-N").
+	Dir string `json:"dir"`
+	// Status is StatusPending, StatusComplete, StatusInterrupted or
+	// StatusFailed (a capacity step is never left pending).
+	Status string `json:"status"`
+	// Error is why a failed run failed.
+	Error string `json:"error,omitempty"`
+	// ElapsedNs is the run's wall time, ns (0 if not run); for a point or
+	// step with repetitions, the sum of theirs.
+	ElapsedNs int64 `json:"elapsed_ns,omitempty"`
+	// Evaluation is the result judged against the SLO; nil until the run
+	// completes. For a point or step with repetitions it is Combine of
+	// theirs: the medians, with the spread (Settle).
+	Evaluation *Evaluation `json:"evaluation,omitempty"`
+}
+
+// Done reports whether the run completed and was evaluated.
+func (o *Outcome) Done() bool { return o.Status == StatusComplete && o.Evaluation != nil }
+
 // Rep is one repetition of a sweep point or capacity step.
 type Rep struct {
 	// N is the repetition's number, 1-based.
 	N int `json:"n"`
-	// Dir is its run directory, relative to the sweep or capacity
-	// directory ("<point dir>/rep-N").
-	Dir string `json:"dir"`
-	// Status is StatusPending, StatusComplete, StatusInterrupted or
-	// StatusFailed.
-	Status string `json:"status"`
-	// Error is why a failed repetition failed.
-	Error string `json:"error,omitempty"`
-	// ElapsedNs is its wall time, ns (0 if not run).
-	ElapsedNs int64 `json:"elapsed_ns,omitempty"`
-	// Evaluation is its result judged against the SLO; nil until it
-	// completes.
-	Evaluation *Evaluation `json:"evaluation,omitempty"`
+	Outcome
 }
-
-// Done reports whether the repetition completed and was evaluated.
-func (r *Rep) Done() bool { return r.Status == StatusComplete && r.Evaluation != nil }
 
 // Range is the lowest and highest value of a figure over repetitions.
 type Range struct {
@@ -236,14 +245,15 @@ func settle(reps []Rep, count int) (status, errText string, elapsedNs int64, ev 
 // Settle sets the point's Status, Error, ElapsedNs and Evaluation from
 // its Reps, count of them planned (see Combine): the point is complete
 // when all count repetitions are.
-func (p *Point) Settle(count int) {
-	p.Status, p.Error, p.ElapsedNs, p.Evaluation = settle(p.Reps, count)
-}
+func (p *Point) Settle(count int) { p.settle(p.Reps, count) }
 
 // Settle sets the step's Status, Error, ElapsedNs and Evaluation from its
 // Reps, count of them planned (see Combine).
-func (s *Step) Settle(count int) {
-	s.Status, s.Error, s.ElapsedNs, s.Evaluation = settle(s.Reps, count)
+func (s *Step) Settle(count int) { s.settle(s.Reps, count) }
+
+// settle sets o from reps, count of them planned.
+func (o *Outcome) settle(reps []Rep, count int) {
+	o.Status, o.Error, o.ElapsedNs, o.Evaluation = settle(reps, count)
 }
 
 // RepsDone returns the number of the point's repetitions that completed.

@@ -10,12 +10,12 @@ import (
 // repsPoint returns a point of a sweep at value v of linger whose
 // repetitions acked tputs msg/s with p99 lats ms, all passing.
 func repsPoint(idx int, v string, tputs, lats []float64) Point {
-	p := Point{Index: idx, Label: ParamLinger + "=" + v, Settings: []Setting{{ParamLinger, v}}, Dir: "p" + v}
+	p := Point{Index: idx, Label: ParamLinger + "=" + v, Settings: []Setting{{ParamLinger, v}}, Outcome: Outcome{Dir: "p" + v}}
 	for i := range tputs {
 		ev := &Evaluation{Metrics: Metrics{Status: "complete", MsgsPerSec: tputs[i], Sent: 1000, Acked: 1000, P99Ns: ms(lats[i])},
 			RankPercentile: 99, RankLatencyNs: ms(lats[i]), Pass: true,
 			Objectives: []ObjectiveCheck{{Percentile: 99, MaxNs: ms(50), LatencyNs: ms(lats[i]), Met: true}}}
-		p.Reps = append(p.Reps, Rep{N: i + 1, Dir: p.Dir + "/" + RepDir(i+1), Status: StatusComplete, Evaluation: ev})
+		p.Reps = append(p.Reps, Rep{N: i + 1, Outcome: Outcome{Dir: p.Dir + "/" + RepDir(i+1), Status: StatusComplete, Evaluation: ev}})
 	}
 	p.Settle(len(tputs))
 	return p
@@ -171,12 +171,12 @@ func TestCombine(t *testing.T) {
 		t.Errorf("combined pass %v limit %q reason %q", c.Pass, c.Limit, c.Reason)
 	}
 	// A point is complete only when all its repetitions are.
-	p := Point{Reps: []Rep{{N: 1, Status: StatusComplete, Evaluation: &evs[0]}, {N: 2, Status: StatusPending}}}
+	p := Point{Reps: []Rep{{N: 1, Outcome: Outcome{Status: StatusComplete, Evaluation: &evs[0]}}, {N: 2, Outcome: Outcome{Status: StatusPending}}}}
 	p.Settle(2)
 	if p.Done() || p.Status != StatusPending {
 		t.Errorf("a point with 1 of 2 repetitions is %s", p.Status)
 	}
-	p.Reps[1] = Rep{N: 2, Status: StatusFailed, Error: "refused"}
+	p.Reps[1] = Rep{N: 2, Outcome: Outcome{Status: StatusFailed, Error: "refused"}}
 	p.Settle(2)
 	if p.Status != StatusFailed || p.Error != "repetition 2: refused" {
 		t.Errorf("a point with a failed repetition: %s %q", p.Status, p.Error)
@@ -205,7 +205,7 @@ func TestWriteMarkdownReps(t *testing.T) {
 		t.Errorf("sweep.md declares a best point in a tie:\n%s", md)
 	}
 	c := &Capacity{Scenario: "cap", Status: StatusComplete, SLO: m.SLO, Search: Search{StartMsgsPerSec: 1000, Precision: 0.05, Count: 3},
-		Steps: []Step{{Index: 0, Phase: PhaseRamp, RateMsgsPerSec: 1000, Dir: "s", Status: StatusComplete, Evaluation: m.Points[0].Evaluation, Reps: m.Points[0].Reps}}}
+		Steps: []Step{{Index: 0, Phase: PhaseRamp, RateMsgsPerSec: 1000, Outcome: Outcome{Dir: "s", Status: StatusComplete, Evaluation: m.Points[0].Evaluation}, Reps: m.Points[0].Reps}}}
 	c.Conclude()
 	b.Reset()
 	if err := WriteCapacityMarkdown(&b, c); err != nil {

@@ -119,19 +119,7 @@ type Point struct {
 	Label string `json:"label"`
 	// Settings are the point's parameter values, in parameter order.
 	Settings []Setting `json:"settings"`
-	// Dir is the point's run directory, relative to the sweep directory.
-	Dir string `json:"dir"`
-	// Status is StatusPending, StatusComplete, StatusInterrupted or
-	// StatusFailed.
-	Status string `json:"status"`
-	// Error is why a failed point failed.
-	Error string `json:"error,omitempty"`
-	// ElapsedNs is the wall time the point's run took, ns (0 if not run).
-	ElapsedNs int64 `json:"elapsed_ns,omitempty"`
-	// Evaluation is the point's result judged against the SLO; nil until
-	// the point completes. With repetitions it is Combine of theirs: the
-	// medians, with the spread.
-	Evaluation *Evaluation `json:"evaluation,omitempty"`
+	Outcome
 	// Reps are the point's repetitions when the sweep's Count is above 1;
 	// Status, ElapsedNs and Evaluation then follow from them (Settle).
 	Reps []Rep `json:"reps,omitempty"`
@@ -146,9 +134,6 @@ func (p *Point) Value(path string) string {
 	}
 	return ""
 }
-
-// Done reports whether the point completed and was evaluated.
-func (p *Point) Done() bool { return p.Status == StatusComplete && p.Evaluation != nil }
 
 // Done returns the number of completed points.
 func (m *Manifest) Done() int { return countDone(m.Points, (*Point).Done) }

@@ -22,7 +22,7 @@ func point(t *testing.T, idx int, slo SLO, spec runSpec, settings ...Setting) Po
 	for _, s := range settings {
 		labels = append(labels, s.Path+"="+s.Value)
 	}
-	return Point{Index: idx, Label: strings.Join(labels, ","), Settings: settings, Dir: "p", Status: StatusComplete, Evaluation: &ev}
+	return Point{Index: idx, Label: strings.Join(labels, ","), Settings: settings, Outcome: Outcome{Dir: "p", Status: StatusComplete, Evaluation: &ev}}
 }
 
 // fixedRate returns a linger × batch-size sweep at 1000 msg/s whose p99
@@ -156,7 +156,7 @@ func checkFiles(t *testing.T, dir string, names ...string) {
 func TestWriteSweep(t *testing.T) {
 	t.Parallel()
 	m := fixedRate(t)
-	m.Points = append(m.Points, Point{Index: 6, Label: "x", Settings: []Setting{{ParamLinger, "100ms"}, {ParamBatchBytes, "2KiB"}}, Dir: "006", Status: StatusPending})
+	m.Points = append(m.Points, Point{Index: 6, Label: "x", Settings: []Setting{{ParamLinger, "100ms"}, {ParamBatchBytes, "2KiB"}}, Outcome: Outcome{Dir: "006", Status: StatusPending}})
 	m.Params[0].Values = append(m.Params[0].Values, "100ms")
 	dir := t.TempDir()
 	if err := Write(dir, m); err != nil {

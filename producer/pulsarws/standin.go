@@ -111,6 +111,7 @@ type standin struct {
 	otps    map[string]bool
 	rest    []string // REST calls seen, "METHOD path?query"
 	active  map[*websocket.Conn]bool
+	closing bool // set by Close under mu: no connection joins wg after
 	wg      sync.WaitGroup
 }
 
@@ -147,6 +148,7 @@ func (s *standin) Close() error {
 		err = s.srv.Close()
 	}
 	s.mu.Lock()
+	s.closing = true
 	for ws := range s.active {
 		ws.CloseNow()
 	}
@@ -361,11 +363,19 @@ func (s *standin) serveProducer(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(64 << 20)
 	s.conns.Add(1)
-	s.wg.Add(1)
-	defer s.wg.Done()
+	// Join wg under mu, and not once Close has begun: a WaitGroup's Add
+	// must not race its Wait (the race detector caught a connection
+	// accepted while Close waited).
 	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ws.CloseNow()
+		return
+	}
+	s.wg.Add(1)
 	s.active[ws] = true
 	s.mu.Unlock()
+	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
 		delete(s.active, ws)

@@ -77,7 +77,6 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 			p("| %s | %s |\n", l[0], mdEscape(l[1]))
 		}
 		p("\n<sub>MB = 10^6 bytes; record payload = key+value+headers. %s.</sub>\n", mdEscape(environmentString(res.Environment)))
-
 	})
 }
 

@@ -97,7 +97,6 @@ func WriteSummary(w io.Writer, res *Result) error {
 			}
 		}
 		p("environment: %s\n", environmentString(res.Environment))
-
 	})
 }
 

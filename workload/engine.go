@@ -22,12 +22,13 @@ type Sender interface {
 // measurement side (report.Recorder) implements it, so that workload
 // depends on no report package. Times are Unix ns: intendedNs is the
 // message's intended send time (for a closed loop, its actual send
-// time), sentNs when it was handed to the Sender, ackNs when its callback
-// ran. bytes is the record's key + value + header keys and values. Every
-// record handed to the Sender gets one Sent and then exactly one Success
-// or Failure; a failure is never dropped. The methods are called
-// concurrently from the workers and the Sender's callbacks and must not
-// block; they should not allocate.
+// time), sentNs when it was handed to the Sender, ackNs when it was
+// acknowledged (the Ack's AckTime when the Sender sets one, else when its
+// callback ran). bytes is the record's key + value + header keys and
+// values. Every record handed to the Sender gets one Sent and then
+// exactly one Success or Failure; a failure is never dropped. The methods
+// are called concurrently from the workers and the Sender's callbacks and
+// must not block; they should not allocate.
 type Observer interface {
 	// Sent counts one record handed to the Sender.
 	Sent(intendedNs int64, bytes int)
@@ -550,9 +551,16 @@ func (e *engine) send(ctx context.Context, w worker, i, intended int64, t int, s
 }
 
 // onAck records the outcome of m and returns it to the pool.
+// The ack time is the engine's Ack.AckTime when it sets one (the native
+// core reads the clock once per produce request), else the clock now.
 func (m *message) onAck(ack producer.Ack, err error) {
 	e := m.eng
-	now := e.now()
+	var now int64
+	if ack.AckTime.IsZero() {
+		now = e.now()
+	} else {
+		now = e.base + int64(ack.AckTime.Sub(e.start))
+	}
 	if e.vo != nil {
 		if err != nil {
 			e.vo.Failed(m.seq, m.topic)

@@ -519,3 +519,57 @@ func BenchmarkRun(b *testing.B) {
 		})
 	}
 }
+
+// ackTimeSender acknowledges every record at once with Ack.AckTime set to
+// the call's time plus shift (zero shift: AckTime left unset).
+type ackTimeSender struct{ shift time.Duration }
+
+func (s ackTimeSender) Send(_ context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	ack := producer.Ack{Record: r, Topic: r.Topic, Offset: -1}
+	if s.shift != 0 {
+		ack.AckTime = time.Now().Add(s.shift)
+	}
+	cb(ack, nil)
+}
+
+// serviceObserver keeps the smallest service time (ack − sent) it saw.
+type serviceObserver struct {
+	nopObserver
+	min atomic.Int64
+}
+
+func (o *serviceObserver) Success(_, sentNs, ackNs int64, _ int) {
+	for d := ackNs - sentNs; ; {
+		cur := o.min.Load()
+		if d >= cur || o.min.CompareAndSwap(cur, d) {
+			return
+		}
+	}
+}
+
+// TestAckTimeIsTheAckInstant checks that a record's ack instant is the
+// Sender's Ack.AckTime when it sets one (the native core reads the clock
+// once per request) and the callback's own clock read when it does not.
+func TestAckTimeIsTheAckInstant(t *testing.T) {
+	t.Parallel()
+	for _, shift := range []time.Duration{0, time.Hour} {
+		s := &Scenario{Name: "acktime", Duration: Duration(200 * time.Millisecond), Workers: 2,
+			Topics: []Topic{{Name: "t", Partitions: 1}}, Rate: Rate{MessagesPerSecond: 1000},
+			Message: Message{Size: FixedSize(10)}}
+		if err := s.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		obs := &serviceObserver{}
+		obs.min.Store(math.MaxInt64)
+		if _, err := Run(context.Background(), s, RunOptions{Sender: ackTimeSender{shift}, Recorder: obs}); err != nil {
+			t.Fatal(err)
+		}
+		got := time.Duration(obs.min.Load())
+		if shift > 0 && got < shift {
+			t.Errorf("AckTime %v after the send: smallest service time %v, want at least %v", shift, got, shift)
+		}
+		if shift == 0 && got >= time.Minute {
+			t.Errorf("no AckTime: smallest service time %v, want the callback's own clock read", got)
+		}
+	}
+}

@@ -179,8 +179,13 @@ func TestRunEndToEnd(t *testing.T) {
 	if res.Counts.Sent < 1980 || res.Counts.Sent > 2020 {
 		t.Fatalf("sent %d in the measured second, want 2000 ±1%%", res.Counts.Sent)
 	}
-	if res.Latency.P99Ns <= 0 || res.Latency.P99Ns > int64(time.Second) {
-		t.Fatalf("p99 %d ns", res.Latency.P99Ns)
+	// Latency is measured, in ns, and ordered; no message can take longer
+	// than the whole run (a wrong unit would). How fast the embedded
+	// broker answers is not judged here: under a loaded parallel test run
+	// p99 has reached 2.2 s.
+	l := res.Latency
+	if span := res.EndedAt.Sub(res.StartedAt); l.P50Ns <= 0 || l.P50Ns > l.P99Ns || l.P99Ns > l.MaxNs || l.MaxNs > int64(span) {
+		t.Fatalf("latency p50 %d, p99 %d, max %d ns in a run of %v", l.P50Ns, l.P99Ns, l.MaxNs, span)
 	}
 	if res.Batches.MeanRecordsPerBatch < 1 || res.Batches.Count == 0 {
 		t.Fatalf("batches %+v", res.Batches)

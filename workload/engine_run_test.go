@@ -95,9 +95,9 @@ func codeScenario() *Scenario {
 //     exactly floor(k·1e9/rate) ns after the start;
 //   - no message is sent before it is due;
 //   - without the race detector, the generator keeps up: the messages
-//     sent within the run's elapsed window are at least 99% of what the
+//     sent within the run's elapsed window are at least 97% of what the
 //     schedule holds for that window (all 600,000 are sent, so the run
-//     may overrun its 3 s by at most 1%, 30 ms). That is a speed bound,
+//     may overrun its 3 s by at most 3%, 90 ms). That is a speed bound,
 //     so it is checked only in make test's serial race-free pass (the
 //     name matches its TestScheduleLag pattern), not next to the other
 //     packages' tests under -race.
@@ -136,8 +136,12 @@ func TestScheduleLagRateAccuracy(t *testing.T) {
 	}
 	elapsed := info.End.Sub(start)
 	expected := sched.Count(elapsed)
-	if got := float64(n) / float64(expected); got < 0.99 && !raceEnabled {
-		t.Errorf("sent %d messages in %v, the schedule holds %d for it: %.2f%%, want >= 99%%", n, elapsed, expected, 100*got)
+	// A generator that cannot keep up falls behind by the whole deficit;
+	// one that keeps up ends late only by the last scheduling hiccup,
+	// which reached 40 ms (98.7%) with a CPU-heavy process beside the
+	// test on two cores.
+	if got := float64(n) / float64(expected); got < 0.97 && !raceEnabled {
+		t.Errorf("sent %d messages in %v, the schedule holds %d for it: %.2f%%, want >= 97%%", n, elapsed, expected, 100*got)
 	}
 	slices.Sort(lags)
 	q := func(p float64) time.Duration { return time.Duration(lags[int(p*float64(n-1))]) }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prodbench/prodbench/report"
 )
 
 // regressLimits are the limits the verdict tests use: throughput and the
@@ -43,10 +45,36 @@ func TestCompareBaselineVerdicts(t *testing.T) {
 		code, stdout, stderr := cli(context.Background(), args...)
 		return code, stdout + stderr
 	}
+	// A run whose generator the tool itself flags as saturated (on a
+	// machine with a CPU-heavy process beside the test) measured the
+	// machine, not the build, and compare warns "GENERATOR SATURATED":
+	// such a side is run again, at most three times over the whole test.
+	// A comparison of unsaturated runs is judged as it comes.
+	reruns := 0
+	rerun := func(name string, dir string) (string, bool) {
+		t.Helper()
+		if reruns == 3 || !saturatedRuns(t, dir) {
+			return dir, false
+		}
+		reruns++
+		t.Logf("%s: generator saturated, run again (%d of 3)", name, reruns)
+		return run(fmt.Sprintf("%s-again-%d", name, reruns)), true
+	}
 	base := run("base")
+	for again := true; again; {
+		base, again = rerun("base", base)
+	}
 	for i := 0; i < 10; i++ {
-		cand := run(fmt.Sprintf("same-%d", i))
-		if code, out := compare(base, cand); code != exitNoRegression {
+		name := fmt.Sprintf("same-%d", i)
+		cand := run(name)
+		code, out := compare(base, cand)
+		for again := code != exitNoRegression; again; {
+			if cand, again = rerun(name, cand); again {
+				code, out = compare(base, cand)
+				again = code != exitNoRegression
+			}
+		}
+		if code != exitNoRegression {
 			t.Fatalf("comparison %d of the same build: exit %d (false alarm)\n%s", i+1, code, out)
 		}
 	}
@@ -69,6 +97,26 @@ func TestCompareBaselineVerdicts(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d with one error line; stderr:\n%s", tc.name, code, exitUsage, stderr)
 		}
 	}
+}
+
+// saturatedRuns reports whether any repetition under dir (rep-*/result.json
+// of run --count) says its load generator was saturated.
+func saturatedRuns(t *testing.T, dir string) bool {
+	t.Helper()
+	reps, err := filepath.Glob(filepath.Join(dir, "rep-*", "result.json"))
+	if err != nil || len(reps) == 0 {
+		t.Fatalf("no repetitions under %s: %v", dir, err)
+	}
+	for _, f := range reps {
+		res, err := report.ReadResult(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Generator.Saturated {
+			return true
+		}
+	}
+	return false
 }
 
 // TestThresholdsExitCode: a crossed threshold writes the result and exits

@@ -429,14 +429,30 @@ func TestCapacitySim(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := simCapacity(t, s)
-	out := filepath.Join(t.TempDir(), "cap")
-	start := time.Now()
-	code, stdout, stderr := cli(context.Background(), "capacity", file, "--out", out, "--step-duration", "2s", "--step-warmup", "500ms")
-	t.Logf("capacity search in %v:\n%s", time.Since(start).Round(time.Millisecond), stdout)
+	// A search the tool itself declares limited by the load generator
+	// (schedule lag p99 above twice the timer floor: a CPU-heavy process
+	// beside the test once pushed it to 7.5 ms at 500 msg/s) measured the
+	// machine, not the simulated broker; it is run again, at most three
+	// times in all. Any other outcome is judged.
+	var (
+		out, stdout, stderr string
+		code                int
+		c                   *sweep.Capacity
+	)
+	for attempt := 1; ; attempt++ {
+		out = filepath.Join(t.TempDir(), "cap")
+		start := time.Now()
+		code, stdout, stderr = cli(context.Background(), "capacity", file, "--out", out, "--step-duration", "2s", "--step-warmup", "500ms")
+		t.Logf("capacity search %d in %v:\n%s", attempt, time.Since(start).Round(time.Millisecond), stdout)
+		c, err = sweep.ReadCapacity(out)
+		if code != exitOK && err == nil && c.Limit == sweep.LimitGenerator && attempt < 3 {
+			continue
+		}
+		break
+	}
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	c, err := sweep.ReadCapacity(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,12 +36,10 @@ type Engine struct {
 	cancel context.CancelFunc
 
 	closed   atomic.Bool
-	flushing atomic.Int32      // Flush calls under way: batches written meanwhile count as sealed by flush
-	pending  waitcount.Counter // records accepted by Send whose callback has not run
-	waits    atomic.Int64      // Sends that found the buffer full (PendingWaits)
-	freeMu   sync.Mutex
-	free     []*item                  // idle items, at most maxFree; kept across GCs
-	pool     sync.Pool                // overflow beyond maxFree, and New
+	flushing atomic.Int32             // Flush calls under way: batches written meanwhile count as sealed by flush
+	pending  waitcount.Counter        // records accepted by Send whose callback has not run
+	waits    atomic.Int64             // Sends that found the buffer full (PendingWaits)
+	pool     sync.Pool                // idle items (see get)
 	promise  func(*kgo.Record, error) // e.onPromise, bound once
 
 	txn *txn // nil unless TransactionalID is set

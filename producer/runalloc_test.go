@@ -52,7 +52,7 @@ func TestRunAllocsPerRecord(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("allocation counts need a non-race, full run")
 	}
-	s, err := workload.Parse("alloc.yaml", []byte(`
+	s, p, rec, start := pipeline(t, `
 name: alloc
 messages: 700000
 topics: [{name: t, partitions: 6}]
@@ -61,23 +61,7 @@ rate: {profile: max}
 message: {size: 100}
 keys: {distribution: uniform, count: 1000}
 producer: {linger: 1ms, max_batch_bytes: 64KiB, compression: lz4, max_pending_messages: 20000}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := s.ProducerConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	rec := report.NewRecorder(start, 0, time.Second)
-	cfg.OnBatch = func(info producer.BatchInfo, reason string) {
-		rec.Batch(int(info.Records), int(info.UncompressedBytes), int(info.CompressedBytes), reason)
-	}
-	p, err := producer.New(cfg, nopKafka{})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	m := &memSender{Sender: p, at: [2]int64{300_000, 600_000}}
 	if _, err := workload.Run(context.Background(), s, workload.RunOptions{Sender: m, Recorder: rec, Start: start}); err != nil {
 		t.Fatal(err)
@@ -92,6 +76,31 @@ producer: {linger: 1ms, max_batch_bytes: 64KiB, compression: lz4, max_pending_me
 	if perRecord > 0.05 {
 		t.Fatalf("%.4f allocations per record, want at most 0.05", perRecord)
 	}
+}
+
+// pipeline parses the scenario text and builds what a run feeds: the
+// core on nopKafka, with its batches recorded by a Recorder that starts
+// now (returned with its start).
+func pipeline(tb testing.TB, text string) (*workload.Scenario, *producer.Producer, *report.Recorder, time.Time) {
+	tb.Helper()
+	s, err := workload.Parse("pipeline.yaml", []byte(text))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg, err := s.ProducerConfig()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	start := time.Now()
+	rec := report.NewRecorder(start, 0, time.Second)
+	cfg.OnBatch = func(info producer.BatchInfo, reason string) {
+		rec.Batch(int(info.Records), int(info.UncompressedBytes), int(info.CompressedBytes), reason)
+	}
+	p, err := producer.New(cfg, nopKafka{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, p, rec, start
 }
 
 // memSender reads the memory statistics when the at[0]-th and at[1]-th
@@ -126,7 +135,7 @@ func BenchmarkRunPipeline(b *testing.B) {
 	for _, codec := range []string{"lz4", "none"} {
 		b.Run(codec, func(b *testing.B) {
 			n := max(b.N, 50_000)
-			s, err := workload.Parse("pipeline.yaml", []byte(`
+			s, p, rec, start := pipeline(b, `
 name: pipeline
 messages: `+strconv.Itoa(n)+`
 topics: [{name: t, partitions: 6}]
@@ -135,20 +144,7 @@ rate: {profile: max}
 message: {size: 100, payload: {kind: random_ratio, ratio: 0.5}}
 keys: {distribution: uniform, count: 1000}
 producer: {linger: 5ms, max_batch_bytes: 64KiB, compression: `+codec+`}
-`))
-			if err != nil {
-				b.Fatal(err)
-			}
-			cfg, err := s.ProducerConfig()
-			if err != nil {
-				b.Fatal(err)
-			}
-			start := time.Now()
-			rec := report.NewRecorder(start, 0, time.Second)
-			p, err := producer.New(cfg, nopKafka{})
-			if err != nil {
-				b.Fatal(err)
-			}
+`)
 			b.ReportAllocs()
 			cpu0 := cpuTime()
 			b.ResetTimer()

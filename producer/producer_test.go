@@ -498,3 +498,48 @@ func TestWrapperKeepsCapabilities(t *testing.T) {
 		t.Fatal("idempotent over a transport without Idempotence accepted")
 	}
 }
+
+// countingTransport counts Partitions calls (metadata loads).
+type countingTransport struct {
+	*fakeTransport
+	loads atomic.Int32
+}
+
+func (c *countingTransport) Partitions(ctx context.Context, topic string) (int32, error) {
+	c.loads.Add(1)
+	return c.fakeTransport.Partitions(ctx, topic)
+}
+
+// TestLoadTopics checks that LoadTopics does the metadata work a first
+// Send would (a Send after it loads nothing) and names a topic it cannot
+// load.
+func TestLoadTopics(t *testing.T) {
+	t.Parallel()
+	tr := &countingTransport{fakeTransport: newFake(3)}
+	p, err := New(DefaultConfig(), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	if err := p.LoadTopics(context.Background(), "a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.loads.Load(); n != 2 {
+		t.Fatalf("%d metadata loads for 2 topics", n)
+	}
+	done := make(chan error, 1)
+	p.Send(context.Background(), &Record{Topic: "a", Value: []byte("v")}, func(_ Ack, err error) { done <- err })
+	if err := p.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.loads.Load(); n != 2 {
+		t.Errorf("a Send after LoadTopics loaded metadata again: %d loads", n)
+	}
+	var te *TopicError
+	if err := p.LoadTopics(context.Background(), "missing"); !errors.As(err, &te) || te.Topic != "missing" {
+		t.Errorf("LoadTopics(missing) = %v, want a TopicError naming it", err)
+	}
+}

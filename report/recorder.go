@@ -112,7 +112,8 @@ type kindCount struct {
 // start+warmup likewise.
 //
 // State is split into up to 8 shards (a power of two not above GOMAXPROCS),
-// chosen by hashing the message's timestamps; each shard holds twelve
+// chosen by hashing the message's timestamps, or by worker through a Lane
+// (ForWorker, as the workload engine records); each shard holds twelve
 // histograms of about 270 KB, so a Recorder uses at most about 26 MB.
 type Recorder struct {
 	startNs    int64
@@ -272,6 +273,18 @@ func (r *Recorder) Lane(worker int) Lane {
 		worker = 0
 	}
 	return Lane{r: r, s: &r.shards[worker%len(r.shards)]}
+}
+
+// ForWorker returns worker's Lane (see Lane) as the per-worker observer
+// the workload engine asks for (workload.WorkerObserver; the result type
+// is unnamed so that report does not import workload). It allocates once
+// per call, not per message.
+func (r *Recorder) ForWorker(worker int) interface {
+	Sent(intendedNs int64, bytes int)
+	Success(intendedNs, sentNs, ackNs int64, bytes int)
+	Failure(intendedNs, sentNs, ackNs int64, kind string)
+} {
+	return r.Lane(worker)
 }
 
 // Sent counts one message handed to the producer, as Recorder.Sent.

@@ -42,6 +42,22 @@ type Observer interface {
 	Failure(intendedNs, sentNs, ackNs int64, kind string)
 }
 
+// WorkerObserver is implemented by an Observer that gives each worker its
+// own view (report.Recorder does: a Lane, the recorder shard of that
+// worker), so that workers do not contend on one lock or counter and the
+// recorder need not hash timestamps to spread them. Run asks once per
+// worker (worker = 0 … Workers−1) and records that worker's messages —
+// their Sent, Success and Failure — through the view it got. The method's
+// result is an unnamed interface with Observer's methods, so that the
+// implementer need not import workload.
+type WorkerObserver interface {
+	ForWorker(worker int) interface {
+		Sent(intendedNs int64, bytes int)
+		Success(intendedNs, sentNs, ackNs int64, bytes int)
+		Failure(intendedNs, sentNs, ackNs int64, kind string)
+	}
+}
+
 // BlockObserver is implemented by an Observer that also wants the time
 // Send spent blocked (report.Recorder does): Run calls SendBlocked after
 // each Send call that took SendBlockedMin or longer — the producer held
@@ -172,6 +188,7 @@ type message struct {
 	sent     int64 // Unix ns, when Send was called
 	bytes    int
 	counts   *ProducerCounts // the sending producer's counts, or nil
+	obs      Observer        // the sending worker's observer
 	eng      *engine
 	done     func(producer.Ack, error) // m.onAck, bound once
 	keyBuf   []byte                    // keys made per message
@@ -322,7 +339,10 @@ func Run(ctx context.Context, s *Scenario, opts RunOptions) (RunInfo, error) {
 	for w := range s.Workers {
 		wg.Add(1)
 		p := w % len(opts.Senders)
-		wk := worker{id: uint32(w), snd: opts.Senders[p]}
+		wk := worker{id: uint32(w), snd: opts.Senders[p], obs: opts.Recorder}
+		if wo, ok := opts.Recorder.(WorkerObserver); ok {
+			wk.obs = wo.ForWorker(w)
+		}
 		wk.waits, _ = wk.snd.(PendingWaiter)
 		if opts.Counts != nil {
 			wk.counts = &opts.Counts[p]
@@ -353,6 +373,7 @@ type worker struct {
 	snd    Sender
 	waits  PendingWaiter // snd, when it counts its pending waits; else nil
 	counts *ProducerCounts
+	obs    Observer // opts.Recorder, or its view for this worker (WorkerObserver)
 }
 
 // scheduled returns the records the shard's schedule holds for the
@@ -521,7 +542,8 @@ func (e *engine) send(ctx context.Context, w worker, i, intended int64, t int, s
 		intended = e.now()
 	}
 	m.intended = intended
-	e.opts.Recorder.Sent(m.intended, m.bytes)
+	m.obs = w.obs
+	m.obs.Sent(m.intended, m.bytes)
 	e.sent.Add(1)
 	m.counts = w.counts
 	if w.counts != nil {
@@ -569,12 +591,12 @@ func (m *message) onAck(ack producer.Ack, err error) {
 		}
 	}
 	if err != nil {
-		e.opts.Recorder.Failure(m.intended, m.sent, now, producer.ErrorKind(err))
+		m.obs.Failure(m.intended, m.sent, now, producer.ErrorKind(err))
 		if m.counts != nil {
 			m.counts.Failed.Add(1)
 		}
 	} else {
-		e.opts.Recorder.Success(m.intended, m.sent, now, m.bytes)
+		m.obs.Success(m.intended, m.sent, now, m.bytes)
 		if m.counts != nil {
 			m.counts.Acked.Add(1)
 		}

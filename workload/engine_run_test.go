@@ -577,3 +577,85 @@ func TestAckTimeIsTheAckInstant(t *testing.T) {
 		}
 	}
 }
+
+// The measurement side gives the engine one view per worker.
+var _ WorkerObserver = (*report.Recorder)(nil)
+
+// laneObserver is a WorkerObserver whose views count what they get.
+type laneObserver struct {
+	nopObserver
+	lanes []*laneCount
+}
+
+// laneCount is one worker's view.
+type laneCount struct{ sent, acked, failed atomic.Int64 }
+
+func (c *laneCount) Sent(int64, int)                     { c.sent.Add(1) }
+func (c *laneCount) Success(int64, int64, int64, int)    { c.acked.Add(1) }
+func (c *laneCount) Failure(int64, int64, int64, string) { c.failed.Add(1) }
+
+func (o *laneObserver) ForWorker(w int) interface {
+	Sent(intendedNs int64, bytes int)
+	Success(intendedNs, sentNs, ackNs int64, bytes int)
+	Failure(intendedNs, sentNs, ackNs int64, kind string)
+} {
+	return o.lanes[w]
+}
+
+// asyncSender acknowledges every record from one goroutine of its own,
+// as a producer's sender does, not from the worker that sent it.
+type asyncSender struct{ acks chan func() }
+
+func (a asyncSender) Send(_ context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	a.acks <- func() { cb(producer.Ack{Record: r, Topic: r.Topic, Offset: -1}, nil) }
+}
+
+// TestWorkerObserver checks that Run records each worker's messages
+// through that worker's view of a WorkerObserver, and every ack — run on
+// the sender's goroutine — on the view the message was sent on: per view,
+// sent = acked, the views add up to the run, and the load is spread over
+// more than one view.
+func TestWorkerObserver(t *testing.T) {
+	t.Parallel()
+	const workers = 4
+	s := codeScenario()
+	s.Workers = workers
+	s.Rate = Rate{MessagesPerSecond: 20_000}
+	s.Duration = Duration(250 * time.Millisecond)
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	obs := &laneObserver{}
+	for range workers {
+		obs.lanes = append(obs.lanes, &laneCount{})
+	}
+	snd := asyncSender{acks: make(chan func(), 64)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ack := range snd.acks {
+			ack()
+		}
+	}()
+	info, err := Run(context.Background(), s, RunOptions{Sender: snd, Recorder: obs})
+	close(snd.acks)
+	<-done
+	if err != nil || info.Sent == 0 {
+		t.Fatalf("sent %d: %v", info.Sent, err)
+	}
+	var sum int64
+	used := 0
+	for w, l := range obs.lanes {
+		sent, acked := l.sent.Load(), l.acked.Load()
+		if acked != sent || l.failed.Load() != 0 {
+			t.Errorf("worker %d's view: sent %d, acked %d, failed %d", w, sent, acked, l.failed.Load())
+		}
+		if sent > 0 {
+			used++
+		}
+		sum += sent
+	}
+	if sum != info.Sent || used < 2 {
+		t.Errorf("the views counted %d sent over %d views, the run %d", sum, used, info.Sent)
+	}
+}

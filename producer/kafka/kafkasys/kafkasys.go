@@ -262,6 +262,17 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 		release()
 		return nil, registry.UsageError("%v", err)
 	}
+	// Partitions and leaders are loaded before the run's clock starts,
+	// not by the first records' Sends.
+	names := make([]string, len(o.Topics))
+	for i, t := range o.Topics {
+		names[i] = t.Name
+	}
+	if err := p.LoadTopics(ctx, names...); err != nil {
+		_ = p.Close(context.Background())
+		release()
+		return nil, fmt.Errorf("on %s: %w", strings.Join(brokers, ","), err)
+	}
 	return withFaults(&registry.Opened{Engine: p, EngineName: engine, Target: where, Reach: reach, Release: release, InFlight: p.InFlight, Info: info,
 		Caps:     registry.Capabilities{Batches: true, Compression: true, Requests: true},
 		ReadBack: readBack(brokers, sec, cfg.TransactionalID != "")}, emb), nil

@@ -60,16 +60,25 @@ func newHistSet() histSet {
 // by hashing the message's timestamps, so goroutines rarely contend on the
 // same mutex or counter cache line.
 type shard struct {
-	// Counters for the current interval (every message, warmup or not).
-	// Tick swaps them to zero under mu.
-	iSent, iFailed atomic.Int64
-	// Counters for the whole run, messages after warmup only.
-	tSent, tSentBytes, tAcked, tAckedBytes, tFailed atomic.Int64
+	// Send side, written by the workers' Sends (Sent, SendBlocked), on
+	// cache lines of their own: the ack side below is written by the
+	// producer's callback goroutines, and sharing a line made every
+	// send and every ack miss the other's write.
+	//
+	// iSent counts the current interval's messages (every message,
+	// warmup or not); Tick swaps it to zero under mu. tSent and
+	// tSentBytes count the whole run's, after warmup only; tBlocked sums
+	// the ns Send was blocked (SendBlocked), after warmup.
+	iSent, tSent, tSentBytes, tBlocked atomic.Int64
+	_                                  [cacheLinePad - 32]byte
+
+	// Ack side. iFailed counts the current interval's failures (swapped
+	// to zero by Tick under mu); tAcked, tAckedBytes and tFailed count
+	// the whole run's, after warmup only.
+	iFailed, tAcked, tAckedBytes, tFailed atomic.Int64
 	// Latencies clamped (whole run, after warmup): above HighestLatencyNs,
 	// below zero.
 	clampedHigh, clampedNeg atomic.Int64
-	// tBlocked sums the ns Send was blocked (SendBlocked), after warmup.
-	tBlocked atomic.Int64
 
 	mu sync.Mutex
 	// Acked messages and payload bytes of the current interval, guarded by
@@ -85,8 +94,13 @@ type shard struct {
 	// goroutine touches it (under Recorder.tickMu).
 	spare histSet
 
-	_ [64]byte // keep neighbouring shards off this shard's cache lines
+	_ [cacheLinePad]byte // keep neighbouring shards off this shard's cache lines
 }
+
+// cacheLinePad is the padding, in bytes, that keeps counters written by
+// different goroutines apart: two 64-byte lines, as x86 CPUs fetch lines
+// in adjacent pairs.
+const cacheLinePad = 128
 
 // kindCount counts failures of one kind in one shard. Guarded by the
 // shard's mu.

@@ -3,8 +3,10 @@ package producer
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -444,6 +446,57 @@ func TestLZ4BlockFraming(t *testing.T) {
 	}
 	if _, err := newCompressor(CodecGzip, FramingLZ4Block, 0); err == nil {
 		t.Error("gzip with LZ4 block framing accepted")
+	}
+}
+
+// TestLZ4FrameAsKafkaClients: a Kafka batch's LZ4 frame is framed as the
+// Java client and librdkafka frame it (64 KiB independent blocks, no
+// content checksum), spans several blocks when the batch is larger, and
+// reads back with pierrec/lz4 and, where the lz4 command (the reference C
+// implementation) is installed, with it too.
+func TestLZ4FrameAsKafkaClients(t *testing.T) {
+	t.Parallel()
+	src := make([]byte, 200<<10)
+	for i := range src {
+		src[i] = byte(i * i >> 7)
+	}
+	for _, level := range []int{0, 9} {
+		c, err := newCompressor(CodecLZ4, FramingStandard, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.compress(nil, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) < 7 || !bytes.HasPrefix(out, []byte{0x04, 0x22, 0x4d, 0x18}) {
+			t.Fatalf("level %d: no LZ4 frame magic: % x", level, out[:min(len(out), 8)])
+		}
+		flg, bd := out[4], out[5]
+		if flg>>6 != 1 || flg&0x20 == 0 || flg&0x04 != 0 || flg&0x08 != 0 {
+			t.Errorf("level %d: FLG %08b: want version 01, independent blocks, no content checksum, no content size", level, flg)
+		}
+		if bd != 4<<4 {
+			t.Errorf("level %d: BD %#x: want block maximum 64 KiB (0x40)", level, bd)
+		}
+		// The first block's size field follows the 7-byte header.
+		if n := int(binary.LittleEndian.Uint32(out[7:]) &^ (1 << 31)); n > 64<<10 || n+11 >= len(out) {
+			t.Errorf("level %d: first block %d bytes of a %d-byte frame: want one 64 KiB block of several", level, n, len(out))
+		}
+		back, err := decompress(CodecLZ4, out)
+		if err != nil || !bytes.Equal(back, src) {
+			t.Fatalf("level %d: pierrec/lz4 round trip: %v", level, err)
+		}
+		if path, err := exec.LookPath("lz4"); err == nil {
+			cmd := exec.Command(path, "-d", "-c")
+			cmd.Stdin = bytes.NewReader(out)
+			got, err := cmd.Output()
+			if err != nil || !bytes.Equal(got, src) {
+				t.Fatalf("level %d: lz4 -d: %v (%d bytes back of %d)", level, err, len(got), len(src))
+			}
+		} else {
+			t.Logf("lz4 command not installed: frame checked with pierrec/lz4 only")
+		}
 	}
 }
 

@@ -192,11 +192,15 @@ func (p *Producer) result(b *batch, err error) {
 			b.attempts++
 			p.stats.retries.Add(1)
 			b.refresh = refresh
+			// The timer is stored before it is armed: armed first, it
+			// could fire, and the retry fail again on another goroutine,
+			// before the store (a data race the race detector caught
+			// under load).
 			if b.retryTimer == nil {
-				b.retryTimer = time.AfterFunc(wait, b.retryFired)
-			} else {
-				b.retryTimer.Reset(wait)
+				b.retryTimer = time.AfterFunc(time.Hour, b.retryFired)
+				b.retryTimer.Stop()
 			}
+			b.retryTimer.Reset(wait)
 			return
 		}
 		err = fmt.Errorf("%w: %v passed after %d attempts, last error: %v", ErrSendTimeout, p.cfg.SendTimeout, b.attempts+1, err)

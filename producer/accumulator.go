@@ -21,8 +21,9 @@ const (
 type entry struct {
 	rec   *Record
 	cb    func(Ack, error)
-	bytes int64 // key+value+header bytes, for the pending-bytes limit
-	ms    int64 // the record's timestamp as encoded, Unix ms
+	bytes int64    // key+value+header bytes, for the pending-bytes limit
+	ms    int64    // the record's timestamp as encoded, Unix ms
+	tag   [2]int64 // the record's Tag, for Ack.Tag
 }
 
 // batch is an open or sealed batch for one partition. Its buffers are
@@ -116,7 +117,7 @@ func (ps *partState) append(r *Record, cb func(Ack, error), size int64, ready bo
 		b = ps.newBatch(ms)
 		b.records = p.tr.AppendRecord(b.records, 0, 0, r)
 	}
-	b.entries = append(b.entries, entry{rec: r, cb: cb, bytes: size, ms: ms})
+	b.entries = append(b.entries, entry{rec: r, cb: cb, bytes: size, ms: ms, tag: r.Tag})
 	b.bytes += size
 	ps.queuedBytes.Add(size)
 	if ms > b.maxTs {

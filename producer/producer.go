@@ -141,6 +141,13 @@ func codecList(caps Capabilities) string {
 // Config returns the producer's validated configuration.
 func (p *Producer) Config() Config { return p.cfg }
 
+// CopiesRecords reports true: Send reads r, its key, value and headers
+// only until it returns (the record is encoded into its batch at once,
+// or failed), and the Ack carries r.Tag in Ack.Tag and the record's bytes
+// in Ack.Bytes. A caller that reads neither Ack.Record nor r after Send
+// returns may reuse one Record for every Send (workload.RecordCopier).
+func (p *Producer) CopiesRecords() bool { return true }
+
 // Send hands r to the producer. cb runs exactly once, with the record's
 // Ack or with the error that failed it (see ErrorKind for the kinds):
 // from the goroutine that completes the record's produce request, or
@@ -184,7 +191,7 @@ func (w *syncWaiter) onAck(a Ack, err error) {
 
 func (p *Producer) send(ctx context.Context, r *Record, cb func(Ack, error), ready bool) {
 	fail := func(part int32, err error) {
-		cb(Ack{Record: r, Topic: r.Topic, Partition: part, Offset: -1}, err)
+		cb(Ack{Record: r, Topic: r.Topic, Partition: part, Offset: -1, Tag: r.Tag, Bytes: recordBytes(r)}, err)
 	}
 	if p.closed.Load() {
 		fail(-1, ErrClosed)

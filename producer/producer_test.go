@@ -596,3 +596,83 @@ func TestLoadTopics(t *testing.T) {
 		t.Errorf("LoadTopics(missing) = %v, want a TopicError naming it", err)
 	}
 }
+
+// TestCopiesRecords checks the CopiesRecords promise: one Record, its key
+// and value buffers rewritten for every Send, still yields every record
+// intact in the batches, and each Ack carries the Tag and bytes the
+// record had at its Send, failures included.
+func TestCopiesRecords(t *testing.T) {
+	t.Parallel()
+	f := newFake(3)
+	cfg := DefaultConfig()
+	cfg.Linger = 5 * time.Millisecond
+	cfg.MaxBatchBytes = 2048
+	p := newTest(t, cfg, f)
+	if !p.CopiesRecords() {
+		t.Fatal("CopiesRecords is false")
+	}
+	const n = 3000
+	var (
+		mu   sync.Mutex
+		tags = map[int64]Ack{}
+		errs []error
+	)
+	cb := func(a Ack, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		if _, dup := tags[a.Tag[0]]; dup {
+			t.Errorf("tag %d acked twice", a.Tag[0])
+		}
+		tags[a.Tag[0]] = a
+	}
+	var r Record
+	key, val := make([]byte, 0, 16), make([]byte, 0, 64)
+	for i := int64(0); i < n; i++ {
+		key = fmt.Appendf(key[:0], "key-%d", i)
+		val = append(val[:0], bytes.Repeat([]byte{byte(i)}, int(i%50))...)
+		r = Record{Topic: "t", Key: key, Value: val, Headers: []Header{{Key: "h", Value: key[:2]}}, Tag: [2]int64{i, -i}}
+		p.Send(context.Background(), &r, cb)
+	}
+	if err := p.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(errs) != 0 || len(tags) != n {
+		t.Fatalf("%d acks, errors %v", len(tags), errs[:min(3, len(errs))])
+	}
+	for i := int64(0); i < n; i++ {
+		a, ok := tags[i]
+		want := int64(len(fmt.Sprintf("key-%d", i))) + i%50 + 1 + 2
+		if !ok || a.Tag[1] != -i || a.Bytes != want {
+			t.Fatalf("record %d: ack %v (tag %v, bytes %d), want tag {%d %d} and %d bytes", i, ok, a.Tag, a.Bytes, i, -i, want)
+		}
+	}
+	seen := map[string]bool{}
+	for _, b := range f.snapshot() {
+		for _, k := range b.keys {
+			seen[string(k)] = true
+		}
+	}
+	for i := 0; i < n; i++ {
+		if k := fmt.Sprintf("key-%d", i); !seen[k] {
+			t.Fatalf("%q not in any batch (%d distinct keys): the producer kept a buffer it was handed", k, len(seen))
+		}
+	}
+	// A record failed inside Send carries its Tag and bytes too.
+	var failed Ack
+	r = Record{Topic: "missing", Key: []byte("k"), Value: []byte("vv"), Tag: [2]int64{7, 8}}
+	p.Send(context.Background(), &r, func(a Ack, err error) {
+		if err == nil {
+			t.Error("send to a missing topic succeeded")
+		}
+		failed = a
+	})
+	if failed.Tag != [2]int64{7, 8} || failed.Bytes != 3 {
+		t.Errorf("failed record's ack: tag %v, bytes %d; want {7 8}, 3", failed.Tag, failed.Bytes)
+	}
+}

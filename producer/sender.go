@@ -366,7 +366,7 @@ func (p *Producer) deliver(b *batch, err error) {
 	}
 	for i := range b.entries {
 		e := &b.entries[i]
-		ack.Record = e.rec
+		ack.Record, ack.Tag, ack.Bytes = e.rec, e.tag, e.bytes
 		if err == nil {
 			if positions != nil {
 				ack.Offset = positions[i]

@@ -17,7 +17,10 @@ type Header struct {
 // The producer copies Key, Value and Headers into its batch buffer during
 // Send, so the caller may reuse those byte slices as soon as Send returns.
 // The *Record itself is handed back in Ack.Record and must stay unchanged
-// until its callback has run.
+// until its callback has run if the callback reads it. The native
+// Producer reads a Record only during Send (Producer.CopiesRecords): a
+// caller that finds its per-message state through Ack.Tag rather than
+// Ack.Record may reuse one Record for every Send.
 type Record struct {
 	// Topic is the destination topic. Required.
 	Topic string
@@ -39,6 +42,13 @@ type Record struct {
 	// Ack.Record; callers use it to find their own per-message state
 	// without allocating a closure per message.
 	Context any
+	// Tag is opaque to the producer: two values the native Producer
+	// copies at Send and returns in Ack.Tag, so that a callback needs
+	// neither the Record nor per-message state kept alive until the ack
+	// (the workload carries a message's intended and actual send times,
+	// Unix ns, in it). Engines that do not say CopiesRecords may leave
+	// Ack.Tag zero.
+	Tag [2]int64
 }
 
 // BatchInfo describes the record batch a record travelled in.
@@ -71,6 +81,13 @@ type Ack struct {
 	Timestamp time.Time
 	// Batch describes the batch the record travelled in.
 	Batch BatchInfo
+	// Tag is the Record's Tag, copied at Send (native Producer; zero from
+	// engines that do not say CopiesRecords).
+	Tag [2]int64
+	// Bytes is the record's key, value, header key and header value
+	// bytes, counted at Send (native Producer; zero from engines that do
+	// not say CopiesRecords).
+	Bytes int64
 	// AckTime is when the producer got the answer for the record's batch
 	// (or failed it), read once per produce request so that every record
 	// of a request shares one clock read; a receiver measuring latency can

@@ -421,20 +421,28 @@ func TestClassifyUnknownNotRetried(t *testing.T) {
 	}
 }
 
+// lz4Compress compresses src with a new LZ4 compressor of framing and
+// level, failing t on an error.
+func lz4Compress(t *testing.T, framing Framing, level int, src []byte) []byte {
+	t.Helper()
+	c, err := newCompressor(CodecLZ4, framing, level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.compress(nil, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // TestLZ4BlockFraming: a transport asking for LZ4 block framing gets a raw
 // block (no frame magic) that lz4.UncompressBlock reads back, at every
 // level.
 func TestLZ4BlockFraming(t *testing.T) {
 	src := bytes.Repeat([]byte("prodbench lz4 block framing "), 200)
 	for _, level := range []int{0, 1, 9} {
-		c, err := newCompressor(CodecLZ4, FramingLZ4Block, level)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := c.compress(nil, src)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := lz4Compress(t, FramingLZ4Block, level, src)
 		if bytes.HasPrefix(out, []byte{0x04, 0x22, 0x4d, 0x18}) {
 			t.Fatalf("level %d: output starts with the LZ4 frame magic", level)
 		}
@@ -461,14 +469,7 @@ func TestLZ4FrameAsKafkaClients(t *testing.T) {
 		src[i] = byte(i * i >> 7)
 	}
 	for _, level := range []int{0, 9} {
-		c, err := newCompressor(CodecLZ4, FramingStandard, level)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := c.compress(nil, src)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := lz4Compress(t, FramingStandard, level, src)
 		if len(out) < 7 || !bytes.HasPrefix(out, []byte{0x04, 0x22, 0x4d, 0x18}) {
 			t.Fatalf("level %d: no LZ4 frame magic: % x", level, out[:min(len(out), 8)])
 		}

@@ -366,3 +366,107 @@ func TestRunProducerErrors(t *testing.T) {
 		t.Errorf("%d records sent by refused runs", snd.n.Load())
 	}
 }
+
+// lagCopySender is a RecordCopier that answers each record late: during
+// the next Send (or flush), after the worker has refilled its Record for
+// the next message, with the Tag and bytes the record had at its Send.
+type lagCopySender struct {
+	mu      sync.Mutex
+	pending func()
+	copies  atomic.Int64
+}
+
+func (s *lagCopySender) CopiesRecords() bool { return true }
+
+func (s *lagCopySender) Send(_ context.Context, r *producer.Record, cb func(producer.Ack, error)) {
+	if r.Context != nil {
+		panic("a RecordCopier got a pooled message")
+	}
+	s.copies.Add(1)
+	ack := producer.Ack{Topic: r.Topic, Offset: -1, Tag: r.Tag, Bytes: int64(len(r.Key) + len(r.Value))}
+	for _, h := range r.Headers {
+		ack.Bytes += int64(len(h.Key) + len(h.Value))
+	}
+	s.mu.Lock()
+	prev := s.pending
+	s.pending = func() { cb(ack, nil) }
+	s.mu.Unlock()
+	if prev != nil {
+		prev()
+	}
+}
+
+func (s *lagCopySender) flush() {
+	if s.pending != nil {
+		s.pending()
+	}
+}
+
+// tallyObserver keeps each acknowledged message's bytes and send time by
+// its intended time.
+type tallyObserver struct {
+	mu    sync.Mutex
+	sent  map[int64]int
+	acked map[int64][2]int64 // intended → sent, bytes
+}
+
+func (o *tallyObserver) Sent(intended int64, bytes int) {
+	o.mu.Lock()
+	o.sent[intended] = bytes
+	o.mu.Unlock()
+}
+
+func (o *tallyObserver) Success(intended, sent, _ int64, bytes int) {
+	o.mu.Lock()
+	o.acked[intended] = [2]int64{sent, int64(bytes)}
+	o.mu.Unlock()
+}
+
+func (o *tallyObserver) Failure(_, _, _ int64, kind string) { panic(kind) }
+
+// TestRecordCopierRun: a run through a RecordCopier (one reused Record per
+// worker, send times carried in Record.Tag) records what a run through a
+// pooled-message Sender records — every message once, with its own
+// bytes — even when acks come after the Record was refilled, and the
+// copier never sees a pooled message.
+func TestRecordCopierRun(t *testing.T) {
+	t.Parallel()
+	run := func(snd Sender) (*tallyObserver, time.Time) {
+		s := codeScenario()
+		s.Workers = 1
+		s.Duration, s.Rate.MessagesPerSecond = Duration(100*time.Millisecond), 20000
+		s.Message = Message{Size: SizeSpec{Distribution: SizeLognormal, Median: 200, P99: 2000}}
+		s.Headers = &Headers{Count: Range{0, 3}, ValueSize: SizeSpec{Distribution: SizeUniform, Min: 1, Max: 20}}
+		if err := s.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		o := &tallyObserver{sent: map[int64]int{}, acked: map[int64][2]int64{}}
+		info, err := Run(context.Background(), s, RunOptions{Sender: snd, Recorder: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Sent != 2000 {
+			t.Fatalf("sent %d, want 2000", info.Sent)
+		}
+		return o, info.Start
+	}
+	lag := &lagCopySender{}
+	copied, cStart := run(lag)
+	lag.flush()
+	pooled, pStart := run(nopSender{})
+	if n := lag.copies.Load(); n != 2000 {
+		t.Fatalf("the RecordCopier got %d sends, want 2000", n)
+	}
+	if len(copied.acked) != 2000 || len(pooled.acked) != 2000 {
+		t.Fatalf("acked %d (copier) and %d (pooled) distinct messages, want 2000", len(copied.acked), len(pooled.acked))
+	}
+	for at, c := range copied.acked {
+		p, ok := pooled.acked[at-cStart.UnixNano()+pStart.UnixNano()]
+		if !ok || c[1] != p[1] {
+			t.Fatalf("message due at +%d: %d bytes through the copier, %d (found %v) pooled", at-cStart.UnixNano(), c[1], p[1], ok)
+		}
+		if c[1] != int64(copied.sent[at]) || c[0] < at {
+			t.Fatalf("message due at +%d: acked with %d bytes sent at %d, Sent said %d bytes", at-cStart.UnixNano(), c[1], c[0], copied.sent[at])
+		}
+	}
+}

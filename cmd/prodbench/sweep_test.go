@@ -49,7 +49,9 @@ func TestSweepLingerBatch(t *testing.T) {
 		// make test runs this in its race-free, serial pass.
 		t.Skip("timing-dependent; checked in make test's race-free pass")
 	}
-	t.Parallel()
+	// Not parallel: in the race-free pass the package's other tests
+	// (three shard processes, capacity searches) would slow the broker's
+	// answers while these points run.
 	path := scenarioFile(t, "lb.yaml", lingerBatchSweep)
 	out := filepath.Join(t.TempDir(), "sweep")
 	start := time.Now()
@@ -79,11 +81,13 @@ func TestSweepLingerBatch(t *testing.T) {
 	t.Logf("mean records per batch (linger/max_batch_bytes): %v", rpb)
 	// With 64 KiB batches linger is the limit: records per batch grow with
 	// it (about 5,000 msg/s per partition: ~25 records in 5 ms, ~100 in
-	// 20 ms). Linger 0 sends whatever is there when a request slot frees,
-	// which depends on the machine's load, not on linger: on loaded runs
-	// 18.8 and 30.6 records, against 5 ms's 26.7 and 27.1. So 0 and 5 ms
-	// are not ordered here; 20 ms must batch 1.5× more than either.
-	if lo := max(rpb["0s/64KiB"], rpb["5ms/64KiB"]); !(rpb["20ms/64KiB"] > 1.5*lo) {
+	// 20 ms), so 20 ms must batch 1.5× more than 5 ms. Linger 0 sends
+	// whatever is there when a request slot frees, which depends on how
+	// fast the broker answers, not on linger: about 1 record on a quiet
+	// machine, 18.8 and 30.6 on loaded runs, and once 96 (as many as
+	// 20 ms) while the shard test's processes ran beside it. So linger 0
+	// is not ordered against the others.
+	if !(rpb["20ms/64KiB"] > 1.5*rpb["5ms/64KiB"]) {
 		t.Errorf("records per batch do not grow with linger at 64KiB: 0s %.1f, 5ms %.1f, 20ms %.1f",
 			rpb["0s/64KiB"], rpb["5ms/64KiB"], rpb["20ms/64KiB"])
 	}

@@ -191,7 +191,7 @@ func (w *syncWaiter) onAck(a Ack, err error) {
 
 func (p *Producer) send(ctx context.Context, r *Record, cb func(Ack, error), ready bool) {
 	fail := func(part int32, err error) {
-		cb(Ack{Record: r, Topic: r.Topic, Partition: part, Offset: -1, Tag: r.Tag, Bytes: recordBytes(r)}, err)
+		cb(Ack{Record: r, Topic: r.Topic, Partition: part, Offset: -1, Tag: r.Tag, Bytes: r.Bytes()}, err)
 	}
 	if p.closed.Load() {
 		fail(-1, ErrClosed)
@@ -202,7 +202,7 @@ func (p *Producer) send(ctx context.Context, r *Record, cb func(Ack, error), rea
 		fail(-1, err)
 		return
 	}
-	size := recordBytes(r)
+	size := r.Bytes()
 	part, err := p.partition(ts, r, size)
 	if err != nil {
 		fail(r.Partition, err)
@@ -232,8 +232,10 @@ func (p *Producer) send(ctx context.Context, r *Record, cb func(Ack, error), rea
 	}
 }
 
-// recordBytes is r's key+value+header size in bytes.
-func recordBytes(r *Record) int64 {
+// Bytes is r's size in bytes as the producer counts it: key, value,
+// header keys and header values. It is what Ack.Bytes carries and what
+// the pending-bytes limit (MaxPendingBytes) counts.
+func (r *Record) Bytes() int64 {
 	n := len(r.Key) + len(r.Value)
 	for i := range r.Headers {
 		n += len(r.Headers[i].Key) + len(r.Headers[i].Value)

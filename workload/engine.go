@@ -574,18 +574,27 @@ func (e *engine) emit(ctx context.Context, w *worker, i, intended int64, closed 
 }
 
 // fill sets r's topic (index t), key, value and headers to message i's,
-// making the key in keyBuf and the headers in hdrs, and returns the
-// record's bytes (key, value, header keys and values).
-func (e *engine) fill(r *producer.Record, i int64, t int, keyBuf []byte, hdrs []producer.Header) int {
+// making the key in keyBuf and the headers in hdrs.
+func (e *engine) fill(r *producer.Record, i int64, t int, keyBuf []byte, hdrs []producer.Header) {
 	r.Topic = e.topics[t]
 	r.Key = e.gen.Keys.Key(i, keyBuf)
 	r.Value = e.gen.Payloads.Payload(i)
 	r.Headers = e.gen.Headers.Headers(i, hdrs)
-	n := len(r.Key) + len(r.Value)
-	for _, h := range r.Headers {
-		n += len(h.Key) + len(h.Value)
+}
+
+// countSent counts a message of n bytes as sent by w and returns its intended
+// and actual send times (Unix ns): in a closed loop both are now, else
+// intended as given and sent now.
+func (e *engine) countSent(w *worker, intended int64, closed bool, n int) (int64, int64) {
+	if closed {
+		intended = e.now()
 	}
-	return n
+	w.obs.Sent(intended, n)
+	w.sent++
+	if closed {
+		return intended, intended
+	}
+	return intended, e.now()
 }
 
 // send hands message i to w's Sender, to topic index t, as verification
@@ -595,16 +604,8 @@ func (e *engine) send(ctx context.Context, w *worker, i, intended int64, t int, 
 	if !w.copies {
 		return e.sendPooled(ctx, w, i, intended, t, seq, closed)
 	}
-	n := e.fill(&w.rec, i, t, w.keyBuf, w.hdrs)
-	if closed {
-		intended = e.now()
-	}
-	w.obs.Sent(intended, n)
-	w.sent++
-	sent := intended
-	if !closed {
-		sent = e.now()
-	}
+	e.fill(&w.rec, i, t, w.keyBuf, w.hdrs)
+	intended, sent := e.countSent(w, intended, closed, int(w.rec.Bytes()))
 	w.rec.Tag = [2]int64{intended, sent}
 	e.handOver(ctx, w, &w.rec, w.done, intended, sent)
 	return sent
@@ -663,30 +664,17 @@ func (e *engine) ackTime(ack producer.Ack) int64 {
 func (e *engine) sendPooled(ctx context.Context, w *worker, i, intended int64, t int, seq int64, closed bool) int64 {
 	m := e.pool.Get().(*message)
 	m.index = i
-	n := e.fill(&m.rec, i, t, m.keyBuf, m.hdrs)
+	e.fill(&m.rec, i, t, m.keyBuf, m.hdrs)
 	if e.vo != nil {
 		m.seq, m.topic = seq, t
 		st := verify.Stamp{Run: e.vo.Run, Seq: seq, Worker: w.id, CRC: verify.Checksum(m.rec.Value)}
-		v := verify.Put(m.stamp[:], st)
-		m.rec.Headers = append(m.rec.Headers, producer.Header{Key: verify.HeaderKey, Value: v})
-		n += len(verify.HeaderKey) + len(v)
+		m.rec.Headers = append(m.rec.Headers, producer.Header{Key: verify.HeaderKey, Value: verify.Put(m.stamp[:], st)})
 	}
 	m.rec.Timestamp = time.Time{}
-	m.bytes = n
-	if closed {
-		intended = e.now()
-	}
-	m.intended = intended
-	m.obs = w.obs
-	m.obs.Sent(m.intended, m.bytes)
-	w.sent++
-	m.counts = w.counts
-	if closed {
-		m.sent = intended
-	} else {
-		m.sent = e.now()
-	}
-	sent := m.sent // m may be back in the pool once Send returns
+	m.bytes = int(m.rec.Bytes())
+	m.obs, m.counts = w.obs, w.counts
+	intended, sent := e.countSent(w, intended, closed, m.bytes)
+	m.intended, m.sent = intended, sent // m may be back in the pool once Send returns: use the locals after
 	e.handOver(ctx, w, &m.rec, m.done, intended, sent)
 	return sent
 }

@@ -383,10 +383,7 @@ func (s *lagCopySender) Send(_ context.Context, r *producer.Record, cb func(prod
 		panic("a RecordCopier got a pooled message")
 	}
 	s.copies.Add(1)
-	ack := producer.Ack{Topic: r.Topic, Offset: -1, Tag: r.Tag, Bytes: int64(len(r.Key) + len(r.Value))}
-	for _, h := range r.Headers {
-		ack.Bytes += int64(len(h.Key) + len(h.Value))
-	}
+	ack := producer.Ack{Topic: r.Topic, Offset: -1, Tag: r.Tag, Bytes: r.Bytes()}
 	s.mu.Lock()
 	prev := s.pending
 	s.pending = func() { cb(ack, nil) }

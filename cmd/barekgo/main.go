@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,12 +49,26 @@ func run(args []string) int {
 	warmup := fs.Duration("warmup", 2*time.Second, "first part of the run not measured")
 	workers := fs.Int("workers", 4, "goroutines calling Produce")
 	keys := fs.Int("keys", 1000, "distinct keys, drawn uniformly")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (pprof format) to FILE")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *size < 1 || *workers < 1 || *keys < 1 || *warmup < 0 || *duration <= *warmup {
 		fmt.Fprintln(os.Stderr, "barekgo: need value-size, workers, keys >= 1 and 0 <= warmup < duration")
 		return 2
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "barekgo: -cpuprofile:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "barekgo: -cpuprofile:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var comp kgo.CompressionCodec
 	switch *codec {

@@ -29,6 +29,12 @@ type Record struct {
 	Partition int32
 	// UsePartition makes Partition an explicit choice.
 	UsePartition bool
+	// StableValue promises that Value's bytes stay unchanged until the
+	// record's callback has run (prodbench's workload sends slices of an
+	// immutable payload pool), so an engine that holds records until
+	// their ack may keep Value instead of copying it. Key and header
+	// values are copied all the same. Default false: copy.
+	StableValue bool
 	// Key is the record key; nil means no key (sticky partitioning).
 	Key []byte
 	// Value is the record value (the payload).

@@ -574,11 +574,13 @@ func (e *engine) emit(ctx context.Context, w *worker, i, intended int64, closed 
 }
 
 // fill sets r's topic (index t), key, value and headers to message i's,
-// making the key in keyBuf and the headers in hdrs.
+// making the key in keyBuf and the headers in hdrs. The value is a slice
+// of the payload pool, which no one writes during the run: StableValue.
 func (e *engine) fill(r *producer.Record, i int64, t int, keyBuf []byte, hdrs []producer.Header) {
 	r.Topic = e.topics[t]
 	r.Key = e.gen.Keys.Key(i, keyBuf)
 	r.Value = e.gen.Payloads.Payload(i)
+	r.StableValue = true
 	r.Headers = e.gen.Headers.Headers(i, hdrs)
 }
 

@@ -1,8 +1,6 @@
 package franz
 
 import (
-	"github.com/prodbench/prodbench/producer/internal/waitcount"
-
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
 )
 
 // hookCatchUp bounds how long Flush waits for kgo's asynchronous
@@ -37,10 +36,13 @@ type Engine struct {
 
 	closed   atomic.Bool
 	flushing atomic.Int32             // Flush calls under way: batches written meanwhile count as sealed by flush
-	pending  waitcount.Counter        // records accepted by Send whose callback has not run
-	waits    atomic.Int64             // Sends that found the buffer full (PendingWaits)
 	pool     sync.Pool                // idle items (see get)
 	promise  func(*kgo.Record, error) // e.onPromise, bound once
+	maxRec   atomic.Int64             // the largest record's bytes (key, value, headers) sent so far
+	_        [56]byte
+	waits    atomic.Int64 // Sends that found the buffer full (PendingWaits), written by Send
+	_        [56]byte
+	pending  waitcount.Counter // records accepted by Send whose callback has not run (padded)
 
 	txn *txn // nil unless TransactionalID is set
 
@@ -63,6 +65,9 @@ type item struct {
 	usePartition bool
 	partition    int32
 	outOfRange   int32 // partition count when the explicit partition was out of range
+
+	tag   [2]int64 // the Record's Tag, for Ack.Tag
+	bytes int64    // the Record's key, value and header bytes, for Ack.Bytes
 
 	res  error         // the record's outcome, set by the promise
 	sync chan struct{} // SendSync: the promise signals Send
@@ -159,17 +164,21 @@ func (e *Engine) Client() *kgo.Client { return e.cl }
 // SendSync Send returns after cb has run. With a TransactionalID, cb runs
 // when the record's transaction has committed or aborted.
 //
-// Unless WithZeroCopy was given, Send copies r's key, value and header
-// values, so the caller may reuse them once Send returns; r itself is
-// handed back in Ack.Record. cb runs on kgo's promise goroutine (or the
+// Unless WithZeroCopy was given, Send copies r's key, value (unless
+// r.StableValue) and header values, so the caller may reuse r and them
+// once Send returns
+// (CopiesRecords); r is handed back in Ack.Record, r.Tag in Ack.Tag and
+// r's key, value and header bytes in Ack.Bytes. cb runs on kgo's promise goroutine (or the
 // transaction committer): it must not block, nor call Flush or Close.
 func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error)) {
 	if e.closed.Load() {
-		cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1}, producer.ErrClosed)
+		cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1, Tag: r.Tag, Bytes: r.Bytes()}, producer.ErrClosed)
 		return
 	}
 	it := e.get()
 	it.fill(r, cb, e.zeroCopy)
+	for m := e.maxRec.Load(); it.bytes > m && !e.maxRec.CompareAndSwap(m, it.bytes); m = e.maxRec.Load() {
+	}
 	e.pending.Add(1)
 	if e.txn != nil {
 		if err := e.txn.enter(); err != nil {
@@ -195,14 +204,30 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	}
 }
 
+// CopiesRecords reports whether Send is done with a Record when it
+// returns (see producer.Producer.CopiesRecords and
+// workload.RecordCopier): true unless WithZeroCopy was given, in which
+// case kgo reads the caller's key, value and header values until the
+// record's callback.
+func (e *Engine) CopiesRecords() bool { return !e.zeroCopy }
+
 // full reports whether kgo's buffer is at the pending limits, so that
 // Produce will wait for room: more records pending (this one included)
 // than MaxPendingMessages, or the buffered bytes at MaxPendingBytes.
+// kgo's buffered bytes are asked for (under kgo's producer mutex) only
+// when they could be at the limit: kgo buffers at most the pending
+// records, each of at most maxRec bytes. The mutex, taken at every Send,
+// cost 2% of a max-rate peer-100b run's CPU.
 func (e *Engine) full() bool {
-	if m := int64(e.cfg.MaxPendingMessages); m > 0 && e.pending.Load() > m {
+	n := e.pending.Load()
+	if m := int64(e.cfg.MaxPendingMessages); m > 0 && n > m {
 		return true
 	}
-	return e.cfg.MaxPendingBytes > 0 && e.cl.BufferedProduceBytes() >= e.cfg.MaxPendingBytes
+	lim := e.cfg.MaxPendingBytes
+	if lim <= 0 || n*e.maxRec.Load() < lim {
+		return false
+	}
+	return e.cl.BufferedProduceBytes() >= lim
 }
 
 // PendingWaits returns how many Send calls found kgo's buffer at the
@@ -213,16 +238,20 @@ func (e *Engine) PendingWaits() int64 { return e.waits.Load() }
 
 // fill prepares it for r.
 func (it *item) fill(r *producer.Record, cb func(producer.Ack, error), zeroCopy bool) {
-	it.pr, it.cb, it.res = r, cb, nil
+	it.pr, it.cb, it.res, it.tag = r, cb, nil, r.Tag
 	it.usePartition, it.partition, it.outOfRange = r.UsePartition, r.Partition, 0
 	key, val := r.Key, r.Value
 	hs := it.kr.Headers[:0]
+	it.bytes = r.Bytes()
 	if zeroCopy {
 		for _, h := range r.Headers {
 			hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: h.Value})
 		}
 	} else {
-		need := len(key) + len(val)
+		need := len(key)
+		if !r.StableValue {
+			need += len(val)
+		}
 		for _, h := range r.Headers {
 			need += len(h.Value)
 		}
@@ -235,7 +264,9 @@ func (it *item) fill(r *producer.Record, cb func(producer.Ack, error), zeroCopy 
 		// buf has room for everything, so appends never move it and
 		// the sub-slices stay valid.
 		key, buf = appendCopy(buf, key)
-		val, buf = appendCopy(buf, val)
+		if !r.StableValue {
+			val, buf = appendCopy(buf, val)
+		}
 		for _, h := range r.Headers {
 			var v []byte
 			v, buf = appendCopy(buf, h.Value)
@@ -303,6 +334,8 @@ func (e *Engine) complete(it *item) {
 		Partition: it.kr.Partition,
 		Offset:    it.kr.Offset,
 		Timestamp: it.kr.Timestamp,
+		Tag:       it.tag,
+		Bytes:     it.bytes,
 	}
 	if res != nil || e.acksNone {
 		// kgo numbers records of an acks-none batch from 0; the offset

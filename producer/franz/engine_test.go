@@ -246,10 +246,63 @@ func TestFillCopies(t *testing.T) {
 	case it.kr.Context != &it || it.kr.Partition != -1:
 		t.Fatalf("Context %v Partition %d", it.kr.Context, it.kr.Partition)
 	}
+	r.StableValue = true
+	it.fill(r, nil, false)
+	if &it.kr.Value[0] != &val[0] || string(it.kr.Headers[0].Value) != "h" || &it.kr.Headers[0].Value[0] == &hv[0] {
+		t.Fatalf("StableValue fill: value aliased %v (want true), header value aliased %v (want false)",
+			&it.kr.Value[0] == &val[0], &it.kr.Headers[0].Value[0] == &hv[0])
+	}
+	r.StableValue = false
 	r.Key = nil
 	it.fill(r, nil, true)
 	if it.kr.Key != nil || &it.kr.Value[0] != &val[0] || len(it.kr.Headers) != 2 {
 		t.Fatalf("zero-copy fill: key %v, value aliased %v, %d headers", it.kr.Key, &it.kr.Value[0] == &val[0], len(it.kr.Headers))
+	}
+}
+
+// TestCopiesRecordsReadBack sends from one Record reused for every Send,
+// its key and value overwritten right after each, and reads the records
+// back: the engine copied each record's bytes (CopiesRecords), so the
+// topic holds every key and value as sent. With WithZeroCopy the engine
+// does not say CopiesRecords.
+func TestCopiesRecordsReadBack(t *testing.T) {
+	t.Parallel()
+	const n = 500
+	emb := startBroker(t, map[string]int32{"copier": 2})
+	if newEngine(t, emb, producer.DefaultConfig(), WithZeroCopy()).CopiesRecords() {
+		t.Fatal("zero-copy engine says CopiesRecords")
+	}
+	e := newEngine(t, emb, producer.DefaultConfig())
+	if !e.CopiesRecords() {
+		t.Fatal("copying engine does not say CopiesRecords")
+	}
+	var r producer.Record
+	key, val := make([]byte, 0, 16), make([]byte, 0, 64)
+	var failed atomic.Int64
+	for i := range n {
+		key = fmt.Appendf(key[:0], "k%04d", i)
+		val = fmt.Appendf(val[:0], "value-%d", i*7)
+		r = producer.Record{Topic: "copier", Key: key, Value: val}
+		e.Send(context.Background(), &r, func(_ producer.Ack, err error) {
+			if err != nil {
+				failed.Add(1)
+			}
+		})
+		copy(key, "XXXXX")
+		copy(val, "YYYYYYYY")
+	}
+	if err := e.Flush(context.Background()); err != nil || failed.Load() > 0 {
+		t.Fatalf("Flush: %v, %d failed", err, failed.Load())
+	}
+	got := map[string]string{}
+	for _, kr := range consume(t, emb, "copier", n) {
+		got[string(kr.Key)] = string(kr.Value)
+	}
+	for i := range n {
+		k := fmt.Sprintf("k%04d", i)
+		if want := fmt.Sprintf("value-%d", i*7); got[k] != want {
+			t.Fatalf("key %s: read back %q, want %q (%d records read)", k, got[k], want, len(got))
+		}
 	}
 }
 

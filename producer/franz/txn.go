@@ -1,8 +1,6 @@
 package franz
 
 import (
-	"github.com/prodbench/prodbench/producer/internal/waitcount"
-
 	"context"
 	"fmt"
 	"sync"
@@ -12,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
 )
 
 // txn runs the begin/produce/commit loop of a transactional Engine, as

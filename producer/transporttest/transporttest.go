@@ -49,6 +49,7 @@ func RunEngine(t *testing.T, h Harness) {
 	t.Run("SendAfterCloseFailsClosed", func(t *testing.T) { sendAfterClose(t, h) })
 	t.Run("BackpressureAtPendingLimit", func(t *testing.T) { backpressure(t, h) })
 	t.Run("QueueFullKind", func(t *testing.T) { queueFullKind(t, h) })
+	t.Run("RecordCopier", func(t *testing.T) { recordCopier(t, h) })
 }
 
 // Start calls start(opts) and closes what it returns at the end of the
@@ -356,6 +357,66 @@ func callbackOnceAndOrder(t *testing.T, h Harness) {
 	}
 	if st := e.Stats(); st.Records != 0 && st.Records < n {
 		t.Errorf("Stats.Records = %d, want >= %d (or 0 when unknown)", st.Records, n)
+	}
+}
+
+// recordCopier: an engine that says CopiesRecords (workload.RecordCopier)
+// is sent 2,000 records from one reused Record whose key and value
+// buffers are overwritten after every Send; each callback runs once, with
+// the Tag and the key+value+header byte count of the record as it was
+// sent. Engines without CopiesRecords skip it.
+func recordCopier(t *testing.T, h Harness) {
+	e, ctx := h.open(t, producer.DefaultConfig(), "conf-copier")
+	rc, ok := e.(interface{ CopiesRecords() bool })
+	if !ok || !rc.CopiesRecords() {
+		t.Skip("the engine does not say CopiesRecords")
+	}
+	const n = 2000
+	var (
+		mu   sync.Mutex
+		acks = map[int64]producer.Ack{}
+		errs []error
+	)
+	cb := func(a producer.Ack, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		if _, dup := acks[a.Tag[0]]; dup {
+			errs = append(errs, fmt.Errorf("tag %d acked twice", a.Tag[0]))
+		}
+		acks[a.Tag[0]] = a
+	}
+	var r producer.Record
+	key, val := make([]byte, 0, 16), make([]byte, 0, 64)
+	for i := int64(0); i < n; i++ {
+		key = fmt.Appendf(key[:0], "key-%d", i)
+		val = append(val[:0], strings.Repeat("v", int(i%50))...)
+		r = producer.Record{Topic: "conf-copier", Key: key, Value: val,
+			Headers: []producer.Header{{Key: "h", Value: key[:2]}}, Tag: [2]int64{i, -i}}
+		e.Send(ctx, &r, cb)
+		for j := range key {
+			key[j] = '#'
+		}
+	}
+	fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := e.Flush(fctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(errs) > 0 || len(acks) != n {
+		t.Fatalf("%d acks of %d, %d errors (first: %v)", len(acks), n, len(errs), append(errs, nil)[0])
+	}
+	for i := int64(0); i < n; i++ {
+		a := acks[i]
+		want := int64(len(fmt.Sprintf("key-%d", i))) + i%50 + 1 + 2
+		if a.Tag[1] != -i || a.Bytes != want {
+			t.Fatalf("record %d: tag %v, %d bytes; want tag [%d %d], %d bytes", i, a.Tag, a.Bytes, i, -i, want)
+		}
 	}
 }
 

@@ -228,7 +228,7 @@ func open(ctx context.Context, o registry.OpenOptions) (*registry.Opened, error)
 			closeEmb()
 			return nil, registry.UsageError("--x-produce-delay applies to the native engine only")
 		}
-		e, err := franz.New(ctx, brokers, cfg, franz.WithZeroCopy(), franz.WithKgoOptions(sec...))
+		e, err := franz.New(ctx, brokers, cfg, franz.WithKgoOptions(sec...))
 		if err != nil {
 			closeEmb()
 			return nil, err

@@ -1,8 +1,6 @@
 package workload
 
 import (
-	"github.com/prodbench/prodbench/workload/units"
-
 	"fmt"
 	"reflect"
 	"slices"
@@ -11,6 +9,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/prodbench/prodbench/workload/units"
 )
 
 // maxNodes bounds how many nodes one decode visits, counting every

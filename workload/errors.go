@@ -1,8 +1,6 @@
 package workload
 
 import (
-	"github.com/prodbench/prodbench/workload/units"
-
 	"bytes"
 	"errors"
 	"io"
@@ -13,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/prodbench/prodbench/workload/units"
 )
 
 // Error is a problem with a scenario file: a YAML syntax error, a field the

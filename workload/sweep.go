@@ -1,8 +1,6 @@
 package workload
 
 import (
-	"github.com/prodbench/prodbench/producer/registry"
-
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -12,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/prodbench/prodbench/producer/registry"
 )
 
 // Sweep modes (Sweep.Mode).

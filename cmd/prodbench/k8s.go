@@ -81,11 +81,8 @@ func cmdK8s(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.memory, "memory", "2Gi", "memory request and limit of each pod")
 	fs.StringVar(&f.resultsPVC, "results-pvc", "", "PersistentVolumeClaim mounted at /results for the result directories (default: an emptyDir; results leave through the log)")
 	fs.StringVar(&f.pullPolicy, "image-pull-policy", "IfNotPresent", "image pull policy: Always, IfNotPresent or Never")
-	if code, done := parseFlags(fs, args, k8sUsage, stdout, stderr); done {
+	if code, done := parseScenarioArg(fs, args, k8sUsage, stdout, stderr); done {
 		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, exitUsage, "k8s: want exactly one scenario file, got %d arguments", fs.NArg())
 	}
 	path := fs.Arg(0)
 	s, err := workload.Load(path)

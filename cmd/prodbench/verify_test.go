@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/prodbench/prodbench/internal/kafkatest"
 	"github.com/prodbench/prodbench/report"
 )
 
@@ -169,23 +170,12 @@ func TestVerifyLossExits1(t *testing.T) {
 		if n.Add(1) != 10 {
 			return nil, nil, false
 		}
-		req := r.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				var b kmsg.RecordBatch
-				if err := b.ReadFrom(rp.Records); err == nil {
-					dropped.Add(int64(b.NumRecords))
-				}
-				st.Partitions = append(st.Partitions, sp)
+		return kafkatest.ProduceResponse(r.(*kmsg.ProduceRequest), func(rp *kmsg.ProduceRequestTopicPartition, _ *kmsg.ProduceResponseTopicPartition) {
+			var b kmsg.RecordBatch
+			if err := b.ReadFrom(rp.Records); err == nil {
+				dropped.Add(int64(b.NumRecords))
 			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+		}), nil, true
 	})
 	code, res, stdout, _ := runVerify(t, verifyScenario(t, "  idempotent: false\n"), "--target", "kafka://"+strings.Join(c.ListenAddrs(), ","))
 	v := res.Verify.Total

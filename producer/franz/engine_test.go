@@ -16,8 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/prodbench/prodbench/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
 	"github.com/prodbench/prodbench/producer/registry"
 	"github.com/prodbench/prodbench/producer/transporttest"

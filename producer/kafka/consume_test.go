@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodbench/prodbench/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka"
 )
 

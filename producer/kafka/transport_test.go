@@ -19,8 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
+	"github.com/prodbench/prodbench/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka/wire/wiretest"
 	"github.com/prodbench/prodbench/producer/transporttest"
 )

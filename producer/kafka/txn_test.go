@@ -14,8 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/prodbench/prodbench/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer"
-	"github.com/prodbench/prodbench/producer/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer/kafka/wire"
 )
 

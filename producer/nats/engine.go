@@ -1,8 +1,6 @@
 package nats
 
 import (
-	"github.com/prodbench/prodbench/producer/internal/waitcount"
-
 	"context"
 	"errors"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
 )
 
 // Item states.

@@ -1,8 +1,6 @@
 package pulsar
 
 import (
-	"github.com/prodbench/prodbench/producer/internal/waitcount"
-
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
 )
 
 // Engine produces through pulsar-client-go: one pulsar.Producer per topic

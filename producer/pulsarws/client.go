@@ -1,8 +1,6 @@
 package pulsarws
 
 import (
-	"github.com/prodbench/prodbench/producer/internal/waitcount"
-
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/waitcount"
 )
 
 // dialer opens producer connection idx (0 to Connections-1) for topic

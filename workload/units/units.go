@@ -5,8 +5,6 @@
 package units
 
 import (
-	"github.com/prodbench/prodbench/workload/suggest"
-
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/prodbench/prodbench/workload/suggest"
 )
 
 // Size is a byte count. In a scenario file it is either a YAML integer

@@ -9,7 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	pb "github.com/prodbench/prodbench/producer/pulsar/standin/pulsarpb"
+	pb "github.com/prodbench/prodbench/producer/pulsar/standin/third_party/pulsarpb"
 )
 
 // frame builds what follows a SEND command: magic, checksum, metadata,

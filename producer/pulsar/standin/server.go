@@ -44,7 +44,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/prodbench/prodbench/producer/internal/listen"
-	pb "github.com/prodbench/prodbench/producer/pulsar/standin/pulsarpb"
+	pb "github.com/prodbench/prodbench/producer/pulsar/standin/third_party/pulsarpb"
 )
 
 // DefaultMaxMessageSize is the largest message (metadata plus payload) the

@@ -1,8 +1,9 @@
 // Package kafkatest holds the Kafka test helpers the tests of several
-// packages share (producer/kafka and producer/franz): reading a topic back
-// with franz-go's consumer, checking what was read, and answering produce
-// requests on a kfake cluster. It imports no system package (the producer
-// core alone), so the internal tests of producer/kafka may use it too.
+// packages share (producer/kafka, producer/franz and cmd/prodbench):
+// reading a topic back with franz-go's consumer, checking what was read,
+// and answering produce requests on a kfake cluster. It imports no system
+// package (the producer core alone), so the internal tests of
+// producer/kafka may use it too.
 package kafkatest
 
 import (
@@ -111,19 +112,29 @@ func AnswerProduce(c *kfake.Cluster, times int, fill func(sp *kmsg.ProduceRespon
 		if times == 0 || n.Add(1) < int64(times) {
 			c.KeepControl()
 		}
-		req := kr.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				fill(&sp)
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+		return ProduceResponse(kr.(*kmsg.ProduceRequest), func(_ *kmsg.ProduceRequestTopicPartition, sp *kmsg.ProduceResponseTopicPartition) {
+			fill(sp)
+		}), nil, true
 	})
+}
+
+// ProduceResponse returns the response to req that a broker appending
+// nothing would build: per topic of req, a response topic with its Topic
+// and TopicID, and per partition rp a response partition sp with its
+// Partition set that fill completes.
+func ProduceResponse(req *kmsg.ProduceRequest, fill func(rp *kmsg.ProduceRequestTopicPartition, sp *kmsg.ProduceResponseTopicPartition)) *kmsg.ProduceResponse {
+	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	for _, rt := range req.Topics {
+		st := kmsg.NewProduceResponseTopic()
+		st.Topic, st.TopicID = rt.Topic, rt.TopicID
+		for i := range rt.Partitions {
+			rp := &rt.Partitions[i]
+			sp := kmsg.NewProduceResponseTopicPartition()
+			sp.Partition = rp.Partition
+			fill(rp, &sp)
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
 }

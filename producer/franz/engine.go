@@ -166,10 +166,10 @@ func (e *Engine) Client() *kgo.Client { return e.cl }
 //
 // Unless WithZeroCopy was given, Send copies r's key, value (unless
 // r.StableValue) and header values, so the caller may reuse r and them
-// once Send returns
-// (CopiesRecords); r is handed back in Ack.Record, r.Tag in Ack.Tag and
-// r's key, value and header bytes in Ack.Bytes. cb runs on kgo's promise goroutine (or the
-// transaction committer): it must not block, nor call Flush or Close.
+// once Send returns (CopiesRecords); r is handed back in Ack.Record, r.Tag
+// in Ack.Tag and r's key, value and header bytes in Ack.Bytes. cb runs on
+// kgo's promise goroutine (or the transaction committer): it must not
+// block, nor call Flush or Close.
 func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error)) {
 	if e.closed.Load() {
 		cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1, Tag: r.Tag, Bytes: r.Bytes()}, producer.ErrClosed)
@@ -177,8 +177,7 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	}
 	it := e.get()
 	it.fill(r, cb, e.zeroCopy)
-	for m := e.maxRec.Load(); it.bytes > m && !e.maxRec.CompareAndSwap(m, it.bytes); m = e.maxRec.Load() {
-	}
+	storeMax(&e.maxRec, it.bytes)
 	e.pending.Add(1)
 	if e.txn != nil {
 		if err := e.txn.enter(); err != nil {
@@ -228,6 +227,15 @@ func (e *Engine) full() bool {
 		return false
 	}
 	return e.cl.BufferedProduceBytes() >= lim
+}
+
+// storeMax raises v to n when n is larger (a lock-free running maximum).
+func storeMax(v *atomic.Int64, n int64) {
+	for m := v.Load(); n > m; m = v.Load() {
+		if v.CompareAndSwap(m, n) {
+			return
+		}
+	}
 }
 
 // PendingWaits returns how many Send calls found kgo's buffer at the

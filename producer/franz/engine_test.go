@@ -636,6 +636,34 @@ func TestQueueFull(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("bytes", func(t *testing.T) {
+		t.Parallel()
+		// Three 1,000-byte values fill max_pending_bytes 3000 exactly;
+		// the fourth Send waits for room and is counted in PendingWaits,
+		// the first three are not.
+		emb := startBroker(t, map[string]int32{topic: 1})
+		stallProduce(emb, 500*time.Millisecond)
+		cfg := producer.DefaultConfig()
+		cfg.MaxPendingBytes = 3000
+		cfg.Linger = 10 * time.Second
+		e := newEngine(t, emb, cfg)
+		s := newSender()
+		val := make([]byte, 1000)
+		for range 3 {
+			s.send(e, &producer.Record{Topic: topic, Value: val})
+		}
+		if n := e.PendingWaits(); n != 0 {
+			t.Fatalf("PendingWaits = %d with 3000 of 3000 bytes pending, want 0", n)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		s.wg.Add(1)
+		e.Send(ctx, &producer.Record{Topic: topic, Value: val}, func(producer.Ack, error) { s.wg.Done() })
+		if n := e.PendingWaits(); n != 1 {
+			t.Fatalf("PendingWaits = %d after a Send past max_pending_bytes, want 1", n)
+		}
+		s.flush(t, e)
+	})
 }
 
 // TestSendSync checks that a synchronous Send returns after its callback.

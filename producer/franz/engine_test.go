@@ -565,6 +565,20 @@ type byValueLen struct{}
 
 func (byValueLen) Partition(r *producer.Record, n int32) int32 { return int32(len(r.Value)) % n }
 
+// stalledEngine returns an engine with a 10 s linger, changed by edit,
+// on a broker of its own whose produce answers take 500 ms (topic has 1
+// partition), and a sender: kgo unlingers when a Produce blocks, so the
+// broker must be slow for a wait on the pending limits to last.
+func stalledEngine(t *testing.T, topic string, edit func(*producer.Config)) (*Engine, *sender) {
+	t.Helper()
+	emb := startBroker(t, map[string]int32{topic: 1})
+	stallProduce(emb, 500*time.Millisecond)
+	cfg := producer.DefaultConfig()
+	cfg.Linger = 10 * time.Second
+	edit(&cfg)
+	return newEngine(t, emb, cfg), newSender()
+}
+
 // TestQueueFull checks BlockIfQueueFull false (ErrQueueFull at once) and
 // true (Send blocks; its ctx bounds the wait).
 func TestQueueFull(t *testing.T) {
@@ -603,15 +617,7 @@ func TestQueueFull(t *testing.T) {
 	})
 	t.Run("block", func(t *testing.T) {
 		t.Parallel()
-		// kgo unlingers when a Produce blocks, so the broker must be slow
-		// for the wait to last.
-		emb := startBroker(t, map[string]int32{topic: 1})
-		stallProduce(emb, 500*time.Millisecond)
-		cfg := producer.DefaultConfig()
-		cfg.MaxPendingMessages = 1
-		cfg.Linger = 10 * time.Second
-		e := newEngine(t, emb, cfg)
-		s := newSender()
+		e, s := stalledEngine(t, topic, func(cfg *producer.Config) { cfg.MaxPendingMessages = 1 })
 		first := &producer.Record{Topic: topic, Value: []byte("1")}
 		s.send(e, first)
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -641,13 +647,7 @@ func TestQueueFull(t *testing.T) {
 		// Three 1,000-byte values fill max_pending_bytes 3000 exactly;
 		// the fourth Send waits for room and is counted in PendingWaits,
 		// the first three are not.
-		emb := startBroker(t, map[string]int32{topic: 1})
-		stallProduce(emb, 500*time.Millisecond)
-		cfg := producer.DefaultConfig()
-		cfg.MaxPendingBytes = 3000
-		cfg.Linger = 10 * time.Second
-		e := newEngine(t, emb, cfg)
-		s := newSender()
+		e, s := stalledEngine(t, topic, func(cfg *producer.Config) { cfg.MaxPendingBytes = 3000 })
 		val := make([]byte, 1000)
 		for range 3 {
 			s.send(e, &producer.Record{Topic: topic, Value: val})

@@ -40,8 +40,20 @@ type batch struct {
 	deadline time.Time // send_timeout expiry; zero for none
 	reason   string    // seal reason
 	attempts int       // sends so far after the first
-	prepared bool      // wire filled (compressed, sequenced): resends are byte-identical
+	packed   bool      // wire filled and compressed
+	prepared bool      // packed and sequenced: resends are byte-identical
 	wire     Batch     // what the transport sees
+
+	// In-flight state, under part.mu. A batch is listed in part.flight
+	// from its first take until its callbacks run.
+	order    int64 // the partition's take count at its first take: send order
+	stampGen int64 // the producer ID generation of its sequence number
+	listed   bool  // in part.flight
+	active   bool  // in a request, or waiting for its retry backoff
+	retry    bool  // waiting for its retry backoff, or requeued for it
+	behind   bool  // at its last take, an earlier batch of the partition was active
+	final    bool  // done: err is its outcome, delivered in order
+	err      error
 
 	positions  []int64     // spare capacity handed to the transport as wire.Positions
 	ackTime    time.Time   // when the last request's answer came, one clock read per request
@@ -62,15 +74,35 @@ type partState struct {
 	curReady bool     // cur may be drained (linger passed, linger 0, flush)
 	sealed   []*batch // full batches (and retries, at the head), oldest first
 	queued   bool     // listed in sender's ready list
-	inFlight bool     // a batch of this partition is in a request or waiting to retry
 	timer    *time.Timer
+
+	// In flight: taken batches until their callbacks have run, in take
+	// order, at most p.partCap of them; active counts those in a request
+	// or in retry backoff, retrying those in backoff or requeued. While
+	// any waits to be resent, resends go alone and in order (see room). Callbacks run in take order: a batch
+	// done before an earlier one waits in flight for it (delivering
+	// names the goroutine running them; spare is its buffer).
+	flight     []*batch
+	spare      []*batch
+	active     int
+	retrying   int
+	orders     int64
+	delivering bool
 
 	queuedBytes atomic.Int64 // record bytes accepted and not completed (uniform_bytes)
 
-	// Idempotence: owned by whoever holds the in-flight batch.
-	nextSeq int32
-	seqGen  int64
-	txnGen  int64 // transaction the partition was last added to
+	// Idempotence (KIP-98), under mu: the sequence stream the partition's
+	// batches are numbered on (producer ID, epoch, generation, next
+	// sequence), and the last batch whose failure left a gap in it
+	// (gapGen, gapOrder): the batches numbered after it on that stream
+	// are renumbered before a resend.
+	seqID    int64
+	seqEpoch int16
+	nextSeq  int32
+	seqGen   int64
+	gapGen   int64
+	gapOrder int64
+	txnGen   int64 // transaction the partition was last added to
 }
 
 func newPartState(p *Producer, ts *topicState, id int32, s *brokerSender) *partState {
@@ -219,25 +251,29 @@ func (ps *partState) flushNow() {
 }
 
 // take removes the next batch for sender s to send: the oldest sealed one
-// (a retry first), else the open one if it is ready.
+// (a resend first), else the open one if it is ready.
 //
-// A partition has at most one batch in flight: the transport gives no
-// order among concurrent requests, so this is what keeps the batches of a
-// partition, their offsets, sequence numbers and callbacks in send order.
-// take returns nil while a batch is in flight, or when the partition has
-// moved to another broker (it is then listed with that broker's sender);
-// sent re-lists the partition.
+// Without pipelining (Producer.partCap 1) a partition has at most one
+// batch in flight: the transport gives no order among concurrent
+// requests, so this is what keeps the batches of a partition, their
+// offsets, sequence numbers and callbacks in send order. With pipelining
+// up to partCap are in flight, written in take order (see
+// brokerSender.produce), and a resend waits until none is active. take
+// returns nil when the limit is reached, or when the partition has moved
+// to another broker (it is then listed with that broker's sender); done
+// and requeue re-list the partition. A partition that has more to send
+// within its limit lists itself again for the next request.
 func (ps *partState) take(s *brokerSender) *batch {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	ps.queued = false
-	if ps.inFlight {
-		return nil
-	}
 	if ps.sender != s {
 		if ps.hasReady() {
 			ps.enqueue()
 		}
+		return nil
+	}
+	if !ps.room() {
 		return nil
 	}
 	var b *batch
@@ -259,11 +295,48 @@ func (ps *partState) take(s *brokerSender) *batch {
 		if ps.p.flushing.Load() > 0 {
 			b.reason = SealFlush
 		}
+	default:
+		return nil
 	}
-	if b != nil {
-		ps.inFlight = true
+	b.behind = ps.active > 0
+	if b.behind {
+		ps.p.stats.pipelined.Add(1)
 	}
+	b.active = true
+	ps.active++
+	if b.retry {
+		b.retry = false
+		ps.retrying--
+	}
+	if !b.listed {
+		b.listed = true
+		ps.orders++
+		b.order = ps.orders
+		ps.flight = append(ps.flight, b)
+	}
+	ps.relist()
 	return b
+}
+
+// room reports whether ps may send a batch now; ps.mu is held. While a
+// batch waits to be resent, the resends go one at a time, when no batch
+// is active. Otherwise fewer than partCap batches may be in flight,
+// counted from the oldest whose callbacks have not run: a resend of that
+// one then stays within the last partCap (at most 5) batches the broker
+// remembers per producer and partition to recognise duplicates (KIP-98).
+func (ps *partState) room() bool {
+	if ps.retrying > 0 {
+		return ps.active == 0
+	}
+	return len(ps.flight) < ps.p.partCap
+}
+
+// relist lists ps with its sender when it has a batch to send and room
+// for it; ps.mu is held.
+func (ps *partState) relist() {
+	if ps.hasReady() && ps.room() {
+		ps.enqueue()
+	}
 }
 
 // hasReady reports whether ps has a batch the sender could take; ps.mu is
@@ -272,29 +345,100 @@ func (ps *partState) hasReady() bool {
 	return len(ps.sealed) > 0 || (ps.cur != nil && ps.curReady)
 }
 
-// sent ends the in-flight state after a batch is done (acked or failed),
-// and re-lists the partition when another batch is ready.
-func (ps *partState) sent() {
+// done records b's outcome (nil for success) and runs the callbacks of
+// every batch at the head of the partition's flight that is done, in take
+// order, on this goroutine unless another is at it already.
+func (ps *partState) done(b *batch, err error) {
+	p := ps.p
 	ps.mu.Lock()
-	ps.inFlight = false
-	if ps.hasReady() {
-		ps.enqueue()
+	if b.active {
+		b.active = false
+		ps.active--
 	}
+	if b.retry {
+		b.retry = false
+		ps.retrying--
+	}
+	b.final, b.err = true, err
+	if !b.listed {
+		// Failed before its first take (Close): nothing waits on it.
+		ps.relist()
+		ps.mu.Unlock()
+		p.complete(b, err)
+		return
+	}
+	ps.relist()
+	if ps.delivering {
+		ps.mu.Unlock()
+		return
+	}
+	ps.delivering = true
+	for {
+		n := 0
+		for n < len(ps.flight) && ps.flight[n].final {
+			n++
+		}
+		if n == 0 {
+			ps.delivering = false
+			ps.mu.Unlock()
+			return
+		}
+		out := append(ps.spare[:0], ps.flight[:n]...)
+		m := copy(ps.flight, ps.flight[n:])
+		clear(ps.flight[m:])
+		ps.flight = ps.flight[:m]
+		ps.relist() // the flight has room again
+		ps.mu.Unlock()
+		for _, x := range out {
+			p.complete(x, x.err)
+		}
+		clear(out)
+		ps.mu.Lock()
+		ps.spare = out[:0]
+	}
+}
+
+// park marks b, active, as waiting for its retry backoff.
+func (ps *partState) park(b *batch) {
+	ps.mu.Lock()
+	b.retry = true
+	ps.retrying++
 	ps.mu.Unlock()
 }
 
-// requeue puts a batch back at the head of the queue for a retry.
+// requeue puts b, back from its retry backoff, among the resends at the
+// head of the queue, in take order.
 func (ps *partState) requeue(b *batch) {
 	ps.mu.Lock()
+	b.active = false
+	ps.active--
+	i := 0
+	for i < len(ps.sealed) && ps.sealed[i].retry && ps.sealed[i].order < b.order {
+		i++
+	}
 	ps.sealed = append(ps.sealed, nil)
-	copy(ps.sealed[1:], ps.sealed)
-	ps.sealed[0] = b
-	ps.inFlight = false
-	ps.enqueue()
+	copy(ps.sealed[i+1:], ps.sealed[i:])
+	ps.sealed[i] = b
+	ps.relist()
 	ps.mu.Unlock()
 }
 
-// failAll fails every batch still in the accumulator with err.
+// earlierUnacked reports whether a batch taken before b is still not
+// done; ps.mu is held.
+func (ps *partState) earlierUnacked(b *batch) bool {
+	for _, x := range ps.flight {
+		if x == b {
+			return false
+		}
+		if !x.final {
+			return true
+		}
+	}
+	return false
+}
+
+// failAll fails every batch still in the accumulator with err: the open
+// one, the sealed ones and the resends waiting to go.
 func (ps *partState) failAll(err error) {
 	ps.mu.Lock()
 	bs := ps.sealed
@@ -306,7 +450,7 @@ func (ps *partState) failAll(err error) {
 	ps.curReady = false
 	ps.mu.Unlock()
 	for _, b := range bs {
-		ps.p.complete(b, err)
+		ps.done(b, err)
 	}
 }
 

@@ -83,6 +83,13 @@ type SystemError struct {
 	// Metadata is true when the destination may have moved, so metadata
 	// should be refreshed before a retry.
 	Metadata bool
+	// Sequence is true when the broker refused the batch for its sequence
+	// number (Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER): an earlier batch of
+	// the partition is missing. The producer resends such a batch when an
+	// earlier batch of its partition was in flight beside it (a
+	// consequence of that batch's failure, see Capabilities.Pipelining),
+	// and fails it otherwise.
+	Sequence bool
 	// Err is the underlying error.
 	Err error
 }

@@ -32,6 +32,11 @@ type Producer struct {
 	comp       *compressor
 	overhead   int
 	idempotent bool
+	// pipe is caps.Pipelining when the producer is idempotent and not
+	// transactional, else nil; partCap is then Config.MaxInFlight, the
+	// batches of one partition that may be in flight at once (else 1).
+	pipe    Pipelining
+	partCap int
 
 	// epoch is New's time.Now (with its monotonic reading) and epochNs
 	// its Unix ns: nowMs derives create times from them with one
@@ -112,6 +117,10 @@ func New(cfg Config, tr Transport) (*Producer, error) {
 		ctx:        ctx,
 		cancel:     cancel,
 		senders:    make(map[int32]*brokerSender),
+		partCap:    1,
+	}
+	if idem && cfg.TransactionalID == "" && caps.Pipelining != nil {
+		p.pipe, p.partCap = caps.Pipelining, cfg.MaxInFlight
 	}
 	p.syncPool.New = func() any {
 		w := &syncWaiter{done: make(chan struct{}, 1)}

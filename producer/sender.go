@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,16 +28,45 @@ type brokerSender struct {
 	slots chan struct{}
 	quit  chan struct{}
 	once  sync.Once
+
+	// With pipelining, requests are numbered as run hands them out
+	// (tickets) and each waits for the one before it to be written
+	// (written, under turnMu) before it numbers its batches and is
+	// written itself: the broker gets them in take order.
+	tickets uint64
+	turnMu  sync.Mutex
+	turn    sync.Cond
+	written uint64
 }
 
 func newBrokerSender(p *Producer, id int32) *brokerSender {
-	return &brokerSender{
+	s := &brokerSender{
 		p:     p,
 		id:    id,
 		wake:  make(chan struct{}, 1),
 		slots: make(chan struct{}, p.cfg.MaxInFlight),
 		quit:  make(chan struct{}),
 	}
+	s.turn.L = &s.turnMu
+	return s
+}
+
+// awaitTurn blocks until the request before ticket has been written.
+func (s *brokerSender) awaitTurn(ticket uint64) {
+	s.turnMu.Lock()
+	for s.written != ticket-1 {
+		s.turn.Wait()
+	}
+	s.turnMu.Unlock()
+}
+
+// passTurn marks the request of ticket written (or given up), letting the
+// next one go; its turn must have come.
+func (s *brokerSender) passTurn(ticket uint64) {
+	s.turnMu.Lock()
+	s.written = ticket
+	s.turn.Broadcast()
+	s.turnMu.Unlock()
 }
 
 // ready lists ps as having a batch to send.
@@ -85,6 +115,11 @@ func (s *brokerSender) run() {
 				<-s.slots
 				break
 			}
+			if s.p.pipe != nil {
+				s.tickets++
+				req.s, req.ticket = s, s.tickets
+				req.passed.Store(false)
+			}
 			go s.produce(req)
 		}
 	}
@@ -95,24 +130,51 @@ func (s *brokerSender) run() {
 type request struct {
 	batches []*batch
 	wires   []*Batch
+
+	// Pipelining: the request's ticket with its sender s, whether its
+	// turn has been passed on, and written (r.written, bound once).
+	s       *brokerSender
+	ticket  uint64
+	passed  atomic.Bool
+	written func()
 }
 
-var requestPool = sync.Pool{New: func() any { return new(request) }}
+var requestPool = sync.Pool{New: func() any {
+	r := new(request)
+	r.written = r.pass
+	return r
+}}
+
+// pass passes the request's turn on to the next request, once.
+func (r *request) pass() {
+	if !r.passed.Swap(true) {
+		r.s.passTurn(r.ticket)
+	}
+}
 
 // release clears r and returns it to requestPool.
 func (r *request) release() {
 	clear(r.batches)
 	clear(r.wires)
 	r.batches, r.wires = r.batches[:0], r.wires[:0]
+	r.s = nil
 	requestPool.Put(r)
 }
 
 // produce sends one request holding req's batches and hands each to
 // result.
+//
+// With pipelining it compresses the batches, waits for the request before
+// it to be written, numbers the batches (sequence numbers follow the
+// write order) and sends through Pipelining.ProduceInOrder, whose written
+// lets the next request go.
 func (s *brokerSender) produce(req *request) {
 	p := s.p
 	p.inFlight.Add(1)
 	defer func() {
+		if req.s != nil {
+			req.pass()
+		}
 		p.inFlight.Add(-1)
 		req.release()
 		<-s.slots
@@ -121,15 +183,18 @@ func (s *brokerSender) produce(req *request) {
 	now := time.Now()
 	deadline := now.Add(p.cfg.RequestTimeout)
 	sendDeadline := false
-	wires := req.wires[:0]
 	sent := batches[:0]
 	for _, b := range batches {
 		if !b.deadline.IsZero() && !now.Before(b.deadline) {
 			p.finish(b, fmt.Errorf("%w: %v in the accumulator", ErrSendTimeout, p.cfg.SendTimeout))
 			continue
 		}
-		if !b.prepared {
-			if err := p.prepare(b); err != nil {
+		if err := p.pack(b); err != nil {
+			p.finish(b, err)
+			continue
+		}
+		if req.s == nil {
+			if err := p.stamp(b); err != nil {
 				p.finish(b, err)
 				continue
 			}
@@ -137,18 +202,38 @@ func (s *brokerSender) produce(req *request) {
 		if !b.deadline.IsZero() && b.deadline.Before(deadline) {
 			deadline, sendDeadline = b.deadline, true
 		}
+		sent = append(sent, b)
+	}
+	if req.s != nil {
+		s.awaitTurn(req.ticket)
+		kept := sent[:0]
+		for _, b := range sent {
+			if err := p.stamp(b); err != nil {
+				p.finish(b, err)
+				continue
+			}
+			kept = append(kept, b)
+		}
+		sent = kept
+	}
+	wires := req.wires[:0]
+	for _, b := range sent {
 		// A resend starts with clean results: the transport sets only
 		// what this attempt returns.
 		b.wire.Err, b.wire.Positions, b.wire.LogAppendTime, b.wire.WireBytes = nil, b.wire.Positions[:0], -1, 0
 		wires = append(wires, &b.wire)
-		sent = append(sent, b)
 	}
 	req.wires = wires
 	if len(wires) == 0 {
 		return
 	}
 	ctx, cancel := context.WithDeadline(p.ctx, deadline)
-	err := p.tr.Produce(ctx, s.id, p.cfg.Acks, p.cfg.RequestTimeout, wires)
+	var err error
+	if req.s != nil {
+		err = p.pipe.ProduceInOrder(ctx, s.id, p.cfg.Acks, p.cfg.RequestTimeout, wires, req.written)
+	} else {
+		err = p.tr.Produce(ctx, s.id, p.cfg.Acks, p.cfg.RequestTimeout, wires)
+	}
 	ctxErr := ctx.Err()
 	cancel()
 	// One clock read serves every record of the request: Ack.AckTime.
@@ -186,12 +271,24 @@ func (p *Producer) result(b *batch, err error) {
 		return
 	}
 	retriable, refresh := classify(err)
-	if retriable && b.attempts < p.cfg.Retries && p.ctx.Err() == nil {
+	// A batch refused for its sequence number while an earlier batch of
+	// its partition was in flight beside it is most likely the casualty of
+	// that batch's failure: it is resent after it, in order, without
+	// counting an attempt (it is resent alone, so this happens once per
+	// failure).
+	counted := true
+	if b.behind && isSequence(err) {
+		retriable, counted = true, false
+	}
+	if retriable && (b.attempts < p.cfg.Retries || !counted) && p.ctx.Err() == nil {
 		wait := p.backoff(b.attempts)
 		if b.deadline.IsZero() || b.ackTime.Add(wait).Before(b.deadline) {
-			b.attempts++
+			if counted {
+				b.attempts++
+			}
 			p.stats.retries.Add(1)
 			b.refresh = refresh
+			b.part.park(b)
 			// The timer is stored before it is armed: armed first, it
 			// could fire, and the retry fail again on another goroutine,
 			// before the store (a data race the race detector caught
@@ -262,21 +359,31 @@ func (p *Producer) backoff(attempt int) time.Duration {
 
 // finish completes b with err and frees its partition for the next batch.
 // A failed idempotent batch leaves a gap in the partition's sequence, so
-// the producer takes a new producer ID for the batches after it.
+// the producer takes a new producer ID for the batches after it, and the
+// partition's batches numbered after it are renumbered before a resend.
 func (p *Producer) finish(b *batch, err error) {
 	ps := b.part
 	if err != nil && b.prepared && b.wire.ProducerID >= 0 && !errors.Is(err, ErrClosed) && p.txn == nil {
 		p.pid.invalidate(b.wire.ProducerID)
+		ps.mu.Lock()
+		ps.gapGen, ps.gapOrder = b.stampGen, b.order
+		ps.mu.Unlock()
 	}
-	p.complete(b, err)
-	ps.sent()
+	ps.done(b, err)
 }
 
-// prepare fills b.wire for the transport: compresses the records section
-// and, for the idempotent producer, stamps the producer ID and the
-// partition's next sequence number. After prepare, resends are
-// byte-identical.
-func (p *Producer) prepare(b *batch) error {
+// isSequence reports whether err is a *SystemError with Sequence set.
+func isSequence(err error) bool {
+	var se *SystemError
+	return errors.As(err, &se) && se.Sequence
+}
+
+// pack fills b.wire for the transport, once: compresses the records
+// section. stamp then numbers it.
+func (p *Producer) pack(b *batch) error {
+	if b.packed {
+		return nil
+	}
 	payload, err := p.comp.compress(b.comp, b.records)
 	if err != nil {
 		return fmt.Errorf("producer: compress %v: %w", p.cfg.Compression, err)
@@ -300,22 +407,49 @@ func (p *Producer) prepare(b *batch) error {
 		Positions:         b.positions[:0],
 		LogAppendTime:     -1,
 	}
-	if p.idempotent {
-		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.RequestTimeout)
-		id, epoch, gen, err := p.pid.get(ctx, p)
-		cancel()
-		if err != nil {
+	b.packed = true
+	return nil
+}
+
+// stamp numbers b for the idempotent producer: the producer ID, epoch and
+// the partition's next sequence number (KIP-98). After stamp, resends are
+// byte-identical, unless a failed batch before b left a gap in its
+// sequence: b is then renumbered. A partition moves to a new producer ID
+// only when no batch numbered before is still waiting for its answer, so
+// that the batches in flight keep one sequence.
+func (p *Producer) stamp(b *batch) error {
+	if !p.idempotent {
+		b.prepared = true
+		return nil
+	}
+	ps := b.part
+	gap := false
+	if b.prepared {
+		ps.mu.Lock()
+		gap = b.stampGen == ps.gapGen && b.order > ps.gapOrder
+		ps.mu.Unlock()
+		if !gap {
+			return nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.RequestTimeout)
+	id, epoch, gen, err := p.pid.get(ctx, p)
+	cancel()
+	if err != nil {
+		return err
+	}
+	ps.mu.Lock()
+	if ps.seqGen != gen && (ps.seqGen == 0 || gap || !ps.earlierUnacked(b)) {
+		ps.seqID, ps.seqEpoch, ps.seqGen, ps.nextSeq = id, epoch, gen, 0
+	}
+	id, epoch = ps.seqID, ps.seqEpoch
+	b.wire.ProducerID, b.wire.ProducerEpoch, b.wire.BaseSequence = id, epoch, ps.nextSeq
+	b.stampGen = ps.seqGen
+	ps.nextSeq = incrementSequence(ps.nextSeq, int32(len(b.entries)))
+	ps.mu.Unlock()
+	if p.txn != nil {
+		if err := p.txn.addPartition(ps, id, epoch); err != nil {
 			return err
-		}
-		if ps.seqGen != gen {
-			ps.nextSeq, ps.seqGen = 0, gen
-		}
-		b.wire.ProducerID, b.wire.ProducerEpoch, b.wire.BaseSequence = id, epoch, ps.nextSeq
-		ps.nextSeq = incrementSequence(ps.nextSeq, int32(len(b.entries)))
-		if p.txn != nil {
-			if err := p.txn.addPartition(ps, id, epoch); err != nil {
-				return err
-			}
 		}
 	}
 	b.prepared = true
@@ -396,7 +530,10 @@ func (p *Producer) recycle(b *batch) {
 	b.part = nil
 	b.bytes = 0
 	b.attempts = 0
-	b.prepared = false
+	b.packed, b.prepared = false, false
+	b.order, b.stampGen = 0, 0
+	b.listed, b.active, b.retry, b.behind, b.final = false, false, false, false, false
+	b.err = nil
 	b.reason = ""
 	b.deadline = time.Time{}
 	b.ackTime = time.Time{}

@@ -12,6 +12,10 @@ type Stats struct {
 	RequestErrors int64
 	// Retries is the number of batch resends after retriable errors.
 	Retries int64
+	// Pipelined is the number of batch sends that went while an earlier
+	// batch of the same partition was in flight (Capabilities.Pipelining:
+	// the idempotent producer on Kafka); 0 without pipelining.
+	Pipelined int64
 	// Batches and Records count acknowledged batches and their records.
 	Batches int64
 	Records int64
@@ -57,6 +61,7 @@ func (s Stats) Sub(o Stats) Stats {
 		Requests:          s.Requests - o.Requests,
 		RequestErrors:     s.RequestErrors - o.RequestErrors,
 		Retries:           s.Retries - o.Retries,
+		Pipelined:         s.Pipelined - o.Pipelined,
 		Batches:           s.Batches - o.Batches,
 		Records:           s.Records - o.Records,
 		UncompressedBytes: s.UncompressedBytes - o.UncompressedBytes,
@@ -72,6 +77,7 @@ func (s Stats) Sub(o Stats) Stats {
 
 type statsCounters struct {
 	requests, requestErrors, retries     atomic.Int64
+	pipelined                            atomic.Int64
 	batches, records, uncompressed, wire atomic.Int64
 	failed                               atomic.Int64
 	linger, size, count, flush, single   atomic.Int64
@@ -112,6 +118,7 @@ func (p *Producer) Stats() Stats {
 		Requests:          c.requests.Load(),
 		RequestErrors:     c.requestErrors.Load(),
 		Retries:           c.retries.Load(),
+		Pipelined:         c.pipelined.Load(),
 		Batches:           c.batches.Load(),
 		Records:           c.records.Load(),
 		UncompressedBytes: c.uncompressed.Load(),

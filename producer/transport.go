@@ -245,6 +245,11 @@ type Capabilities struct {
 	Idempotence Idempotence
 	// Transactions runs transactions (Config.TransactionalID).
 	Transactions Transactions
+	// Pipelining lets the idempotent producer keep several batches of a
+	// partition in flight (up to Config.MaxInFlight), as Kafka's Java
+	// client and franz-go do under idempotence. nil: one batch of a
+	// partition at a time.
+	Pipelining Pipelining
 }
 
 // Codec returns the entry for c in Codecs and whether c is supported.
@@ -288,6 +293,20 @@ type TopicCreator interface {
 // DUPLICATE_SEQUENCE_NUMBER) as a success.
 type Idempotence interface {
 	InitProducerID(ctx context.Context, transactionalID string, txnTimeout time.Duration) (id int64, epoch int16, err error)
+}
+
+// Pipelining is a transport that writes produce requests to a broker in
+// the order they are begun, so that several batches of one partition can
+// be in flight and still reach the broker in sequence order (Kafka's
+// broker keeps the order of the requests on one connection, and checks
+// the sequence numbers of an idempotent producer's batches, KIP-98).
+type Pipelining interface {
+	// ProduceInOrder is Transport.Produce, plus: it calls written exactly
+	// once, as soon as the request has been written to the broker's
+	// connection or has failed without being written, and before it
+	// returns. Of two calls for one broker, the second begun after the
+	// first's written, the first's request reaches the broker first.
+	ProduceInOrder(ctx context.Context, broker int32, acks Acks, timeout time.Duration, batches []*Batch, written func()) error
 }
 
 // Transactions supports transactions (KIP-98): the

@@ -313,8 +313,9 @@ type faultCaseRun struct {
 
 // eachFaultCase runs, in a parallel subtest per fault case, a producer,
 // idempotent or not, on a new broker with the case's fault injected, fails
-// the subtest if the fault never fired, and then calls check.
-func eachFaultCase(t *testing.T, idempotent bool, check func(t *testing.T, r faultCaseRun)) {
+// the subtest if the fault never fired, and then calls check. tweak, when
+// not nil, changes the producer's config first.
+func eachFaultCase(t *testing.T, idempotent bool, tweak func(*producer.Config), check func(t *testing.T, r faultCaseRun)) {
 	t.Parallel()
 	for _, fc := range faultCases {
 		t.Run(fc.name, func(t *testing.T) {
@@ -322,6 +323,9 @@ func eachFaultCase(t *testing.T, idempotent bool, check func(t *testing.T, r fau
 			emb := startFaultBroker(t)
 			hits := fc.inject(emb.Cluster())
 			cfg := faultConfig(idempotent)
+			if tweak != nil {
+				tweak(&cfg)
+			}
 			if fc.requestTimeout > 0 {
 				cfg.RequestTimeout = fc.requestTimeout
 			}
@@ -335,23 +339,43 @@ func eachFaultCase(t *testing.T, idempotent bool, check func(t *testing.T, r fau
 }
 
 func TestFaultIdempotent(t *testing.T) {
-	eachFaultCase(t, true, func(t *testing.T, r faultCaseRun) {
-		fc, emb, hits, run, p := r.fc, r.emb, r.hits, r.run, r.p
-		if st := p.Stats(); fc.waited == 0 && st.Retries == 0 {
-			t.Errorf("no retries after %d faults: %+v", hits(), st)
-		} else if fc.waited > 0 {
-			checkWaited(t, run, fc.waited)
+	eachFaultCase(t, true, nil, checkIdempotentRun)
+}
+
+// TestFaultIdempotentPipelined is TestFaultIdempotent with batches of at
+// most 3 records, so that each burst of runProducer leaves several
+// batches of a partition in flight at once (pipelining): a fault then
+// fails a batch while the partition's next ones are on their way, and the
+// broker refuses those for their sequence (OUT_OF_ORDER_SEQUENCE_NUMBER).
+// Every record must still be acked, once, in order.
+func TestFaultIdempotentPipelined(t *testing.T) {
+	eachFaultCase(t, true, func(c *producer.Config) { c.MaxBatchMessages = 3 }, func(t *testing.T, r faultCaseRun) {
+		if st := r.p.Stats(); st.Pipelined == 0 {
+			t.Errorf("no batch went while another of its partition was in flight: %+v", st)
 		}
-		log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), faultRecords)
-		if len(log) != faultRecords {
-			t.Errorf("log holds %d records, want %d", len(log), faultRecords)
-		}
-		checkExactlyOnceInOrder(t, run, log)
+		checkIdempotentRun(t, r)
 	})
 }
 
+// checkIdempotentRun checks an idempotent fault run: the fault made the
+// producer retry (or wait, for a stall within the timeout), and the log
+// holds every record exactly once, each key's in send order.
+func checkIdempotentRun(t *testing.T, r faultCaseRun) {
+	fc, emb, hits, run, p := r.fc, r.emb, r.hits, r.run, r.p
+	if st := p.Stats(); fc.waited == 0 && st.Retries == 0 {
+		t.Errorf("no retries after %d faults: %+v", hits(), st)
+	} else if fc.waited > 0 {
+		checkWaited(t, run, fc.waited)
+	}
+	log := consumeLog(t, emb.Addrs(), kgo.ReadUncommitted(), faultRecords)
+	if len(log) != faultRecords {
+		t.Errorf("log holds %d records, want %d", len(log), faultRecords)
+	}
+	checkExactlyOnceInOrder(t, run, log)
+}
+
 func TestFaultNotIdempotent(t *testing.T) {
-	eachFaultCase(t, false, func(t *testing.T, r faultCaseRun) {
+	eachFaultCase(t, false, nil, func(t *testing.T, r faultCaseRun) {
 		fc, emb, hits, run := r.fc, r.emb, r.hits, r.run
 		acked := 0
 		for _, s := range run.recs {

@@ -98,6 +98,9 @@ type Transport struct {
 	txn    atomic.Pointer[kgo.Client]
 	mu     sync.Mutex // serializes client creation and Close
 	closed atomic.Bool
+	// writes tells ProduceInOrder when kgo has written its request (the
+	// hook of every client).
+	writes writeHook
 	meta   metaCache
 }
 
@@ -117,9 +120,10 @@ var kafkaCodecs = []producer.CodecSupport{
 
 // Capabilities implements producer.Transport: Kafka's codecs (none, gzip,
 // snappy, lz4 as an LZ4 frame, zstd; not zlib), metadata refresh, topic
-// creation, the idempotent producer and transactions.
+// creation, the idempotent producer, transactions and pipelining
+// (ProduceInOrder).
 func (t *Transport) Capabilities() producer.Capabilities {
-	return producer.Capabilities{Codecs: kafkaCodecs, Metadata: t, TopicCreator: t, Idempotence: t, Transactions: t}
+	return producer.Capabilities{Codecs: kafkaCodecs, Metadata: t, TopicCreator: t, Idempotence: t, Transactions: t, Pipelining: t}
 }
 
 // acksIndex maps an acks level to its slot in Transport.clients, or -1.
@@ -246,6 +250,7 @@ func (t *Transport) newClient(acks producer.Acks, extra ...kgo.Opt) (*kgo.Client
 		// kgo writes this into acks=0 produce requests.
 		kgo.ProduceRequestTimeout(t.opts.RequestTimeout),
 		kgo.DisableClientMetrics(),
+		kgo.WithHooks(&t.writes),
 	}
 	kopts = append(kopts, extra...)
 	kopts = append(kopts, t.opts.ExtraOpts...)
@@ -363,6 +368,31 @@ const maxPooledBuf = 16 << 20
 // batch is nil, two batches share a partition, or a topic's metadata
 // cannot be loaded (classified "topic", retriable).
 func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Acks, timeout time.Duration, batches []*producer.Batch) error {
+	return t.produce(ctx, broker, acks, timeout, batches, nil)
+}
+
+// ProduceInOrder implements producer.Pipelining: Produce, calling written
+// once kgo has written the request to broker's connection (kgo's
+// HookBrokerWrite, which kgo calls on the goroutine that writes a
+// broker's requests one after another), or when the request fails before
+// that. A caller that begins its next request to broker only after
+// written has them written in that order.
+//
+// The hook does not say which request it wrote, so the waiters of one
+// broker are served first come, first served: producers sharing one
+// Transport can see written a little early, and a request of theirs can
+// then overtake an earlier one; the broker refuses the batch that came
+// too soon (OUT_OF_ORDER_SEQUENCE_NUMBER, classified Sequence) and the
+// producer resends it after the earlier one.
+func (t *Transport) ProduceInOrder(ctx context.Context, broker int32, acks producer.Acks, timeout time.Duration, batches []*producer.Batch, written func()) error {
+	w := &writeWaiter{fn: written}
+	defer w.fire()
+	return t.produce(ctx, broker, acks, timeout, batches, w)
+}
+
+// produce is Produce; w, when not nil, is listed with t.writes just
+// before the request goes to kgo.
+func (t *Transport) produce(ctx context.Context, broker int32, acks producer.Acks, timeout time.Duration, batches []*producer.Batch, w *writeWaiter) error {
 	if err := t.usable(); err != nil {
 		return err
 	}
@@ -455,7 +485,15 @@ func (t *Transport) Produce(ctx context.Context, broker int32, acks producer.Ack
 		}
 	}
 
+	if w != nil {
+		t.writes.wait(broker, w)
+	}
 	kresp, err := cl.Broker(int(broker)).Request(ctx, req)
+	if w != nil {
+		// Written or failed: a waiter the hook did not take is dropped.
+		t.writes.drop(broker, w)
+		w.fire()
+	}
 	if err != nil {
 		// kgo may still be writing req (Request returns as soon as ctx
 		// ends), so buf is not recycled.
@@ -554,4 +592,68 @@ func (st *produceState) release() {
 	st.owners = st.owners[:0]
 	clear(st.idx)
 	producePool.Put(st)
+}
+
+// writeHook is the kgo HookBrokerWrite of a Transport's clients: it fires
+// the oldest waiter of a broker at each Produce request written to it.
+type writeHook struct {
+	mu      sync.Mutex
+	waiters map[int32][]*writeWaiter // by broker, oldest first
+}
+
+// writeWaiter is one ProduceInOrder call waiting for its request to be
+// written; fire runs fn once, and a second fire returns only after the
+// first has run it (so that ProduceInOrder returns after written).
+type writeWaiter struct {
+	once sync.Once
+	fn   func()
+}
+
+func (w *writeWaiter) fire() { w.once.Do(w.fn) }
+
+var _ kgo.HookBrokerWrite = (*writeHook)(nil)
+
+// OnBrokerWrite implements kgo.HookBrokerWrite.
+func (h *writeHook) OnBrokerWrite(meta kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, _ error) {
+	if key != int16(kmsg.Produce) {
+		return
+	}
+	h.mu.Lock()
+	ws := h.waiters[meta.NodeID]
+	var w *writeWaiter
+	if len(ws) > 0 {
+		w = ws[0]
+		copy(ws, ws[1:])
+		ws[len(ws)-1] = nil
+		h.waiters[meta.NodeID] = ws[:len(ws)-1]
+	}
+	h.mu.Unlock()
+	if w != nil {
+		w.fire()
+	}
+}
+
+// wait lists w for broker's next Produce write.
+func (h *writeHook) wait(broker int32, w *writeWaiter) {
+	h.mu.Lock()
+	if h.waiters == nil {
+		h.waiters = make(map[int32][]*writeWaiter)
+	}
+	h.waiters[broker] = append(h.waiters[broker], w)
+	h.mu.Unlock()
+}
+
+// drop unlists w if the hook has not taken it.
+func (h *writeHook) drop(broker int32, w *writeWaiter) {
+	h.mu.Lock()
+	ws := h.waiters[broker]
+	for i, x := range ws {
+		if x == w {
+			copy(ws[i:], ws[i+1:])
+			ws[len(ws)-1] = nil
+			h.waiters[broker] = ws[:len(ws)-1]
+			break
+		}
+	}
+	h.mu.Unlock()
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -646,8 +647,64 @@ func TestProduceIdempotentFields(t *testing.T) {
 	}
 	// The broker checks the sequence we wrote: a gap is rejected.
 	var be *producer.BrokerError
-	if b := send(9, 1); !errors.As(b.Err, &be) || be.Code != kerr.OutOfOrderSequenceNumber.Code {
-		t.Fatalf("seq 9: %v, want OUT_OF_ORDER_SEQUENCE_NUMBER", b.Err)
+	var se *producer.SystemError
+	if b := send(9, 1); !errors.As(b.Err, &be) || be.Code != kerr.OutOfOrderSequenceNumber.Code || !errors.As(b.Err, &se) || !se.Sequence {
+		t.Fatalf("seq 9: %v, want OUT_OF_ORDER_SEQUENCE_NUMBER classified Sequence", b.Err)
+	}
+}
+
+// TestProduceInOrder begins 200 idempotent produce requests to one
+// partition, each in its own goroutine as soon as the one before has been
+// written (ProduceInOrder's written): the broker must get them in that
+// order, so every sequence number is the next expected one and no batch
+// is refused. written runs exactly once per call, also when the request
+// fails before it is written.
+func TestProduceInOrder(t *testing.T) {
+	t.Parallel()
+	const topic = "inorder"
+	_, tr, ctx := startTransport(t, EmbeddedOptions{Topics: map[string]int32{topic: 1}})
+	pipe := tr.Capabilities().Pipelining
+	if pipe == nil {
+		t.Fatal("no Pipelining capability")
+	}
+	const n = 200
+	batches := make([]*producer.Batch, n)
+	writes := make([]atomic.Int32, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		b := encodeBatch(topic, 0, 1, 1, makeRecords(int32(i), 2))
+		b.ProducerID, b.ProducerEpoch, b.BaseSequence = 777, 0, int32(2*i)
+		batches[i] = b
+		written := make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = pipe.ProduceInOrder(ctx, 0, producer.AcksAll, 5*time.Second, []*producer.Batch{b}, func() {
+				writes[i].Add(1)
+				close(written)
+			})
+		}()
+		<-written
+	}
+	wg.Wait()
+	for i, b := range batches {
+		if errs[i] != nil || b.Err != nil {
+			t.Fatalf("request %d: %v / %v (written out of order?)", i, errs[i], b.Err)
+		}
+		if got := b.FirstPosition(); got != int64(2*i) {
+			t.Errorf("request %d at offset %d, want %d", i, got, 2*i)
+		}
+		if w := writes[i].Load(); w != 1 {
+			t.Errorf("request %d: written ran %d times", i, w)
+		}
+	}
+	var calls atomic.Int32
+	if err := pipe.ProduceInOrder(ctx, 0, producer.AcksAll, time.Second, []*producer.Batch{nil}, func() { calls.Add(1) }); err == nil {
+		t.Fatal("nil batch: no error")
+	}
+	if c := calls.Load(); c != 1 {
+		t.Fatalf("failed request: written ran %d times, want 1", c)
 	}
 }
 

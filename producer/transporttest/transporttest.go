@@ -90,7 +90,16 @@ func RunTransport(t *testing.T, h TransportHarness) {
 			if err != nil {
 				t.Fatalf("producer.New: %v", err)
 			}
-			return coreEngine{p, tr}
+			e := coreEngine{p, tr}
+			// A check that does not close its producer must not leave its
+			// sender goroutines to the next (CloseLeavesNoGoroutine under
+			// -count). Close is idempotent.
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_ = e.Close(ctx)
+			})
+			return e
 		},
 	})
 	t.Run("Capabilities", func(t *testing.T) {

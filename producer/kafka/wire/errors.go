@@ -57,14 +57,14 @@ func BrokerError(code int16) *producer.BrokerError {
 // nonzero error code: a *producer.SystemError with Kind
 // "broker:<KAFKA_NAME>", Retriable as Kafka documents it, Metadata true
 // for the codes that say the partition's leader moved or is unknown (3, 5,
-// 6, 74, 75), wrapping BrokerError(code) (find it with errors.As). It
-// returns nil for 0.
+// 6, 74, 75) and Sequence for OUT_OF_ORDER_SEQUENCE_NUMBER (45), wrapping
+// BrokerError(code) (find it with errors.As). It returns nil for 0.
 func Error(code int16) error {
 	be := BrokerError(code)
 	if be == nil {
 		return nil
 	}
-	return &producer.SystemError{Kind: "broker:" + strings.ToUpper(be.Name), Retriable: be.Retriable, Metadata: NeedsMetadata(code), Err: be}
+	return &producer.SystemError{Kind: "broker:" + strings.ToUpper(be.Name), Retriable: be.Retriable, Metadata: NeedsMetadata(code), Sequence: code == CodeOutOfOrderSequence, Err: be}
 }
 
 // NeedsMetadata reports whether code says the partition's leader moved or

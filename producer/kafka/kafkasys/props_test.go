@@ -125,7 +125,7 @@ func TestCheckSecurity(t *testing.T) {
 func TestKgoOptionsSecretsFromEnvAndFile(t *testing.T) {
 	t.Setenv("PB_TEST_PW", "")
 	c := TargetConfig{SASL: &SASLConfig{Mechanism: "PLAIN", Username: "u", PasswordEnv: "PB_TEST_PW"}}
-	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "PB_TEST_PW is not set") {
+	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "target.sasl.password_env: environment variable PB_TEST_PW is not set or empty") {
 		t.Errorf("unset env: %v", err)
 	}
 	c = TargetConfig{TLS: &TLSConfig{CAFile: "/nonexistent/ca.pem"}}
@@ -143,7 +143,7 @@ func TestKgoOptionsSecretsFromEnvAndFile(t *testing.T) {
 		t.Errorf("MSK IAM: %d opts, %v", len(opts), err)
 	}
 	c = TargetConfig{SASL: &SASLConfig{Mechanism: "OAUTHBEARER", TokenFile: "/nonexistent/token"}, KafkaVersion: "2.8"}
-	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "target.sasl.token") {
+	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "target.sasl.token_file: cannot read /nonexistent/token: no such file") {
 		t.Errorf("missing token file: %v", err)
 	}
 }

@@ -76,6 +76,25 @@ func TestApplyPropertiesSecurity(t *testing.T) {
 	}
 }
 
+// TestApplyPropertiesShared: the producer properties go through
+// kafkaprops.Apply, so another codec's level is a warning, not applied
+// (it once set lz4's level to zstd's 19), and a linger.ms that would
+// overflow a time.Duration is refused.
+func TestApplyPropertiesShared(t *testing.T) {
+	tc, p := &TargetConfig{}, producer.DefaultConfig()
+	err := applyProperties(tc, &p, props("compression.type", "lz4", "compression.zstd.level", "19", "compression.lz4.level", "9"))
+	if err != nil || p.Compression != producer.CodecLZ4 || p.CompressionLevel != 9 {
+		t.Fatalf("levels: %v, codec %v level %d", err, p.Compression, p.CompressionLevel)
+	}
+	if want := "c.properties:2: property compression.zstd.level: the zstd level does not apply: the compression is lz4"; len(tc.Warnings) != 1 || tc.Warnings[0] != want {
+		t.Errorf("warnings %q, want %q", tc.Warnings, want)
+	}
+	err = applyProperties(&TargetConfig{}, &p, props("linger.ms", "9223372036854775807"))
+	if want := "c.properties:1: property linger.ms: want milliseconds, a whole number >= 0"; err == nil || err.Error() != want || !errors.Is(err, registry.ErrUsage) {
+		t.Errorf("overflowing linger.ms: %v, want the usage error %q", err, want)
+	}
+}
+
 func TestApplyPropertiesErrors(t *testing.T) {
 	for _, c := range []struct {
 		kv   []string

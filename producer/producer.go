@@ -540,46 +540,33 @@ func (p *Producer) LoadTopics(ctx context.Context, names ...string) error {
 // topic returns the state of topic, loading its metadata on first use and
 // creating the topic when it is missing and AutoCreateTopics is set.
 func (p *Producer) topic(ctx context.Context, name string) (*topicState, error) {
-	if ts := (*p.topics.Load())[name]; ts != nil {
-		return ts, nil
-	}
-	p.topicsMu.Lock()
-	defer p.topicsMu.Unlock()
-	old := *p.topics.Load()
-	if ts := old[name]; ts != nil {
-		return ts, nil
-	}
-	n, err := p.tr.Partitions(ctx, name)
-	if err != nil && p.cfg.AutoCreateTopics {
-		if cerr := p.caps.TopicCreator.CreateTopic(ctx, name, p.cfg.AutoCreatePartitions); cerr != nil {
-			return nil, &TopicError{Topic: name, Err: fmt.Errorf("auto-create with %d partitions: %w", p.cfg.AutoCreatePartitions, cerr)}
+	return CachedOrAdd(&p.topics, &p.topicsMu, name, func() (*topicState, error) {
+		n, err := p.tr.Partitions(ctx, name)
+		if err != nil && p.cfg.AutoCreateTopics {
+			if cerr := p.caps.TopicCreator.CreateTopic(ctx, name, p.cfg.AutoCreatePartitions); cerr != nil {
+				return nil, &TopicError{Topic: name, Err: fmt.Errorf("auto-create with %d partitions: %w", p.cfg.AutoCreatePartitions, cerr)}
+			}
+			if mr := p.caps.Metadata; mr != nil {
+				_ = mr.Refresh(ctx, name)
+			}
+			n, err = p.tr.Partitions(ctx, name)
 		}
-		if mr := p.caps.Metadata; mr != nil {
-			_ = mr.Refresh(ctx, name)
-		}
-		n, err = p.tr.Partitions(ctx, name)
-	}
-	if err != nil {
-		return nil, &TopicError{Topic: name, Err: err}
-	}
-	if n <= 0 {
-		return nil, &TopicError{Topic: name, Err: errors.New("no partitions")}
-	}
-	ts := &topicState{name: name, parts: make([]*partState, n), sticky: newSticky(n)}
-	for i := range ts.parts {
-		leader, err := p.tr.Leader(ctx, name, int32(i))
 		if err != nil {
-			return nil, &TopicError{Topic: name, Err: fmt.Errorf("partition %d leader: %w", i, err)}
+			return nil, &TopicError{Topic: name, Err: err}
 		}
-		ts.parts[i] = newPartState(p, ts, int32(i), p.sender(leader))
-	}
-	next := make(map[string]*topicState, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	next[name] = ts
-	p.topics.Store(&next)
-	return ts, nil
+		if n <= 0 {
+			return nil, &TopicError{Topic: name, Err: errors.New("no partitions")}
+		}
+		ts := &topicState{name: name, parts: make([]*partState, n), sticky: newSticky(n)}
+		for i := range ts.parts {
+			leader, err := p.tr.Leader(ctx, name, int32(i))
+			if err != nil {
+				return nil, &TopicError{Topic: name, Err: fmt.Errorf("partition %d leader: %w", i, err)}
+			}
+			ts.parts[i] = newPartState(p, ts, int32(i), p.sender(leader))
+		}
+		return ts, nil
+	})
 }
 
 // sender returns the brokerSender for broker id, starting it on first use.

@@ -5,9 +5,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/magiconair/properties"
+
+	"github.com/prodbench/prodbench/internal/kafkaprops"
+	"github.com/prodbench/prodbench/producer"
 )
 
 // Property is one Kafka client property (key=value), with the line it is
@@ -74,35 +76,6 @@ func (e *PropertyError) Error() string {
 	return e.Key + ": " + e.Msg
 }
 
-// kafkaPropFields maps the Kafka producer properties ApplyKafkaProperties
-// understands to the scenario's producer fields.
-var kafkaPropFields = map[string]string{
-	"acks":                                  "acks",
-	"linger.ms":                             "linger",
-	"batch.size":                            "max_batch_bytes",
-	"compression.type":                      "compression",
-	"compression.gzip.level":                "compression_level",
-	"compression.lz4.level":                 "compression_level",
-	"compression.zstd.level":                "compression_level",
-	"max.in.flight.requests.per.connection": "max_in_flight",
-	"request.timeout.ms":                    "request_timeout",
-	"delivery.timeout.ms":                   "send_timeout",
-	"buffer.memory":                         "max_pending_bytes",
-	"retries":                               "retries",
-	"retry.backoff.ms":                      "retry_backoff",
-	"retry.backoff.max.ms":                  "max_retry_backoff",
-	"enable.idempotence":                    "idempotent",
-	"transactional.id":                      "transactional_id",
-	"partitioner.class":                     "partitioner",
-}
-
-// kafkaPartitioners maps Java partitioner classes to prodbench's names.
-var kafkaPartitioners = map[string]string{
-	"org.apache.kafka.clients.producer.RoundRobinPartitioner":        "round_robin",
-	"org.apache.kafka.clients.producer.UniformStickyPartitioner":     "sticky",
-	"org.apache.kafka.clients.producer.internals.DefaultPartitioner": "murmur2",
-}
-
 // KafkaPropsResult is what ApplyKafkaProperties did besides setting
 // producer fields.
 type KafkaPropsResult struct {
@@ -112,7 +85,9 @@ type KafkaPropsResult struct {
 	// BootstrapLine is its line.
 	BootstrapLine int
 	// Ignored are the names of properties prodbench does not map
-	// (serializers, client.id, security settings, ...), in order.
+	// (serializers, client.id, security settings, a custom
+	// partitioner.class, another codec's compression level, ...), in
+	// order.
 	Ignored []string
 	// Fields maps each producer field set ("producer.linger") to the
 	// property that set it, for errors.
@@ -122,52 +97,46 @@ type KafkaPropsResult struct {
 // ApplyKafkaProperties sets p's fields from Kafka Java producer
 // properties, in order (a later one wins), as written in
 // producer.properties, kafka-producer-perf-test's --producer-props and
-// --producer.config, or OMB's commonConfig and producerConfig. Mapped:
-// acks, linger.ms, batch.size, compression.type and
-// compression.{gzip,lz4,zstd}.level (the chosen codec's), max.in.flight.
-// requests.per.connection, request.timeout.ms, delivery.timeout.ms,
-// buffer.memory, retries, retry.backoff.ms, retry.backoff.max.ms,
-// enable.idempotence, transactional.id and partitioner.class (Kafka's
-// RoundRobinPartitioner, UniformStickyPartitioner, DefaultPartitioner).
-// bootstrap.servers is returned, not applied. Other properties are listed
-// in Ignored by name. A value that does not parse is an error naming the
-// property and its line; values are quoted only for mapped properties,
-// none of which is secret.
+// --producer.config, or OMB's commonConfig and producerConfig. The
+// mapping is kafkaprops.Apply's, the kafka target's client properties'
+// too: acks, linger.ms, batch.size, compression.type and
+// compression.{gzip,lz4,zstd}.level (the chosen codec's),
+// max.in.flight.requests.per.connection, request.timeout.ms,
+// delivery.timeout.ms, buffer.memory, retries, retry.backoff.ms,
+// retry.backoff.max.ms, enable.idempotence, transactional.id and
+// partitioner.class (kafkaprops.Partitioners). acks and compression.type
+// are kept as written. bootstrap.servers is returned, not applied.
+// Other properties are listed in Ignored by name. A value that does not
+// parse is a *PropertyError naming the property and its line, p then
+// unchanged; values are quoted only for mapped properties, none of which
+// is secret.
 func ApplyKafkaProperties(p *Producer, props []Property) (KafkaPropsResult, error) {
 	res := KafkaPropsResult{Fields: map[string]Property{}}
-	levels := map[string]Property{}
-	bad := func(pr Property, want string) error {
-		return &PropertyError{Property: pr, Msg: fmt.Sprintf("want %s, got %q", want, pr.Value)}
+	// The properties set a producer.Config, whose set options are copied
+	// into p; its codec (p's unless compression.type is given) chooses
+	// the compression level that applies.
+	c := producer.DefaultConfig()
+	if p.Compression != nil {
+		if codec, err := producer.ParseCodec(*p.Compression); err == nil {
+			c.Compression = codec
+		}
 	}
-	for _, pr := range props {
+	kps := make([]kafkaprops.Prop, len(props))
+	for i, pr := range props {
+		kps[i] = kafkaprops.Prop{Key: pr.Key, Value: pr.Value}
+	}
+	uses, perr := kafkaprops.Apply(&c, kps)
+	if perr != nil {
+		pr := props[perr.Index]
+		return res, &PropertyError{Property: pr, Msg: fmt.Sprintf("%s, got %q", perr.Msg, strings.TrimSpace(pr.Value))}
+	}
+	for i, pr := range props {
 		v := strings.TrimSpace(pr.Value)
-		ms := func() (*Duration, error) {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 || n > int64(time.Duration(1<<62)/time.Millisecond) {
-				return nil, bad(pr, "a whole number of milliseconds >= 0")
-			}
-			d := Duration(time.Duration(n) * time.Millisecond)
-			return &d, nil
-		}
-		num := func() (*int, error) {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return nil, bad(pr, "a whole number >= 0")
-			}
-			return &n, nil
-		}
-		size := func() (*Size, error) {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return nil, bad(pr, "a number of bytes >= 0")
-			}
-			sz := Size(n)
-			return &sz, nil
-		}
-		str := func() *string { return &v }
-		var err error
-		switch pr.Key {
-		case "bootstrap.servers":
+		switch field := uses[i].Field; {
+		case field != "":
+			p.setKafka(field, &c, v)
+			res.Fields["producer."+field] = pr
+		case pr.Key == "bootstrap.servers":
 			var hosts []string
 			for _, h := range strings.Split(v, ",") {
 				h = strings.TrimSpace(h)
@@ -179,73 +148,50 @@ func ApplyKafkaProperties(p *Producer, props []Property) (KafkaPropsResult, erro
 				}
 			}
 			res.Bootstrap, res.BootstrapLine = strings.Join(hosts, ","), pr.Line
-			continue
-		case "acks":
-			p.Acks = str()
-		case "linger.ms":
-			p.Linger, err = ms()
-		case "batch.size":
-			p.MaxBatchBytes, err = size()
-		case "compression.type":
-			p.Compression = str()
-		case "compression.gzip.level", "compression.lz4.level", "compression.zstd.level":
-			if _, e := strconv.Atoi(v); e != nil {
-				return res, bad(pr, "a whole number")
-			}
-			levels[strings.TrimSuffix(strings.TrimPrefix(pr.Key, "compression."), ".level")] = pr
-			continue
-		case "max.in.flight.requests.per.connection":
-			p.MaxInFlight, err = num()
-		case "request.timeout.ms":
-			p.RequestTimeout, err = ms()
-		case "delivery.timeout.ms":
-			p.SendTimeout, err = ms()
-		case "buffer.memory":
-			p.MaxPendingBytes, err = size()
-		case "retries":
-			p.Retries, err = num()
-		case "retry.backoff.ms":
-			p.RetryBackoff, err = ms()
-		case "retry.backoff.max.ms":
-			p.MaxRetryBackoff, err = ms()
-		case "enable.idempotence":
-			b, e := strconv.ParseBool(v)
-			if e != nil {
-				return res, bad(pr, "true or false")
-			}
-			p.Idempotent = &b
-		case "transactional.id":
-			p.TransactionalID = str()
-		case "partitioner.class":
-			name, ok := kafkaPartitioners[v]
-			if !ok {
-				res.Ignored = append(res.Ignored, pr.Key)
-				continue
-			}
-			p.Partitioner = &name
 		default:
 			res.Ignored = append(res.Ignored, pr.Key)
-			continue
-		}
-		if err != nil {
-			return res, err
-		}
-		res.Fields["producer."+kafkaPropFields[pr.Key]] = pr
-	}
-	if len(levels) > 0 {
-		codec := "none"
-		if p.Compression != nil {
-			codec = strings.ToLower(*p.Compression)
-		}
-		for c, pr := range levels {
-			if c != codec {
-				res.Ignored = append(res.Ignored, pr.Key)
-				continue
-			}
-			n, _ := strconv.Atoi(strings.TrimSpace(pr.Value))
-			p.CompressionLevel = &n
-			res.Fields["producer.compression_level"] = pr
 		}
 	}
 	return res, nil
 }
+
+// setKafka sets p's field (a producer block name, kafkaprops.Fields'
+// values) from c; v is the property's value, kept as written for acks
+// and compression.
+func (p *Producer) setKafka(field string, c *producer.Config, v string) {
+	switch field {
+	case "acks":
+		p.Acks = &v
+	case "linger":
+		p.Linger = ptr(Duration(c.Linger))
+	case "max_batch_bytes":
+		p.MaxBatchBytes = ptr(Size(c.MaxBatchBytes))
+	case "compression":
+		p.Compression = &v
+	case "compression_level":
+		p.CompressionLevel = ptr(c.CompressionLevel)
+	case "max_in_flight":
+		p.MaxInFlight = ptr(c.MaxInFlight)
+	case "request_timeout":
+		p.RequestTimeout = ptr(Duration(c.RequestTimeout))
+	case "send_timeout":
+		p.SendTimeout = ptr(Duration(c.SendTimeout))
+	case "max_pending_bytes":
+		p.MaxPendingBytes = ptr(Size(c.MaxPendingBytes))
+	case "retries":
+		p.Retries = ptr(c.Retries)
+	case "retry_backoff":
+		p.RetryBackoff = ptr(Duration(c.RetryBackoff))
+	case "max_retry_backoff":
+		p.MaxRetryBackoff = ptr(Duration(c.MaxRetryBackoff))
+	case "idempotent":
+		p.Idempotent = ptr(c.Idempotent)
+	case "transactional_id":
+		p.TransactionalID = ptr(c.TransactionalID)
+	case "partitioner":
+		p.Partitioner = ptr(c.Partitioner)
+	}
+}
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }

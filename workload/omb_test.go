@@ -429,6 +429,7 @@ func TestKafkaPropertiesMapping(t *testing.T) {
 		{"enable.idempotence", "false", func(p Producer) bool { return !*p.Idempotent }},
 		{"transactional.id", "tx-1", func(p Producer) bool { return *p.TransactionalID == "tx-1" }},
 		{"partitioner.class", "org.apache.kafka.clients.producer.UniformStickyPartitioner", func(p Producer) bool { return *p.Partitioner == "sticky" }},
+		{"partitioner.class", "org.apache.kafka.clients.producer.internals.BuiltInPartitioner", func(p Producer) bool { return *p.Partitioner == "uniform_bytes" }},
 	} {
 		var p Producer
 		res, err := ApplyKafkaProperties(&p, []Property{{Key: c.prop, Value: c.value, Line: 1}})
@@ -436,7 +437,12 @@ func TestKafkaPropertiesMapping(t *testing.T) {
 			t.Errorf("%s=%s: err %v ignored %v", c.prop, c.value, err, res.Ignored)
 		}
 	}
+	// A bad value leaves p unchanged; Java takes true or false only.
 	var p Producer
+	_, err := ApplyKafkaProperties(&p, []Property{{Key: "linger.ms", Value: "5"}, {Key: "enable.idempotence", Value: "1", Line: 7}})
+	if pe := (*PropertyError)(nil); !errors.As(err, &pe) || pe.Line != 7 || pe.Msg != `want true or false, got "1"` || p.Linger != nil {
+		t.Errorf("enable.idempotence=1: %v, linger %v", err, p.Linger)
+	}
 	res, err := ApplyKafkaProperties(&p, []Property{{Key: "compression.type", Value: "gzip"}, {Key: "compression.gzip.level", Value: "4"}, {Key: "compression.zstd.level", Value: "3"}})
 	if err != nil || *p.CompressionLevel != 4 || !reflect.DeepEqual(res.Ignored, []string{"compression.zstd.level"}) {
 		t.Errorf("levels: %v %v %v", err, p.CompressionLevel, res.Ignored)

@@ -21,8 +21,6 @@ import (
 
 const quickstartPath = "../scenarios/quickstart.yaml"
 
-func ptr[T any](v T) *T { return &v }
-
 // stripped returns a copy of s without the fields that depend on where
 // it was read from (File, line table).
 func stripped(s *Scenario) Scenario {

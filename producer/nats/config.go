@@ -1,9 +1,7 @@
 package nats
 
 import (
-	"errors"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -87,7 +85,8 @@ type Config struct {
 // Auth is the `auth:` block: at most one method of user/password, token,
 // NKey seed file and creds file. A secret is given literally, from an
 // environment variable (*_env) or from a file (*_file, trailing newline
-// trimmed); secrets never appear in output or errors.
+// trimmed); an empty one is refused. Secrets never appear in output or
+// errors.
 type Auth struct {
 	User         string `yaml:"user" json:"user"`
 	Password     string `yaml:"password" json:"password"`
@@ -313,26 +312,4 @@ func count(ss ...string) int {
 		}
 	}
 	return n
-}
-
-// secret resolves a secret given literally, by environment variable or by
-// file. Errors name the variable or file, never the value.
-func secret(field, lit, env, file string) (string, error) {
-	switch {
-	case lit != "":
-		return lit, nil
-	case env != "":
-		v, ok := os.LookupEnv(env)
-		if !ok || v == "" {
-			return "", registry.UsageError("nats: target.auth.%s_env: environment variable %s is not set", field, env)
-		}
-		return v, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", registry.UsageError("nats: target.auth.%s_file: %v", field, errors.Unwrap(err))
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	return "", nil
 }

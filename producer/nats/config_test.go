@@ -2,6 +2,7 @@ package nats
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -100,11 +101,17 @@ func TestURLSecrets(t *testing.T) {
 		t.Fatalf("http scheme: %v", err)
 	}
 	t.Setenv("PB_NATS_PW", "s3cret")
-	pw, err := secret("password", "", "PB_NATS_PW", "")
-	if err != nil || pw != "s3cret" {
-		t.Fatalf("env secret: %q %v", pw, err)
+	if _, err := connectOptions(&Config{Auth: Auth{User: "u", PasswordEnv: "PB_NATS_PW"}}, nil); err != nil {
+		t.Fatalf("env secret: %v", err)
 	}
-	if _, err := secret("password", "", "PB_NATS_UNSET_VAR", ""); err == nil || !strings.Contains(err.Error(), "PB_NATS_UNSET_VAR") {
-		t.Fatalf("unset env: %v", err)
+	_, err = connectOptions(&Config{Auth: Auth{TokenEnv: "PB_NATS_UNSET_VAR"}}, nil)
+	if want := "nats: target.auth.token_env: environment variable PB_NATS_UNSET_VAR is not set or empty"; err == nil ||
+		err.Error() != want || !errors.Is(err, registry.ErrUsage) {
+		t.Fatalf("unset env: %v, want the usage error %q", err, want)
+	}
+	dir := t.TempDir() // a file that cannot be read
+	_, err = connectOptions(&Config{Auth: Auth{User: "u", PasswordFile: dir}}, nil)
+	if want := "nats: target.auth.password_file: cannot read " + dir + ": is a directory"; err == nil || err.Error() != want {
+		t.Fatalf("unreadable file: %v, want %q", err, want)
 	}
 }

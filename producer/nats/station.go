@@ -198,30 +198,10 @@ func hasSubject(subjects []string, s string) bool {
 // station returns topic's station, from the engine's cache or, the first
 // time, by looking its stream up (creating it with auto_create_topics).
 func (e *engine) station(ctx context.Context, topic string) (*station, error) {
-	if s := (*e.stations.Load())[topic]; s != nil {
-		return s, nil
-	}
-	e.stMu.Lock()
-	defer e.stMu.Unlock()
-	cur := *e.stations.Load()
-	if s := cur[topic]; s != nil {
-		return s, nil
-	}
-	s, err := e.topics.ensure(ctx, topic, int(e.topics.parts), 0, e.topics.create)
-	if err != nil {
-		return nil, err
-	}
-	e.addStation(s)
-	return s, nil
+	return producer.CachedOrAdd(&e.stations, &e.stMu, topic, func() (*station, error) {
+		return e.topics.ensure(ctx, topic, int(e.topics.parts), 0, e.topics.create)
+	})
 }
 
 // addStation caches s (copy on write: Send reads the map without a lock).
-func (e *engine) addStation(s *station) {
-	cur := *e.stations.Load()
-	next := make(map[string]*station, len(cur)+1)
-	for k, v := range cur {
-		next[k] = v
-	}
-	next[s.topic] = s
-	e.stations.Store(&next)
-}
+func (e *engine) addStation(s *station) { producer.CacheStore(&e.stations, s.topic, s) }

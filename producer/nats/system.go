@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/secret"
 	"github.com/prodbench/prodbench/producer/registry"
 )
 
@@ -62,15 +63,15 @@ func connectOptions(tc *Config, e *engineHooks) ([]natsgo.Option, error) {
 	a := &tc.Auth
 	switch {
 	case a.User != "":
-		pw, err := secret("password", a.Password, a.PasswordEnv, a.PasswordFile)
+		pw, err := secret.Read(secret.Source{Field: "target.auth.password", Value: a.Password, Env: a.PasswordEnv, File: a.PasswordFile})
 		if err != nil {
-			return nil, err
+			return nil, registry.UsageError("nats: %v", err)
 		}
 		opts = append(opts, natsgo.UserInfo(a.User, pw))
 	case a.Token != "" || a.TokenEnv != "" || a.TokenFile != "":
-		tok, err := secret("token", a.Token, a.TokenEnv, a.TokenFile)
+		tok, err := secret.Read(secret.Source{Field: "target.auth.token", Value: a.Token, Env: a.TokenEnv, File: a.TokenFile})
 		if err != nil {
-			return nil, err
+			return nil, registry.UsageError("nats: %v", err)
 		}
 		opts = append(opts, natsgo.Token(tok))
 	case a.NKeySeedFile != "":

@@ -2,14 +2,13 @@ package pulsar
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/secret"
 	"github.com/prodbench/prodbench/producer/pulsar/standin"
 	"github.com/prodbench/prodbench/producer/registry"
 )
@@ -83,27 +82,11 @@ func resolve(t *Target) (Options, error) {
 		ProducerName:        t.ProducerName,
 		ConnectionTimeout:   time.Duration(t.ConnectionTimeout),
 	}
-	switch {
-	case t.TokenEnv != "":
-		tok, ok := os.LookupEnv(t.TokenEnv)
-		if !ok || strings.TrimSpace(tok) == "" {
-			return o, registry.UsageError("target.token_env: environment variable %s is not set or empty", t.TokenEnv)
-		}
-		o.Token = strings.TrimSpace(tok)
-	case t.TokenFile != "":
-		b, err := os.ReadFile(t.TokenFile)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err // the path is named below; the content never is
-			}
-			return o, registry.UsageError("target.token_file: cannot read %s: %v", t.TokenFile, err)
-		}
-		o.Token = strings.TrimSpace(string(b))
-		if o.Token == "" {
-			return o, registry.UsageError("target.token_file: %s is empty", t.TokenFile)
-		}
+	tok, err := secret.Read(secret.Source{Field: "target.token", Env: t.TokenEnv, File: t.TokenFile, TrimSpace: true})
+	if err != nil {
+		return o, registry.UsageError("%v", err)
 	}
+	o.Token = tok
 	return o, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/secret"
 	"github.com/prodbench/prodbench/producer/registry"
 )
 
@@ -356,9 +357,9 @@ func openMacrometa(ctx context.Context, o registry.OpenOptions) (*registry.Opene
 	} else {
 		opened.Target = "macrometa " + g.endpoint
 		if c.JWTEnv != "" {
-			jwt, err := readSecret("jwt_env", c.JWTEnv, "")
+			jwt, err := secret.Read(secret.Source{Field: "target.jwt", Env: c.JWTEnv, TrimSpace: true})
 			if err != nil {
-				return nil, err
+				return nil, registry.UsageError("%v", err)
 			}
 			g.auth, g.secret = "bearer "+jwt, jwt
 			if tenant == "" {
@@ -368,9 +369,9 @@ func openMacrometa(ctx context.Context, o registry.OpenOptions) (*registry.Opene
 				return nil, registry.UsageError("target.tenant: the JWT has no tenant claim; set tenant")
 			}
 		} else {
-			key, err := readSecret("api_key_env", c.APIKeyEnv, c.APIKeyFile)
+			key, err := secret.Read(secret.Source{Field: "target.api_key", Env: c.APIKeyEnv, File: c.APIKeyFile, TrimSpace: true})
 			if err != nil {
-				return nil, err
+				return nil, registry.UsageError("%v", err)
 			}
 			g.auth, g.secret = "apikey "+key, key
 			if tenant == "" {

@@ -2,12 +2,10 @@ package pulsarws
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/prodbench/prodbench/producer"
+	"github.com/prodbench/prodbench/producer/internal/secret"
 	"github.com/prodbench/prodbench/producer/registry"
 )
 
@@ -148,30 +147,6 @@ func pulsarTopicPath(topic, tenant, ns string) (string, error) {
 	return "persistent/" + url.PathEscape(tenant) + "/" + url.PathEscape(ns) + "/" + url.PathEscape(topic), nil
 }
 
-// readSecret reads a secret from an environment variable or a file. The
-// error names the variable or file, never the value.
-func readSecret(field, env, file string) (string, error) {
-	switch {
-	case env != "":
-		v := strings.TrimSpace(os.Getenv(env))
-		if v == "" {
-			return "", registry.UsageError("target.%s: environment variable %s is unset or empty", field, env)
-		}
-		return v, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", registry.UsageError("target.%s: cannot read %s: %v", field, file, errors.Unwrap(err))
-		}
-		v := strings.TrimSpace(string(b))
-		if v == "" {
-			return "", registry.UsageError("target.%s: %s is empty", field, file)
-		}
-		return v, nil
-	}
-	return "", nil
-}
-
 // wsDial opens a WebSocket to rawURL (whose query may hold a one-time
 // password) with header, within timeout. Errors name shown (the URL
 // without its query) and never a secret in secrets; a refused handshake
@@ -221,9 +196,9 @@ func openPulsar(ctx context.Context, o registry.OpenOptions) (*registry.Opened, 
 	if o.ProduceDelay > 0 {
 		return nil, registry.UsageError("--x-produce-delay applies to Kafka's native engine only")
 	}
-	token, err := readSecret("token_env", c.TokenEnv, c.TokenFile)
+	token, err := secret.Read(secret.Source{Field: "target.token", Env: c.TokenEnv, File: c.TokenFile, TrimSpace: true})
 	if err != nil {
-		return nil, err
+		return nil, registry.UsageError("%v", err)
 	}
 	tenant, ns := c.Tenant, c.Namespace
 	if tenant == "" {

@@ -5,20 +5,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/prodbench/prodbench/internal/kafkaprops"
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/producer/registry"
 )
-
-// Java partitioner classes (partitioner.class) and prodbench's names.
-var partitionerClasses = map[string]string{
-	"org.apache.kafka.clients.producer.RoundRobinPartitioner":              producer.PartitionerRoundRobin,
-	"org.apache.kafka.clients.producer.UniformStickyPartitioner":           producer.PartitionerSticky,
-	"org.apache.kafka.clients.producer.internals.DefaultPartitioner":       producer.PartitionerDefault,
-	"org.apache.kafka.clients.producer.internals.BuiltInPartitioner":       producer.PartitionerUniformBytes,
-	"org.apache.kafka.clients.producer.internals.UniformStickyPartitioner": producer.PartitionerSticky,
-}
 
 // jaasOpt matches one option of a sasl.jaas.config login module.
 var jaasOpt = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;"]+)`)
@@ -66,39 +57,26 @@ var serializers = map[string]bool{
 // docs/real-clusters.md has the table of what each property maps to.
 func applyProperties(c any, p *producer.Config, props []registry.Property) error {
 	tc := c.(*TargetConfig)
+	kps := make([]kafkaprops.Prop, len(props))
+	for i, pr := range props {
+		kps[i] = kafkaprops.Prop{Key: pr.Key, Value: pr.Value}
+	}
+	uses, perr := kafkaprops.Apply(p, kps)
+	if perr != nil {
+		return registry.UsageError("%s: %v", props[perr.Index].Source, perr)
+	}
 	var proto *registry.Property
 	for i := range props {
 		pr := &props[i]
+		if u := uses[i]; u.Field != "" || u.Skipped != "" {
+			if u.Skipped != "" {
+				tc.Warnings = append(tc.Warnings, fmt.Sprintf("%s: property %s: %s", pr.Source, pr.Key, u.Skipped))
+			}
+			continue
+		}
 		v := strings.TrimSpace(pr.Value)
 		bad := func(format string, args ...any) error {
 			return registry.UsageError("%s: property %s: %s", pr.Source, pr.Key, fmt.Sprintf(format, args...))
-		}
-		ms := func(dst *time.Duration) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return bad("want milliseconds, a whole number >= 0")
-			}
-			*dst = time.Duration(n) * time.Millisecond
-			return nil
-		}
-		integer := func(dst *int, lo int) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < int64(lo) {
-				return bad("want a whole number >= %d", lo)
-			}
-			*dst = int(min(n, int64(^uint32(0)>>1)))
-			return nil
-		}
-		boolean := func(dst *bool) error {
-			switch strings.ToLower(v) {
-			case "true":
-				*dst = true
-			case "false":
-				*dst = false
-			default:
-				return bad("want true or false")
-			}
-			return nil
 		}
 		tlsc := func() *TLSConfig {
 			if tc.TLS == nil {
@@ -112,7 +90,6 @@ func applyProperties(c any, p *producer.Config, props []registry.Property) error
 			}
 			return tc.SASL
 		}
-		var err error
 		switch pr.Key {
 		case "bootstrap.servers":
 			bs, perr := ParseBrokers(v)
@@ -120,56 +97,6 @@ func applyProperties(c any, p *producer.Config, props []registry.Property) error
 				return bad("%v", perr)
 			}
 			tc.Brokers = bs
-		case "linger.ms":
-			err = ms(&p.Linger)
-		case "batch.size":
-			err = integer(&p.MaxBatchBytes, 128)
-		case "compression.type":
-			codec, cerr := producer.ParseCodec(v)
-			if cerr != nil || codec == producer.CodecZlib {
-				return bad("want none, gzip, snappy, lz4 or zstd")
-			}
-			p.Compression = codec
-		case "compression.gzip.level", "compression.lz4.level", "compression.zstd.level":
-			n, perr := strconv.Atoi(v)
-			if perr != nil {
-				return bad("want a whole number")
-			}
-			p.CompressionLevel = n
-		case "acks":
-			a, aerr := producer.ParseAcks(v)
-			if aerr != nil {
-				return bad("want all, -1, 1 or 0")
-			}
-			p.Acks = a
-		case "enable.idempotence":
-			err = boolean(&p.Idempotent)
-		case "max.in.flight.requests.per.connection":
-			err = integer(&p.MaxInFlight, 1)
-		case "buffer.memory":
-			var n int
-			if err = integer(&n, 0); err == nil {
-				p.MaxPendingBytes = int64(n)
-			}
-		case "delivery.timeout.ms":
-			err = ms(&p.SendTimeout)
-		case "request.timeout.ms":
-			err = ms(&p.RequestTimeout)
-		case "retries":
-			err = integer(&p.Retries, 0)
-		case "retry.backoff.ms":
-			err = ms(&p.RetryBackoff)
-		case "retry.backoff.max.ms":
-			err = ms(&p.MaxRetryBackoff)
-		case "partitioner.class":
-			name, ok := partitionerClasses[v]
-			if !ok {
-				tc.Warnings = append(tc.Warnings, fmt.Sprintf("%s: property partitioner.class: custom partitioner classes cannot run in prodbench; using %s", pr.Source, p.Partitioner))
-				continue
-			}
-			p.Partitioner = name
-		case "transactional.id":
-			p.TransactionalID = v
 		case "key.serializer", "value.serializer":
 			if !serializers[v] {
 				tc.Warnings = append(tc.Warnings, fmt.Sprintf("%s: property %s: prodbench sends raw bytes; the serializer is ignored", pr.Source, pr.Key))
@@ -245,17 +172,19 @@ func applyProperties(c any, p *producer.Config, props []registry.Property) error
 		case "kafka_version":
 			tc.KafkaVersion = v
 		case "create_topics":
-			var b bool
-			if err = boolean(&b); err == nil {
-				tc.CreateTopics = &b
+			b, berr := kafkaprops.Bool(v)
+			if berr != nil {
+				return bad("%v", berr)
 			}
+			tc.CreateTopics = &b
 		case "replication_factor":
-			err = integer(&tc.ReplicationFactor, 0)
+			n, ierr := kafkaprops.Int(v, 0)
+			if ierr != nil {
+				return bad("%v", ierr)
+			}
+			tc.ReplicationFactor = n
 		default:
 			tc.Warnings = append(tc.Warnings, fmt.Sprintf("%s: property %s is not supported by prodbench and is ignored", pr.Source, pr.Key))
-		}
-		if err != nil {
-			return err
 		}
 	}
 	if proto != nil {

@@ -76,6 +76,25 @@ func TestApplyPropertiesSecurity(t *testing.T) {
 	}
 }
 
+// TestApplyPropertiesShared: the producer properties go through
+// kafkaprops.Apply, so another codec's level is a warning, not applied
+// (it once set lz4's level to zstd's 19), and a linger.ms that would
+// overflow a time.Duration is refused.
+func TestApplyPropertiesShared(t *testing.T) {
+	tc, p := &TargetConfig{}, producer.DefaultConfig()
+	err := applyProperties(tc, &p, props("compression.type", "lz4", "compression.zstd.level", "19", "compression.lz4.level", "9"))
+	if err != nil || p.Compression != producer.CodecLZ4 || p.CompressionLevel != 9 {
+		t.Fatalf("levels: %v, codec %v level %d", err, p.Compression, p.CompressionLevel)
+	}
+	if want := "c.properties:2: property compression.zstd.level: the zstd level does not apply: the compression is lz4"; len(tc.Warnings) != 1 || tc.Warnings[0] != want {
+		t.Errorf("warnings %q, want %q", tc.Warnings, want)
+	}
+	err = applyProperties(&TargetConfig{}, &p, props("linger.ms", "9223372036854775807"))
+	if want := "c.properties:1: property linger.ms: want milliseconds, a whole number >= 0"; err == nil || err.Error() != want || !errors.Is(err, registry.ErrUsage) {
+		t.Errorf("overflowing linger.ms: %v, want the usage error %q", err, want)
+	}
+}
+
 func TestApplyPropertiesErrors(t *testing.T) {
 	for _, c := range []struct {
 		kv   []string
@@ -125,7 +144,7 @@ func TestCheckSecurity(t *testing.T) {
 func TestKgoOptionsSecretsFromEnvAndFile(t *testing.T) {
 	t.Setenv("PB_TEST_PW", "")
 	c := TargetConfig{SASL: &SASLConfig{Mechanism: "PLAIN", Username: "u", PasswordEnv: "PB_TEST_PW"}}
-	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "PB_TEST_PW is not set") {
+	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "target.sasl.password_env: environment variable PB_TEST_PW is not set or empty") {
 		t.Errorf("unset env: %v", err)
 	}
 	c = TargetConfig{TLS: &TLSConfig{CAFile: "/nonexistent/ca.pem"}}
@@ -143,7 +162,7 @@ func TestKgoOptionsSecretsFromEnvAndFile(t *testing.T) {
 		t.Errorf("MSK IAM: %d opts, %v", len(opts), err)
 	}
 	c = TargetConfig{SASL: &SASLConfig{Mechanism: "OAUTHBEARER", TokenFile: "/nonexistent/token"}, KafkaVersion: "2.8"}
-	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "target.sasl.token") {
+	if _, err := c.kgoOptions(); err == nil || !strings.Contains(err.Error(), "target.sasl.token_file: cannot read /nonexistent/token: no such file") {
 		t.Errorf("missing token file: %v", err)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/prodbench/prodbench/producer/internal/secret"
 )
 
 // TLSConfig is the target block's `tls:` section: TLS to the brokers
@@ -201,28 +203,6 @@ func (c *TargetConfig) checkSecurity() (field string, err error) {
 	return "", nil
 }
 
-// secret reads a secret from an environment variable or a file; what
-// names the field for errors, which never hold the value.
-func secret(inline, env, file, what string) (string, error) {
-	switch {
-	case inline != "":
-		return inline, nil
-	case env != "":
-		v, ok := os.LookupEnv(env)
-		if !ok || v == "" {
-			return "", fmt.Errorf("%s: environment variable %s is not set", what, env)
-		}
-		return v, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("%s: %v", what, err)
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	return "", nil
-}
-
 // kgoOptions returns the kgo options for c's tls, sasl and kafka_version,
 // for every client prodbench opens (both engines and the admin client).
 // Files are read here; errors name the field and file, never a secret.
@@ -295,7 +275,7 @@ func (c *TargetConfig) kgoOptions() ([]kgo.Opt, error) {
 		var mech sasl.Mechanism
 		switch m {
 		case MechPlain, MechScram256, MechScram512:
-			pw, err := secret(s.Password, s.PasswordEnv, s.PasswordFile, "target.sasl.password")
+			pw, err := secret.Read(secret.Source{Field: "target.sasl.password", Value: s.Password, Env: s.PasswordEnv, File: s.PasswordFile})
 			if err != nil {
 				return nil, err
 			}
@@ -310,15 +290,16 @@ func (c *TargetConfig) kgoOptions() ([]kgo.Opt, error) {
 		case MechOAuthBearer:
 			// Checked now so a missing file fails before the run; read
 			// again at every authentication.
-			if _, err := secret(s.Token, s.TokenEnv, s.TokenFile, "target.sasl.token"); err != nil {
+			tok := secret.Source{Field: "target.sasl.token", Value: s.Token, Env: s.TokenEnv, File: s.TokenFile}
+			if _, err := secret.Read(tok); err != nil {
 				return nil, err
 			}
-			tok := *s
+			sub := s.UnsecuredSub
 			mech = oauth.Oauth(func(context.Context) (oauth.Auth, error) {
-				if tok.UnsecuredSub != "" {
-					return oauth.Auth{Token: unsecuredJWT(tok.UnsecuredSub)}, nil
+				if sub != "" {
+					return oauth.Auth{Token: unsecuredJWT(sub)}, nil
 				}
-				t, err := secret(tok.Token, tok.TokenEnv, tok.TokenFile, "target.sasl.token")
+				t, err := secret.Read(tok)
 				return oauth.Auth{Token: t}, err
 			})
 		case MechAWSMSKIAM:

@@ -168,14 +168,18 @@ func parseOMB(file string, root *yaml.Node) (*Scenario, error) {
 	return s, nil
 }
 
+// fieldLine returns the line of OMB field f in lines (a decoder's field
+// lines), or the document's line (at least 1) when f is not in the file.
+func fieldLine(lines map[string]int, f string) int {
+	if l, ok := lines[f]; ok {
+		return l
+	}
+	return max(1, lines[""])
+}
+
 // translateOMB builds the scenario of w; lines are w's field lines.
 func translateOMB(file string, w *OMBWorkload, lines map[string]int) (*Scenario, error) {
-	line := func(f string) int {
-		if l, ok := lines[f]; ok {
-			return l
-		}
-		return max(1, lines[""])
-	}
+	line := func(f string) int { return fieldLine(lines, f) }
 	bad := func(f, format string, args ...any) error {
 		return &Error{File: file, Line: line(f), Field: f, Msg: fmt.Sprintf(format, args...)}
 	}

@@ -55,12 +55,7 @@ func (s *Scenario) ApplyOMBDriver(path string) error {
 	if err := d.decode(root, reflect.ValueOf(&drv).Elem(), ""); err != nil {
 		return err
 	}
-	line := func(f string) int {
-		if l, ok := d.lines[f]; ok {
-			return l
-		}
-		return max(1, d.lines[""])
-	}
+	line := func(f string) int { return fieldLine(d.lines, f) }
 	bad := func(f string, line int, format string, args ...any) error {
 		return &Error{File: path, Line: line, Field: f, Msg: fmt.Sprintf(format, args...)}
 	}

@@ -85,6 +85,13 @@ type Producer struct {
 	AutoCreatePartitions *int `yaml:"auto_create_partitions,omitempty" json:"auto_create_partitions,omitempty"`
 }
 
+// setIf sets *dst to *v when v is set (not nil).
+func setIf[T any](dst, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // compressionLevels are the accepted compression_level ranges (KIP-390).
 var compressionLevels = map[producer.Codec][2]int{
 	producer.CodecGzip: {1, 9},
@@ -133,31 +140,21 @@ func (s *Scenario) ProducerConfig() (producer.Config, error) {
 			*dst = v.D()
 		}
 	}
-	setI := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setB := func(dst *bool, v *bool) {
-		if v != nil {
-			*dst = *v
-		}
-	}
 	setD(&cfg.Linger, p.Linger)
 	setD(&cfg.RequestTimeout, p.RequestTimeout)
 	setD(&cfg.SendTimeout, p.SendTimeout)
 	setD(&cfg.RetryBackoff, p.RetryBackoff)
 	setD(&cfg.MaxRetryBackoff, p.MaxRetryBackoff)
 	setD(&cfg.TransactionInterval, p.TransactionInterval)
-	setI(&cfg.MaxBatchMessages, p.MaxBatchMessages)
-	setI(&cfg.MaxInFlight, p.MaxInFlight)
-	setI(&cfg.MaxPendingMessages, p.MaxPendingMessages)
-	setI(&cfg.Retries, p.Retries)
-	setI(&cfg.TransactionMaxMessages, p.TransactionMaxMessages)
-	setB(&cfg.Batching, p.Batching)
-	setB(&cfg.BlockIfQueueFull, p.BlockIfQueueFull)
-	setB(&cfg.Idempotent, p.Idempotent)
-	setB(&cfg.AutoCreateTopics, p.AutoCreateTopics)
+	setIf(&cfg.MaxBatchMessages, p.MaxBatchMessages)
+	setIf(&cfg.MaxInFlight, p.MaxInFlight)
+	setIf(&cfg.MaxPendingMessages, p.MaxPendingMessages)
+	setIf(&cfg.Retries, p.Retries)
+	setIf(&cfg.TransactionMaxMessages, p.TransactionMaxMessages)
+	setIf(&cfg.Batching, p.Batching)
+	setIf(&cfg.BlockIfQueueFull, p.BlockIfQueueFull)
+	setIf(&cfg.Idempotent, p.Idempotent)
+	setIf(&cfg.AutoCreateTopics, p.AutoCreateTopics)
 	if p.MaxBatchBytes != nil {
 		if int64(*p.MaxBatchBytes) > math.MaxInt32 {
 			return cfg, s.errorf("producer.max_batch_bytes", "must be at most %v, got %v", Size(math.MaxInt32), *p.MaxBatchBytes)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,26 +52,84 @@ type Engine struct {
 
 // item is one record's state from Send to its callback, reused (see
 // get). Its kgo.Record goes to kgo, whose promise hands it back;
-// kgo.Record.Context points at the item (which embeds the engine's record
-// context) so that the promise and the partitioner find it without
-// allocating.
+// kgo.Record.Context points at the item (a context.Context delegating to
+// the engine's record context) so that the promise and the partitioner
+// find it without allocating.
+//
+// The layout is for the cache lines an item's reuse moves between
+// cores: the promise that frees an item often runs on the other core
+// than the Send that reuses it, and every line written or read there must
+// come back. With the earlier layout (280 bytes, size class
+// 288, so that neighbouring items also shared lines) fill was 15-18% of a
+// max-rate peer-100b run's CPU, reading lines the promise had just
+// written. Now an item is 320 bytes (size class 320, so 64-byte aligned)
+// and, per record:
+//   - fill writes lines 0-2 only: pr, cb, tag, part, small (a key of up to
+//     8 bytes, copied there rather than into buf's own line) and kr's
+//     fields up to Partition (kgo's Produce writes line 2 too);
+//   - kgo's promise writes kr.Attrs through kr.Offset, the end of line 2;
+//   - complete only reads (the result is passed, not stored in res);
+//   - kr.Context and everything after it (lines 3-4) is read only, and
+//     buf is not touched unless something needs copying there.
+//
+// TestItemLayout checks the size, alignment and offsets.
 type item struct {
-	context.Context
+	pr   *producer.Record
+	cb   func(producer.Ack, error)
+	tag  [2]int64 // the Record's Tag, for Ack.Tag
+	part int64    // the explicit partition, or noPartition
+	// small holds a copied key of up to len(small) bytes (the common
+	// case), so that the copy needs no line of buf.
+	small [8]byte
 
-	kr  kgo.Record
-	pr  *producer.Record
-	cb  func(producer.Ack, error)
-	buf []byte // copies of key, value and header values unless zero-copy
+	kr kgo.Record // at itemRecordOffset
 
-	usePartition bool
-	partition    int32
-	outOfRange   int32 // partition count when the explicit partition was out of range
+	ctx context.Context // the engine's record context (see Done)
+	buf []byte          // copies of key, value and header values unless zero-copy or in small
+	res error           // the record's outcome, for a SendSync or transactional record
 
-	tag   [2]int64 // the Record's Tag, for Ack.Tag
-	bytes int64    // the Record's key, value and header bytes, for Ack.Bytes
+	outOfRange int32         // partition count when the explicit partition was out of range; reset by the promise
+	sync       chan struct{} // SendSync: the promise signals Send
 
-	res  error         // the record's outcome, set by the promise
-	sync chan struct{} // SendSync: the promise signals Send
+	_ [itemPad]byte
+}
+
+// noPartition is item.part when kgo's partitioner chooses.
+const noPartition = math.MinInt64
+
+// itemRecordOffset is kr's offset in item: kr.Context (read by kgo at
+// every Produce) starts a cache line, after kr.Offset, the last field
+// kgo's promise writes.
+const itemRecordOffset = 48
+
+// itemPad rounds item up to 320 bytes, whole cache lines, so that items
+// start on line boundaries and no two share a line.
+const itemPad = 40
+
+// Deadline, Done, Err and Value make an item the context.Context of its
+// kgo.Record: the engine's record context.
+
+// Deadline returns the engine's record context's deadline (none).
+func (it *item) Deadline() (time.Time, bool) { return it.ctx.Deadline() }
+
+// Done returns the engine's record context's Done channel, closed by Close
+// when it gives up on buffered records.
+func (it *item) Done() <-chan struct{} { return it.ctx.Done() }
+
+// Err returns the engine's record context's error.
+func (it *item) Err() error { return it.ctx.Err() }
+
+// Value returns the engine's record context's value for key.
+func (it *item) Value(key any) any { return it.ctx.Value(key) }
+
+// newItem returns an item whose record context is ctx.
+func newItem(ctx context.Context, sync bool) *item {
+	it := &item{ctx: ctx, part: noPartition, buf: make([]byte, 0, minBuf)}
+	it.kr.Context = it // for good: fill leaves it alone
+	if sync {
+		it.sync = make(chan struct{}, 1)
+	}
+	return it
 }
 
 // Validate reports, without contacting any broker, the first reason New
@@ -116,13 +175,7 @@ func New(ctx context.Context, brokers []string, cfg producer.Config, opts ...Opt
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.promise = e.onPromise
-	e.pool.New = func() any {
-		it := &item{Context: e.ctx, buf: make([]byte, 0, minBuf)}
-		if e.sync {
-			it.sync = make(chan struct{}, 1)
-		}
-		return it
-	}
+	e.pool.New = func() any { return newItem(e.ctx, e.sync) }
 	h := &hooks{st: &e.st, onBatch: cfg.OnBatch, maxBatch: int64(cfg.MaxBatchBytes), flushing: &e.flushing}
 	all := append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.WithHooks(h)}, kopts...)
 	all = append(all, o.kgo...)
@@ -177,12 +230,11 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	}
 	it := e.get()
 	it.fill(r, cb, e.zeroCopy)
-	storeMax(&e.maxRec, it.bytes)
+	storeMax(&e.maxRec, r.Bytes())
 	e.pending.Add(1)
 	if e.txn != nil {
 		if err := e.txn.enter(); err != nil {
-			it.res = err
-			e.complete(it)
+			e.complete(it, err)
 			return
 		}
 	}
@@ -199,7 +251,7 @@ func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.
 	}
 	if it.sync != nil {
 		<-it.sync
-		e.complete(it)
+		e.complete(it, it.res)
 	}
 }
 
@@ -244,53 +296,79 @@ func storeMax(v *atomic.Int64, n int64) {
 // producer.Producer.PendingWaits. Safe for concurrent use.
 func (e *Engine) PendingWaits() int64 { return e.waits.Load() }
 
-// fill prepares it for r.
+// fill prepares it for r. It writes only the item's first three cache
+// lines (see item): the kgo.Record fields kgo reads, not kr.Context
+// (always it) nor those kgo sets itself (Attrs, ProducerID, ProducerEpoch,
+// LeaderEpoch, Offset); a key of up to 8 bytes is copied into small, and
+// buf is used only for longer keys, values that are not StableValue and
+// header values.
 func (it *item) fill(r *producer.Record, cb func(producer.Ack, error), zeroCopy bool) {
-	it.pr, it.cb, it.res, it.tag = r, cb, nil, r.Tag
-	it.usePartition, it.partition, it.outOfRange = r.UsePartition, r.Partition, 0
+	it.pr, it.cb, it.tag = r, cb, r.Tag
+	it.part = noPartition
+	if r.UsePartition {
+		it.part = int64(r.Partition)
+	}
 	key, val := r.Key, r.Value
-	hs := it.kr.Headers[:0]
-	it.bytes = r.Bytes()
+	var hs []kgo.RecordHeader // nil without headers
+	if len(r.Headers) > 0 {
+		hs = it.kr.Headers[:0]
+	}
 	if zeroCopy {
 		for _, h := range r.Headers {
 			hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: h.Value})
 		}
 	} else {
-		need := len(key)
+		inBuf := len(key) > len(it.small) // else in small
+		need := 0
+		if inBuf {
+			need = len(key)
+		} else if key != nil {
+			n := copy(it.small[:], key)
+			key = it.small[:n:n] // non-nil even when empty, as an empty key must stay
+		}
 		if !r.StableValue {
 			need += len(val)
 		}
 		for _, h := range r.Headers {
 			need += len(h.Value)
 		}
-		buf := it.buf[:0]
-		if buf == nil || cap(buf) < need {
-			// Non-nil even for need 0: an empty key must stay empty,
-			// not become null.
-			buf = make([]byte, 0, max(need, minBuf))
+		// buf is left alone (not even read) when nothing goes there.
+		if inBuf || (!r.StableValue && val != nil) || len(r.Headers) > 0 {
+			buf := it.buf[:0]
+			if buf == nil || cap(buf) < need {
+				// Non-nil even for need 0: an empty value must stay
+				// empty, not become null.
+				buf = make([]byte, 0, max(need, minBuf))
+			}
+			// buf has room for everything, so appends never move it
+			// and the sub-slices stay valid.
+			if inBuf {
+				key, buf = appendCopy(buf, key)
+			}
+			if !r.StableValue {
+				val, buf = appendCopy(buf, val)
+			}
+			for _, h := range r.Headers {
+				var v []byte
+				v, buf = appendCopy(buf, h.Value)
+				hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: v})
+			}
+			it.buf = buf
 		}
-		// buf has room for everything, so appends never move it and
-		// the sub-slices stay valid.
-		key, buf = appendCopy(buf, key)
-		if !r.StableValue {
-			val, buf = appendCopy(buf, val)
-		}
-		for _, h := range r.Headers {
-			var v []byte
-			v, buf = appendCopy(buf, h.Value)
-			hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: v})
-		}
-		it.buf = buf
 	}
-	it.kr = kgo.Record{
-		Topic:     r.Topic,
-		Key:       key,
-		Value:     val,
-		Headers:   hs,
-		Timestamp: r.Timestamp,
-		Partition: -1,
-		Context:   it,
+	kr := &it.kr
+	kr.Key, kr.Value, kr.Headers = key, val, hs
+	kr.Timestamp, kr.Topic, kr.Partition = r.Timestamp, r.Topic, -1
+}
+
+// recordBytes returns kr's key, value and header bytes (the
+// producer.Record's Bytes, since fill copies lengths unchanged).
+func recordBytes(kr *kgo.Record) int64 {
+	n := len(kr.Key) + len(kr.Value)
+	for i := range kr.Headers {
+		n += len(kr.Headers[i].Key) + len(kr.Headers[i].Value)
 	}
+	return int64(n)
 }
 
 // appendCopy appends b to buf and returns the copy (nil for nil, so that
@@ -309,33 +387,45 @@ func (e *Engine) onPromise(kr *kgo.Record, err error) {
 	it := kr.Context.(*item)
 	if err == nil {
 		e.st.written.Add(1)
-	} else if it.outOfRange > 0 {
+	} else if n := it.outOfRange; n > 0 {
+		it.outOfRange = 0
 		err = &producer.TopicError{Topic: kr.Topic,
-			Err: fmt.Errorf("partition %d out of range [0, %d)", it.partition, it.outOfRange)}
+			Err: fmt.Errorf("partition %d out of range [0, %d)", it.part, n)}
 	} else {
 		err = convertErr(err, kr.Topic, e.ctx.Err() != nil)
 	}
-	it.res = err
-	if e.txn != nil {
+	switch {
+	case e.txn != nil:
+		it.res = err
 		e.txn.park(it)
-		return
+	case it.sync != nil:
+		it.res = err
+		it.sync <- struct{}{}
+	default:
+		// Not through it.res, whose line the next fill would have to
+		// take back from this core (see item).
+		e.complete(it, err)
 	}
-	e.deliver(it)
 }
 
-// deliver completes it, or wakes its synchronous Send to do so.
+// deliver completes it with it.res, or wakes its synchronous Send to do
+// so.
 func (e *Engine) deliver(it *item) {
 	if it.sync != nil {
 		it.sync <- struct{}{}
 		return
 	}
-	e.complete(it)
+	e.complete(it, it.res)
 }
 
-// complete runs the item's callback, returns it to the pool and marks it
-// done.
-func (e *Engine) complete(it *item) {
-	res, cb := it.res, it.cb
+// complete runs the item's callback with res, returns the item to the
+// pool and marks it done. It writes none of the item's per-record fields
+// (the next fill overwrites them), so that the lines fill writes are only
+// read on this core (see item); an idle item thus keeps its last record's
+// references (Record, callback, key, value, headers) until it is reused
+// or the pool drops it at a GC.
+func (e *Engine) complete(it *item, res error) {
+	cb := it.cb
 	ack := producer.Ack{
 		Record:    it.pr,
 		Topic:     it.kr.Topic,
@@ -343,7 +433,7 @@ func (e *Engine) complete(it *item) {
 		Offset:    it.kr.Offset,
 		Timestamp: it.kr.Timestamp,
 		Tag:       it.tag,
-		Bytes:     it.bytes,
+		Bytes:     recordBytes(&it.kr),
 	}
 	if res != nil || e.acksNone {
 		// kgo numbers records of an acks-none batch from 0; the offset
@@ -353,11 +443,14 @@ func (e *Engine) complete(it *item) {
 	if res != nil {
 		e.st.failed.Add(1)
 	}
-	it.pr, it.cb, it.res = nil, nil, nil
-	clear(it.kr.Headers)
-	it.kr.Key, it.kr.Value, it.kr.Headers = nil, nil, it.kr.Headers[:0]
+	if it.res != nil {
+		it.res = nil // SendSync or transactional
+	}
+	// Idle items do not pin large records' memory: neither buf nor the
+	// copies in it that kr still points at.
 	if cap(it.buf) > maxKeptBuf {
-		it.buf = nil // idle items do not pin large records' memory
+		it.buf = nil
+		it.kr.Key, it.kr.Value, it.kr.Headers = nil, nil, nil
 	}
 	e.put(it)
 	cb(ack, res)

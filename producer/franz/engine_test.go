@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -231,7 +232,7 @@ func TestFillCopies(t *testing.T) {
 	t.Parallel()
 	key, val, hv := []byte{}, []byte("value"), []byte("h")
 	r := &producer.Record{Topic: "t", Key: key, Value: val, Headers: []producer.Header{{Key: "k", Value: hv}, {Key: "nil"}}}
-	var it item
+	it := newItem(context.Background(), false)
 	it.buf = make([]byte, 0, 4)
 	it.fill(r, nil, false)
 	switch {
@@ -243,7 +244,7 @@ func TestFillCopies(t *testing.T) {
 		t.Fatalf("header value %q not a copy", it.kr.Headers[0].Value)
 	case it.kr.Headers[1].Value != nil:
 		t.Fatalf("nil header value became %v", it.kr.Headers[1].Value)
-	case it.kr.Context != &it || it.kr.Partition != -1:
+	case it.kr.Context != it || it.kr.Partition != -1:
 		t.Fatalf("Context %v Partition %d", it.kr.Context, it.kr.Partition)
 	}
 	r.StableValue = true
@@ -990,13 +991,70 @@ func stallProduce(emb *kafka.Embedded, d time.Duration) {
 }
 
 // TestFillNoBuffer checks that an item whose buffer was dropped keeps an
-// empty key empty.
+// empty key (held in small) and an empty value (copied to buf) empty.
 func TestFillNoBuffer(t *testing.T) {
 	t.Parallel()
 	var it item
 	it.fill(&producer.Record{Topic: "t", Key: []byte{}}, nil, false)
 	if it.kr.Key == nil || it.kr.Value != nil {
 		t.Fatalf("key %v value %v, want empty and null", it.kr.Key, it.kr.Value)
+	}
+	it.buf = nil
+	it.fill(&producer.Record{Topic: "t", Value: []byte{}}, nil, false)
+	if it.kr.Key != nil || it.kr.Value == nil || len(it.kr.Value) != 0 {
+		t.Fatalf("key %v value %v, want null and empty", it.kr.Key, it.kr.Value)
+	}
+}
+
+// TestFillReuse fills one item with records of every shape in turn, as
+// the pool reuses items without clearing them (complete leaves the last
+// record's fields): keys of up to len(small) bytes are copied into the
+// item and longer ones into buf, neither aliasing the caller's; nothing
+// of an earlier record (headers, explicit partition, key) leaks into the
+// next; and Ack.Bytes (recordBytes) matches Record.Bytes.
+func TestFillReuse(t *testing.T) {
+	t.Parallel()
+	it := newItem(context.Background(), false)
+	val := []byte("stable value")
+	for i, r := range []producer.Record{
+		{Topic: "a", Key: []byte("12345678"), Value: val, StableValue: true},
+		{Topic: "b", Key: []byte("123456789"), Value: []byte("v"), Headers: []producer.Header{{Key: "h", Value: []byte("hv")}}, UsePartition: true, Partition: 3},
+		{Topic: "c", Key: []byte("k"), Value: val, StableValue: true},
+		{Topic: "d", Value: []byte("v2"), Headers: []producer.Header{{Key: "x"}}},
+		{Topic: "e", Key: []byte{}, Value: nil, UsePartition: true, Partition: 0},
+		{Topic: "f", Key: []byte("a-key-longer-than-small"), Value: val, StableValue: true},
+		{Topic: "g", Key: []byte("short"), Value: val, StableValue: true},
+	} {
+		want := r // the caller's bytes before it reuses them
+		want.Key = bytes.Clone(r.Key)
+		if r.Key != nil && want.Key == nil {
+			want.Key = []byte{}
+		}
+		it.fill(&r, nil, false)
+		clear(r.Key) // the caller reuses its key buffer once Send returns
+		kr := &it.kr
+		switch {
+		case !bytes.Equal(kr.Key, want.Key) || (kr.Key == nil) != (want.Key == nil):
+			t.Fatalf("record %d: key %q (nil %v), want %q", i, kr.Key, kr.Key == nil, want.Key)
+		case len(kr.Key) <= len(it.small) && kr.Key != nil && len(kr.Key) > 0 && &kr.Key[0] != &it.small[0]:
+			t.Fatalf("record %d: %d-byte key not in small", i, len(kr.Key))
+		case len(kr.Key) > len(it.small) && &kr.Key[0] != &it.buf[0]:
+			t.Fatalf("record %d: %d-byte key not in buf", i, len(kr.Key))
+		case !bytes.Equal(kr.Value, r.Value) || (kr.Value == nil) != (r.Value == nil):
+			t.Fatalf("record %d: value %q, want %q", i, kr.Value, r.Value)
+		case len(kr.Headers) != len(r.Headers):
+			t.Fatalf("record %d: %d headers, want %d", i, len(kr.Headers), len(r.Headers))
+		case kr.Topic != r.Topic || kr.Partition != -1 || kr.Context != it:
+			t.Fatalf("record %d: topic %q partition %d context %v", i, kr.Topic, kr.Partition, kr.Context)
+		case recordBytes(kr) != want.Bytes():
+			t.Fatalf("record %d: recordBytes %d, want %d", i, recordBytes(kr), want.Bytes())
+		}
+		if got := explicit(kr) != nil; got != r.UsePartition {
+			t.Fatalf("record %d: explicit partition %v, want %v", i, got, r.UsePartition)
+		}
+		if r.UsePartition && it.pick(10) != int(r.Partition) {
+			t.Fatalf("record %d: pick %d, want %d", i, it.pick(10), r.Partition)
+		}
 	}
 }
 
@@ -1278,5 +1336,72 @@ func BenchmarkSendParallel(b *testing.B) {
 	b.StopTimer()
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d records failed", n)
+	}
+}
+
+// TestItemLayout checks the cache-line layout item's doc describes: items
+// are whole cache lines and 64-byte aligned, kr starts at
+// itemRecordOffset, the fields fill writes end in line 2, kr.Context
+// starts line 3, and kgo's promise fields (Attrs through Offset) are
+// past line 2's fill fields.
+func TestItemLayout(t *testing.T) {
+	var it item
+	if n := unsafe.Sizeof(it); n != 320 {
+		t.Errorf("item is %d bytes, want 320 (size class 320, whole lines): adjust itemPad", n)
+	}
+	if off := unsafe.Offsetof(it.kr); off != itemRecordOffset {
+		t.Errorf("kr at %d, want %d", off, itemRecordOffset)
+	}
+	kr := unsafe.Offsetof(it.kr)
+	if off := kr + unsafe.Offsetof(it.kr.Context); off%64 != 0 {
+		t.Errorf("kr.Context at %d, not at a line boundary", off)
+	}
+	if end := kr + unsafe.Offsetof(it.kr.Partition) + 4; end > 3*64 {
+		t.Errorf("fill's fields end at %d, past line 2", end)
+	}
+	for i := 0; i < 100; i++ {
+		if p := uintptr(unsafe.Pointer(newItem(context.Background(), false))); p%64 != 0 {
+			t.Fatalf("item at %#x, not 64-byte aligned", p)
+		}
+	}
+}
+
+// TestCompleteDropsLargeBuf checks that an item going idle after a record
+// whose copies grew buf past maxKeptBuf keeps neither buf nor the kgo
+// record's references into it, while a small record's item keeps its
+// buf; and that the callback gets the record's Bytes either way.
+func TestCompleteDropsLargeBuf(t *testing.T) {
+	t.Parallel()
+	e := &Engine{}
+	var got int64
+	cb := func(a producer.Ack, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = a.Bytes
+	}
+	it := newItem(context.Background(), false)
+	r := &producer.Record{Topic: "t", Key: []byte("k"), Value: make([]byte, maxKeptBuf+1)}
+	it.fill(r, cb, false)
+	if cap(it.buf) <= maxKeptBuf {
+		t.Fatalf("buf cap %d after a %d-byte value", cap(it.buf), len(r.Value))
+	}
+	e.pending.Add(1)
+	e.complete(it, nil)
+	if got != r.Bytes() || it.buf != nil || it.kr.Value != nil || it.kr.Key != nil {
+		t.Fatalf("large: Bytes %d (want %d), buf cap %d, kr value %d bytes: want buf and kr's slices dropped",
+			got, r.Bytes(), cap(it.buf), len(it.kr.Value))
+	}
+
+	r = &producer.Record{Topic: "t", Key: []byte("k"), Value: make([]byte, 100)}
+	it.fill(r, cb, false)
+	buf := it.buf
+	e.pending.Add(1)
+	e.complete(it, nil)
+	if got != r.Bytes() || cap(it.buf) != cap(buf) || len(it.kr.Value) != 100 {
+		t.Fatalf("small: Bytes %d (want %d), buf cap %d (was %d): want buf kept", got, r.Bytes(), cap(it.buf), cap(buf))
+	}
+	if n := e.Pending(); n != 0 {
+		t.Fatalf("Pending %d after both completions", n)
 	}
 }

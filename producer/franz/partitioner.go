@@ -64,7 +64,7 @@ func (w *wrapper) ForTopic(topic string) kgo.TopicPartitioner {
 // explicit returns the item of a record whose partition was chosen by the
 // caller, or nil.
 func explicit(r *kgo.Record) *item {
-	if it, ok := r.Context.(*item); ok && it.usePartition {
+	if it, ok := r.Context.(*item); ok && it.part != noPartition {
 		return it
 	}
 	return nil
@@ -73,11 +73,11 @@ func explicit(r *kgo.Record) *item {
 // pick returns the explicit partition of it among n, or -1 (which kgo
 // fails) after noting n so that the failure becomes a TopicError.
 func (it *item) pick(n int) int {
-	if it.partition < 0 || int(it.partition) >= n {
+	if it.part < 0 || it.part >= int64(n) {
 		it.outOfRange = int32(n)
 		return -1
 	}
-	return int(it.partition)
+	return int(it.part)
 }
 
 type baseTP struct{ in kgo.TopicPartitioner }
@@ -122,7 +122,7 @@ func (p *customTP) Partition(r *kgo.Record, n int) int {
 	if !ok {
 		return 0
 	}
-	if it.usePartition {
+	if it.part != noPartition {
 		return it.pick(n)
 	}
 	return int(p.custom.Partition(it.pr, int32(n)))

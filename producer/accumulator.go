@@ -52,6 +52,7 @@ type batch struct {
 	active   bool  // in a request, or waiting for its retry backoff
 	retry    bool  // waiting for its retry backoff, or requeued for it
 	behind   bool  // at its last take, an earlier batch of the partition was active
+	restamp  bool  // an earlier batch of its sequence failed for good: renumber before the resend
 	final    bool  // done: err is its outcome, delivered in order
 	err      error
 
@@ -93,16 +94,18 @@ type partState struct {
 
 	// Idempotence (KIP-98), under mu: the sequence stream the partition's
 	// batches are numbered on (producer ID, epoch, generation, next
-	// sequence), and the last batch whose failure left a gap in it
-	// (gapGen, gapOrder): the batches numbered after it on that stream
-	// are renumbered before a resend.
+	// sequence). A batch that fails for good leaves a gap in it: the
+	// batches numbered after it on that stream are marked restamp.
 	seqID    int64
 	seqEpoch int16
 	nextSeq  int32
 	seqGen   int64
-	gapGen   int64
-	gapOrder int64
-	txnGen   int64 // transaction the partition was last added to
+	// brokenGen is the stream a batch failed on for good, until the
+	// partition has nothing in flight: meanwhile it sends one batch at a
+	// time (see room), and a batch numbered on that stream is renumbered
+	// before its resend.
+	brokenGen int64
+	txnGen    int64 // transaction the partition was last added to
 }
 
 func newPartState(p *Producer, ts *topicState, id int32, s *brokerSender) *partState {
@@ -298,6 +301,9 @@ func (ps *partState) take(s *brokerSender) *batch {
 	default:
 		return nil
 	}
+	if ps.active == 0 && ps.retrying == 0 {
+		ps.brokenGen = 0 // nothing numbered on a broken stream is left to send
+	}
 	b.behind = ps.active > 0
 	if b.behind {
 		ps.p.stats.pipelined.Add(1)
@@ -319,13 +325,13 @@ func (ps *partState) take(s *brokerSender) *batch {
 }
 
 // room reports whether ps may send a batch now; ps.mu is held. While a
-// batch waits to be resent, the resends go one at a time, when no batch
-// is active. Otherwise fewer than partCap batches may be in flight,
+// batch waits to be resent, or after a batch failed for good, batches go
+// one at a time, when no batch is active. Otherwise fewer than partCap batches may be in flight,
 // counted from the oldest whose callbacks have not run: a resend of that
 // one then stays within the last partCap (at most 5) batches the broker
 // remembers per producer and partition to recognise duplicates (KIP-98).
 func (ps *partState) room() bool {
-	if ps.retrying > 0 {
+	if ps.retrying > 0 || ps.brokenGen != 0 {
 		return ps.active == 0
 	}
 	return len(ps.flight) < ps.p.partCap

@@ -119,15 +119,23 @@ func (f *pipeTransport) append(b *Batch) {
 // record must be acked once, the callbacks of each partition must run in
 // send order with increasing offsets, and each partition's log must hold
 // every record once, in send order.
+//
+// With retries 0 the injected failures are final: each leaves a gap in
+// its partition's sequence, and a failure of a resend behind it leaves
+// another. Only the injected failures may then fail records (never a
+// sequence refusal), and the log must hold the acked records once each,
+// in send order.
 func TestPipelinedOrder(t *testing.T) {
-	for _, failEvery := range []int{0, 7} {
-		t.Run("fail-every-"+strconv.Itoa(failEvery), func(t *testing.T) {
+	for _, tc := range []struct{ failEvery, retries int }{{0, 5}, {7, 5}, {5, 0}} {
+		t.Run(fmt.Sprintf("fail-every-%d-retries-%d", tc.failEvery, tc.retries), func(t *testing.T) {
 			t.Parallel()
+			failEvery := tc.failEvery
 			tr := newPipe(3, failEvery)
 			cfg := DefaultConfig()
 			cfg.Idempotent = true
 			cfg.Linger = 0
 			cfg.MaxBatchMessages = 2
+			cfg.Retries = tc.retries
 			cfg.RetryBackoff = time.Millisecond
 			cfg.MaxRetryBackoff = 5 * time.Millisecond
 			p, err := New(cfg, tr)
@@ -140,6 +148,7 @@ func TestPipelinedOrder(t *testing.T) {
 			lastSent := map[int32]int{}
 			lastOffset := map[int32]int64{}
 			sentOrder := map[int32][]string{}
+			failed := 0
 			for i := range n {
 				key := "k" + strconv.Itoa(i%30)
 				p.Send(context.Background(), &Record{Topic: "t", Key: []byte(key + "/" + strconv.Itoa(i))}, func(a Ack, err error) {
@@ -147,7 +156,10 @@ func TestPipelinedOrder(t *testing.T) {
 					defer mu.Unlock()
 					calls[i]++
 					if err != nil {
-						t.Errorf("record %d: %v", i, err)
+						if tc.retries > 0 || ErrorKind(err) != "fake:not_leader" {
+							t.Errorf("record %d: %v", i, err)
+						}
+						failed++
 						return
 					}
 					if last, ok := lastSent[a.Partition]; ok && i < last {
@@ -187,6 +199,9 @@ func TestPipelinedOrder(t *testing.T) {
 			}
 			if failEvery > 0 && st.Retries == 0 {
 				t.Errorf("no retries with a failure every %d requests: %+v", failEvery, st)
+			}
+			if tc.retries == 0 && failed == 0 {
+				t.Errorf("no record failed with a final failure every %d requests", failEvery)
 			}
 			t.Logf("%+v", st)
 		})

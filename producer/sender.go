@@ -366,7 +366,12 @@ func (p *Producer) finish(b *batch, err error) {
 	if err != nil && b.prepared && b.wire.ProducerID >= 0 && !errors.Is(err, ErrClosed) && p.txn == nil {
 		p.pid.invalidate(b.wire.ProducerID)
 		ps.mu.Lock()
-		ps.gapGen, ps.gapOrder = b.stampGen, b.order
+		for _, x := range ps.flight {
+			if x.prepared && !x.final && x.stampGen == b.stampGen && x.order > b.order {
+				x.restamp = true
+			}
+		}
+		ps.brokenGen = b.stampGen
 		ps.mu.Unlock()
 	}
 	ps.done(b, err)
@@ -423,14 +428,12 @@ func (p *Producer) stamp(b *batch) error {
 		return nil
 	}
 	ps := b.part
-	gap := false
-	if b.prepared {
-		ps.mu.Lock()
-		gap = b.stampGen == ps.gapGen && b.order > ps.gapOrder
-		ps.mu.Unlock()
-		if !gap {
-			return nil
-		}
+	ps.mu.Lock()
+	gap := b.restamp
+	b.restamp = false
+	ps.mu.Unlock()
+	if b.prepared && !gap {
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.RequestTimeout)
 	id, epoch, gen, err := p.pid.get(ctx, p)
@@ -445,6 +448,9 @@ func (p *Producer) stamp(b *batch) error {
 	id, epoch = ps.seqID, ps.seqEpoch
 	b.wire.ProducerID, b.wire.ProducerEpoch, b.wire.BaseSequence = id, epoch, ps.nextSeq
 	b.stampGen = ps.seqGen
+	// Behind a batch that is still on its way, b stays on its broken
+	// stream, so that it is refused and resent after it, renumbered.
+	b.restamp = ps.brokenGen != 0 && ps.seqGen == ps.brokenGen
 	ps.nextSeq = incrementSequence(ps.nextSeq, int32(len(b.entries)))
 	ps.mu.Unlock()
 	if p.txn != nil {
@@ -532,7 +538,7 @@ func (p *Producer) recycle(b *batch) {
 	b.attempts = 0
 	b.packed, b.prepared = false, false
 	b.order, b.stampGen = 0, 0
-	b.listed, b.active, b.retry, b.behind, b.final = false, false, false, false, false
+	b.listed, b.active, b.retry, b.behind, b.final, b.restamp = false, false, false, false, false, false
 	b.err = nil
 	b.reason = ""
 	b.deadline = time.Time{}

@@ -80,28 +80,46 @@ func TestScriptedFaults(t *testing.T) {
 			allAcked(t, run)
 		}},
 	} {
-		t.Run(strings.Split(tc.spec, ",")[0], func(t *testing.T) {
-			t.Parallel()
-			f, err := kafka.ParseFault(tc.spec)
-			if err != nil {
-				t.Fatal(err)
+		// Each fault also with the idempotent producer, with batches of 3
+		// records so that several of a partition are in flight
+		// (pipelining): a fault then hits batches with others behind them.
+		for _, idem := range []bool{false, true} {
+			name := strings.Split(tc.spec, ",")[0]
+			if idem {
+				name += "/idempotent"
 			}
-			emb := startBroker(t, kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Faults: []kafka.Fault{f}, Seed: 1})
-			cfg := producer.DefaultConfig()
-			cfg.Linger = time.Millisecond
-			cfg.RetryBackoff = 5 * time.Millisecond
-			if tc.retries >= 0 {
-				cfg.Retries = tc.retries
-			}
-			emb.StartFaults(time.Now())
-			run, p := runProducer(t, emb, cfg)
-			evs := emb.FaultEvents()
-			if len(evs) != 1 || evs[0].Count == 0 || evs[0].Kind != f.Kind || len(evs[0].Spans) == 0 {
-				t.Fatalf("fault events %+v, want one that fired", evs)
-			}
-			tc.check(t, run, p.Stats())
-		})
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				runScriptedFault(t, tc.spec, tc.retries, idem, tc.check)
+			})
+		}
 	}
+}
+
+// runScriptedFault runs the native core with the one fault spec on a new
+// embedded broker and calls check on the outcome.
+func runScriptedFault(t *testing.T, spec string, retries int, idempotent bool, check func(t *testing.T, run *faultRun, st producer.Stats)) {
+	f, err := kafka.ParseFault(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb := startBroker(t, kafka.EmbeddedOptions{Topics: map[string]int32{faultTopic: faultPartitions}, Faults: []kafka.Fault{f}, Seed: 1})
+	cfg := producer.DefaultConfig()
+	cfg.Linger = time.Millisecond
+	cfg.RetryBackoff = 5 * time.Millisecond
+	if retries >= 0 {
+		cfg.Retries = retries
+	}
+	if idempotent {
+		cfg.Idempotent, cfg.MaxBatchMessages = true, 3
+	}
+	emb.StartFaults(time.Now())
+	run, p := runProducer(t, emb, cfg)
+	evs := emb.FaultEvents()
+	if len(evs) != 1 || evs[0].Count == 0 || evs[0].Kind != f.Kind || len(evs[0].Spans) == 0 {
+		t.Fatalf("fault events %+v, want one that fired", evs)
+	}
+	check(t, run, p.Stats())
 }
 
 func allAcked(t *testing.T, run *faultRun) {

@@ -458,7 +458,11 @@ func (p *Producer) stamp(b *batch) error {
 			return err
 		}
 	}
+	// Under ps.mu: finish reads the prepared flag of the partition's
+	// other batches in flight.
+	ps.mu.Lock()
 	b.prepared = true
+	ps.mu.Unlock()
 	return nil
 }
 

@@ -449,7 +449,10 @@ func TestCapacitySim(t *testing.T) {
 		code, stdout, stderr = cli(context.Background(), "capacity", file, "--out", out, "--step-duration", "2s", "--step-warmup", "500ms")
 		t.Logf("capacity search %d in %v:\n%s", attempt, time.Since(start).Round(time.Millisecond), stdout)
 		c, err = sweep.ReadCapacity(out)
-		if code != exitOK && err == nil && c.Limit == sweep.LimitGenerator && attempt < 3 {
+		// The generator limit comes with exit 0 when the search still
+		// found a knee below it (a loaded make test run showed it), or
+		// with a failure when it found none: either way, run again.
+		if err == nil && c.Limit == sweep.LimitGenerator && attempt < 3 {
 			continue
 		}
 		break

@@ -452,17 +452,21 @@ func (p *Producer) stamp(b *batch) error {
 	// stream, so that it is refused and resent after it, renumbered.
 	b.restamp = ps.brokenGen != 0 && ps.seqGen == ps.brokenGen
 	ps.nextSeq = incrementSequence(ps.nextSeq, int32(len(b.entries)))
+	// Numbered and prepared in one critical section: finish marks for
+	// renumbering the prepared batches numbered after a failed one, so a
+	// batch numbered but not yet marked prepared would keep its number
+	// on a broken stream. In a transaction b is prepared once its
+	// partition is added (finish marks nothing there).
+	b.prepared = p.txn == nil
 	ps.mu.Unlock()
 	if p.txn != nil {
 		if err := p.txn.addPartition(ps, id, epoch); err != nil {
 			return err
 		}
+		ps.mu.Lock()
+		b.prepared = true
+		ps.mu.Unlock()
 	}
-	// Under ps.mu: finish reads the prepared flag of the partition's
-	// other batches in flight.
-	ps.mu.Lock()
-	b.prepared = true
-	ps.mu.Unlock()
 	return nil
 }
 

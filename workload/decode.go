@@ -50,21 +50,25 @@ var targetType = reflect.TypeOf(Target{})
 // prescanTargetKind returns the value of target.kind in the root mapping,
 // or "".
 func prescanTargetKind(root *yaml.Node) string {
-	if root == nil || root.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value != "target" || root.Content[i+1].Kind != yaml.MappingNode {
-			continue
-		}
-		t := root.Content[i+1]
-		for j := 0; j+1 < len(t.Content); j += 2 {
-			if t.Content[j].Value == "kind" && t.Content[j+1].Kind == yaml.ScalarNode {
-				return t.Content[j+1].Value
-			}
-		}
+	if k := mapValue(mapValue(root, "target"), "kind"); k != nil && k.Kind == yaml.ScalarNode {
+		return k.Value
 	}
 	return ""
+}
+
+// mapValue returns the value of the first entry of the mapping m whose
+// key is key, or nil (also when m is nil or not a mapping). Aliases are
+// not followed.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // errf returns an *Error at line of n for field path. An error about the
@@ -285,14 +289,23 @@ func (d *decoder) entries(n *yaml.Node, path, keyName string, fn func(key, val *
 			return d.errf(key, joinPath(path, "<<"), "merge keys are not supported")
 		}
 		fpath := joinPath(path, k.Value)
-		if first, dup := seen[k.Value]; dup {
-			return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
+		if err := d.once(seen, key, k.Value, fpath); err != nil {
+			return err
 		}
-		seen[k.Value] = max(1, key.Line)
 		if err := fn(key, val, k.Value, fpath); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// once records in seen the line of key, whose text is k (at fpath), or
+// returns the error for a key seen before in the same mapping.
+func (d *decoder) once(seen map[string]int, key *yaml.Node, k, fpath string) error {
+	if first, dup := seen[k]; dup {
+		return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
+	}
+	seen[k] = max(1, key.Line)
 	return nil
 }
 

@@ -92,17 +92,7 @@ func (r Range) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts what MarshalJSON writes.
 func (r *Range) UnmarshalJSON(b []byte) error {
-	var v int
-	if err := json.Unmarshal(b, &v); err == nil {
-		*r = Range{v, v}
-		return nil
-	}
-	var f rangeFields
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
-	}
-	*r = Range(f)
-	return nil
+	return unmarshalScalarOr(b, func(v int) { *r = Range{v, v} }, func(f rangeFields) { *r = Range(f) })
 }
 
 // validateHeaders checks the headers block.

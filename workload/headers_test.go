@@ -2,6 +2,8 @@ package workload
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/prodbench/prodbench/producer"
@@ -86,5 +88,33 @@ func TestTopicGenWeights(t *testing.T) {
 	s.TopicSelection = TopicSelectionFanout
 	if g := NewTopicGen(s); !g.Fanout() || g.Topic(12345) != 0 || len(g.Names()) != 4 {
 		t.Errorf("fanout TopicGen: fanout %v topic %d names %v", g.Fanout(), g.Topic(12345), g.Names())
+	}
+}
+
+// TestScalarOrJSON checks that Range and SizeSpec read both of their JSON
+// forms, and null as the zero block.
+func TestScalarOrJSON(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]any{
+		`3`:                 Range{3, 3},
+		`{"min":1,"max":4}`: Range{1, 4},
+		`null`:              Range{},
+		`"1KiB"`:            FixedSize(1024),
+		`512`:               FixedSize(512),
+		`{"distribution":"uniform","min":"1B","max":"2KiB"}`: SizeSpec{Distribution: SizeUniform, Min: 1, Max: 2048},
+	} {
+		got := reflect.New(reflect.TypeOf(want))
+		if err := json.Unmarshal([]byte(in), got.Interface()); err != nil || !reflect.DeepEqual(got.Elem().Interface(), want) {
+			t.Errorf("json.Unmarshal(%s) into %T = %+v, %v; want %+v", in, want, got.Elem().Interface(), err, want)
+		}
+	}
+	var sp SizeSpec
+	if err := json.Unmarshal([]byte(`null`), &sp); err != nil || !reflect.DeepEqual(sp, SizeSpec{}) {
+		t.Errorf("json.Unmarshal(null) into SizeSpec = %+v, %v; want the zero SizeSpec", sp, err)
+	}
+	for _, in := range []string{`"x"`, `{"min":"x"}`} {
+		if err := json.Unmarshal([]byte(in), new(Range)); err == nil {
+			t.Errorf("json.Unmarshal(%s) into Range succeeded", in)
+		}
 	}
 }

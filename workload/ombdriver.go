@@ -157,14 +157,12 @@ func (s *Scenario) ApplyOMBDriver(path string) error {
 // block: the line after the key for a literal or folded block scalar,
 // the key's line otherwise.
 func propsFirstLine(root *yaml.Node, field string, keyLine int) int {
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == field {
-			v := root.Content[i+1]
-			if v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-				return v.Line + 1
-			}
-			return v.Line
-		}
+	v := mapValue(root, field)
+	switch {
+	case v == nil:
+		return keyLine
+	case v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		return v.Line + 1
 	}
-	return keyLine
+	return v.Line
 }

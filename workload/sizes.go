@@ -146,17 +146,7 @@ func (sp SizeSpec) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts what MarshalJSON writes.
 func (sp *SizeSpec) UnmarshalJSON(b []byte) error {
-	var f sizeSpecFields
-	if err := json.Unmarshal(b, &f); err == nil {
-		*sp = SizeSpec(f)
-		return nil
-	}
-	var v Size
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*sp = FixedSize(v)
-	return nil
+	return unmarshalScalarOr(b, func(v Size) { *sp = FixedSize(v) }, func(f sizeSpecFields) { *sp = SizeSpec(f) })
 }
 
 // String describes the distribution in one line, e.g. "fixed 512B" or

@@ -107,10 +107,9 @@ func (t *Target) decodeNode(d *decoder, n *yaml.Node, path string) error {
 		}
 		if k.Kind == yaml.ScalarNode && (k.Value == "kind" || k.Value == "url") {
 			fpath := joinPath(path, k.Value)
-			if first, dup := seen[k.Value]; dup {
-				return d.errf(key, fpath, "duplicate key (first set at line %d)", first)
+			if err := d.once(seen, key, k.Value, fpath); err != nil {
+				return err
 			}
-			seen[k.Value] = max(1, key.Line)
 			d.lines[fpath] = lineOf(key, val)
 			dst := &t.Kind
 			if k.Value == "url" {

@@ -132,3 +132,24 @@ func (u union) names() string {
 	}
 	return b.String()
 }
+
+// unmarshalScalarOr unmarshals the JSON b of a block written either as a
+// scalar or as a mapping (Range, SizeSpec): an object (or null, the zero
+// block) as the mapping's fields F, passed to fields, anything else as a
+// scalar S, passed to scalar.
+func unmarshalScalarOr[S, F any](b []byte, scalar func(S), fields func(F)) error {
+	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '{' || string(b) == "null" {
+		var f F
+		if err := json.Unmarshal(b, &f); err != nil {
+			return err
+		}
+		fields(f)
+		return nil
+	}
+	var v S
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	scalar(v)
+	return nil
+}

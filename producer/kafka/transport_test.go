@@ -604,6 +604,9 @@ func TestBrokerErrorNames(t *testing.T) {
 		if !errors.As(err, &be) || be.Code != tc.code || be.Name != tc.name || be.Retriable != tc.retriable {
 			t.Errorf("brokerError(%d) = %#v, want %s retriable %v", tc.code, err, tc.name, tc.retriable)
 		}
+		if exp := BrokerError(tc.code); exp == nil || *exp != (producer.BrokerError{Code: tc.code, Name: tc.name, Retriable: tc.retriable}) {
+			t.Errorf("BrokerError(%d) = %+v, want %s retriable %v", tc.code, exp, tc.name, tc.retriable)
+		}
 		// The transport classifies it for the core: kind, retriable,
 		// and a metadata reload for the leader-moved codes.
 		wantMeta := tc.code == 3 || tc.code == 6
@@ -611,10 +614,11 @@ func TestBrokerErrorNames(t *testing.T) {
 			t.Errorf("brokerError(%d) classified %#v, want kind broker:%s retriable %v metadata %v", tc.code, se, tc.name, tc.retriable, wantMeta)
 		}
 	}
-	if brokerError(0) != nil {
-		t.Error("brokerError(0) != nil")
+	if brokerError(0) != nil || BrokerError(0) != nil {
+		t.Error("brokerError(0) or BrokerError(0) != nil")
 	}
-	// Retriable follows kerr for every code kerr knows.
+	// Retriable follows kerr for every code kerr knows, and ErrorCode
+	// maps the name back.
 	for code := int16(-1); code < 200; code++ {
 		ke := kerr.TypedErrorForCode(code)
 		if code == 0 || ke == nil || ke.Code != code {
@@ -623,6 +627,21 @@ func TestBrokerErrorNames(t *testing.T) {
 		var be *producer.BrokerError
 		if errors.As(brokerError(code), &be); be.Retriable != kerr.IsRetriable(ke) {
 			t.Errorf("code %d %s: Retriable %v, kerr says %v", code, be.Name, be.Retriable, kerr.IsRetriable(ke))
+		}
+		if got, ok := ErrorCode(be.Name); got != code || !ok {
+			t.Errorf("ErrorCode(%q) = %d, %v; want %d, true", be.Name, got, ok, code)
+		}
+	}
+	// ErrorCode also takes kerr's pre-KIP-562 name, in any case; 0 NONE
+	// and unknown names are no error codes.
+	for name, want := range map[string]int16{"NOT_LEADER_FOR_PARTITION": 6, "request_timed_out": 7} {
+		if got, ok := ErrorCode(name); got != want || !ok {
+			t.Errorf("ErrorCode(%q) = %d, %v; want %d, true", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"NONE", "NOT_AN_ERROR"} {
+		if got, ok := ErrorCode(name); got != 0 || ok {
+			t.Errorf("ErrorCode(%q) = %d, %v; want 0, false", name, got, ok)
 		}
 	}
 }
@@ -914,34 +933,6 @@ func BenchmarkProduceEmbedded(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "records/s")
-}
-
-func TestErrorCode(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		code int16
-		ok   bool
-	}{
-		{"NOT_LEADER_OR_FOLLOWER", 6, true},     // Kafka's current name
-		{"NOT_LEADER_FOR_PARTITION", 6, true},   // kerr's, pre-KIP-562
-		{"request_timed_out", 7, true},          // case-insensitive
-		{"DUPLICATE_SEQUENCE_NUMBER", 46, true}, // idempotence
-		{"UNKNOWN_SERVER_ERROR", -1, true},      // the negative code
-		{"NONE", 0, false},                      // 0 is not an error
-		{"NOT_AN_ERROR", 0, false},              // unknown name
-	} {
-		code, ok := ErrorCode(tc.name)
-		if code != tc.code || ok != tc.ok {
-			t.Errorf("ErrorCode(%q) = %d, %v; want %d, %v", tc.name, code, ok, tc.code, tc.ok)
-		}
-	}
-	if be := BrokerError(6); be == nil || be.Name != "NOT_LEADER_OR_FOLLOWER" || !be.Retriable {
-		t.Errorf("BrokerError(6) = %+v", be)
-	}
-	if BrokerError(0) != nil {
-		t.Error("BrokerError(0) != nil")
-	}
 }
 
 // TestConformance runs the conformance suite over the native core on the

@@ -581,37 +581,33 @@ func TestProduceBrokerError(t *testing.T) {
 
 func TestBrokerErrorNames(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		code      int16
-		name      string
-		retriable bool
-	}{
-		{2, "CORRUPT_MESSAGE", true},                // retriable: the batch may have been damaged in transit
-		{3, "UNKNOWN_TOPIC_OR_PARTITION", true},     // retriable: metadata may be stale
-		{6, "NOT_LEADER_OR_FOLLOWER", true},         // Kafka's name, not kerr's NOT_LEADER_FOR_PARTITION
-		{10, "MESSAGE_TOO_LARGE", false},            // a permanent refusal
-		{7, "REQUEST_TIMED_OUT", true},              // may have been appended: idempotence dedupes the retry
-		{45, "OUT_OF_ORDER_SEQUENCE_NUMBER", false}, // a sequence gap
-		{46, "DUPLICATE_SEQUENCE_NUMBER", false},    // already appended: the core treats it as success
-		{51, "CONCURRENT_TRANSACTIONS", false},      // retried by the transaction requests themselves
-		{90, "PRODUCER_FENCED", false},              // another producer took the transactional ID
-		{-1, "UNKNOWN_SERVER_ERROR", false},         // the one negative code
-		{32000, "UNKNOWN_ERROR_CODE_32000", false},  // a code kerr does not know keeps its number
+	for _, want := range []producer.BrokerError{
+		{Code: 2, Name: "CORRUPT_MESSAGE", Retriable: true},            // retriable: the batch may have been damaged in transit
+		{Code: 3, Name: "UNKNOWN_TOPIC_OR_PARTITION", Retriable: true}, // retriable: metadata may be stale
+		{Code: 6, Name: "NOT_LEADER_OR_FOLLOWER", Retriable: true},     // Kafka's name, not kerr's NOT_LEADER_FOR_PARTITION
+		{Code: 10, Name: "MESSAGE_TOO_LARGE"},                          // a permanent refusal
+		{Code: 7, Name: "REQUEST_TIMED_OUT", Retriable: true},          // may have been appended: idempotence dedupes the retry
+		{Code: 45, Name: "OUT_OF_ORDER_SEQUENCE_NUMBER"},               // a sequence gap
+		{Code: 46, Name: "DUPLICATE_SEQUENCE_NUMBER"},                  // already appended: the core treats it as success
+		{Code: 51, Name: "CONCURRENT_TRANSACTIONS"},                    // retried by the transaction requests themselves
+		{Code: 90, Name: "PRODUCER_FENCED"},                            // another producer took the transactional ID
+		{Code: -1, Name: "UNKNOWN_SERVER_ERROR"},                       // the one negative code
+		{Code: 32000, Name: "UNKNOWN_ERROR_CODE_32000"},                // a code kerr does not know keeps its number
 	} {
-		err := brokerError(tc.code)
+		err := brokerError(want.Code)
 		var be *producer.BrokerError
 		var se *producer.SystemError
-		if !errors.As(err, &be) || be.Code != tc.code || be.Name != tc.name || be.Retriable != tc.retriable {
-			t.Errorf("brokerError(%d) = %#v, want %s retriable %v", tc.code, err, tc.name, tc.retriable)
+		if !errors.As(err, &be) || *be != want {
+			t.Errorf("brokerError(%d) = %#v, want %+v", want.Code, err, want)
 		}
-		if exp := BrokerError(tc.code); exp == nil || *exp != (producer.BrokerError{Code: tc.code, Name: tc.name, Retriable: tc.retriable}) {
-			t.Errorf("BrokerError(%d) = %+v, want %s retriable %v", tc.code, exp, tc.name, tc.retriable)
+		if exp := BrokerError(want.Code); exp == nil || *exp != want {
+			t.Errorf("BrokerError(%d) = %+v, want %+v", want.Code, exp, want)
 		}
 		// The transport classifies it for the core: kind, retriable,
 		// and a metadata reload for the leader-moved codes.
-		wantMeta := tc.code == 3 || tc.code == 6
-		if !errors.As(err, &se) || se.Kind != "broker:"+tc.name || se.Retriable != tc.retriable || se.Metadata != wantMeta {
-			t.Errorf("brokerError(%d) classified %#v, want kind broker:%s retriable %v metadata %v", tc.code, se, tc.name, tc.retriable, wantMeta)
+		wantMeta := want.Code == 3 || want.Code == 6
+		if !errors.As(err, &se) || se.Kind != "broker:"+want.Name || se.Retriable != want.Retriable || se.Metadata != wantMeta {
+			t.Errorf("brokerError(%d) classified %#v, want kind broker:%s retriable %v metadata %v", want.Code, se, want.Name, want.Retriable, wantMeta)
 		}
 	}
 	if brokerError(0) != nil || BrokerError(0) != nil {

@@ -72,21 +72,20 @@ const (
 
 // String returns the codec's name as used in scenario files.
 func (c Codec) String() string {
-	switch c {
-	case CodecNone:
-		return "none"
-	case CodecGzip:
-		return "gzip"
-	case CodecSnappy:
-		return "snappy"
-	case CodecLZ4:
-		return "lz4"
-	case CodecZstd:
-		return "zstd"
-	case CodecZlib:
-		return "zlib"
+	if name, ok := codecNames[c]; ok {
+		return name
 	}
 	return fmt.Sprintf("Codec(%d)", int8(c))
+}
+
+// codecNames are the names String returns, as used in scenario files.
+var codecNames = map[Codec]string{
+	CodecNone:   "none",
+	CodecGzip:   "gzip",
+	CodecSnappy: "snappy",
+	CodecLZ4:    "lz4",
+	CodecZstd:   "zstd",
+	CodecZlib:   "zlib",
 }
 
 // Codecs lists every codec, in the order documented.
@@ -351,12 +350,8 @@ func (c *Config) Validate() error {
 }
 
 func validCodec(c Codec) bool {
-	for _, k := range Codecs {
-		if c == k {
-			return true
-		}
-	}
-	return false
+	_, ok := codecNames[c]
+	return ok
 }
 
 func validPartitioner(name string) bool {

@@ -680,44 +680,20 @@ func TestCopiesRecords(t *testing.T) {
 		t.Fatal("CopiesRecords is false")
 	}
 	const n = 3000
-	var (
-		mu   sync.Mutex
-		tags = map[int64]Ack{}
-		errs []error
-	)
-	cb := func(a Ack, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
-		if _, dup := tags[a.Tag[0]]; dup {
-			t.Errorf("tag %d acked twice", a.Tag[0])
-		}
-		tags[a.Tag[0]] = a
-	}
+	acks, errs := make([]Ack, n), make([]error, n)
 	var r Record
 	key, val := make([]byte, 0, 16), make([]byte, 0, 64)
-	for i := int64(0); i < n; i++ {
+	sendEach(t, p, n, func(i int) *Record {
 		key = fmt.Appendf(key[:0], "key-%d", i)
-		val = append(val[:0], bytes.Repeat([]byte{byte(i)}, int(i%50))...)
-		r = Record{Topic: "t", Key: key, Value: val, Headers: []Header{{Key: "h", Value: key[:2]}}, Tag: [2]int64{i, -i}}
-		p.Send(context.Background(), &r, cb)
-	}
-	if err := p.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(errs) != 0 || len(tags) != n {
-		t.Fatalf("%d acks, errors %v", len(tags), errs[:min(3, len(errs))])
-	}
-	for i := int64(0); i < n; i++ {
-		a, ok := tags[i]
-		want := int64(len(fmt.Sprintf("key-%d", i))) + i%50 + 1 + 2
-		if !ok || a.Tag[1] != -i || a.Bytes != want {
-			t.Fatalf("record %d: ack %v (tag %v, bytes %d), want tag {%d %d} and %d bytes", i, ok, a.Tag, a.Bytes, i, -i, want)
+		val = append(val[:0], bytes.Repeat([]byte{byte(i)}, i%50)...)
+		r = Record{Topic: "t", Key: key, Value: val, Headers: []Header{{Key: "h", Value: key[:2]}}, Tag: [2]int64{int64(i), -int64(i)}}
+		return &r
+	}, true, func(i int, a Ack, err error) { acks[i], errs[i] = a, err })
+	for i, a := range acks {
+		wantTag := [2]int64{int64(i), -int64(i)}
+		want := int64(len(fmt.Sprintf("key-%d", i))) + int64(i%50) + 1 + 2
+		if errs[i] != nil || a.Tag != wantTag || a.Bytes != want {
+			t.Fatalf("record %d: error %v, ack tag %v, %d bytes; want tag %v and %d bytes", i, errs[i], a.Tag, a.Bytes, wantTag, want)
 		}
 	}
 	seen := map[string]bool{}

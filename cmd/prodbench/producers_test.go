@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/prodbench/prodbench/internal/kafkatest"
 	"github.com/prodbench/prodbench/producer"
 	"github.com/prodbench/prodbench/workload"
 )
@@ -37,38 +38,25 @@ func fakeKafka(t *testing.T, opts ...kfake.Opt) *kfake.Cluster {
 // partitions-1) on addr and returns how many there were per producer ID.
 func consumeProducerIDs(t *testing.T, addr, topic string, partitions int32) map[int64]int64 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ids := map[int64]int64{}
+	// The end offsets say how many records there are to read.
+	for _, r := range kafkatest.Consume(t, []string{addr}, topic, int(endOffsets(t, addr, topic, partitions)), 30*time.Second, 0) {
+		ids[r.ProducerID]++
+	}
+	return ids
+}
+
+// endOffsets returns the sum of the end offsets of topic's partitions 0
+// to partitions-1 on addr.
+func endOffsets(t *testing.T, addr, topic string, partitions int32) int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	// The end offsets say when everything was read.
-	ids := map[int64]int64{}
-	var total int64
-	want := int64(-1)
-	for want < 0 || total < want {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("reading %s back: %v (read %d of %d)", topic, ctx.Err(), total, want)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			ids[r.ProducerID]++
-			total++
-		})
-		if want < 0 {
-			want = endOffsets(t, ctx, cl, topic, partitions)
-		}
-	}
-	return ids
-}
-
-// endOffsets returns the sum of the end offsets of topic's partitions 0
-// to partitions-1.
-func endOffsets(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, partitions int32) int64 {
-	t.Helper()
 	req := kmsg.NewPtrListOffsetsRequest()
 	rt := kmsg.NewListOffsetsRequestTopic()
 	rt.Topic = topic

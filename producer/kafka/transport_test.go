@@ -581,40 +581,40 @@ func TestProduceBrokerError(t *testing.T) {
 
 func TestBrokerErrorNames(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		code      int16
-		name      string
-		retriable bool
-	}{
-		{2, "CORRUPT_MESSAGE", true},                // retriable: the batch may have been damaged in transit
-		{3, "UNKNOWN_TOPIC_OR_PARTITION", true},     // retriable: metadata may be stale
-		{6, "NOT_LEADER_OR_FOLLOWER", true},         // Kafka's name, not kerr's NOT_LEADER_FOR_PARTITION
-		{10, "MESSAGE_TOO_LARGE", false},            // a permanent refusal
-		{7, "REQUEST_TIMED_OUT", true},              // may have been appended: idempotence dedupes the retry
-		{45, "OUT_OF_ORDER_SEQUENCE_NUMBER", false}, // a sequence gap
-		{46, "DUPLICATE_SEQUENCE_NUMBER", false},    // already appended: the core treats it as success
-		{51, "CONCURRENT_TRANSACTIONS", false},      // retried by the transaction requests themselves
-		{90, "PRODUCER_FENCED", false},              // another producer took the transactional ID
-		{-1, "UNKNOWN_SERVER_ERROR", false},         // the one negative code
-		{32000, "UNKNOWN_ERROR_CODE_32000", false},  // a code kerr does not know keeps its number
+	for _, want := range []producer.BrokerError{
+		{Code: 2, Name: "CORRUPT_MESSAGE", Retriable: true},            // retriable: the batch may have been damaged in transit
+		{Code: 3, Name: "UNKNOWN_TOPIC_OR_PARTITION", Retriable: true}, // retriable: metadata may be stale
+		{Code: 6, Name: "NOT_LEADER_OR_FOLLOWER", Retriable: true},     // Kafka's name, not kerr's NOT_LEADER_FOR_PARTITION
+		{Code: 10, Name: "MESSAGE_TOO_LARGE"},                          // a permanent refusal
+		{Code: 7, Name: "REQUEST_TIMED_OUT", Retriable: true},          // may have been appended: idempotence dedupes the retry
+		{Code: 45, Name: "OUT_OF_ORDER_SEQUENCE_NUMBER"},               // a sequence gap
+		{Code: 46, Name: "DUPLICATE_SEQUENCE_NUMBER"},                  // already appended: the core treats it as success
+		{Code: 51, Name: "CONCURRENT_TRANSACTIONS"},                    // retried by the transaction requests themselves
+		{Code: 90, Name: "PRODUCER_FENCED"},                            // another producer took the transactional ID
+		{Code: -1, Name: "UNKNOWN_SERVER_ERROR"},                       // the one negative code
+		{Code: 32000, Name: "UNKNOWN_ERROR_CODE_32000"},                // a code kerr does not know keeps its number
 	} {
-		err := brokerError(tc.code)
+		err := brokerError(want.Code)
 		var be *producer.BrokerError
 		var se *producer.SystemError
-		if !errors.As(err, &be) || be.Code != tc.code || be.Name != tc.name || be.Retriable != tc.retriable {
-			t.Errorf("brokerError(%d) = %#v, want %s retriable %v", tc.code, err, tc.name, tc.retriable)
+		if !errors.As(err, &be) || *be != want {
+			t.Errorf("brokerError(%d) = %#v, want %+v", want.Code, err, want)
+		}
+		if exp := BrokerError(want.Code); exp == nil || *exp != want {
+			t.Errorf("BrokerError(%d) = %+v, want %+v", want.Code, exp, want)
 		}
 		// The transport classifies it for the core: kind, retriable,
 		// and a metadata reload for the leader-moved codes.
-		wantMeta := tc.code == 3 || tc.code == 6
-		if !errors.As(err, &se) || se.Kind != "broker:"+tc.name || se.Retriable != tc.retriable || se.Metadata != wantMeta {
-			t.Errorf("brokerError(%d) classified %#v, want kind broker:%s retriable %v metadata %v", tc.code, se, tc.name, tc.retriable, wantMeta)
+		wantMeta := want.Code == 3 || want.Code == 6
+		if !errors.As(err, &se) || se.Kind != "broker:"+want.Name || se.Retriable != want.Retriable || se.Metadata != wantMeta {
+			t.Errorf("brokerError(%d) classified %#v, want kind broker:%s retriable %v metadata %v", want.Code, se, want.Name, want.Retriable, wantMeta)
 		}
 	}
-	if brokerError(0) != nil {
-		t.Error("brokerError(0) != nil")
+	if brokerError(0) != nil || BrokerError(0) != nil {
+		t.Error("brokerError(0) or BrokerError(0) != nil")
 	}
-	// Retriable follows kerr for every code kerr knows.
+	// Retriable follows kerr for every code kerr knows, and ErrorCode
+	// maps the name back.
 	for code := int16(-1); code < 200; code++ {
 		ke := kerr.TypedErrorForCode(code)
 		if code == 0 || ke == nil || ke.Code != code {
@@ -623,6 +623,21 @@ func TestBrokerErrorNames(t *testing.T) {
 		var be *producer.BrokerError
 		if errors.As(brokerError(code), &be); be.Retriable != kerr.IsRetriable(ke) {
 			t.Errorf("code %d %s: Retriable %v, kerr says %v", code, be.Name, be.Retriable, kerr.IsRetriable(ke))
+		}
+		if got, ok := ErrorCode(be.Name); got != code || !ok {
+			t.Errorf("ErrorCode(%q) = %d, %v; want %d, true", be.Name, got, ok, code)
+		}
+	}
+	// ErrorCode also takes kerr's pre-KIP-562 name, in any case; 0 NONE
+	// and unknown names are no error codes.
+	for name, want := range map[string]int16{"NOT_LEADER_FOR_PARTITION": 6, "request_timed_out": 7} {
+		if got, ok := ErrorCode(name); got != want || !ok {
+			t.Errorf("ErrorCode(%q) = %d, %v; want %d, true", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"NONE", "NOT_AN_ERROR"} {
+		if got, ok := ErrorCode(name); got != 0 || ok {
+			t.Errorf("ErrorCode(%q) = %d, %v; want 0, false", name, got, ok)
 		}
 	}
 }
@@ -914,34 +929,6 @@ func BenchmarkProduceEmbedded(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "records/s")
-}
-
-func TestErrorCode(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		code int16
-		ok   bool
-	}{
-		{"NOT_LEADER_OR_FOLLOWER", 6, true},     // Kafka's current name
-		{"NOT_LEADER_FOR_PARTITION", 6, true},   // kerr's, pre-KIP-562
-		{"request_timed_out", 7, true},          // case-insensitive
-		{"DUPLICATE_SEQUENCE_NUMBER", 46, true}, // idempotence
-		{"UNKNOWN_SERVER_ERROR", -1, true},      // the negative code
-		{"NONE", 0, false},                      // 0 is not an error
-		{"NOT_AN_ERROR", 0, false},              // unknown name
-	} {
-		code, ok := ErrorCode(tc.name)
-		if code != tc.code || ok != tc.ok {
-			t.Errorf("ErrorCode(%q) = %d, %v; want %d, %v", tc.name, code, ok, tc.code, tc.ok)
-		}
-	}
-	if be := BrokerError(6); be == nil || be.Name != "NOT_LEADER_OR_FOLLOWER" || !be.Retriable {
-		t.Errorf("BrokerError(6) = %+v", be)
-	}
-	if BrokerError(0) != nil {
-		t.Error("BrokerError(0) != nil")
-	}
 }
 
 // TestConformance runs the conformance suite over the native core on the

@@ -2,6 +2,7 @@ package nats
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,25 +228,18 @@ func validate(c any, p producer.Config, sc registry.Scope) error {
 	if err := p.Validate(); err != nil {
 		return sc.Errorf("producer", "%v", err)
 	}
-	switch cfg.Storage {
-	case "", "file", "memory":
-	default:
-		return sc.Errorf("target.storage", "storage %q: want file or memory", cfg.Storage)
-	}
-	switch cfg.Retention {
-	case "", "limits", "interest", "workqueue":
-	default:
-		return sc.Errorf("target.retention", "retention %q: want limits, interest or workqueue", cfg.Retention)
-	}
-	switch cfg.Discard {
-	case "", "old", "new":
-	default:
-		return sc.Errorf("target.discard", "discard %q: want old or new", cfg.Discard)
-	}
-	switch cfg.Compression {
-	case "", "none", "s2":
-	default:
-		return sc.Errorf("target.compression", "compression %q: want none or s2 (the stream's store compression)", cfg.Compression)
+	for _, f := range []struct {
+		name, value, want string
+		values            []string // "" is valid too: the default
+	}{
+		{"storage", cfg.Storage, "file or memory", []string{"file", "memory"}},
+		{"retention", cfg.Retention, "limits, interest or workqueue", []string{"limits", "interest", "workqueue"}},
+		{"discard", cfg.Discard, "old or new", []string{"old", "new"}},
+		{"compression", cfg.Compression, "none or s2 (the stream's store compression)", []string{"none", "s2"}},
+	} {
+		if f.value != "" && !slices.Contains(f.values, f.value) {
+			return sc.Errorf("target."+f.name, "%s %q: want %s", f.name, f.value, f.want)
+		}
 	}
 	switch {
 	case cfg.Replicas < 0 || cfg.Replicas > 5:

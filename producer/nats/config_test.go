@@ -74,7 +74,17 @@ func TestValidateRefuses(t *testing.T) {
 	if err := sys.Validate(&Config{}, p, transporttest.Scope{}); err == nil || !strings.Contains(err.Error(), "producer.compression") {
 		t.Errorf("lz4: %v", err)
 	}
-	for _, c := range []*Config{{Storage: "disk"}, {Discard: "oldest"}, {Compression: "zstd"}, {Replicas: 3},
+	for c, want := range map[*Config]string{
+		{Storage: "disk"}:      `storage "disk": want file or memory`,
+		{Retention: "forever"}: `retention "forever": want limits, interest or workqueue`,
+		{Discard: "oldest"}:    `discard "oldest": want old or new`,
+		{Compression: "zstd"}:  `compression "zstd": want none or s2 (the stream's store compression)`,
+	} {
+		if err := sys.Validate(c, producer.DefaultConfig(), transporttest.Scope{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v, want %q", c, err, want)
+		}
+	}
+	for _, c := range []*Config{{Replicas: 3},
 		{Auth: Auth{User: "u", Token: "t"}}, {Auth: Auth{Password: "p"}}, {TLS: TLS{CertFile: "c.pem"}}} {
 		if err := sys.Validate(c, producer.DefaultConfig(), transporttest.Scope{}); err == nil {
 			t.Errorf("%+v accepted", c)

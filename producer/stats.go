@@ -36,6 +36,26 @@ type Stats struct {
 	SealedSingle int64
 }
 
+// Add returns the field-by-field sum of s and o: the counters of
+// several producers (for example --producers N) as one.
+func (s Stats) Add(o Stats) Stats {
+	s.Requests += o.Requests
+	s.RequestErrors += o.RequestErrors
+	s.Retries += o.Retries
+	s.Pipelined += o.Pipelined
+	s.Batches += o.Batches
+	s.Records += o.Records
+	s.UncompressedBytes += o.UncompressedBytes
+	s.WireBytes += o.WireBytes
+	s.FailedRecords += o.FailedRecords
+	s.SealedLinger += o.SealedLinger
+	s.SealedSize += o.SealedSize
+	s.SealedCount += o.SealedCount
+	s.SealedFlush += o.SealedFlush
+	s.SealedSingle += o.SealedSingle
+	return s
+}
+
 // CompressionRatio returns UncompressedBytes / WireBytes, or 0 when
 // nothing was sent.
 func (s Stats) CompressionRatio() float64 {

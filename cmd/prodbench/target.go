@@ -246,20 +246,7 @@ func (p *producerSet) Close(ctx context.Context) error {
 func (p *producerSet) Stats() producer.Stats {
 	var t producer.Stats
 	for _, o := range p.parts {
-		st := o.Engine.Stats()
-		t.Requests += st.Requests
-		t.RequestErrors += st.RequestErrors
-		t.Retries += st.Retries
-		t.Batches += st.Batches
-		t.Records += st.Records
-		t.UncompressedBytes += st.UncompressedBytes
-		t.WireBytes += st.WireBytes
-		t.FailedRecords += st.FailedRecords
-		t.SealedLinger += st.SealedLinger
-		t.SealedSize += st.SealedSize
-		t.SealedCount += st.SealedCount
-		t.SealedFlush += st.SealedFlush
-		t.SealedSingle += st.SealedSingle
+		t = t.Add(o.Engine.Stats())
 	}
 	return t
 }

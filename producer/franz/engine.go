@@ -244,6 +244,13 @@ func (e *Engine) Client() *kgo.Client { return e.cl }
 // in Ack.Tag and r's key, value and header bytes in Ack.Bytes. cb runs on
 // kgo's promise goroutine (or the transaction committer): it must not
 // block, nor call Flush or Close.
+//
+// A record without a Timestamp is stamped at Send from the engine's epoch
+// plus monotonic time (as the native producer does). An acknowledged
+// record's Ack.AckTime (not with acks none, transactions or SendSync) is
+// when the latest produce response had been read before its promise ran:
+// its own response's, or a later one's if several were read before kgo
+// got to its promise (one clock read per response, not per record).
 func (e *Engine) Send(ctx context.Context, r *producer.Record, cb func(producer.Ack, error)) {
 	if e.closed.Load() {
 		cb(producer.Ack{Record: r, Topic: r.Topic, Partition: -1, Offset: -1, Tag: r.Tag, Bytes: r.Bytes()}, producer.ErrClosed)

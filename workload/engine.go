@@ -609,6 +609,11 @@ func (e *engine) send(ctx context.Context, w *worker, i, intended int64, t int, 
 	e.fill(&w.rec, i, t, w.keyBuf, w.hdrs)
 	intended, sent := e.countSent(w, intended, closed, int(w.rec.Bytes()))
 	w.rec.Tag = [2]int64{intended, sent}
+	// The create time is the send time, from the clock read countSent
+	// made: a zero Timestamp would have the Sender read the clock again
+	// (the franz-go engine's stamp was 3% of a max-rate peer-100b run's
+	// CPU; the native core's nowMs is the same read).
+	w.rec.Timestamp = time.Unix(0, sent)
 	e.handOver(ctx, w, &w.rec, w.done, intended, sent)
 	return sent
 }

@@ -1387,7 +1387,7 @@ func TestCompleteDropsLargeBuf(t *testing.T) {
 		t.Fatalf("buf cap %d after a %d-byte value", cap(it.buf), len(r.Value))
 	}
 	e.pending.Add(1)
-	e.complete(it, nil)
+	e.complete(it, nil, 0)
 	if got != r.Bytes() || it.buf != nil || it.kr.Value != nil || it.kr.Key != nil {
 		t.Fatalf("large: Bytes %d (want %d), buf cap %d, kr value %d bytes: want buf and kr's slices dropped",
 			got, r.Bytes(), cap(it.buf), len(it.kr.Value))
@@ -1397,11 +1397,69 @@ func TestCompleteDropsLargeBuf(t *testing.T) {
 	it.fill(r, cb, false)
 	buf := it.buf
 	e.pending.Add(1)
-	e.complete(it, nil)
+	e.complete(it, nil, 0)
 	if got != r.Bytes() || cap(it.buf) != cap(buf) || len(it.kr.Value) != 100 {
 		t.Fatalf("small: Bytes %d (want %d), buf cap %d (was %d): want buf kept", got, r.Bytes(), cap(it.buf), cap(buf))
 	}
 	if n := e.Pending(); n != 0 {
 		t.Fatalf("Pending %d after both completions", n)
+	}
+}
+
+// TestAckTimeAndStamp checks that an acknowledged record's AckTime (taken
+// once per produce response, see Engine.ackAt) lies between its Send and
+// its callback, that a record without a Timestamp is stamped with the time
+// of its Send (to the millisecond, as kgo truncates), and that acks-none
+// records carry no AckTime.
+func TestAckTimeAndStamp(t *testing.T) {
+	t.Parallel()
+	const topic, n = "ack-time", 200
+	emb := startBroker(t, map[string]int32{topic: 3})
+	for _, acks := range []producer.Acks{producer.AcksAll, producer.AcksNone} {
+		cfg := producer.DefaultConfig()
+		cfg.Acks = acks
+		if acks == producer.AcksNone {
+			cfg.Idempotent = false
+		}
+		cfg.Linger = 2 * time.Millisecond
+		e := newEngine(t, emb, cfg)
+		type got struct {
+			sent, cb time.Time
+			ack      producer.Ack
+			err      error
+		}
+		res := make([]got, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			r := kafkatest.KeyedRecord(topic, i, "v", 20)
+			res[i].sent = time.Now()
+			e.Send(context.Background(), r, func(a producer.Ack, err error) {
+				res[i].cb, res[i].ack, res[i].err = time.Now(), a, err
+				wg.Done()
+			})
+		}
+		if err := e.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		for i, g := range res {
+			if g.err != nil {
+				t.Fatalf("acks %v record %d: %v", acks, i, g.err)
+			}
+			if ts := g.ack.Timestamp; ts.Before(g.sent.Truncate(time.Millisecond)) || ts.After(g.cb) {
+				t.Fatalf("acks %v record %d: Timestamp %v outside [%v, %v]", acks, i, ts, g.sent, g.cb)
+			}
+			at := g.ack.AckTime
+			if acks == producer.AcksNone {
+				if !at.IsZero() {
+					t.Fatalf("acks none record %d: AckTime %v, want zero", i, at)
+				}
+				continue
+			}
+			if at.Before(g.sent) || at.After(g.cb) {
+				t.Fatalf("record %d: AckTime %v outside [%v, %v]", i, at, g.sent, g.cb)
+			}
+		}
 	}
 }

@@ -31,6 +31,11 @@ type Counter struct {
 	_       [56]byte // nothing of the enclosing struct shares out's cache line
 }
 
+// Removed returns the total taken away from the count since it was zero
+// valued (the sum of the negative Adds, as a positive number): for an
+// engine, the records whose callbacks have run.
+func (c *Counter) Removed() int64 { return c.out.Load() }
+
 // Load returns the count. It reads out before in, so a count that only
 // goes up before it goes down (as an engine's pending records do) never
 // reads below zero.

@@ -65,11 +65,13 @@ type shard struct {
 	// producer's callback goroutines, and sharing a line made every
 	// send and every ack miss the other's write.
 	//
-	// iSent counts the current interval's messages (every message,
-	// warmup or not); Tick swaps it to zero under mu. tSent and
-	// tSentBytes count the whole run's, after warmup only; tBlocked sums
-	// the ns Send was blocked (SendBlocked), after warmup.
-	iSent, tSent, tSentBytes, tBlocked atomic.Int64
+	// aSent counts every message sent, warmup or not, and wSent those of
+	// the warmup: the run's count after warmup is aSent - wSent, and an
+	// interval's is aSent less what the ticks before took (ticked), so a
+	// message after warmup costs two atomic adds (aSent, tSentBytes), not
+	// three. tSentBytes counts the run's payload bytes after warmup;
+	// tBlocked sums the ns Send was blocked (SendBlocked), after warmup.
+	aSent, wSent, tSentBytes, tBlocked atomic.Int64
 	_                                  [cacheLinePad - 32]byte
 
 	// Ack side. iFailed counts the current interval's failures (swapped
@@ -85,6 +87,9 @@ type shard struct {
 	// locked instructions more per ack).
 	tAcked, tAckedBytes     int64
 	clampedHigh, clampedNeg int64
+	// ticked is the part of aSent the intervals so far counted, guarded
+	// by mu.
+	ticked int64
 	// Acked messages and payload bytes of the current interval, guarded by
 	// mu so they always match ihist.
 	iAcked, iAckedBytes int64
@@ -207,10 +212,11 @@ func clampNs(v int64) int64 {
 // (key+value+headers). It never allocates.
 func (r *Recorder) Sent(intendedNs int64, bytes int) {
 	s := r.shardFor(intendedNs, 0)
-	s.iSent.Add(1)
+	s.aSent.Add(1)
 	if intendedNs >= r.warmupEnd {
-		s.tSent.Add(1)
 		s.tSentBytes.Add(int64(bytes))
+	} else {
+		s.wSent.Add(1)
 	}
 }
 
@@ -307,10 +313,11 @@ func (r *Recorder) ForWorker(worker int) interface {
 
 // Sent counts one message handed to the producer, as Recorder.Sent.
 func (l Lane) Sent(intendedNs int64, bytes int) {
-	l.s.iSent.Add(1)
+	l.s.aSent.Add(1)
 	if intendedNs >= l.r.warmupEnd {
-		l.s.tSent.Add(1)
 		l.s.tSentBytes.Add(int64(bytes))
+	} else {
+		l.s.wSent.Add(1)
 	}
 }
 
@@ -445,7 +452,9 @@ func (r *Recorder) tickLocked(now time.Time) Interval {
 		// Every count lands in exactly one interval. Acked counts always
 		// match the latency histogram; a Sent or Failure racing with the
 		// tick may land in the interval after its message's ack.
-		iv.Sent += s.iSent.Swap(0)
+		a := s.aSent.Load()
+		iv.Sent += a - s.ticked
+		s.ticked = a
 		iv.Failed += s.iFailed.Swap(0)
 		for kind, k := range s.kinds {
 			if k.interval != 0 {
@@ -584,7 +593,7 @@ func (r *Recorder) Finish(end time.Time) Summary {
 	for i := range r.shards {
 		s := &r.shards[i]
 		s.mu.Lock()
-		pending += s.iSent.Load() + s.iAcked + s.iFailed.Load()
+		pending += s.aSent.Load() - s.ticked + s.iAcked + s.iFailed.Load()
 		s.mu.Unlock()
 	}
 	pending += r.batches.pending()
@@ -605,7 +614,7 @@ func (r *Recorder) Finish(end time.Time) Summary {
 	}
 	for i := range r.shards {
 		s := &r.shards[i]
-		sum.Sent += s.tSent.Load()
+		sum.Sent += s.aSent.Load() - s.wSent.Load()
 		sum.SentBytes += s.tSentBytes.Load()
 		sum.Failed += s.tFailed.Load()
 		sum.SendBlocked += time.Duration(s.tBlocked.Load())

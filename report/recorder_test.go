@@ -712,3 +712,21 @@ func TestRecorderIntervalHistograms(t *testing.T) {
 			lat, svc, lag, s.Histogram.TotalCount(), s.Service.TotalCount(), s.Lag.TotalCount())
 	}
 }
+
+// BenchmarkLaneSentParallel measures the send side of the recorder: every
+// goroutine counts its messages on its own worker's Lane, with as many
+// workers as goroutines sharing its shard as a run has (4 workers).
+func BenchmarkLaneSentParallel(b *testing.B) {
+	r := NewRecorder(t0, 0, time.Second)
+	base := ns(0)
+	b.ReportAllocs()
+	var gid atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		l := r.Lane(int(gid.Add(1)))
+		var i int64
+		for pb.Next() {
+			i++
+			l.Sent(base+i*1000, 100)
+		}
+	})
+}

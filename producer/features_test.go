@@ -232,8 +232,14 @@ func TestTransactionsHoldAcksUntilCommit(t *testing.T) {
 	// The failed batch holds 1 to 10 records (linger may seal it before
 	// max_batch_messages); later batches of its partition in the same
 	// transaction may fail OUT_OF_ORDER_SEQUENCE_NUMBER before the abort.
-	// Every other record of the aborted transaction is ErrTxnAborted.
-	if tl := kinds["broker:MESSAGE_TOO_LARGE"]; kinds["txn_aborted"] == 0 || tl < 1 || tl > 10 {
+	// Every other record of the aborted transaction is ErrTxnAborted;
+	// there may be none: a transaction can end (at 50 records counted
+	// or at the interval) when the failed batch is its only one, which
+	// 14 runs of 300 did. That no record
+	// of the aborted transaction is reported sent is what the log check
+	// below proves.
+	tl := kinds["broker:MESSAGE_TOO_LARGE"]
+	if tl < 1 || tl > 10 || len(kinds) > 1+min(kinds["txn_aborted"], 1)+min(kinds["fake:out_of_order_sequence"], 1) {
 		t.Fatalf("failure kinds %v", kinds)
 	}
 	// The committed log holds exactly the records reported as sent.

@@ -211,7 +211,11 @@ func clampNs(v int64) int64 {
 // intended send time (Unix ns); bytes is its record payload size
 // (key+value+headers). It never allocates.
 func (r *Recorder) Sent(intendedNs int64, bytes int) {
-	s := r.shardFor(intendedNs, 0)
+	r.sentIn(r.shardFor(intendedNs, 0), intendedNs, bytes)
+}
+
+// sentIn counts one sent message in s (see Sent).
+func (r *Recorder) sentIn(s *shard, intendedNs int64, bytes int) {
 	s.aSent.Add(1)
 	if intendedNs >= r.warmupEnd {
 		s.tSentBytes.Add(int64(bytes))
@@ -313,12 +317,7 @@ func (r *Recorder) ForWorker(worker int) interface {
 
 // Sent counts one message handed to the producer, as Recorder.Sent.
 func (l Lane) Sent(intendedNs int64, bytes int) {
-	l.s.aSent.Add(1)
-	if intendedNs >= l.r.warmupEnd {
-		l.s.tSentBytes.Add(int64(bytes))
-	} else {
-		l.s.wSent.Add(1)
-	}
+	l.r.sentIn(l.s, intendedNs, bytes)
 }
 
 // Success records one acked message, as Recorder.Success.

@@ -14,13 +14,11 @@ import (
 // metric returns the named metric of c.
 func metric(t *testing.T, c *Comparison, name string) CompareMetric {
 	t.Helper()
-	for _, m := range c.Metrics {
-		if m.Name == name {
-			return m
-		}
+	i := slices.IndexFunc(c.Metrics, func(m CompareMetric) bool { return m.Name == name })
+	if i < 0 {
+		t.Fatalf("no metric %q", name)
 	}
-	t.Fatalf("no metric %q", name)
-	return CompareMetric{}
+	return c.Metrics[i]
 }
 
 func TestCompare(t *testing.T) {

@@ -124,9 +124,8 @@ func saturatedRuns(t *testing.T, dir string) bool {
 func TestThresholdsExitCode(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name      string
-		threshold string
-		code      int
+		name, threshold string
+		code            int
 	}{
 		{"met", "error_rate < 1%", exitOK},                             // nothing fails on the embedded broker
 		{"crossed", "p(99) < 1us", exitThresholds},                     // no produce request is that fast

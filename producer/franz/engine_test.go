@@ -934,31 +934,33 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// TestConvertErr checks the error mapping table.
+// TestConvertErr checks the error mapping table, and that a canceled
+// context reads as closed while the engine closes.
 func TestConvertErr(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		err     error
-		closing bool
-		kind    string
+		err  error
+		kind string
 	}{
-		{kgo.ErrMaxBuffered, false, "queue_full"},
-		{kgo.ErrRecordTimeout, false, "send_timeout"},
-		{kgo.ErrClientClosed, false, "closed"},
-		{kgo.ErrAborting, false, "txn_aborted"},
-		{context.Canceled, true, "closed"},
-		{context.Canceled, false, "canceled"},
-		{context.DeadlineExceeded, false, "request_timeout"},
-		{fmt.Errorf("%w (uncompressed_bytes=9)", kerr.MessageTooLarge), false, "record_too_large"},
-		{kerr.MessageTooLarge, false, "broker:MESSAGE_TOO_LARGE"},
-		{kerr.NotLeaderForPartition, false, "broker:NOT_LEADER_OR_FOLLOWER"},
-		{kerr.UnknownTopicOrPartition, false, "topic"},
-		{errors.New("dial tcp: refused"), false, "connection"},
+		{kgo.ErrMaxBuffered, "queue_full"},
+		{kgo.ErrRecordTimeout, "send_timeout"},
+		{kgo.ErrClientClosed, "closed"},
+		{kgo.ErrAborting, "txn_aborted"},
+		{context.Canceled, "canceled"},
+		{context.DeadlineExceeded, "request_timeout"},
+		{fmt.Errorf("%w (uncompressed_bytes=9)", kerr.MessageTooLarge), "record_too_large"},
+		{kerr.MessageTooLarge, "broker:MESSAGE_TOO_LARGE"},
+		{kerr.NotLeaderForPartition, "broker:NOT_LEADER_OR_FOLLOWER"},
+		{kerr.UnknownTopicOrPartition, "topic"},
+		{errors.New("dial tcp: refused"), "connection"},
 	} {
-		got := convertErr(tc.err, "t", tc.closing)
+		got := convertErr(tc.err, "t", false)
 		if k := producer.ErrorKind(got); k != tc.kind {
-			t.Errorf("%v (closing %v): kind %q, want %q (%v)", tc.err, tc.closing, k, tc.kind, got)
+			t.Errorf("%v: kind %q, want %q (%v)", tc.err, k, tc.kind, got)
 		}
+	}
+	if got := convertErr(context.Canceled, "t", true); producer.ErrorKind(got) != "closed" {
+		t.Errorf("context.Canceled while closing: kind %q, want closed (%v)", producer.ErrorKind(got), got)
 	}
 	var be *producer.BrokerError
 	if !errors.As(convertErr(kerr.NotLeaderForPartition, "t", false), &be) || be.Code != 6 || !be.Retriable {

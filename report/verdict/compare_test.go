@@ -3,6 +3,7 @@ package verdict
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -120,13 +121,11 @@ func runs(n int, tp, lat, errRate float64) []*report.Result {
 // row returns the row of st.
 func row(t *testing.T, c Comparison, st Stat) Row {
 	t.Helper()
-	for _, r := range c.Rows {
-		if r.Stat == st {
-			return r
-		}
+	i := slices.IndexFunc(c.Rows, func(r Row) bool { return r.Stat == st })
+	if i < 0 {
+		t.Fatalf("no row for %s", st)
 	}
-	t.Fatalf("no row for %s", st)
-	return Row{}
+	return c.Rows[i]
 }
 
 func TestCompareVerdicts(t *testing.T) {
@@ -282,9 +281,8 @@ func TestMedian(t *testing.T) {
 func TestDelta(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		st   Stat
-		b, c float64
-		want float64
+		st         Stat
+		b, c, want float64
 	}{
 		{StatP99, 100, 140, 0.4},              // relative
 		{StatThroughput, 100, 90, -0.1},       // relative, down
@@ -386,21 +384,16 @@ func TestWriteTableNotes(t *testing.T) {
 
 func TestFormats(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		in   string
-		want Format
-		ok   bool
-	}{
-		{"text", FormatText, true},         // text
-		{"markdown", FormatMarkdown, true}, // markdown
-		{"md", FormatMarkdown, true},       // short
-		{"Markdown", "", false},            // case matters
-		{"", "", false},                    // empty
-	}
-	for _, tt := range tests {
-		got, err := ParseFormat(tt.in)
-		if got != tt.want || (err == nil) != tt.ok {
-			t.Errorf("ParseFormat(%q) = %q, %v", tt.in, got, err)
+	for in, want := range map[string]Format{ // want "" means an error
+		"text":     FormatText,     // text
+		"markdown": FormatMarkdown, // markdown
+		"md":       FormatMarkdown, // short
+		"Markdown": "",             // case matters
+		"":         "",             // empty
+	} {
+		got, err := ParseFormat(in)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("ParseFormat(%q) = %q, %v", in, got, err)
 		}
 	}
 	cells := []struct{ got, want string }{

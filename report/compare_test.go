@@ -11,14 +11,13 @@ import (
 	"testing"
 )
 
-// metric returns the named metric of c.
-func metric(t *testing.T, c *Comparison, name string) CompareMetric {
-	t.Helper()
-	i := slices.IndexFunc(c.Metrics, func(m CompareMetric) bool { return m.Name == name })
-	if i < 0 {
-		t.Fatalf("no metric %q", name)
+// metrics returns c's metrics by name.
+func metrics(c *Comparison) map[string]CompareMetric {
+	byName := make(map[string]CompareMetric, len(c.Metrics))
+	for _, m := range c.Metrics {
+		byName[m.Name] = m
 	}
-	return c.Metrics[i]
+	return byName
 }
 
 func TestCompare(t *testing.T) {
@@ -49,8 +48,12 @@ func TestCompare(t *testing.T) {
 		// schema 1 has no service time
 		{"service time p99", []float64{4.808703, 4.808703, math.NaN()}, []float64{math.NaN(), 0, math.NaN()}},
 	}
+	byName := metrics(c)
 	for _, tc := range tests {
-		m := metric(t, c, tc.metric)
+		m, ok := byName[tc.metric]
+		if !ok {
+			t.Fatalf("no metric %q", tc.metric)
+		}
 		for i := range tc.values {
 			v, d := m.Values[i], m.DeltaPct[i]
 			if math.IsNaN(tc.values[i]) != (v == nil) || (v != nil && math.Abs(*v-tc.values[i]) > 1e-3*math.Abs(tc.values[i])+1e-9) {
@@ -68,7 +71,7 @@ func TestCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := metric(t, c2, "failed").DeltaPct[1]; d != nil {
+	if d := metrics(c2)["failed"].DeltaPct[1]; d != nil {
 		t.Errorf("delta against 0 = %v, want null", *d)
 	}
 	// Errors.

@@ -266,9 +266,7 @@ func TestQueueFullBlockOrFail(t *testing.T) {
 	eachBool(t, "block", func(t *testing.T, block bool) {
 		f := newStalledFake(1)
 		cfg := DefaultConfig()
-		cfg.MaxPendingMessages = 10
-		cfg.BlockIfQueueFull = block
-		cfg.Linger = 0
+		cfg.MaxPendingMessages, cfg.BlockIfQueueFull, cfg.Linger = 10, block, 0
 		p := newTest(t, cfg, f)
 		var full atomic.Int32
 		var done atomic.Int32
@@ -321,8 +319,7 @@ func TestSendTimeoutCounted(t *testing.T) {
 	t.Parallel()
 	f := newStalledFake(1)
 	cfg := DefaultConfig()
-	cfg.SendTimeout = 100 * time.Millisecond
-	cfg.RequestTimeout = 10 * time.Second
+	cfg.SendTimeout, cfg.RequestTimeout = 100*time.Millisecond, 10*time.Second
 	p := newTest(t, cfg, f)
 	start := time.Now()
 	errs := collect(t, p, 20, keyed("t"))
@@ -448,8 +445,7 @@ func TestRecordTooLargeAndAutoCreate(t *testing.T) {
 	f := newFeat(2)
 	cfg := DefaultConfig()
 	cfg.MaxBatchBytes = 1024
-	cfg.AutoCreateTopics = true
-	cfg.AutoCreatePartitions = 3
+	cfg.AutoCreateTopics, cfg.AutoCreatePartitions = true, 3
 	p := newTest(t, cfg, f)
 	for _, tc := range []struct {
 		rec  *Record

@@ -673,8 +673,7 @@ func TestCopiesRecords(t *testing.T) {
 	t.Parallel()
 	f := newFake(3)
 	cfg := DefaultConfig()
-	cfg.Linger = 5 * time.Millisecond
-	cfg.MaxBatchBytes = 2048
+	cfg.Linger, cfg.MaxBatchBytes = 5*time.Millisecond, 2048
 	p := newTest(t, cfg, f)
 	if !p.CopiesRecords() {
 		t.Fatal("CopiesRecords is false")

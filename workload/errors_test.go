@@ -245,27 +245,15 @@ func TestParseErrors(t *testing.T) {
 
 func TestErrorFormat(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		err  Error
-		want string
-	}{
-		// all parts
-		{"full", Error{File: "a.yaml", Line: 3, Field: "rate", Msg: "bad"}, "a.yaml:3: rate: bad"},
-		// built in code: no file, no line
-		{"no position", Error{Field: "workers", Msg: "bad"}, "workers: bad"},
-		// file-level error without a field
-		{"no field", Error{File: "a.yaml", Line: 1, Msg: "yaml: empty file"}, "a.yaml:1: yaml: empty file"},
-		// line breaks in a message never split the error
-		{"one line", Error{File: "a.yaml", Line: 2, Field: "f", Msg: "x\ny\r\nz"}, "a.yaml:2: f: x y z"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := tt.err.Error(); got != tt.want {
-				t.Errorf("Error() = %q, want %q", got, tt.want)
-			}
-		})
+	for want, e := range map[string]Error{
+		"a.yaml:3: rate: bad":        {File: "a.yaml", Line: 3, Field: "rate", Msg: "bad"},    // all parts
+		"workers: bad":               {Field: "workers", Msg: "bad"},                          // built in code: no file, no line
+		"a.yaml:1: yaml: empty file": {File: "a.yaml", Line: 1, Msg: "yaml: empty file"},      // file-level error without a field
+		"a.yaml:2: f: x y z":         {File: "a.yaml", Line: 2, Field: "f", Msg: "x\ny\r\nz"}, // line breaks never split the error
+	} {
+		if got := e.Error(); got != want {
+			t.Errorf("%#v.Error() = %q, want %q", e, got, want)
+		}
 	}
 }
 

@@ -9,29 +9,32 @@ import (
 	"time"
 )
 
+// constantIntendedTests are intended send times of constant rates, exact
+// to the nanosecond.
+var constantIntendedTests = []struct {
+	name string
+	rate float64
+	i    int64
+	want time.Duration
+}{
+	{"first is at zero", 1000, 0, 0},                                           // run start
+	{"negative i", 1000, -5, 0},                                                // clamped
+	{"1ms spacing", 1000, 1, time.Millisecond},                                 // 1000/s
+	{"one second", 1000, 1000, time.Second},                                    // exact
+	{"quickstart 1h", 20000, 20000 * 3600, time.Hour},                          // no drift after an hour
+	{"thirds floor", 3, 1, 333_333_333},                                        // 1e9/3 rounded down
+	{"thirds exact", 3, 3, time.Second},                                        // lands on the second
+	{"thirds big", 3, 3_000_000_001, 1_000_000_000_333_333_333},                // exact far out (~31 years)
+	{"one per ns", 1e9, 12345, 12345},                                          // MaxRate
+	{"saturates", 1, math.MaxInt64, time.Duration(math.MaxInt64)},              // overflow clamps
+	{"half per second", 0.5, 3, 6 * time.Second},                               // fractional rate
+	{"2.5 per second", 2.5, 5, 2 * time.Second},                                // fractional rate exact
+	{"fractional saturates", 0.5, math.MaxInt64, time.Duration(math.MaxInt64)}, // overflow clamps
+}
+
 func TestConstantIntended(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		rate float64
-		i    int64
-		want time.Duration
-	}{
-		{"first is at zero", 1000, 0, 0},                                           // run start
-		{"negative i", 1000, -5, 0},                                                // clamped
-		{"1ms spacing", 1000, 1, time.Millisecond},                                 // 1000/s
-		{"one second", 1000, 1000, time.Second},                                    // exact
-		{"quickstart 1h", 20000, 20000 * 3600, time.Hour},                          // no drift after an hour
-		{"thirds floor", 3, 1, 333_333_333},                                        // 1e9/3 rounded down
-		{"thirds exact", 3, 3, time.Second},                                        // lands on the second
-		{"thirds big", 3, 3_000_000_001, 1_000_000_000_333_333_333},                // exact far out (~31 years)
-		{"one per ns", 1e9, 12345, 12345},                                          // MaxRate
-		{"saturates", 1, math.MaxInt64, time.Duration(math.MaxInt64)},              // overflow clamps
-		{"half per second", 0.5, 3, 6 * time.Second},                               // fractional rate
-		{"2.5 per second", 2.5, 5, 2 * time.Second},                                // fractional rate exact
-		{"fractional saturates", 0.5, math.MaxInt64, time.Duration(math.MaxInt64)}, // overflow clamps
-	}
-	for _, tt := range tests {
+	for _, tt := range constantIntendedTests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, err := NewSchedule(Rate{Profile: ProfileConstant, MessagesPerSecond: tt.rate}, 0)
@@ -397,18 +400,16 @@ func TestScheduleAllocs(t *testing.T) {
 func TestMeanRateAndAt(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		rate     Rate
-		at       time.Duration
-		wantAt   float64
-		length   time.Duration
-		wantMean float64
+		rate             Rate
+		at, length       time.Duration // At(at) = wantAt, MeanRate(length) = wantMean
+		wantAt, wantMean float64
 	}{
-		{Rate{MessagesPerSecond: 500}, time.Second, 500, 10 * time.Second, 500},
-		{Rate{Profile: ProfileRamp, From: 0, To: 1000, Over: secs(10)}, 5 * time.Second, 500, 10 * time.Second, 500},
-		{Rate{Profile: ProfileSteps, Steps: []Step{{100, secs(1)}, {300, secs(1)}}}, 1500 * time.Millisecond, 300, 2 * time.Second, 200},
-		{Rate{Profile: ProfileSine, Mean: 100, Amplitude: 50, Period: secs(4)}, time.Second, 150, 4 * time.Second, 100},
-		{Rate{Profile: ProfilePoisson, Mean: 70}, time.Second, 70, time.Second, 70},
-		{Rate{Profile: ProfileMax}, time.Second, 0, time.Second, 0},
+		{Rate{MessagesPerSecond: 500}, time.Second, 10 * time.Second, 500, 500},
+		{Rate{Profile: ProfileRamp, From: 0, To: 1000, Over: secs(10)}, 5 * time.Second, 10 * time.Second, 500, 500},
+		{Rate{Profile: ProfileSteps, Steps: []Step{{100, secs(1)}, {300, secs(1)}}}, 1500 * time.Millisecond, 2 * time.Second, 300, 200},
+		{Rate{Profile: ProfileSine, Mean: 100, Amplitude: 50, Period: secs(4)}, time.Second, 4 * time.Second, 150, 100},
+		{Rate{Profile: ProfilePoisson, Mean: 70}, time.Second, time.Second, 70, 70},
+		{Rate{Profile: ProfileMax}, time.Second, time.Second, 0, 0},
 	}
 	for _, tt := range tests {
 		if got := tt.rate.At(tt.at); math.Abs(got-tt.wantAt) > 1e-9 {

@@ -791,10 +791,8 @@ func TestSendTimeout(t *testing.T) {
 	const topic = "send-timeout"
 	emb := startBroker(t, map[string]int32{topic: 1})
 	cfg := producer.DefaultConfig()
-	cfg.SendTimeout = time.Second
-	cfg.Retries = 1000
-	cfg.RetryBackoff = 20 * time.Millisecond
-	cfg.MaxRetryBackoff = 50 * time.Millisecond
+	cfg.SendTimeout, cfg.Retries = time.Second, 1000
+	cfg.RetryBackoff, cfg.MaxRetryBackoff = 20*time.Millisecond, 50*time.Millisecond
 	e := newEngine(t, emb, cfg)
 	failProduce(emb, 7, 0) // REQUEST_TIMED_OUT, retriable
 	s := newSender()

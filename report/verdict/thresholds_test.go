@@ -437,27 +437,23 @@ func TestThresholdText(t *testing.T) {
 
 func TestFormatDuration(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		ns   float64
-		want string
-	}{
-		{0, "0ns"},                      // zero
-		{999, "999ns"},                  // below 1 us
-		{1000, "1us"},                   // exactly 1 us
-		{1500, "1.5us"},                 // fraction
-		{20e6, "20ms"},                  // whole ms
-		{1000001, "1.000001ms"},         // keeps every nanosecond
-		{1.5e9, "1.5s"},                 // seconds
-		{3600e9, "3600s"},               // an hour stays in seconds
-		{1e30, "9223372036.854775807s"}, // beyond int64: clamped
-		{math.NaN(), "0ns"},             // NaN
-		{-5, "0ns"},                     // negative
-		{2.4, "2ns"},                    // rounded to whole ns
-		{float64(math.MaxInt64), "9223372036.854775807s"}, // the largest
-	}
-	for _, tt := range tests {
-		if got := formatDuration(tt.ns); got != tt.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", tt.ns, got, tt.want)
+	for ns, want := range map[float64]string{
+		0:                      "0ns",                   // zero
+		999:                    "999ns",                 // below 1 us
+		1000:                   "1us",                   // exactly 1 us
+		1500:                   "1.5us",                 // fraction
+		20e6:                   "20ms",                  // whole ms
+		1000001:                "1.000001ms",            // keeps every nanosecond
+		1.5e9:                  "1.5s",                  // seconds
+		3600e9:                 "3600s",                 // an hour stays in seconds
+		1e30:                   "9223372036.854775807s", // beyond int64: clamped
+		math.NaN():             "0ns",                   // NaN
+		-5:                     "0ns",                   // negative
+		2.4:                    "2ns",                   // rounded to whole ns
+		float64(math.MaxInt64): "9223372036.854775807s", // the largest
+	} {
+		if got := formatDuration(ns); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", ns, got, want)
 		}
 	}
 }

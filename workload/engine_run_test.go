@@ -225,16 +225,15 @@ func TestScheduleLag(t *testing.T) {
 // loop.
 func TestClosedLoop(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name     string
+	for name, tc := range map[string]struct {
 		messages int64
 		duration Duration
 	}{
-		{"count", 50_000, 0},                                // perf-test --num-records
-		{"duration", 0, Duration(200 * time.Millisecond)},   // as many as fit
-		{"count first", 20_000, Duration(10 * time.Second)}, // the count ends it
+		"count":       {50_000, 0},                           // perf-test --num-records
+		"duration":    {0, Duration(200 * time.Millisecond)}, // as many as fit
+		"count first": {20_000, Duration(10 * time.Second)},  // the count ends it
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := codeScenario()
 			s.Rate = Rate{Profile: ProfileMax}

@@ -66,24 +66,17 @@ func TestKeyGenNone(t *testing.T) {
 
 func TestKeyGenErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		keys Keys
-	}{
-		{"zero count", Keys{Distribution: DistributionUniform}},                                                 // uniform needs keys
-		{"too many", Keys{Distribution: DistributionUniform, Count: MaxKeyCount + 1}},                           // table limit
-		{"unknown", Keys{Distribution: "pareto", Count: 10}},                                                    // no such distribution
-		{"zipf exponent", Keys{Distribution: DistributionZipf, Count: 10}},                                      // s must be > 0
-		{"hotspot no cold", Keys{Distribution: DistributionHotspot, Count: 2, HotFraction: 0.9, HotShare: 0.5}}, // 2 hot of 2
-		{"bad format", Keys{Distribution: DistributionUniform, Count: 10, Format: "k-%s"}},                      // %s is not an integer verb
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if g, err := NewKeyGen(tt.keys, 1); err == nil {
-				t.Errorf("NewKeyGen(%+v) = %v, want error", tt.keys, g)
-			}
-		})
+	for name, keys := range map[string]Keys{
+		"zero count":      {Distribution: DistributionUniform},                                            // uniform needs keys
+		"too many":        {Distribution: DistributionUniform, Count: MaxKeyCount + 1},                    // table limit
+		"unknown":         {Distribution: "pareto", Count: 10},                                            // no such distribution
+		"zipf exponent":   {Distribution: DistributionZipf, Count: 10},                                    // s must be > 0
+		"hotspot no cold": {Distribution: DistributionHotspot, Count: 2, HotFraction: 0.9, HotShare: 0.5}, // 2 hot of 2
+		"bad format":      {Distribution: DistributionUniform, Count: 10, Format: "k-%s"},                 // %s is not an integer verb
+	} {
+		if g, err := NewKeyGen(keys, 1); err == nil {
+			t.Errorf("%s: NewKeyGen(%+v) = %v, want error", name, keys, g)
+		}
 	}
 }
 

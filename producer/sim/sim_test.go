@@ -257,10 +257,9 @@ func TestProduceOffsetsAndRequestErrors(t *testing.T) {
 func TestLatencyDistribution(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name        string
-		median, p99 time.Duration
-		tolMedian   float64
-		tolP99      float64
+		name              string
+		median, p99       time.Duration
+		tolMedian, tolP99 float64
 	}{
 		{"lognormal", 5 * time.Millisecond, 50 * time.Millisecond, 0.03, 0.08}, // long tail
 		{"narrow", 20 * time.Millisecond, 25 * time.Millisecond, 0.01, 0.02},   // small σ
@@ -360,14 +359,11 @@ func TestMaxRequestsPerSec(t *testing.T) {
 
 func TestQueueing(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name        string
-		median, p99 time.Duration
-	}{
-		{"fixed", 10 * time.Millisecond, 10 * time.Millisecond},     // deterministic service
-		{"lognormal", 10 * time.Millisecond, 30 * time.Millisecond}, // random service
+	for name, tc := range map[string]struct{ median, p99 time.Duration }{
+		"fixed":     {10 * time.Millisecond, 10 * time.Millisecond}, // deterministic service
+		"lognormal": {10 * time.Millisecond, 30 * time.Millisecond}, // random service
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			sigma := math.Log(float64(tc.p99)/float64(tc.median)) / 2.3263478740408408
 			mean := float64(tc.median) * math.Exp(sigma*sigma/2)

@@ -280,23 +280,19 @@ func TestMedian(t *testing.T) {
 
 func TestDelta(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		st         Stat
-		b, c, want float64
-	}{
-		{StatP99, 100, 140, 0.4},              // relative
-		{StatThroughput, 100, 90, -0.1},       // relative, down
-		{StatP99, 0, 0, 0},                    // both zero
-		{StatP99, 0, 5, math.Inf(1)},          // from zero
-		{StatThroughput, 0, -1, math.Inf(-1)}, // from zero, down (not a real case)
-		{StatErrorRate, 0, 0.01, 0.01},        // absolute, from zero
-		{StatErrorRate, 0.02, 0.01, -0.01},    // absolute, down
-	}
-	for _, tt := range tests {
-		if got := delta(tt.st, tt.b, tt.c); !near(got, tt.want, 1e-12) && got != tt.want {
-			t.Errorf("delta(%s, %v, %v) = %v, want %v", tt.st, tt.b, tt.c, got, tt.want)
+	check := func(st Stat, b, c, want float64) {
+		t.Helper()
+		if got := delta(st, b, c); !near(got, want, 1e-12) && got != want {
+			t.Errorf("delta(%s, %v, %v) = %v, want %v", st, b, c, got, want)
 		}
 	}
+	check(StatP99, 100, 140, 0.4)              // relative
+	check(StatThroughput, 100, 90, -0.1)       // relative, down
+	check(StatP99, 0, 0, 0)                    // both zero
+	check(StatP99, 0, 5, math.Inf(1))          // from zero
+	check(StatThroughput, 0, -1, math.Inf(-1)) // from zero, down (not a real case)
+	check(StatErrorRate, 0, 0.01, 0.01)        // absolute, from zero
+	check(StatErrorRate, 0.02, 0.01, -0.01)    // absolute, down
 }
 
 func TestStats(t *testing.T) {
@@ -361,14 +357,13 @@ func TestWriteTable(t *testing.T) {
 func TestWriteTableNotes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name       string
+		name, want string
 		base, cand int
-		want       string
 	}{
-		{"single", 1, 1, "one run on each side: no significance test"},                                                                           // 1v1
-		{"insufficient", 2, 3, "insufficient samples: 2 and 3 runs cannot reach p < 0.05 whatever the values; use at least 4 runs on each side"}, // 2v3
-		{"empty", 0, 3, "insufficient samples: a side has no runs"},                                                                              // 0v3
-		{"enough", 5, 5, "limits throughput=5%, p99=10%\n"},                                                                                      // no extra note
+		{"single", "one run on each side: no significance test", 1, 1},                                                                           // 1v1
+		{"insufficient", "insufficient samples: 2 and 3 runs cannot reach p < 0.05 whatever the values; use at least 4 runs on each side", 2, 3}, // 2v3
+		{"empty", "insufficient samples: a side has no runs", 0, 3},                                                                              // 0v3
+		{"enough", "limits throughput=5%, p99=10%\n", 5, 5},                                                                                      // no extra note
 	}
 	for _, tt := range tests {
 		c := Compare(runs(tt.base, 50000, 5e6, 0), runs(tt.cand, 50000, 5e6, 0), nil, 0)

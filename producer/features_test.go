@@ -376,11 +376,10 @@ func TestPartitioners(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(4)
 			cfg := DefaultConfig()
 			cfg.Linger = time.Hour
 			tc.cfg(&cfg)
-			p := newTest(t, cfg, f)
+			p := newTest(t, cfg, newFake(4))
 			perPart := map[int32]int{}
 			var mu sync.Mutex
 			sendEach(t, p, 400, tc.rec, true, func(_ int, a Ack, err error) {

@@ -717,12 +717,11 @@ func TestRecorderIntervalHistograms(t *testing.T) {
 // goroutine counts its messages on its own worker's Lane, with as many
 // workers as goroutines sharing its shard as a run has (4 workers).
 func BenchmarkLaneSentParallel(b *testing.B) {
-	r := NewRecorder(t0, 0, time.Second)
-	base := ns(0)
+	r, base := NewRecorder(t0, 0, time.Second), ns(0)
+	var lane atomic.Int64
 	b.ReportAllocs()
-	var gid atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
-		l := r.Lane(int(gid.Add(1)))
+		l := r.Lane(int(lane.Add(1)))
 		var i int64
 		for pb.Next() {
 			i++

@@ -233,14 +233,11 @@ func TestOpenProducersEmbeddedOnce(t *testing.T) {
 // its own.
 func TestOpenProducersShareStandIn(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		kind  string
-		share bool
-	}{{"nats", true}, {"pulsar", true}, {"pulsar-ws", true}, {"macrometa", false}} {
-		t.Run(tc.kind, func(t *testing.T) {
+	for kind, share := range map[string]bool{"nats": true, "pulsar": true, "pulsar-ws": true, "macrometa": false} {
+		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			s, err := workload.Parse("p.yaml", []byte("name: p\nduration: 1s\ntopics: [{name: p, partitions: 1}]\nproducers: 3\n"+
-				"rate: {messages_per_second: 100}\nmessage: {size: 10}\ntarget: {kind: "+tc.kind+"}\n"))
+				"rate: {messages_per_second: 100}\nmessage: {size: 10}\ntarget: {kind: "+kind+"}\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,12 +254,12 @@ func TestOpenProducersShareStandIn(t *testing.T) {
 			if !ok || len(set.parts) != 3 {
 				t.Fatalf("engine %T, want a set of 3", o.Engine)
 			}
-			if set.parts[0].Reach == "" == tc.share {
+			if set.parts[0].Reach == "" == share {
 				t.Fatalf("first producer: Reach %q, target %q", set.parts[0].Reach, set.parts[0].Target)
 			}
 			for i, p := range set.parts[1:] {
-				if embedded := strings.HasPrefix(p.Target, "embedded "); embedded == tc.share {
-					t.Errorf("producer %d target %q (share %v)", i+1, p.Target, tc.share)
+				if embedded := strings.HasPrefix(p.Target, "embedded "); embedded == share {
+					t.Errorf("producer %d target %q (share %v)", i+1, p.Target, share)
 				}
 			}
 		})

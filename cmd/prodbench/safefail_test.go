@@ -66,11 +66,11 @@ func TestSignals(t *testing.T) {
 			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out")
 			cmd := exec.Command(bin, "run", "testdata/safefail/frozen.yaml", "--out", out, "--drain-timeout", "10m")
+			cmd.Stdout = io.Discard
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmd.Stdout = io.Discard
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}

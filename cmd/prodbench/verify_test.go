@@ -23,10 +23,10 @@ import (
 func verifyScenario(t *testing.T, producerLines string) string {
 	t.Helper()
 	body := `name: verify
+workers: 2
 duration: 1500ms
 seed: 3
 topics: [{name: v, partitions: 2}]
-workers: 2
 rate: {messages_per_second: 400}
 message: {size: 100}
 keys: {distribution: uniform, count: 20}

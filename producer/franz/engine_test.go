@@ -819,8 +819,7 @@ func TestTransactions(t *testing.T) {
 	emb := startBroker(t, map[string]int32{topic: 2})
 	cfg := producer.DefaultConfig()
 	cfg.TransactionalID = "prodbench-test"
-	cfg.TransactionInterval = time.Hour
-	cfg.TransactionMaxMessages = 5
+	cfg.TransactionInterval, cfg.TransactionMaxMessages = time.Hour, 5
 	e := newEngine(t, emb, cfg)
 
 	// Three records: below the count limit, no commit until Flush.

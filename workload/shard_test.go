@@ -184,7 +184,7 @@ func TestShardParse(t *testing.T) {
 		"1":    `shard "1": want INDEX/COUNT, e.g. 0/3`,
 		"a/3":  `shard "a/3": INDEX and COUNT must be integers, e.g. 0/3`,
 	} {
-		if got, err := ParseShard(in); fmt.Sprint(err) != want {
+		if got, err := ParseShard(in); fmt.Sprint(err) != want || got != (Shard{}) {
 			t.Errorf("ParseShard(%q) = %v, %v; want error %s", in, got, err, want)
 		}
 	}

@@ -71,7 +71,11 @@ func TestCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := metrics(c2)["failed"].DeltaPct[1]; d != nil {
+	failed, ok := metrics(c2)["failed"]
+	if !ok {
+		t.Fatal(`no metric "failed"`)
+	}
+	if d := failed.DeltaPct[1]; d != nil {
 		t.Errorf("delta against 0 = %v, want null", *d)
 	}
 	// Errors.
